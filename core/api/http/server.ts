@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiError, EventName } from '../../contracts/index.ts';
+import { isEventName } from '../../contracts/index.ts';
+import { CoreError } from '../../base/index.ts';
+import type { EventBus, Logger } from '../../base/index.ts';
+import type { Router } from '../router.ts';
+import { authorityOf, contentSecurityPolicy, hasValidBearer, isAllowedHost, isAllowedOrigin, isLoopbackAddress } from './guards.ts';
+import { httpStatusFor } from './status.ts';
+
+export interface HttpServerOptions {
+  router: Router;
+  events: EventBus;
+  logger: Logger;
+  /** The session every request carrying the launch token acts as. */
+  sessionId: string;
+  host?: string;
+  port?: number;
+  /** The launch token; generated when omitted. */
+  token?: string;
+  /** The built renderer to serve at `/`; omitted in API-only tests. */
+  staticDir?: string;
+  /** Keep-alive comment interval on the event stream. */
+  keepAliveMs?: number;
+  bodyLimitBytes?: number;
+}
+
+export interface HttpServer {
+  /** Base URL, e.g. `http://127.0.0.1:4312`. */
+  origin: string;
+  /** The URL that opens the app already authorised (token in the fragment, never sent to the server). */
+  appUrl: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(httpStatusFor(error.code)).header('cache-control', 'no-store').send({ ok: false, error });
+}
+
+/**
+ * Serve mode: the API as `POST /api/<method>` plus one server-sent-event stream, and the built
+ * renderer, on a loopback address only. Fastify gives us body limits, content-type handling and
+ * hooks; the guards (token, Origin, Host) are ours and run before any route.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackAddress(host)) {
+    throw new CoreError('ERR_INPUT_INVALID', `Serve mode binds loopback addresses only (127.0.0.1 or ::1), not ${host}.`, { details: { host } });
+  }
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const { router, events, logger, sessionId } = options;
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, return503OnClosing: true, forceCloseConnections: true });
+  let authority = '';
+  const openStreams = new Set<() => void>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    if (!isAllowedHost(request.headers.host, authority)) {
+      return sendError(reply, { code: 'ERR_AUTH_FORBIDDEN', message: 'Requests must address the loopback host this server bound.' });
+    }
+    if (!request.url.startsWith('/api/')) return;
+    if (!isAllowedOrigin(request.headers.origin, authority)) {
+      return sendError(reply, { code: 'ERR_AUTH_FORBIDDEN', message: 'Cross-origin requests are refused.' });
+    }
+    if (!hasValidBearer(request.headers.authorization, token)) {
+      return sendError(reply, { code: 'ERR_AUTH_UNAUTHENTICATED', message: 'A valid bearer token is required.' });
+    }
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
+    // Fastify's own errors (malformed JSON, body too large, wrong content type) become typed errors.
+    const status = error.statusCode ?? 500;
+    logger.info({ code: error.code, status }, 'http request rejected');
+    const code = status === 413 || status === 415 || (status >= 400 && status < 500) ? 'ERR_TRANSPORT_FAILED' : 'ERR_INTERNAL';
+    return reply.code(status).send({ ok: false, error: { code, message: status === 413 ? 'The request body is too large.' : 'The request could not be read.' } });
+  });
+
+  app.post('/api/:method', async (request: FastifyRequest<{ Params: { method: string } }>, reply) => {
+    const abort = new AbortController();
+    request.raw.once('close', () => { if (!reply.sent) abort.abort(); });
+    const result = await router.call(request.params.method, request.body ?? {}, { sessionId, transport: 'http', requestId: request.id, signal: abort.signal });
+    reply.header('cache-control', 'no-store');
+    return result.ok ? reply.send(result) : sendError(reply, result.error);
+  });
+
+  app.get('/api/events', (request: FastifyRequest<{ Querystring: { names?: string } }>, reply) => {
+    const requested = request.query.names?.split(',').filter(Boolean);
+    const unknown = requested?.find((name) => !isEventName(name));
+    if (unknown !== undefined) return sendError(reply, { code: 'ERR_API_UNKNOWN_EVENT', message: 'There is no event with this name.', details: { event: unknown.slice(0, 100) } });
+    const wanted = requested ? new Set<string>(requested) : undefined;
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+    response.write(': connected\n\n');
+    const unsubscribe = events.subscribe((name: EventName, payload) => {
+      if (wanted && !wanted.has(name)) return;
+      if (!router.canReceive(name, sessionId)) return;
+      response.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);
+    const stop = (): void => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      openStreams.delete(stop);
+      response.end();
+    };
+    openStreams.add(stop);
+    request.raw.once('close', stop);
+  });
+
+  app.all('/api/*', (_request, reply) => sendError(reply, { code: 'ERR_API_UNKNOWN_METHOD', message: 'API methods are called with POST /api/<method>.' }));
+
+  if (options.staticDir) {
+    const staticDir = options.staticDir;
+    if (!existsSync(join(staticDir, 'index.html'))) {
+      throw new CoreError('ERR_NOT_FOUND', `The app is not built (no index.html in ${staticDir}). Run: npm run build:renderer`);
+    }
+    await app.register(fastifyStatic, { root: staticDir, index: 'index.html', wildcard: false, setHeaders: (reply) => { reply.header('content-security-policy', contentSecurityPolicy); } });
+    // Client-side routes (/system, /drafts/…) all load the app shell.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method !== 'GET') return sendError(reply, { code: 'ERR_NOT_FOUND', message: 'Not found.' });
+      return reply.header('content-security-policy', contentSecurityPolicy).header('cache-control', 'no-store').sendFile('index.html');
+    });
+  }
+
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new CoreError('ERR_INTERNAL', 'The server did not report a TCP address.');
+  authority = authorityOf(host, address.port);
+  const origin = `http://${authority}`;
+  logger.info({ origin }, 'serve mode listening');
+
+  return {
+    origin,
+    appUrl: `${origin}/#token=${token}`,
+    token,
+    async close() {
+      for (const stop of [...openStreams]) stop();
+      await app.close();
+    },
+  };
+}

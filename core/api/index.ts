@@ -1,0 +1,12 @@
+export { startHttpServer } from './http/server.ts';
+export type { HttpServer, HttpServerOptions } from './http/server.ts';
+export { authorityOf, contentSecurityPolicy, isLoopbackAddress } from './http/guards.ts';
+export { createInProcessBridge } from './inProcess.ts';
+export { can, localOperator } from './principal.ts';
+export type { Principal } from './principal.ts';
+export { createRouter } from './router.ts';
+export type { AuditHook, AuditRecord, CallContext, HandlerContext, MethodHandler, MethodHandlers, Router, Transport } from './router.ts';
+export { SessionRegistry } from './sessions.ts';
+export type { Session } from './sessions.ts';
+export { systemHandlers } from './handlers/system.ts';
+export type { HealthCheck } from './handlers/system.ts';

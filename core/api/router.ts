@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { ApiResult, EventName, MethodName, MethodOutput, ApiMethods } from '../contracts/index.ts';
+import { apiEvents, apiMethods, isEventName, isMethodName, toInputIssues } from '../contracts/index.ts';
+import { CoreError, isCoreError } from '../base/index.ts';
+import type { Logger } from '../base/index.ts';
+import { can } from './principal.ts';
+import type { Principal } from './principal.ts';
+import type { SessionRegistry } from './sessions.ts';
+
+export type Transport = 'in-process' | 'http' | 'ipc';
+
+/** What a transport knows about one call. The principal is not here: the router resolves it. */
+export interface CallContext {
+  sessionId: string | null;
+  transport: Transport;
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface HandlerContext {
+  principal: Principal;
+  requestId: string;
+  signal: AbortSignal | undefined;
+}
+
+export type MethodHandler<M extends MethodName> = (
+  input: z.output<ApiMethods[M]['input']>,
+  context: HandlerContext,
+) => MethodOutput<M> | Promise<MethodOutput<M>>;
+
+export type MethodHandlers = { [M in MethodName]: MethodHandler<M> };
+
+export type CallOutcome = 'ok' | 'denied' | 'invalid' | 'failed';
+
+export interface AuditRecord {
+  method: MethodName;
+  requestId: string;
+  transport: Transport;
+  principal: Principal | null;
+  outcome: CallOutcome;
+  errorCode?: string;
+}
+
+/** Called for every security-relevant call and every denial. The audit issue makes it durable. */
+export interface AuditHook {
+  record(record: AuditRecord): void;
+}
+
+export interface RouterOptions {
+  handlers: MethodHandlers;
+  sessions: SessionRegistry;
+  logger: Logger;
+  audit?: AuditHook;
+}
+
+export interface Router {
+  call(method: string, input: unknown, context: CallContext): Promise<ApiResult<unknown>>;
+  /** Whether a session may receive an event; transports filter their streams with it. */
+  canReceive(event: EventName, sessionId: string | null): boolean;
+}
+
+function failure(error: CoreError): { ok: false; error: ReturnType<CoreError['toApiError']> } {
+  return { ok: false, error: error.toApiError() };
+}
+
+/**
+ * The one place every call goes through, whatever the transport: resolve the principal → validate
+ * input → authorize → run the handler → validate output → audit → envelope.
+ */
+export function createRouter(options: RouterOptions): Router {
+  const { handlers, sessions, logger, audit } = options;
+
+  async function call(method: string, rawInput: unknown, context: CallContext): Promise<ApiResult<unknown>> {
+    const requestId = context.requestId ?? randomUUID();
+    const started = performance.now();
+    const log = logger.child({ requestId, transport: context.transport });
+
+    if (!isMethodName(method)) {
+      log.info({ code: 'ERR_API_UNKNOWN_METHOD' }, 'api call rejected');
+      return failure(new CoreError('ERR_API_UNKNOWN_METHOD', 'There is no API method with this name.', { details: { method: String(method).slice(0, 100) } }));
+    }
+    const contract = apiMethods[method];
+    const principal = sessions.resolve(context.sessionId)?.principal ?? null;
+    const finish = (outcome: CallOutcome, result: ApiResult<unknown>): ApiResult<unknown> => {
+      const errorCode = result.ok ? undefined : result.error.code;
+      log.info({ method, outcome, code: errorCode, ms: Math.round(performance.now() - started) }, 'api call');
+      if (audit && (contract.audit === true || outcome === 'denied')) {
+        audit.record({ method, requestId, transport: context.transport, principal, outcome, ...(errorCode ? { errorCode } : {}) });
+      }
+      return result;
+    };
+
+    if (!principal) {
+      return finish('denied', failure(new CoreError('ERR_AUTH_UNAUTHENTICATED', 'Sign in to use Strongroom.')));
+    }
+    const parsed = contract.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      return finish('invalid', failure(new CoreError('ERR_INPUT_INVALID', `Invalid input for ${method}.`, { details: { issues: toInputIssues(parsed.error) } })));
+    }
+    if (!can(principal, contract.permission)) {
+      return finish('denied', failure(new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.')));
+    }
+    try {
+      const handler = handlers[method] as MethodHandler<MethodName>;
+      const value = await handler(parsed.data, { principal, requestId, signal: context.signal });
+      const output = contract.output.safeParse(value);
+      if (!output.success) {
+        log.error({ method, code: 'ERR_OUTPUT_INVALID', issues: toInputIssues(output.error).map((issue) => issue.path) }, 'handler returned output that breaks its contract');
+        return finish('failed', failure(new CoreError('ERR_OUTPUT_INVALID', 'The server produced an invalid response.')));
+      }
+      return finish('ok', { ok: true, value: output.data });
+    } catch (error) {
+      if (isCoreError(error)) return finish('failed', failure(error));
+      // Log the error's type and stack frames, not its message: messages can carry content.
+      const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
+      log.error({ method, code: 'ERR_INTERNAL', errorType: error instanceof Error ? error.name : typeof error, stack }, 'handler failed');
+      return finish('failed', failure(new CoreError('ERR_INTERNAL', 'An internal error occurred. The request id is in the log.', { details: { requestId } })));
+    }
+  }
+
+  function canReceive(event: EventName, sessionId: string | null): boolean {
+    if (!isEventName(event)) return false;
+    const principal = sessions.resolve(sessionId)?.principal;
+    return principal !== undefined && can(principal, apiEvents[event].permission);
+  }
+
+  return { call, canReceive };
+}

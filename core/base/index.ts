@@ -1,0 +1,11 @@
+export { systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { DisposableStore } from './disposable.ts';
+export type { Disposable } from './disposable.ts';
+export { CoreError, isCoreError } from './errors.ts';
+export { EventBus } from './events.ts';
+export type { EventListener } from './events.ts';
+export { createLogger, redactedPaths, silentLogger } from './logger.ts';
+export type { Logger, LoggerOptions } from './logger.ts';
+export { defaultDataDir } from './paths.ts';
+export { buildInfo } from './version.ts';

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+
+interface BuildInfo {
+  version: string;
+  commit: string | null;
+  builtAt: string | null;
+}
+
+let cached: BuildInfo | undefined;
+
+/**
+ * Version from package.json; commit and build time from `STRONGROOM_BUILD_COMMIT` and
+ * `STRONGROOM_BUILD_TIME`, which the packaging step sets (a source checkout has neither).
+ */
+export function buildInfo(): BuildInfo {
+  if (cached) return cached;
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  cached = {
+    version: packageJson.version,
+    commit: process.env.STRONGROOM_BUILD_COMMIT ?? null,
+    builtAt: process.env.STRONGROOM_BUILD_TIME ?? null,
+  };
+  return cached;
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../base/index.ts';
+import { localOperator, startHttpServer } from '../../api/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { CliIo } from '../output.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  staticDir?: string;
+}
+
+/** The built renderer inside this checkout or package. */
+export const defaultStaticDir = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
+
+/**
+ * `strongroom serve`: the app in a browser on loopback. Prints exactly one JSON line on stdout
+ * when ready — `{"url": …, "token": …}` — so scripts and the e2e suite can pick it up; logs go to
+ * stderr and the data directory's log file. Resolves with the exit code once SIGINT/SIGTERM have
+ * shut it down.
+ */
+export async function serveCommand(io: CliIo, options: ServeOptions): Promise<number> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const logging = createLogger({ dataDir: options.dataDir, stderr: true });
+  const core = await createCore({ dataDir: options.dataDir, mode: 'serve', logger: logging.logger });
+  let server;
+  try {
+    server = await startHttpServer({
+      router: core.router,
+      events: core.events,
+      logger: core.logger,
+      sessionId: core.sessions.create(localOperator()).id,
+      host: options.host,
+      port: options.port,
+      staticDir: options.staticDir ?? defaultStaticDir,
+    });
+  } catch (error) {
+    await core.dispose();
+    await logging.close();
+    io.err(`strongroom serve: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  io.out(JSON.stringify({ url: server.appUrl, token: server.token }));
+
+  const running = server;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      core.logger.info({ signal }, 'serve mode shutting down');
+      void (async () => {
+        await running.close();
+        await core.dispose();
+        await logging.close();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(0);
+      })();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { ApiResult } from './errors.ts';
+import { systemEvents, systemMethods } from './system.ts';
+
+/** The whole API: every method any client can call. Add an area's methods here. */
+export const apiMethods = {
+  ...systemMethods,
+};
+
+/** Every push event a client can subscribe to. */
+export const apiEvents = {
+  ...systemEvents,
+};
+
+export type ApiMethods = typeof apiMethods;
+export type MethodName = keyof ApiMethods;
+export type MethodInput<M extends MethodName> = z.input<ApiMethods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<ApiMethods[M]['output']>;
+
+export type ApiEvents = typeof apiEvents;
+export type EventName = keyof ApiEvents;
+export type EventPayload<E extends EventName> = z.output<ApiEvents[E]['payload']>;
+
+export const methodNames = Object.keys(apiMethods) as MethodName[];
+export const eventNames = Object.keys(apiEvents) as EventName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(apiMethods, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(apiEvents, name);
+}
+
+/**
+ * What every client sees, whatever the transport: the Electron preload exposes exactly this as
+ * `window.strongroom`, serve mode implements it over HTTP, tests over an in-process router.
+ */
+export interface StrongroomBridge {
+  invoke<M extends MethodName>(method: M, input: MethodInput<M>): Promise<ApiResult<MethodOutput<M>>>;
+  subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}

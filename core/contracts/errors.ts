@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Every error that crosses the API boundary carries one of these stable codes
+ * (`ERR_<AREA>_<REASON>`). Clients branch on the code, never on the message.
+ */
+export const errorCodes = [
+  'ERR_API_UNKNOWN_METHOD',
+  'ERR_API_UNKNOWN_EVENT',
+  'ERR_INPUT_INVALID',
+  'ERR_OUTPUT_INVALID',
+  'ERR_AUTH_UNAUTHENTICATED',
+  'ERR_AUTH_FORBIDDEN',
+  'ERR_TRANSPORT_FAILED',
+  'ERR_NOT_FOUND',
+  'ERR_CONFLICT',
+  'ERR_INTERNAL',
+] as const;
+
+export const ErrorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** One zod issue, reduced to what a client may see: where and what, never the offending value. */
+export const InputIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+});
+export type InputIssue = z.infer<typeof InputIssueSchema>;
+
+export const ApiErrorSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+/** The envelope every call returns on every transport. Errors are data, not exceptions. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const ApiResultSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ApiErrorSchema }),
+]);
+
+/** Renders a zod issue path as `steps[3].map.over`, the form validation errors name. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function toInputIssues(error: z.ZodError): InputIssue[] {
+  return error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+}

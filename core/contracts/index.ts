@@ -1,0 +1,29 @@
+// core/contracts is browser-safe: zod schemas and types only, imported by core, electron and the
+// renderer alike. Nothing here may touch Node, the DOM or Electron.
+export { apiEvents, apiMethods, eventNames, isEventName, isMethodName, methodNames } from './api.ts';
+export type {
+  ApiEvents,
+  ApiMethods,
+  EventName,
+  EventPayload,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+  StrongroomBridge,
+} from './api.ts';
+export { defineEvent, defineMethod } from './define.ts';
+export type { EventContract, MethodContract } from './define.ts';
+export {
+  ApiErrorSchema,
+  ApiResultSchema,
+  ErrorCodeSchema,
+  errorCodes,
+  formatIssuePath,
+  InputIssueSchema,
+  toInputIssues,
+} from './errors.ts';
+export type { ApiError, ApiResult, ErrorCode, InputIssue } from './errors.ts';
+export { PermissionSchema, permissions } from './permissions.ts';
+export type { Permission } from './permissions.ts';
+export { RunModeSchema, SystemHealthSchema, SystemInfoSchema } from './system.ts';
+export type { RunMode, SystemHealth, SystemInfo } from './system.ts';

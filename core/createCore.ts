@@ -1,0 +1,61 @@
+import type { RunMode } from './contracts/index.ts';
+import { DisposableStore, EventBus, silentLogger, systemClock } from './base/index.ts';
+import type { Clock, Logger } from './base/index.ts';
+import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
+import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
+
+export interface CoreConfig {
+  dataDir: string;
+  mode: RunMode;
+  logger?: Logger;
+  clock?: Clock;
+  audit?: AuditHook;
+  /** How often `system.heartbeat` is published; 0 disables it. */
+  heartbeatMs?: number;
+}
+
+export interface Core {
+  readonly config: CoreConfig;
+  readonly router: Router;
+  readonly events: EventBus;
+  readonly sessions: SessionRegistry;
+  readonly logger: Logger;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The composition root: builds storage → repositories → services → router by hand, in one place.
+ * Every host (Electron's core process, serve mode, the CLI, tests) starts here.
+ */
+export async function createCore(config: CoreConfig): Promise<Core> {
+  const disposables = new DisposableStore();
+  const clock = config.clock ?? systemClock;
+  const logger = config.logger ?? silentLogger();
+  const events = new EventBus();
+  const sessions = new SessionRegistry(() => clock.now());
+  const startedAt = clock.now();
+  const healthChecks: HealthCheck[] = [{ name: 'core', check: () => ({ status: 'ok' }) }];
+
+  const handlers: MethodHandlers = {
+    ...systemHandlers({ mode: config.mode, dataDir: config.dataDir, clock, startedAt, healthChecks }),
+  };
+  const router = createRouter({ handlers, sessions, logger, ...(config.audit ? { audit: config.audit } : {}) });
+
+  const heartbeatMs = config.heartbeatMs ?? 15_000;
+  if (heartbeatMs > 0) {
+    const timer = setInterval(() => {
+      events.publish('system.heartbeat', { at: new Date(clock.now()).toISOString(), uptimeMs: Math.max(0, Math.round(clock.now() - startedAt)) });
+    }, heartbeatMs);
+    timer.unref();
+    disposables.defer(() => clearInterval(timer));
+  }
+
+  return {
+    config,
+    router,
+    events,
+    sessions,
+    logger,
+    dispose: () => disposables.dispose(),
+  };
+}
