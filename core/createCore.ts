@@ -43,9 +43,11 @@ export async function createCore(config: CoreConfig): Promise<Core> {
 
   const heartbeatMs = config.heartbeatMs ?? 15_000;
   if (heartbeatMs > 0) {
-    const timer = setInterval(() => {
+    const beat = (): void => {
       events.publish('system.heartbeat', { at: new Date(clock.now()).toISOString(), uptimeMs: Math.max(0, Math.round(clock.now() - startedAt)) });
-    }, heartbeatMs);
+    };
+    beat();
+    const timer = setInterval(beat, heartbeatMs);
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   }

@@ -44,7 +44,7 @@ export const redactedPaths = [
  * Structured JSON logs with pino (fast, well kept, built-in redaction) into a size-rotated file
  * (rotating-file-stream), plus stderr when asked.
  */
-export function createLogger(options: LoggerOptions): { logger: Logger; close(): Promise<void> } {
+export function createLogger(options: LoggerOptions): { logger: Logger; close: () => Promise<void> } {
   const streams: pino.StreamEntry[] = [];
   let file: ReturnType<typeof createStream> | undefined;
   if (options.dataDir) {

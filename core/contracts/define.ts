@@ -15,6 +15,8 @@ export interface MethodContract<I extends z.ZodType = z.ZodType, O extends z.Zod
 export interface EventContract<P extends z.ZodType = z.ZodType> {
   payload: P;
   permission: Permission;
+  /** A new subscriber first receives the latest payload published so far (state-like events). */
+  replayLatest?: boolean;
 }
 
 export function defineMethod<I extends z.ZodType, O extends z.ZodType>(

@@ -15,6 +15,17 @@ export const errorCodes = [
   'ERR_NOT_FOUND',
   'ERR_CONFLICT',
   'ERR_INTERNAL',
+  // Storage, crypto and secrets (issue 3). Messages name the fix; details name table and row,
+  // never content.
+  'ERR_STORAGE_TAMPERED',
+  'ERR_STORAGE_KEY_DESTROYED',
+  'ERR_STORAGE_SCHEMA_TOO_NEW',
+  'ERR_STORAGE_NOT_INITIALISED',
+  'ERR_STORAGE_UNAVAILABLE',
+  'ERR_SECRETS_UNAVAILABLE',
+  'ERR_SECRETS_INVALID',
+  'ERR_SECRETS_KEY_MISSING',
+  'ERR_SECRETS_KEY_MISMATCH',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(errorCodes);

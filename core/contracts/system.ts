@@ -52,5 +52,6 @@ export const systemEvents = {
   'system.heartbeat': defineEvent({
     payload: z.object({ at: z.string(), uptimeMs: z.number().int().nonnegative() }),
     permission: 'system.read',
+    replayLatest: true,
   }),
 };

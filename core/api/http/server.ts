@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -38,8 +38,19 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(httpStatusFor(error.code)).header('cache-control', 'no-store').send({ ok: false, error });
+/** A typed error for a request Fastify could not accept. */
+function transportErrorFor(status: number, fastifyCode: string | undefined): ApiError {
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return { code: 'ERR_INPUT_INVALID', message: 'The request body is not valid JSON.' };
+  }
+  if (status === 413) return { code: 'ERR_TRANSPORT_FAILED', message: 'The request body is too large.' };
+  if (status === 415) return { code: 'ERR_TRANSPORT_FAILED', message: 'Send the input as JSON (content-type: application/json).' };
+  if (status >= 400 && status < 500) return { code: 'ERR_TRANSPORT_FAILED', message: 'The request could not be read.' };
+  return { code: 'ERR_INTERNAL', message: 'An internal error occurred.' };
+}
+
+function sendError(reply: FastifyReply, error: ApiError, status = httpStatusFor(error.code)): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').send({ ok: false, error });
 }
 
 /**
@@ -54,7 +65,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
   const token = options.token ?? randomBytes(32).toString('base64url');
   const { router, events, logger, sessionId } = options;
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    genReqId: () => randomUUID(),
+  });
   let authority = '';
   const openStreams = new Set<() => void>();
 
@@ -76,8 +93,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // Fastify's own errors (malformed JSON, body too large, wrong content type) become typed errors.
     const status = error.statusCode ?? 500;
     logger.info({ code: error.code, status }, 'http request rejected');
-    const code = status === 413 || status === 415 || (status >= 400 && status < 500) ? 'ERR_TRANSPORT_FAILED' : 'ERR_INTERNAL';
-    return reply.code(status).send({ ok: false, error: { code, message: status === 413 ? 'The request body is too large.' : 'The request could not be read.' } });
+    const apiError = transportErrorFor(status, error.code);
+    return sendError(reply, apiError, status >= 400 && status < 600 ? status : httpStatusFor(apiError.code));
   });
 
   app.post('/api/:method', async (request: FastifyRequest<{ Params: { method: string } }>, reply) => {
@@ -123,7 +140,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     await app.register(fastifyStatic, { root: staticDir, index: 'index.html', wildcard: false, setHeaders: (reply) => { reply.header('content-security-policy', contentSecurityPolicy); } });
     // Client-side routes (/system, /drafts/…) all load the app shell.
     app.setNotFoundHandler((request, reply) => {
-      if (request.method !== 'GET') return sendError(reply, { code: 'ERR_NOT_FOUND', message: 'Not found.' });
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(reply, { code: 'ERR_NOT_FOUND', message: 'Not found.' });
       return reply.header('content-security-policy', contentSecurityPolicy).header('cache-control', 'no-store').sendFile('index.html');
     });
   }

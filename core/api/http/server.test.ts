@@ -1,0 +1,165 @@
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { createInProcessBridge } from '../inProcess.ts';
+import { localOperator } from '../principal.ts';
+import { startHttpServer } from './server.ts';
+import type { HttpServer } from './server.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(options: { staticDir?: string; heartbeatMs?: number } = {}): Promise<{ core: Core; server: HttpServer; sessionId: string }> {
+  const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: options.heartbeatMs ?? 0 });
+  const sessionId = core.sessions.create(localOperator()).id;
+  const server = await startHttpServer({ router: core.router, events: core.events, logger: core.logger, sessionId, ...(options.staticDir ? { staticDir: options.staticDir } : {}) });
+  cleanups.push(async () => { await server.close(); await core.dispose(); });
+  return { core, server, sessionId };
+}
+
+/** A raw request, so tests can send any Host header (fetch would not). */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+function post(server: HttpServer, method: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}`, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('serve mode HTTP transport', () => {
+  it('answers an authorised call with the ok envelope', async () => {
+    const { server } = await serve();
+    const response = await post(server, 'system.info', {});
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toMatchObject({ ok: true, value: { name: 'Strongroom', mode: 'test' } });
+  });
+
+  it('refuses a request without a token, or with a wrong one, with 401', async () => {
+    const { server } = await serve();
+    const missing = await fetch(`${server.origin}/api/system.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+    const wrong = await post(server, 'system.info', {}, { authorization: `Bearer ${server.token.slice(0, -1)}x` });
+    expect(wrong.status).toBe(401);
+    const wrongScheme = await post(server, 'system.info', {}, { authorization: `Basic ${server.token}` });
+    expect(wrongScheme.status).toBe(401);
+  });
+
+  it('refuses a foreign Origin even with the right token, and accepts its own', async () => {
+    const { server } = await serve();
+    for (const origin of ['http://evil.example', 'http://localhost:1', 'null', `https://${server.origin.slice('http://'.length)}`]) {
+      const response = await post(server, 'system.info', {}, { origin });
+      expect(response.status, origin).toBe(403);
+      expect(await response.json()).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    }
+    const same = await post(server, 'system.info', {}, { origin: server.origin });
+    expect(same.status).toBe(200);
+  });
+
+  it('refuses a Host that is not the bound loopback authority (DNS rebinding)', async () => {
+    const { server } = await serve();
+    const port = new URL(server.origin).port;
+    for (const host of ['evil.example', `evil.example:${port}`, `localhost:${port}`, `127.0.0.1:${Number(port) + 1}`]) {
+      const response = await raw(`${server.origin}/api/system.info`, { headers: { host, authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status, host).toBe(403);
+    }
+    const ok = await raw(`${server.origin}/api/system.info`, { headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('refuses to bind a non-loopback address', async () => {
+    const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0 });
+    cleanups.push(() => core.dispose());
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org', 'localhost']) {
+      await expect(startHttpServer({ router: core.router, events: core.events, logger: core.logger, sessionId: 'x', host }), host).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+    }
+  });
+
+  it('maps malformed and oversized bodies to typed errors', async () => {
+    const { server } = await serve();
+    const badJson = await post(server, 'system.info', '{"unterminated');
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    const huge = await post(server, 'system.info', JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
+    const unknown = await post(server, 'system.nothing', {});
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
+  });
+
+  it('behaves exactly like the in-process transport for the same calls', async () => {
+    const { core, server, sessionId } = await serve();
+    const bridge = createInProcessBridge(core.router, core.events, sessionId);
+    const calls: Array<[string, unknown]> = [['system.info', {}], ['system.info', { extra: 1 }], ['system.info', []], ['system.missing', {}]];
+    for (const [method, input] of calls) {
+      const overHttp: unknown = await (await post(server, method, input)).json();
+      const inProcess = await bridge.invoke(method as 'system.info', input as never);
+      expect(overHttp, method).toEqual(inProcess);
+    }
+  });
+
+  it('streams events as server-sent events to an authorised client', async () => {
+    const { server } = await serve({ heartbeatMs: 25 });
+    const refused = await fetch(`${server.origin}/api/events`);
+    expect(refused.status).toBe(401);
+    const unknown = await fetch(`${server.origin}/api/events?names=system.nope`, { headers: { authorization: `Bearer ${server.token}` } });
+    expect(unknown.status).toBe(404);
+
+    const abort = new AbortController();
+    const response = await fetch(`${server.origin}/api/events?names=system.heartbeat`, { headers: { authorization: `Bearer ${server.token}` }, signal: abort.signal });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while ((text.match(/event: system\.heartbeat/g) ?? []).length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    abort.abort();
+    const first = /data: (.*)\n/.exec(text)?.[1];
+    expect(JSON.parse(first ?? 'null')).toMatchObject({ at: expect.any(String) as string, uptimeMs: expect.any(Number) as number });
+  });
+
+  it('serves the app shell with a strict CSP and falls back to index.html for app routes', async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'strongroom-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>shell</title>');
+    const { server } = await serve({ staticDir });
+    for (const path of ['/', '/system', '/drafts/123']) {
+      const response = await fetch(`${server.origin}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(await response.text()).toContain('<title>shell</title>');
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    const traversal = await raw(`${server.origin}/..%2f..%2fetc%2fpasswd`, { method: 'GET' });
+    expect(traversal.body).not.toContain('root:');
+  });
+
+  it('refuses to start without a built app and names the fix', async () => {
+    const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0 });
+    cleanups.push(() => core.dispose());
+    const empty = mkdtempSync(join(tmpdir(), 'strongroom-static-'));
+    await expect(startHttpServer({ router: core.router, events: core.events, logger: core.logger, sessionId: 'x', staticDir: empty })).rejects.toThrow(/npm run build:renderer/);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { CoreError, silentLogger, systemClock } from '../base/index.ts';
+import { systemHandlers } from './handlers/system.ts';
+import { createRouter } from './router.ts';
+import type { AuditRecord, MethodHandlers } from './router.ts';
+import { SessionRegistry } from './sessions.ts';
+import { testPrincipal } from './testing.ts';
+
+function setup(overrides: Partial<MethodHandlers> = {}) {
+  const sessions = new SessionRegistry();
+  const audits: AuditRecord[] = [];
+  const handlers: MethodHandlers = {
+    ...systemHandlers({ mode: 'test', dataDir: '/data', clock: systemClock, startedAt: Date.now(), healthChecks: [] }),
+    ...overrides,
+  };
+  const router = createRouter({ handlers, sessions, logger: silentLogger(), audit: { record: (r) => audits.push(r) } });
+  const full = sessions.create(testPrincipal()).id;
+  const none = sessions.create(testPrincipal({ permissions: [] })).id;
+  return { router, audits, full, none };
+}
+
+describe('router', () => {
+  it('returns the handler value in an ok envelope', async () => {
+    const { router, full } = setup();
+    const result = await router.call('system.info', {}, { sessionId: full, transport: 'in-process' });
+    expect(result.ok).toBe(true);
+    expect(result.ok && (result.value as { mode: string }).mode).toBe('test');
+  });
+
+  it('rejects an unknown method with ERR_API_UNKNOWN_METHOD', async () => {
+    const { router, full } = setup();
+    const result = await router.call('system.destroyEverything', {}, { sessionId: full, transport: 'in-process' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
+  });
+
+  it('does not treat inherited object properties as methods', async () => {
+    const { router, full } = setup();
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const result = await router.call(name, {}, { sessionId: full, transport: 'in-process' });
+      expect(result).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
+    }
+  });
+
+  it('rejects invalid input with ERR_INPUT_INVALID and the zod issue paths', async () => {
+    const { router, full } = setup();
+    const result = await router.call('system.info', { verbose: true }, { sessionId: full, transport: 'in-process' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('ERR_INPUT_INVALID');
+    expect(result.error.details?.issues).toEqual([{ path: '(root)', message: expect.stringContaining('verbose') as string }]);
+    const notAnObject = await router.call('system.info', 'hello', { sessionId: full, transport: 'in-process' });
+    expect(notAnObject).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+  });
+
+  it('refuses a call without a session before looking at its input', async () => {
+    const { router } = setup();
+    const result = await router.call('system.info', { junk: 1 }, { sessionId: null, transport: 'http' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+    const unknownSession = await router.call('system.info', {}, { sessionId: 'forged', transport: 'http' });
+    expect(unknownSession).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+  });
+
+  it('refuses a principal without the declared permission and audits the denial', async () => {
+    const { router, none, audits } = setup();
+    const result = await router.call('system.health', {}, { sessionId: none, transport: 'ipc', requestId: 'r-1' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(audits).toEqual([expect.objectContaining({ method: 'system.health', outcome: 'denied', requestId: 'r-1', errorCode: 'ERR_AUTH_FORBIDDEN' })]);
+  });
+
+  it('passes a typed CoreError from a handler through unchanged', async () => {
+    const { router, full } = setup({
+      'system.health': () => { throw new CoreError('ERR_CONFLICT', 'Busy rotating keys.', { details: { retryAfterMs: 100 } }); },
+    });
+    const result = await router.call('system.health', {}, { sessionId: full, transport: 'in-process' });
+    expect(result).toEqual({ ok: false, error: { code: 'ERR_CONFLICT', message: 'Busy rotating keys.', details: { retryAfterMs: 100 } } });
+  });
+
+  it('turns an unexpected exception into ERR_INTERNAL without leaking its message', async () => {
+    const { router, full } = setup({ 'system.health': () => { throw new Error('customer ACME owes 3,000,000'); } });
+    const result = await router.call('system.health', {}, { sessionId: full, transport: 'in-process', requestId: 'req-42' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_INTERNAL', details: { requestId: 'req-42' } } });
+    expect(JSON.stringify(result)).not.toContain('ACME');
+  });
+
+  it('rejects handler output that breaks the contract and strips undeclared fields', async () => {
+    const broken = setup({ 'system.health': () => ({ status: 'sideways', uptimeMs: 1, checks: [] }) as never });
+    const result = await broken.router.call('system.health', {}, { sessionId: broken.full, transport: 'in-process' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_OUTPUT_INVALID' } });
+
+    const leaky = setup({ 'system.health': () => ({ status: 'ok', uptimeMs: 1, checks: [], secretKey: 'k' }) as never });
+    const stripped = await leaky.router.call('system.health', {}, { sessionId: leaky.full, transport: 'in-process' });
+    expect(stripped).toEqual({ ok: true, value: { status: 'ok', uptimeMs: 1, checks: [] } });
+  });
+
+  it('decides event delivery by the event permission', () => {
+    const { router, full, none } = setup();
+    expect(router.canReceive('system.heartbeat', full)).toBe(true);
+    expect(router.canReceive('system.heartbeat', none)).toBe(false);
+    expect(router.canReceive('system.heartbeat', null)).toBe(false);
+    expect(router.canReceive('no.such.event' as never, full)).toBe(false);
+  });
+});

@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { startServe } from './support/serve.ts';
+import type { ServeHandle } from './support/serve.ts';
+
+let serve: ServeHandle;
+
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+
+test.afterAll(async () => {
+  expect(await serve.stop()).toBe(0);
+});
+
+test('opens from the printed URL, shows system.info, and navigates every section', async ({ page }, testInfo) => {
+  await page.goto(serve.url);
+  // The token is taken from the fragment and removed from the address bar.
+  await expect(page).toHaveURL(`${serve.origin}/system`);
+  const info = page.getByTestId('system-info');
+  await expect(info).toContainText('serve');
+  await expect(info).toContainText(serve.dataDir);
+  await expect(info).toContainText(/\d+\.\d+\.\d+/);
+  await expect(page.getByTestId('system-health-status')).toContainText('ok');
+  await expect(page.getByTestId('connection-status')).toHaveText('Connected');
+  await page.screenshot({ path: testInfo.outputPath('system-page.png'), fullPage: true });
+
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  for (const label of ['Drafts', 'Review', 'Traces', 'Evaluations', 'Workflows', 'Models', 'Audit', 'Admin']) {
+    await nav.getByRole('link', { name: label }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(label);
+    await expect(page).toHaveURL(new RegExp(`/${label.toLowerCase()}$`));
+  }
+  // A reload keeps the session (token kept for this tab) and deep links load the app shell.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Admin');
+  await nav.getByRole('link', { name: 'System' }).click();
+  await expect(page.getByTestId('system-info')).toContainText('serve');
+});
+
+test('the keyboard reaches the navigation through the skip link and the links', async ({ page }) => {
+  await page.goto(serve.url);
+  await expect(page.getByTestId('system-info')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Drafts' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Drafts');
+});
+
+test('without the token the page explains how to open it and the API refuses', async ({ page, request }) => {
+  await page.goto(serve.origin);
+  await expect(page.getByRole('alert')).toContainText('strongroom serve');
+  const noToken = await request.post(`${serve.origin}/api/system.info`, { data: {} });
+  expect(noToken.status()).toBe(401);
+  const foreign = await request.post(`${serve.origin}/api/system.info`, { data: {}, headers: { authorization: `Bearer ${serve.token}`, origin: 'http://attacker.example' } });
+  expect(foreign.status()).toBe(403);
+});

@@ -1,0 +1,75 @@
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import type { ApiResult, EventName, EventPayload, StrongroomBridge } from '../../../core/contracts/index.ts';
+import { ApiResultSchema, isEventName } from '../../../core/contracts/index.ts';
+
+type Listener = (payload: unknown) => void;
+
+function transportError(message: string): ApiResult<never> {
+  return { ok: false, error: { code: 'ERR_TRANSPORT_FAILED', message } };
+}
+
+/**
+ * Serve mode's bridge: `POST /api/<method>` with the launch token as a bearer, and one shared
+ * server-sent-event stream read with fetch (EventSource cannot send an Authorization header),
+ * parsed by eventsource-parser and reconnected with backoff.
+ */
+export function createHttpBridge(token: string, baseUrl = ''): StrongroomBridge {
+  const listeners = new Map<EventName, Set<Listener>>();
+  let stream: AbortController | undefined;
+
+  async function readEvents(signal: AbortSignal): Promise<void> {
+    let delayMs = 500;
+    while (!signal.aborted) {
+      try {
+        const response = await fetch(`${baseUrl}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal });
+        if (!response.ok || !response.body) throw new Error(`event stream refused (${response.status})`);
+        delayMs = 500;
+        const reader = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (!value.event || !isEventName(value.event)) continue;
+          const payload: unknown = JSON.parse(value.data);
+          for (const listener of listeners.get(value.event) ?? []) listener(payload);
+        }
+      } catch {
+        if (signal.aborted) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 10_000);
+    }
+  }
+
+  return {
+    async invoke(method, input) {
+      let response: Response;
+      try {
+        response = await fetch(`${baseUrl}/api/${encodeURIComponent(method)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(input ?? {}),
+        });
+      } catch {
+        return transportError('Strongroom is not reachable. Is `strongroom serve` still running?');
+      }
+      const parsed = ApiResultSchema.safeParse(await response.json().catch(() => null));
+      return parsed.success ? (parsed.data as never) : transportError(`Unexpected response from the server (HTTP ${response.status}).`);
+    },
+    subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+      const set = listeners.get(event) ?? new Set<Listener>();
+      listeners.set(event, set);
+      set.add(listener as Listener);
+      if (!stream) {
+        stream = new AbortController();
+        void readEvents(stream.signal);
+      }
+      return () => {
+        set.delete(listener as Listener);
+        if ([...listeners.values()].every((s) => s.size === 0)) {
+          stream?.abort();
+          stream = undefined;
+        }
+      };
+    },
+  };
+}
