@@ -1,9 +1,19 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { buildInfo, defaultDataDir } from '../base/index.ts';
+import { backupCommand, restoreCommand } from './commands/backup.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
+import { initCommand } from './commands/init.ts';
+import { keysRotateCommand } from './commands/keys.ts';
 import { serveCommand } from './commands/serve.ts';
 import type { CliIo } from './output.ts';
 import { processIo } from './output.ts';
+
+function parseBatchSize(value: string): number {
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1 || size > 100_000) throw new InvalidArgumentError('must be a whole number from 1 to 100000.');
+  return size;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -15,7 +25,7 @@ function parsePort(value: string): number {
  * Builds the `strongroom` command tree (commander: well kept, gives help, errors and options
  * parsing for free). Each command's work lives in commands/; this file only wires options.
  */
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command('strongroom')
     .description('Strongroom: an on-prem agent workbench for regulated enterprises.')
     .version(buildInfo().version, '-v, --version', 'print the version')
@@ -38,13 +48,55 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--data-dir <dir>', 'data directory', defaultDataDir())
     .action(async (options: { port: number; host: string; dataDir: string }) => setExitCode(await serveCommand(io, options)));
 
+  program
+    .command('init')
+    .description('create the encrypted database, the master key (OS keychain, or STRONGROOM_MASTER_KEY), a default account and the local administrator')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await initCommand(io, { ...options, env })));
+
+  program
+    .command('doctor')
+    .description('check the keychain, master key, database integrity, schema version and data keys; changes nothing')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await doctorCommand(io, { ...options, env })));
+
+  program
+    .command('backup')
+    .description('copy the database while Strongroom runs (SQLite online backup); the copy is ciphertext, so back up the master key separately')
+    .requiredOption('--out <file>', 'new file to write')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { out: string; dataDir: string; json: boolean }) => setExitCode(await backupCommand(io, { ...options, env })));
+
+  program
+    .command('restore')
+    .description('restore a backup into a stopped installation')
+    .argument('<file>', 'backup file made by strongroom backup')
+    .option('--force', 'replace an existing database (it is kept beside it)', false)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (file: string, options: { force: boolean; dataDir: string; json: boolean }) => setExitCode(await restoreCommand(io, { ...options, file, env })));
+
+  const keys = program.command('keys').description('manage encryption keys');
+  keys
+    .command('rotate')
+    .description('start a new data key version and re-encrypt content in batches, without stopping the app')
+    .option('--account <name>', 'only this account (default: every account)')
+    .option('--master', 'also replace the master key and re-wrap every data key', false)
+    .option('--batch-size <rows>', 'rows per transaction', parseBatchSize, 500)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { account?: string; master: boolean; batchSize: number; dataDir: string; json: boolean }) => setExitCode(await keysRotateCommand(io, { ...options, env })));
+
   return program;
 }
 
 /** Runs the CLI and resolves with the process exit code. */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => { exitCode = code; });
+  const program = buildProgram(io, (code) => { exitCode = code; }, env);
   try {
     await program.parseAsync([...argv]);
     return exitCode;

@@ -4,7 +4,8 @@ import type { CliIo } from '../output.ts';
 import { reportFailure } from '../output.ts';
 
 export async function infoCommand(io: CliIo, options: { dataDir: string; json: boolean }): Promise<number> {
-  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0 });
+  // info describes the installation without opening it: no database, no keychain needed.
+  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, storage: false });
   try {
     const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
     const result = await bridge.invoke('system.info', {});

@@ -1,0 +1,31 @@
+import { isCoreError } from '../../base/index.ts';
+import { resolveSecretStore } from '../../secrets/index.ts';
+import type { SecretStore } from '../../secrets/index.ts';
+import type { CliIo } from '../output.ts';
+
+/** What storage commands share: the data directory, output form and environment. */
+export interface StorageCommandOptions {
+  dataDir: string;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The secret store the environment selects; the STRONGROOM_MASTER_KEY warning goes to stderr. */
+export function secretsFor(io: CliIo, env: NodeJS.ProcessEnv): SecretStore {
+  return resolveSecretStore({ env, warn: (message) => io.err(`warning: ${message}`) });
+}
+
+/**
+ * Runs a command body and turns a CoreError into exit code 1 with `{ok:false,error}` on stdout
+ * (--json) or one `error CODE: message` line on stderr. Messages name the fix, never a secret.
+ */
+export async function runStorageCommand(io: CliIo, json: boolean, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!isCoreError(error)) throw error;
+    if (json) io.out(JSON.stringify({ ok: false, error: error.toApiError() }));
+    else io.err(`error ${error.code}: ${error.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,99 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CoreError, isCoreError } from '../base/index.ts';
+import { MasterKey } from '../crypto/index.ts';
+import { masterKeySecretName } from '../secrets/index.ts';
+import { masterKeyState, recordMasterKeyCheck } from './bootstrap.ts';
+import type { Storage } from './storage.ts';
+
+export interface RotationOptions {
+  /** Rows per transaction; between batches the event loop runs, so the app keeps serving. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: { table: string; rowsScanned: number; valuesResealed: number }) => void;
+}
+
+export interface RotationReport {
+  accountId: string;
+  keyId: number;
+  keyVersion: number;
+  rowsScanned: number;
+  valuesResealed: number;
+  batches: number;
+  /** Values that could not be decrypted (tampered) and were left as they were. */
+  failures: { table: string; rowId: string; column: string; code: string }[];
+}
+
+/**
+ * Rotates an account's data key: a new key version becomes active at once (new writes use it),
+ * then every sealed value of the account is re-encrypted under it in batches of `batchSize` rows,
+ * one short transaction each. The old version stays, decrypt-only, so values written by a
+ * process that has not yet noticed the rotation stay readable; only account deletion destroys keys.
+ */
+export async function rotateAccountKey(storage: Storage, accountId: string, options: RotationOptions = {}): Promise<RotationReport> {
+  const account = storage.accounts.byId(accountId);
+  if (!account || account.deletedAt !== null) throw new CoreError('ERR_NOT_FOUND', 'The account does not exist or was deleted.');
+  const batchSize = options.batchSize ?? 500;
+  const keyId = storage.keys.rotate(accountId);
+  const keyVersion = storage.keys.describeKeys().find((key) => key.keyId === keyId)?.version ?? 0;
+  const report: RotationReport = { accountId, keyId, keyVersion, rowsScanned: 0, valuesResealed: 0, batches: 0, failures: [] };
+  for (const sealed of storage.sealedTables) {
+    const select = storage.db.prepare(`SELECT rowid AS rotation_rowid, ${sealed.idColumn} AS rotation_id, ${sealed.columns.join(', ')} FROM ${sealed.table} WHERE ${sealed.accountColumn} = ? AND rowid > ? ORDER BY rowid LIMIT ?`);
+    const updates = new Map(sealed.columns.map((column) => [column, storage.db.prepare(`UPDATE ${sealed.table} SET ${column} = ? WHERE rowid = ?`)]));
+    let after = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const scanned = storage.db.transaction(() => {
+        const rows = select.all(accountId, after, batchSize) as Record<string, unknown>[];
+        for (const row of rows) {
+          after = Number(row.rotation_rowid);
+          for (const column of sealed.columns) {
+            const value = row[column];
+            if (!(value instanceof Uint8Array)) continue;
+            const rowId = row.rotation_id as string | number;
+            try {
+              const resealed = storage.keys.reseal(value, { table: sealed.table, rowId, column, accountId });
+              if (resealed) {
+                updates.get(column)?.run(resealed, row.rotation_rowid);
+                report.valuesResealed += 1;
+              }
+            } catch (error) {
+              if (!isCoreError(error)) throw error;
+              report.failures.push({ table: sealed.table, rowId: String(rowId), column, code: error.code });
+            }
+          }
+        }
+        return rows.length;
+      }).immediate();
+      report.rowsScanned += scanned;
+      if (scanned > 0) report.batches += 1;
+      options.onProgress?.({ table: sealed.table, rowsScanned: report.rowsScanned, valuesResealed: report.valuesResealed });
+      if (scanned < batchSize) break;
+      await yieldToEventLoop();
+    }
+  }
+  storage.logger.info({ accountId, keyId, rowsScanned: report.rowsScanned, valuesResealed: report.valuesResealed, failures: report.failures.length }, 'data key rotated');
+  return report;
+}
+
+/**
+ * Rotates the master key: a new one is stored first (under a new version name), then every live
+ * data key is re-wrapped in one transaction, then the old secret is deleted. A crash in between
+ * leaves the database on whichever key it last committed, and that key is still in the store.
+ */
+export async function rotateMasterKey(storage: Storage): Promise<{ version: number; rewrapped: number }> {
+  if (!storage.secrets.writable) {
+    throw new CoreError('ERR_SECRETS_UNAVAILABLE', `The master key comes from ${storage.secrets.describe()}, which Strongroom cannot write; rotate it with your secret manager and the keychain backend, or unset STRONGROOM_MASTER_KEY.`);
+  }
+  const state = masterKeyState(storage.db, storage.installationId);
+  const next = MasterKey.generate(storage.random, state.version + 1);
+  const nextName = masterKeySecretName(storage.installationId, next.version);
+  await storage.secrets.set(nextName, next.toBase64());
+  const rewrapped = storage.db.transaction(() => {
+    const count = storage.keys.rewrapAll(next);
+    recordMasterKeyCheck(storage.db, next, storage.installationId);
+    return count;
+  }).immediate();
+  await storage.secrets.delete(masterKeySecretName(storage.installationId, state.version));
+  storage.logger.info({ version: next.version, rewrapped }, 'master key rotated');
+  return { version: next.version, rewrapped };
+}
