@@ -1,0 +1,61 @@
+// Entry of the core utilityProcess (bundled to dist/electron/coreHost.js). Electron main forks it
+// with `--data-dir=<dir>`; it creates core, one session for the local operator (identity replaces
+// this), and relays messages from process.parentPort until main asks it to shut down.
+import { mkdirSync } from 'node:fs';
+import { createCore } from '../../core/index.ts';
+import { createLogger } from '../../core/base/index.ts';
+import { localOperator } from '../../core/api/index.ts';
+import type { HostToMainMessage } from '../shared/coreHostProtocol.ts';
+import { dataDirFrom } from './hostArgs.ts';
+import { createCoreHostHandler } from './messageHandler.ts';
+
+/** The utilityProcess's parentPort (Electron adds it to `process`); absent under plain Node. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  postMessage(message: HostToMainMessage): void;
+}
+
+async function run(port: ParentPort): Promise<void> {
+  const dataDir = dataDirFrom(process.argv, process.env);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logging = createLogger({ dataDir });
+  // Crash loudly and let main restart us: a half-working core is worse than a restarted one.
+  const crash = (error: unknown): void => {
+    const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
+    logging.logger.fatal({ errorType: error instanceof Error ? error.name : typeof error, stack }, 'core host crashed');
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  // Listen before core exists, so nothing main sends early is lost; main waits for `ready`.
+  const messages: unknown[] = [];
+  let deliver: (message: unknown) => void = (message) => messages.push(message);
+  port.on('message', (event) => deliver(event.data));
+
+  const core = await createCore({ dataDir, mode: 'desktop', logger: logging.logger });
+  const session = core.sessions.create(localOperator());
+  const handler = createCoreHostHandler(core, session.id, (message) => port.postMessage(message));
+  const shutdown = async (): Promise<void> => {
+    handler.dispose();
+    await core.dispose();
+    await logging.close();
+    process.exit(0);
+  };
+  deliver = (message) => {
+    void handler.handle(message).then((outcome) => (outcome === 'shutdown' ? shutdown() : undefined));
+  };
+  for (const message of messages.splice(0)) deliver(message);
+  core.logger.info({ pid: process.pid }, 'core host ready');
+  port.postMessage({ kind: 'ready' });
+}
+
+const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+if (parentPort) {
+  run(parentPort).catch((error: unknown) => {
+    process.stderr.write(`strongroom core host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+} else {
+  process.stderr.write('coreHost.js runs inside Electron (utilityProcess.fork); use `strongroom serve` for a browser.\n');
+  process.exitCode = 1;
+}
