@@ -1,0 +1,138 @@
+// Builds the shell with scripts/build-electron.mjs and exercises the real bundles: the preload's
+// shape (one CommonJS file that requires only `electron`) and the bundled core host, run under
+// plain Node with a stand-in for Electron's process.parentPort and driven by the real CoreHost.
+import { fork, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MainToHostMessage } from './shared/coreHostProtocol.ts';
+import { CoreHost } from './main/coreHost.ts';
+import type { UtilityChild } from './main/coreHost.ts';
+
+const root = join(import.meta.dirname, '..');
+// Inside the repository (two levels below it, like dist/electron) so bundles resolve node_modules
+// and core's package.json lookup exactly as they do in the app.
+const outDir = join(root, 'dist', `electron-test-${process.pid}`);
+const scratch = mkdtempSync(join(tmpdir(), 'strongroom-build-'));
+const shim = join(scratch, 'parentPort.mjs');
+const masterKey = randomBytes(32).toString('base64');
+
+beforeAll(() => {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron.mjs'), `--out-dir=${outDir}`], { cwd: root, env: { ...process.env, CI: '1' }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
+  // What Electron gives a utilityProcess, made from Node's fork IPC channel.
+  writeFileSync(shim, [
+    "import { EventEmitter } from 'node:events';",
+    'const port = new EventEmitter();',
+    "process.on('message', (data) => port.emit('message', { data }));",
+    'port.postMessage = (message) => process.send(message);',
+    'process.parentPort = port;',
+  ].join('\n'));
+}, 120_000);
+
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const read = (name: string) => readFileSync(join(outDir, name), 'utf8');
+const imports = (code: string) => [...code.matchAll(/^import\s(?:[^'"]*\sfrom\s)?["']([^"']+)["']/gm)].map((match) => match[1]);
+
+describe('scripts/build-electron.mjs', () => {
+  it('writes main.js, preload.cjs and coreHost.js', () => {
+    for (const name of ['main.js', 'preload.cjs', 'coreHost.js']) expect(existsSync(join(outDir, name)), name).toBe(true);
+  });
+
+  it('makes the preload one CommonJS script that requires nothing but electron', () => {
+    const code = read('preload.cjs');
+    expect(() => new Script(code, { filename: 'preload.cjs' })).not.toThrow();
+    expect([...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1])).toEqual(['electron']);
+    expect(code).not.toMatch(/^\s*(import|export)\s/m);
+    expect(code).toContain('exposeInMainWorld("strongroom"');
+  });
+
+  it('keeps main and the core host as ES modules that Node can parse', () => {
+    for (const name of ['main.js', 'coreHost.js']) {
+      const check = spawnSync(process.execPath, ['--check', join(outDir, name)], { encoding: 'utf8' });
+      expect(check.status, `${name}: ${check.stderr}`).toBe(0);
+    }
+  });
+
+  it('leaves electron, builtins and dependencies external, and drops the unused HTTP stack', () => {
+    const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const allowed = (id: string | undefined) => id !== undefined && (id === 'electron' || id.startsWith('node:') || Object.hasOwn(packageJson.dependencies, id));
+    const main = imports(read('main.js'));
+    const coreHost = imports(read('coreHost.js'));
+    expect(main).toContain('electron');
+    expect(main.filter((id) => !allowed(id))).toEqual([]);
+    expect(coreHost.filter((id) => !allowed(id))).toEqual([]);
+    expect(coreHost).not.toContain('electron');
+    expect([...main, ...coreHost]).not.toContain('fastify');
+  });
+});
+
+/** The bundled core host in a Node child process, adapted to the UtilityChild main expects. */
+class ForkedCoreHost implements UtilityChild {
+  readonly process: ChildProcess;
+  constructor(dataDir: string) {
+    this.process = fork(join(outDir, 'coreHost.js'), [`--data-dir=${dataDir}`], {
+      execArgv: ['--import', pathToFileURL(shim).href],
+      serialization: 'advanced',
+      // Headless: the master key comes from the environment instead of the OS keychain.
+      env: { ...process.env, STRONGROOM_MASTER_KEY: masterKey },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+  }
+  postMessage(message: MainToHostMessage): void {
+    if (this.process.connected) this.process.send(message);
+  }
+  on(event: 'message' | 'exit', listener: ((message: unknown) => void) | ((code: number) => void)): this {
+    if (event === 'message') this.process.on('message', listener);
+    else this.process.on('exit', (code) => listener(code ?? 1));
+    return this;
+  }
+  kill(): boolean {
+    return this.process.kill('SIGKILL');
+  }
+}
+
+describe('bundled core host driven by CoreHost', () => {
+  it('answers calls, survives a crash, and shuts down cleanly', async () => {
+    const dataDir = join(scratch, 'data');
+    const children: ForkedCoreHost[] = [];
+    const exits: Array<[number, boolean]> = [];
+    const host = new CoreHost({
+      spawn: () => {
+        const child = new ForkedCoreHost(dataDir);
+        children.push(child);
+        return child;
+      },
+      onEvent: () => undefined,
+      onExit: (code, willRestart) => exits.push([code, willRestart]),
+    });
+
+    const info = await host.call('system.info', {});
+    expect(info).toMatchObject({ ok: true, value: { name: 'Strongroom', mode: 'desktop', dataDir } });
+    expect(await host.call('system.nope', {})).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
+    expect(existsSync(join(dataDir, 'logs', 'strongroom.log'))).toBe(true);
+
+    // Crash the core with a call in flight: the call fails, never hangs; the next call is served
+    // by a restarted core.
+    const inFlight = host.call('system.health', {});
+    children[0]?.kill();
+    expect(await inFlight).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
+    expect(exits).toEqual([[1, true]]);
+    expect(await host.call('system.health', {})).toMatchObject({ ok: true, value: { status: 'ok' } });
+    expect(children).toHaveLength(2);
+
+    const exited = new Promise<number | null>((resolve) => children[1]?.process.once('exit', (code) => resolve(code)));
+    await host.dispose();
+    expect(await exited).toBe(0);
+    expect(await host.call('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
+  });
+});
