@@ -1,27 +1,55 @@
-import type { Permission } from '../contracts/index.ts';
-import { permissions } from '../contracts/index.ts';
+import type { Permission, Role } from '../contracts/index.ts';
+import { installationPermissions, permissions } from '../contracts/index.ts';
 
 /** Who is calling. Resolved by the router from the transport's session, never from a request body. */
 export interface Principal {
-  kind: 'user' | 'system';
+  kind: 'user' | 'local-admin' | 'system';
   userId: string;
   displayName: string;
-  /** The account the principal acts in; null for installation-wide operators. */
+  /** The account the principal acts in; null for installation-level operators such as the CLI. */
   accountId: string | null;
+  role: Role | null;
+  /** Effective permissions in that account: the role's permissions capped by the account's boundary. */
   permissions: ReadonlySet<Permission>;
+  /** Administers the installation (accounts, IdP, group mappings of any account). */
+  installationAdmin: boolean;
 }
 
+/** What an action is applied to: its account, and optionally a per-resource grant that narrows access. */
+export interface ResourceRef {
+  accountId?: string | null;
+  /** Per-resource grant: when present, only these users or roles may act on the resource. */
+  grant?: { userIds?: readonly string[]; roles?: readonly Role[] };
+}
+
+/** Account-administration permissions an installation administrator holds in every account. */
+const crossAccountAdministration: ReadonlySet<Permission> = new Set(['account.read', 'members.manage', 'groups.manage', 'boundaries.manage']);
+const installationOnly: ReadonlySet<Permission> = new Set(installationPermissions);
+
 /**
- * The single decision point for authorization. The identity issue extends the resource argument
- * with accounts, boundaries and per-resource grants; callers do not change.
+ * The single authorization decision: role permissions (already capped by the boundary), the
+ * account the resource lives in, and any per-resource grant. The router calls it for every
+ * method; services call it for per-resource checks.
  */
-export function can(principal: Principal, permission: Permission, _resource?: { accountId?: string | null }): boolean {
-  return principal.permissions.has(permission);
+export function can(principal: Principal, permission: Permission, resource?: ResourceRef): boolean {
+  if (installationOnly.has(permission) && !principal.installationAdmin) return false;
+  const targetAccount = resource?.accountId;
+  if (targetAccount !== undefined && targetAccount !== null && targetAccount !== principal.accountId) {
+    return principal.installationAdmin && crossAccountAdministration.has(permission);
+  }
+  if (!principal.permissions.has(permission)) return false;
+  const grant = resource?.grant;
+  if (grant) {
+    const byUser = grant.userIds?.includes(principal.userId) ?? false;
+    const byRole = principal.role !== null && (grant.roles?.includes(principal.role) ?? false);
+    if (!byUser && !byRole) return false;
+  }
+  return true;
 }
 
 /**
- * The operator of a local-mode installation (no IdP configured), who holds every permission.
- * Identity replaces this with real users; it stays for `strongroom` CLI administration.
+ * The installation operator: whoever runs the `strongroom` CLI on this machine with access to its
+ * data directory and keychain. Holds every permission but acts in no account.
  */
 export function localOperator(): Principal {
   return {
@@ -29,6 +57,8 @@ export function localOperator(): Principal {
     userId: 'local-operator',
     displayName: 'Local operator',
     accountId: null,
+    role: null,
     permissions: new Set(permissions),
+    installationAdmin: true,
   };
 }

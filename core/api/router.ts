@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { ApiResult, EventName, MethodName, MethodOutput, ApiMethods } from '../contracts/index.ts';
+import type { ApiMethods, ApiResult, EventName, MethodContract, MethodName, MethodOutput } from '../contracts/index.ts';
 import { apiEvents, apiMethods, isEventName, isMethodName, toInputIssues } from '../contracts/index.ts';
 import { CoreError, isCoreError } from '../base/index.ts';
 import type { Logger } from '../base/index.ts';
 import { can } from './principal.ts';
-import type { Principal } from './principal.ts';
-import type { SessionRegistry } from './sessions.ts';
+import type { Principal, ResourceRef } from './principal.ts';
+import type { SessionResolver } from './sessions.ts';
 
 export type Transport = 'in-process' | 'http' | 'ipc';
 
@@ -16,17 +16,32 @@ export interface CallContext {
   transport: Transport;
   requestId?: string;
   signal?: AbortSignal;
+  /** Lets sign-in and sign-out methods bind a new session to this transport's client. */
+  setSession?: (sessionId: string | null) => void;
 }
 
-export interface HandlerContext {
-  principal: Principal;
+interface BaseHandlerContext {
   requestId: string;
   signal: AbortSignal | undefined;
+  transport: Transport;
+  sessionId: string | null;
+  /** Binds a session to the calling client (cookie, window, or in-process bridge). */
+  setSession(sessionId: string | null): void;
+}
+
+/** Context for methods that need a signed-in caller. */
+export interface HandlerContext extends BaseHandlerContext {
+  principal: Principal;
+}
+
+/** Context for `public` methods (sign-in itself), whose caller may not be signed in yet. */
+export interface PublicHandlerContext extends BaseHandlerContext {
+  principal: Principal | null;
 }
 
 export type MethodHandler<M extends MethodName> = (
   input: z.output<ApiMethods[M]['input']>,
-  context: HandlerContext,
+  context: ApiMethods[M]['permission'] extends 'public' ? PublicHandlerContext : HandlerContext,
 ) => MethodOutput<M> | Promise<MethodOutput<M>>;
 
 export type MethodHandlers = { [M in MethodName]: MethodHandler<M> };
@@ -49,7 +64,7 @@ export interface AuditHook {
 
 export interface RouterOptions {
   handlers: MethodHandlers;
-  sessions: SessionRegistry;
+  sessions: SessionResolver;
   logger: Logger;
   audit?: AuditHook;
 }
@@ -80,7 +95,8 @@ export function createRouter(options: RouterOptions): Router {
       log.info({ code: 'ERR_API_UNKNOWN_METHOD' }, 'api call rejected');
       return failure(new CoreError('ERR_API_UNKNOWN_METHOD', 'There is no API method with this name.', { details: { method: String(method).slice(0, 100) } }));
     }
-    const contract = apiMethods[method];
+    const contract: MethodContract = apiMethods[method];
+    const permission = contract.permission;
     const principal = sessions.resolve(context.sessionId)?.principal ?? null;
     const finish = (outcome: CallOutcome, result: ApiResult<unknown>): ApiResult<unknown> => {
       const errorCode = result.ok ? undefined : result.error.code;
@@ -91,19 +107,36 @@ export function createRouter(options: RouterOptions): Router {
       return result;
     };
 
-    if (!principal) {
+    if (!principal && permission !== 'public') {
       return finish('denied', failure(new CoreError('ERR_AUTH_UNAUTHENTICATED', 'Sign in to use Strongroom.')));
     }
     const parsed = contract.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       return finish('invalid', failure(new CoreError('ERR_INPUT_INVALID', `Invalid input for ${method}.`, { details: { issues: toInputIssues(parsed.error) } })));
     }
-    if (!can(principal, contract.permission)) {
-      return finish('denied', failure(new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.')));
+    if (principal && permission !== 'public' && permission !== 'signed-in') {
+      const resource: ResourceRef | undefined = contract.resource?.(parsed.data);
+      if (!can(principal, permission, resource)) {
+        // The same answer whether the resource exists elsewhere or not at all: nothing is revealed.
+        return finish('denied', failure(new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.')));
+      }
     }
+    let sessionId = context.sessionId;
+    const handlerContext: PublicHandlerContext = {
+      principal,
+      requestId,
+      signal: context.signal,
+      transport: context.transport,
+      get sessionId() { return sessionId; },
+      setSession(next) {
+        sessionId = next;
+        context.setSession?.(next);
+      },
+    };
     try {
-      const handler = handlers[method] as MethodHandler<MethodName>;
-      const value = await handler(parsed.data, { principal, requestId, signal: context.signal });
+      // The contract was looked up by this method's name, so its parsed input is this handler's input.
+      const handler = handlers[method] as (input: unknown, context: HandlerContext) => unknown;
+      const value = await handler(parsed.data, handlerContext as HandlerContext);
       const output = contract.output.safeParse(value);
       if (!output.success) {
         log.error({ method, code: 'ERR_OUTPUT_INVALID', issues: toInputIssues(output.error).map((issue) => issue.path) }, 'handler returned output that breaks its contract');
@@ -122,7 +155,9 @@ export function createRouter(options: RouterOptions): Router {
   function canReceive(event: EventName, sessionId: string | null): boolean {
     if (!isEventName(event)) return false;
     const principal = sessions.resolve(sessionId)?.principal;
-    return principal !== undefined && can(principal, apiEvents[event].permission);
+    const permission = apiEvents[event].permission;
+    if (permission === 'public') return true;
+    return principal !== undefined && can(principal, permission);
   }
 
   return { call, canReceive };

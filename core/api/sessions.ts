@@ -7,11 +7,16 @@ export interface Session {
   createdAt: number;
 }
 
+/** Turns a transport's session id into the calling principal. Identity provides the real one. */
+export interface SessionResolver {
+  resolve(sessionId: string | null | undefined): Session | undefined;
+}
+
 /**
- * Live sessions, keyed by an unguessable id. Transports map their credential (an IPC window, an
- * HTTP bearer token, a CLI invocation) to a session id; the router turns that into a principal.
+ * In-memory sessions, keyed by an unguessable id: the CLI's operator session, tests, and the
+ * base that identity's persistent sessions build on.
  */
-export class SessionRegistry {
+export class SessionRegistry implements SessionResolver {
   private readonly sessions = new Map<string, Session>();
   private readonly now: () => number;
 
@@ -19,14 +24,20 @@ export class SessionRegistry {
     this.now = now;
   }
 
-  create(principal: Principal): Session {
-    const session: Session = { id: randomBytes(24).toString('base64url'), principal, createdAt: this.now() };
+  create(principal: Principal, id: string = randomBytes(24).toString('base64url')): Session {
+    const session: Session = { id, principal, createdAt: this.now() };
     this.sessions.set(session.id, session);
     return session;
   }
 
   resolve(sessionId: string | null | undefined): Session | undefined {
     return sessionId ? this.sessions.get(sessionId) : undefined;
+  }
+
+  /** Replaces the principal of a live session (account switch, role change). */
+  update(sessionId: string, principal: Principal): void {
+    const session = this.sessions.get(sessionId);
+    if (session) this.sessions.set(sessionId, { ...session, principal });
   }
 
   revoke(sessionId: string): boolean {

@@ -1,4 +1,4 @@
-import type { Permission } from '../contracts/index.ts';
+import type { Permission, Role } from '../contracts/index.ts';
 import { permissions } from '../contracts/index.ts';
 import type { Principal } from './principal.ts';
 
@@ -6,6 +6,8 @@ import type { Principal } from './principal.ts';
 export function testPrincipal(overrides: Partial<Omit<Principal, 'permissions'>> & { permissions?: readonly Permission[] } = {}): Principal {
   return {
     kind: 'user',
+    role: overrides.role ?? ('admin' satisfies Role),
+    installationAdmin: overrides.installationAdmin ?? false,
     userId: overrides.userId ?? 'user-test',
     displayName: overrides.displayName ?? 'Test User',
     accountId: overrides.accountId ?? 'account-test',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +7,13 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 
 const bin = new URL('../../bin/strongroom.js', import.meta.url).pathname;
+// Headless key source, so these tests never touch the OS keychain (the storage tests do that).
+const env = { ...process.env, STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
 
 describe('strongroom serve (as a process)', () => {
   it('prints exactly one JSON line, serves the API behind the token, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-serve-'));
-    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const stdoutLines: string[] = [];
     const lines = createInterface({ input: child.stdout });
     const first = await new Promise<string>((resolve, reject) => {
@@ -35,7 +38,7 @@ describe('strongroom serve (as a process)', () => {
   });
 
   it('refuses a non-loopback host with a clear message and exit code 1', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--data-dir', mkdtempSync(join(tmpdir(), 'strongroom-serve-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--data-dir', mkdtempSync(join(tmpdir(), 'strongroom-serve-'))], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -2,11 +2,22 @@ import type { z } from 'zod';
 import type { Permission } from './permissions.ts';
 
 /** The declaration of one API method: its schemas and the permission the router enforces. */
-export interface MethodContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+export type MethodPermission = Permission | 'signed-in' | 'public';
+
+export interface MethodContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType, P extends MethodPermission = MethodPermission> {
   summary: string;
   input: I;
   output: O;
-  permission: Permission;
+  /**
+   * What the caller needs: a permission, `signed-in` (any signed-in principal), or `public`
+   * (no sign-in: the sign-in methods themselves).
+   */
+  permission: P;
+  /**
+   * For methods that act on another account's resources: which account the input targets. The
+   * router authorizes against it, so a principal from another account is refused before the handler.
+   */
+  resource?: (input: z.output<I>) => { accountId: string };
   /** Security-relevant methods are written to the audit log by the router. */
   audit?: boolean;
 }
@@ -14,14 +25,14 @@ export interface MethodContract<I extends z.ZodType = z.ZodType, O extends z.Zod
 /** The declaration of one push event and the permission needed to receive it. */
 export interface EventContract<P extends z.ZodType = z.ZodType> {
   payload: P;
-  permission: Permission;
+  permission: Permission | 'public';
   /** A new subscriber first receives the latest payload published so far (state-like events). */
   replayLatest?: boolean;
 }
 
-export function defineMethod<I extends z.ZodType, O extends z.ZodType>(
-  contract: MethodContract<I, O>,
-): MethodContract<I, O> {
+export function defineMethod<I extends z.ZodType, O extends z.ZodType, P extends MethodPermission>(
+  contract: MethodContract<I, O, P>,
+): MethodContract<I, O, P> {
   return contract;
 }
 

@@ -26,6 +26,25 @@ export const errorCodes = [
   'ERR_SECRETS_INVALID',
   'ERR_SECRETS_KEY_MISSING',
   'ERR_SECRETS_KEY_MISMATCH',
+  // Models (issue 5): each names the model and the cause in its details.
+  'ERR_MODEL_NOT_FOUND',
+  'ERR_MODEL_UNAVAILABLE',
+  'ERR_MODEL_CHECKSUM_MISMATCH',
+  'ERR_MODEL_UNSUPPORTED',
+  'ERR_MODEL_TIMEOUT',
+  'ERR_MODEL_TLS',
+  'ERR_MODEL_RATE_LIMITED',
+  'ERR_MODEL_CIRCUIT_OPEN',
+  'ERR_MODEL_STREAM_MALFORMED',
+  'ERR_MODEL_OUTPUT_INVALID',
+  'ERR_MODEL_CANCELLED',
+  // Identity (issue 4): messages say what to do; details carry a reason, never a token.
+  'ERR_AUTH_TOKEN_INVALID',
+  'ERR_AUTH_SIGNIN_FAILED',
+  'ERR_AUTH_SESSION_EXPIRED',
+  'ERR_AUTH_IDP_UNREACHABLE',
+  'ERR_AUTH_NOT_CONFIGURED',
+  'ERR_AUTH_NO_ACCESS',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(errorCodes);

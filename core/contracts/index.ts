@@ -12,7 +12,7 @@ export type {
   StrongroomBridge,
 } from './api.ts';
 export { defineEvent, defineMethod } from './define.ts';
-export type { EventContract, MethodContract } from './define.ts';
+export type { EventContract, MethodContract, MethodPermission } from './define.ts';
 export {
   ApiErrorSchema,
   ApiResultSchema,
@@ -27,3 +27,18 @@ export { PermissionSchema, permissions } from './permissions.ts';
 export type { Permission } from './permissions.ts';
 export { RunModeSchema, SystemHealthSchema, SystemInfoSchema } from './system.ts';
 export type { RunMode, SystemHealth, SystemInfo } from './system.ts';
+export {
+  AccountIdSchema,
+  AccountNameSchema,
+  AuthStatusSchema,
+  BoundarySchema,
+  GroupMappingSchema,
+  IdpConfigSchema,
+  identityEvents,
+  identityMethods,
+  MemberSchema,
+  SigningAlgorithmSchema,
+} from './identity.ts';
+export type { AuthStatus, IdpConfig } from './identity.ts';
+export { installationPermissions, roleDescriptions, rolePermissions, roles, RoleSchema } from './roles.ts';
+export type { Role } from './roles.ts';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,8 @@ export async function startServe(extraEnv: Record<string, string> = {}): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['bin/strongroom.js', 'serve', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...extraEnv },
+    // A headless key source: the e2e journeys never touch the OS keychain (storage tests do).
+    env: { ...process.env, STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'), ...extraEnv },
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

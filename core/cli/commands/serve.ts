@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../base/index.ts';
-import { localOperator, startHttpServer } from '../../api/index.ts';
+import { isLoopbackAddress, localOperator, startHttpServer } from '../../api/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 
@@ -22,6 +22,11 @@ export const defaultStaticDir = fileURLToPath(new URL('../../../dist/renderer', 
  * shut it down.
  */
 export async function serveCommand(io: CliIo, options: ServeOptions): Promise<number> {
+  // Refuse a non-loopback address before touching the data directory or the keychain.
+  if (!isLoopbackAddress(options.host)) {
+    io.err(`strongroom serve: serve mode binds loopback addresses only (127.0.0.1 or ::1), not ${options.host}.`);
+    return 1;
+  }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const logging = createLogger({ dataDir: options.dataDir, stderr: true });
   const core = await createCore({ dataDir: options.dataDir, mode: 'serve', logger: logging.logger });

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { defineEvent, defineMethod } from './define.ts';
+import { PermissionSchema } from './permissions.ts';
+import { RoleSchema } from './roles.ts';
+
+export const AccountIdSchema = z.string().min(1).max(100);
+export const AccountNameSchema = z.string().trim().min(1).max(80).regex(/^[\p{L}\p{N} ._&()-]+$/u, 'letters, digits, spaces and . _ & ( ) - only');
+export const GroupNameSchema = z.string().trim().min(1).max(256);
+export const SigningAlgorithmSchema = z.enum(['RS256', 'PS256', 'ES256']);
+
+export const AccountMembershipSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema });
+
+export const AuthStatusSchema = z.object({
+  mode: z.enum(['local', 'oidc']),
+  signedIn: z.boolean(),
+  user: z.object({ id: z.string(), displayName: z.string(), email: z.string().nullable(), kind: z.enum(['local-admin', 'user']) }).nullable(),
+  activeAccount: AccountMembershipSchema.nullable(),
+  accounts: z.array(AccountMembershipSchema),
+  idp: z.object({ issuer: z.string() }).nullable(),
+  /** Set while the session runs on its cached verification because the IdP is unreachable. */
+  offlineUntil: z.string().nullable(),
+});
+export type AuthStatus = z.infer<typeof AuthStatusSchema>;
+
+export const IdpConfigSchema = z.object({
+  issuer: z.url({ protocol: /^https?$/ }),
+  clientId: z.string().min(1).max(256),
+  groupsClaim: z.string().min(1).max(100).default('groups'),
+  algorithms: z.array(SigningAlgorithmSchema).min(1).default(['RS256']),
+  offlineGraceHours: z.number().min(0).max(24 * 30).default(8),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default(['openid', 'profile', 'email', 'groups', 'offline_access']),
+});
+export type IdpConfig = z.infer<typeof IdpConfigSchema>;
+
+export const GroupMappingSchema = z.object({ id: z.string(), accountId: z.string(), group: z.string(), role: RoleSchema, createdAt: z.string() });
+export const MemberSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  role: RoleSchema,
+  source: z.enum(['group', 'local']),
+  lastSignInAt: z.string().nullable(),
+});
+export const BoundarySchema = z.object({ role: RoleSchema, permissions: z.array(PermissionSchema).nullable() });
+
+const byAccount = (input: { accountId: string }) => ({ accountId: input.accountId });
+
+export const identityMethods = {
+  'auth.status': defineMethod({
+    summary: 'Who is signed in, in which account, and how this installation signs people in.',
+    input: z.object({}).strict(),
+    output: AuthStatusSchema,
+    permission: 'public',
+  }),
+  'auth.signInLocal': defineMethod({
+    summary: 'Sign in as the local administrator (local mode, no IdP configured).',
+    input: z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+    output: AuthStatusSchema,
+    permission: 'public',
+    audit: true,
+  }),
+  'auth.beginSignIn': defineMethod({
+    summary: 'Start an OIDC sign-in in the system browser (desktop); returns the URL to open.',
+    input: z.object({}).strict(),
+    output: z.object({ url: z.string() }),
+    permission: 'public',
+  }),
+  'auth.signOut': defineMethod({
+    summary: 'End this session and forget its refresh token.',
+    input: z.object({}).strict(),
+    output: z.object({ signedOut: z.literal(true) }),
+    permission: 'signed-in',
+    audit: true,
+  }),
+  'auth.switchAccount': defineMethod({
+    summary: 'Act in another account this user belongs to.',
+    input: z.object({ accountId: AccountIdSchema }).strict(),
+    output: AuthStatusSchema,
+    permission: 'signed-in',
+    audit: true,
+  }),
+  'admin.accounts.list': defineMethod({
+    summary: 'Accounts on this installation (installation administrators) or the caller’s own.',
+    input: z.object({}).strict(),
+    output: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.string(), members: z.number().int() })),
+    permission: 'account.read',
+  }),
+  'admin.accounts.create': defineMethod({
+    summary: 'Create an isolated account with its own data key.',
+    input: z.object({ name: AccountNameSchema }).strict(),
+    output: z.object({ id: z.string(), name: z.string() }),
+    permission: 'installation.manage',
+    audit: true,
+  }),
+  'admin.accounts.delete': defineMethod({
+    summary: 'Delete an account and destroy its data key (crypto-shredding). Irreversible.',
+    input: z.object({ accountId: AccountIdSchema, confirmName: z.string() }).strict(),
+    output: z.object({ deleted: z.literal(true) }),
+    permission: 'installation.manage',
+    audit: true,
+  }),
+  'admin.idp.get': defineMethod({
+    summary: 'The configured identity provider, or null in local mode.',
+    input: z.object({}).strict(),
+    output: IdpConfigSchema.extend({ hasClientSecret: z.boolean() }).nullable(),
+    permission: 'installation.manage',
+  }),
+  'admin.idp.set': defineMethod({
+    summary: 'Configure the enterprise identity provider (OIDC).',
+    input: IdpConfigSchema.extend({ clientSecret: z.string().min(1).max(4096).optional() }).strict(),
+    output: z.object({ issuer: z.string() }),
+    permission: 'installation.manage',
+    audit: true,
+  }),
+  'admin.groups.list': defineMethod({
+    summary: 'IdP groups mapped to roles in an account.',
+    input: z.object({ accountId: AccountIdSchema }).strict(),
+    output: z.array(GroupMappingSchema),
+    permission: 'groups.manage',
+    resource: byAccount,
+  }),
+  'admin.groups.map': defineMethod({
+    summary: 'Map an IdP group to a role in an account; applies at each member’s next sign-in.',
+    input: z.object({ accountId: AccountIdSchema, group: GroupNameSchema, role: RoleSchema }).strict(),
+    output: GroupMappingSchema,
+    permission: 'groups.manage',
+    resource: byAccount,
+    audit: true,
+  }),
+  'admin.groups.unmap': defineMethod({
+    summary: 'Remove a group mapping; members lose that role at their next sign-in.',
+    input: z.object({ accountId: AccountIdSchema, mappingId: z.string().min(1).max(100) }).strict(),
+    output: z.object({ removed: z.literal(true) }),
+    permission: 'groups.manage',
+    resource: byAccount,
+    audit: true,
+  }),
+  'admin.members.list': defineMethod({
+    summary: 'Members of an account with their roles.',
+    input: z.object({ accountId: AccountIdSchema }).strict(),
+    output: z.array(MemberSchema),
+    permission: 'account.read',
+    resource: byAccount,
+  }),
+  'admin.boundaries.get': defineMethod({
+    summary: 'Permission boundaries per role in an account (null: the role’s full permissions).',
+    input: z.object({ accountId: AccountIdSchema }).strict(),
+    output: z.array(BoundarySchema),
+    permission: 'account.read',
+    resource: byAccount,
+  }),
+  'admin.boundaries.set': defineMethod({
+    summary: 'Cap what a role may do in an account; null removes the cap.',
+    input: z.object({ accountId: AccountIdSchema, role: RoleSchema, permissions: z.array(PermissionSchema).nullable() }).strict(),
+    output: BoundarySchema,
+    permission: 'boundaries.manage',
+    resource: byAccount,
+    audit: true,
+  }),
+};
+
+export const identityEvents = {
+  /** The caller's sign-in state changed (desktop sign-in finished, session expired, signed out). */
+  'auth.changed': defineEvent({ payload: z.object({ signedIn: z.boolean() }), permission: 'public' }),
+};
