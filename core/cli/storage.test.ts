@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { appMigrations } from '../storage/index.ts';
 import { main } from './main.ts';
 import type { CliIo } from './output.ts';
 
@@ -39,7 +40,7 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     const dataDir = join(temp(), 'data');
     const init = await run(env, 'init', '--data-dir', dataDir, '--json');
     expect(init.code).toBe(0);
-    expect(init.json).toMatchObject({ ok: true, created: true, secrets: { backend: 'environment' }, accounts: [{ name: 'Default' }], schemaVersion: 2 });
+    expect(init.json).toMatchObject({ ok: true, created: true, secrets: { backend: 'environment' }, accounts: [{ name: 'Default' }], schemaVersion: appMigrations.length });
     expect(init.stderr).toMatch(/warning: .*STRONGROOM_MASTER_KEY/);
     const again = await run(env, 'init', '--data-dir', dataDir, '--json');
     expect(again.json).toMatchObject({ ok: true, created: false });
@@ -70,7 +71,7 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     await run(env, 'init', '--data-dir', dataDir);
     const backupFile = join(root, 'backup.sqlite');
     const backup = await run(env, 'backup', '--out', backupFile, '--data-dir', dataDir, '--json');
-    expect(backup).toMatchObject({ code: 0, json: { ok: true, file: backupFile, schemaVersion: 2 } });
+    expect(backup).toMatchObject({ code: 0, json: { ok: true, file: backupFile, schemaVersion: appMigrations.length } });
     expect((await run(env, 'backup', '--out', backupFile, '--data-dir', dataDir, '--json')).json).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
 
     const rotate = await run(env, 'keys', 'rotate', '--account', 'Default', '--data-dir', dataDir, '--json');
@@ -80,7 +81,7 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     const refused = await run(env, 'restore', backupFile, '--data-dir', dataDir, '--json');
     expect(refused.json).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
     const restored = await run(env, 'restore', backupFile, '--data-dir', dataDir, '--force', '--json');
-    expect(restored).toMatchObject({ code: 0, json: { ok: true, schemaVersion: 2 } });
+    expect(restored).toMatchObject({ code: 0, json: { ok: true, schemaVersion: appMigrations.length } });
     expect(existsSync(String(restored.json.previous))).toBe(true);
     // The restored database is the backup: one data key version again, and healthy.
     const doctor = await run(env, 'doctor', '--data-dir', dataDir, '--json');
@@ -118,5 +119,18 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     expect(result.stderr).toContain('ERR_SECRETS_UNAVAILABLE');
     expect(result.stderr).toMatch(/gnome-keyring.*STRONGROOM_MASTER_KEY/);
     expect(readdirSync(dataDir).filter((name) => /key/i.test(name))).toEqual([]);
+  });
+
+  it('createCore opens storage on first run, reports it in system.health, and closes it on dispose', async () => {
+    const { createCore } = await import('../createCore.ts');
+    const { createInProcessBridge, localOperator } = await import('../api/index.ts');
+    const core = await createCore({ dataDir: join(temp(), 'fresh'), mode: 'test', heartbeatMs: 0 });
+    const storage = core.storage;
+    expect(storage?.firstRun.database).toBe(true);
+    const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    const health = await bridge.invoke('system.health', {});
+    expect(health.ok && health.value.checks.find((check) => check.name === 'storage')).toMatchObject({ status: 'ok' });
+    await core.dispose();
+    expect(storage?.db.open).toBe(false);
   });
 });
