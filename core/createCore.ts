@@ -3,6 +3,10 @@ import { DisposableStore, EventBus, silentLogger, systemClock } from './base/ind
 import type { Clock, Logger } from './base/index.ts';
 import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
+import { AuditLog } from './audit/index.ts';
+import { CoreError } from './base/index.ts';
+import { identityMethods } from './contracts/index.ts';
+import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
 import { openStorage } from './storage/index.ts';
@@ -37,6 +41,9 @@ export interface Core {
   readonly logger: Logger;
   /** The open database and key ring; null only when created with `storage: false`. */
   readonly storage: Storage | null;
+  /** Sign-in, sessions and principals; null only when created with `storage: false`. */
+  readonly identity: IdentityService | null;
+  readonly audit: AuditLog | null;
   dispose(): Promise<void>;
 }
 
@@ -54,17 +61,30 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const healthChecks: HealthCheck[] = [{ name: 'core', check: () => ({ status: 'ok' }) }];
 
   let storage: Storage | null = null;
+  let identity: IdentityService | null = null;
+  let auditLog: AuditLog | null = null;
+  let areaHandlers: Pick<MethodHandlers, keyof typeof identityMethods>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
     storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger }));
     const opened = storage;
     healthChecks.push({ name: 'storage', check: () => opened.health() });
+    auditLog = new AuditLog(storage.db, () => clock.now());
+    const identityStore = new IdentityStore(storage.db);
+    identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
+    const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
+    areaHandlers = { ...identityHandlers(identity, admin) };
+  } else {
+    areaHandlers = unavailable(Object.keys(identityMethods) as Array<keyof typeof identityMethods>);
   }
 
   const handlers: MethodHandlers = {
     ...systemHandlers({ mode: config.mode, dataDir: config.dataDir, clock, startedAt, healthChecks }),
+    ...areaHandlers,
   };
-  const router = createRouter({ handlers, sessions, logger, ...(config.audit ? { audit: config.audit } : {}) });
+  const audit: AuditHook | undefined = config.audit ?? (auditLog ? deniedCallsTo(auditLog) : undefined);
+  const resolver = identity ? firstResolver(sessions, identity) : sessions;
+  const router = createRouter({ handlers, sessions: resolver, logger, ...(audit ? { audit } : {}) });
 
   const heartbeatMs = config.heartbeatMs ?? 15_000;
   if (heartbeatMs > 0) {
@@ -84,6 +104,35 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     sessions,
     logger,
     storage,
+    identity,
+    audit: auditLog,
     dispose: () => disposables.dispose(),
+  };
+}
+
+/** Handlers for methods that need storage, in a core opened without it (`strongroom info`). */
+function unavailable<M extends keyof MethodHandlers>(methods: readonly M[]): Pick<MethodHandlers, M> {
+  const fail = () => {
+    throw new CoreError('ERR_STORAGE_UNAVAILABLE', 'This command runs without the database; this method needs it.');
+  };
+  return Object.fromEntries(methods.map((method) => [method, fail])) as unknown as Pick<MethodHandlers, M>;
+}
+
+/**
+ * Denied calls go to the audit log from the router (there is no change to attach them to);
+ * successful changes are audited by their services inside the change's own transaction.
+ */
+function deniedCallsTo(auditLog: AuditLog): AuditHook {
+  return {
+    record(record) {
+      if (record.outcome !== 'denied') return;
+      auditLog.append({
+        action: record.method,
+        outcome: 'denied',
+        actor: record.principal ? { userId: record.principal.userId, accountId: record.principal.accountId, roles: record.principal.roles } : null,
+        requestId: record.requestId,
+        details: { transport: record.transport, code: record.errorCode ?? null },
+      });
+    },
   };
 }

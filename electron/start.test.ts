@@ -18,7 +18,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** An environment without a display, where Electron's runtime lookup finds nothing. */
 function headlessEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // The master key comes from the environment, as on any headless machine without a keychain.
-  const env: NodeJS.ProcessEnv = { ...process.env, STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'), ELECTRON_OVERRIDE_DIST_PATH: join(scratch, 'no-electron-here'), ...extra };
+  // The local administrator's first-run passphrase comes from the environment too, so serve prints no banner.
+  const env: NodeJS.ProcessEnv = { ...process.env, STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'), STRONGROOM_ADMIN_PASSPHRASE: randomBytes(12).toString('hex'), ELECTRON_OVERRIDE_DIST_PATH: join(scratch, 'no-electron-here'), ...extra };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   return env;
@@ -39,7 +40,8 @@ async function startAndStop(env: NodeJS.ProcessEnv, signal: NodeJS.Signals) {
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = JSON.parse(await firstLine) as { url: string; token: string };
-  const health = await fetch(new URL('/api/system.health', ready.url), { method: 'POST', headers: { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' }, body: '{}' });
+  // auth.status is public: it answers before anyone has signed in.
+  const health = await fetch(new URL('/api/auth.status', ready.url), { method: 'POST', headers: { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' }, body: '{}' });
   child.kill(signal);
   return { ready, healthStatus: health.status, exitCode: await exit, stderr, stdoutLines };
 }

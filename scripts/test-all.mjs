@@ -47,6 +47,9 @@ let vitestCommand = [npx, 'vitest', 'run'];
 const keyringEnv = {};
 if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS && has('dbus-run-session') && has('gnome-keyring-daemon')) {
   keyringEnv.STRONGROOM_TEST_KEYRING_PASSWORD = randomBytes(12).toString('hex');
+  // A fresh keyring directory per run: gnome-keyring keeps login.keyring under XDG_DATA_HOME, and
+  // a keyring left by an earlier run cannot be unlocked with this run's password.
+  keyringEnv.XDG_DATA_HOME = mkdtempSync(join(tmpdir(), 'strongroom-keyring-'));
   vitestCommand = ['dbus-run-session', '--', 'sh', '-c', 'printf %s "$STRONGROOM_TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec "$@"', 'sh', ...vitestCommand];
 }
 run('unit and integration tests', vitestCommand[0], vitestCommand.slice(1), { ...keyringEnv, VITEST_JSON_REPORT: vitestReport });

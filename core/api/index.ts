@@ -7,6 +7,6 @@ export type { Principal } from './principal.ts';
 export { createRouter } from './router.ts';
 export type { AuditHook, AuditRecord, CallContext, HandlerContext, MethodHandler, MethodHandlers, Router, Transport } from './router.ts';
 export { SessionRegistry } from './sessions.ts';
-export type { Session } from './sessions.ts';
+export type { Session, SessionResolver } from './sessions.ts';
 export { systemHandlers } from './handlers/system.ts';
 export type { HealthCheck } from './handlers/system.ts';

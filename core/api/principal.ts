@@ -8,8 +8,9 @@ export interface Principal {
   displayName: string;
   /** The account the principal acts in; null for installation-level operators such as the CLI. */
   accountId: string | null;
-  role: Role | null;
-  /** Effective permissions in that account: the role's permissions capped by the account's boundary. */
+  /** Roles held in that account (several group mappings can apply). */
+  roles: readonly Role[];
+  /** Effective permissions in that account: each role's permissions capped by the account's boundary for it. */
   permissions: ReadonlySet<Permission>;
   /** Administers the installation (accounts, IdP, group mappings of any account). */
   installationAdmin: boolean;
@@ -41,7 +42,7 @@ export function can(principal: Principal, permission: Permission, resource?: Res
   const grant = resource?.grant;
   if (grant) {
     const byUser = grant.userIds?.includes(principal.userId) ?? false;
-    const byRole = principal.role !== null && (grant.roles?.includes(principal.role) ?? false);
+    const byRole = principal.roles.some((role) => grant.roles?.includes(role) ?? false);
     if (!byUser && !byRole) return false;
   }
   return true;
@@ -57,7 +58,7 @@ export function localOperator(): Principal {
     userId: 'local-operator',
     displayName: 'Local operator',
     accountId: null,
-    role: null,
+    roles: [],
     permissions: new Set(permissions),
     installationAdmin: true,
   };

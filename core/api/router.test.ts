@@ -4,15 +4,15 @@ import { systemHandlers } from './handlers/system.ts';
 import { createRouter } from './router.ts';
 import type { AuditRecord, MethodHandlers } from './router.ts';
 import { SessionRegistry } from './sessions.ts';
-import { testPrincipal } from './testing.ts';
+import { handlersWith, testPrincipal } from './testing.ts';
 
 function setup(overrides: Partial<MethodHandlers> = {}) {
   const sessions = new SessionRegistry();
   const audits: AuditRecord[] = [];
-  const handlers: MethodHandlers = {
+  const handlers = handlersWith({
     ...systemHandlers({ mode: 'test', dataDir: '/data', clock: systemClock, startedAt: Date.now(), healthChecks: [] }),
     ...overrides,
-  };
+  });
   const router = createRouter({ handlers, sessions, logger: silentLogger(), audit: { record: (r) => audits.push(r) } });
   const full = sessions.create(testPrincipal()).id;
   const none = sessions.create(testPrincipal({ permissions: [] })).id;

@@ -1,15 +1,18 @@
 import type { z } from 'zod';
 import type { ApiResult } from './errors.ts';
+import { identityEvents, identityMethods } from './identity.ts';
 import { systemEvents, systemMethods } from './system.ts';
 
 /** The whole API: every method any client can call. Add an area's methods here. */
 export const apiMethods = {
   ...systemMethods,
+  ...identityMethods,
 };
 
 /** Every push event a client can subscribe to. */
 export const apiEvents = {
   ...systemEvents,
+  ...identityEvents,
 };
 
 export type ApiMethods = typeof apiMethods;

@@ -111,9 +111,11 @@ export class Storage implements Disposable {
    * holds a key that opens the account's rows. Backups taken earlier still hold the key — rotate
    * the master key to shred those too.
    */
-  deleteAccount(accountId: string): { destroyedKeys: number; walTruncated: boolean } {
+  deleteAccount(accountId: string, options: { withinTransaction?: () => void } = {}): { destroyedKeys: number; walTruncated: boolean } {
     const destroyedKeys = this.db.transaction(() => {
       this.accounts.markDeleted(accountId, this.clock.now());
+      // e.g. the audit entry, so the deletion and its record commit together.
+      options.withinTransaction?.();
       return this.keys.destroyAccount(accountId);
     }).immediate();
     this.keys.forget(accountId);

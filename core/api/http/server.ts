@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,12 +13,22 @@ import type { Router } from '../router.ts';
 import { authorityOf, contentSecurityPolicy, hasValidBearer, isAllowedHost, isAllowedOrigin, isLoopbackAddress } from './guards.ts';
 import { httpStatusFor } from './status.ts';
 
+/** Serve mode's browser sign-in (OIDC): the routes a top-level navigation reaches, outside /api. */
+export interface HttpSignIn {
+  begin(redirectUri: string): Promise<URL>;
+  complete(callbackUrl: URL, requestId: string): Promise<{ id: string }>;
+}
+
 export interface HttpServerOptions {
   router: Router;
   events: EventBus;
   logger: Logger;
-  /** The session every request carrying the launch token acts as. */
-  sessionId: string;
+  /**
+   * A session for requests that carry no session cookie (API-only tests). Serve mode leaves it
+   * unset: the browser signs in and gets a session cookie.
+   */
+  sessionId?: string;
+  signIn?: HttpSignIn;
   host?: string;
   port?: number;
   /** The launch token; generated when omitted. */
@@ -64,7 +75,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     throw new CoreError('ERR_INPUT_INVALID', `Serve mode binds loopback addresses only (127.0.0.1 or ::1), not ${host}.`, { details: { host } });
   }
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const { router, events, logger, sessionId } = options;
+  const { router, events, logger } = options;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
@@ -73,7 +84,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     genReqId: () => randomUUID(),
   });
   let authority = '';
+  let cookieName = '';
   const openStreams = new Set<() => void>();
+  await app.register(fastifyCookie);
+  /** Cookies are not port-isolated, so the name carries the port: two local servers never share a session. */
+  const sessionOf = (request: FastifyRequest): string | null => request.cookies[cookieName] ?? options.sessionId ?? null;
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: false } as const;
+  const bindSession = (reply: FastifyReply) => (sessionId: string | null): void => {
+    if (sessionId === null) void reply.clearCookie(cookieName, cookieOptions);
+    else void reply.setCookie(cookieName, sessionId, cookieOptions);
+  };
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
@@ -100,7 +120,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.post('/api/:method', async (request: FastifyRequest<{ Params: { method: string } }>, reply) => {
     const abort = new AbortController();
     request.raw.once('close', () => { if (!reply.sent) abort.abort(); });
-    const result = await router.call(request.params.method, request.body ?? {}, { sessionId, transport: 'http', requestId: request.id, signal: abort.signal });
+    const result = await router.call(request.params.method, request.body ?? {}, { sessionId: sessionOf(request), transport: 'http', requestId: request.id, signal: abort.signal, setSession: bindSession(reply) });
     reply.header('cache-control', 'no-store');
     return result.ok ? reply.send(result) : sendError(reply, result.error);
   });
@@ -110,6 +130,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const unknown = requested?.find((name) => !isEventName(name));
     if (unknown !== undefined) return sendError(reply, { code: 'ERR_API_UNKNOWN_EVENT', message: 'There is no event with this name.', details: { event: unknown.slice(0, 100) } });
     const wanted = requested ? new Set<string>(requested) : undefined;
+    const sessionId = sessionOf(request);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
@@ -130,6 +151,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     request.raw.once('close', stop);
   });
 
+  if (options.signIn) {
+    const signIn = options.signIn;
+    app.get('/auth/login', async (request, reply) => {
+      try {
+        return reply.header('cache-control', 'no-store').redirect((await signIn.begin(`http://${authority}/auth/callback`)).href, 302);
+      } catch (error) {
+        const code = error instanceof CoreError ? error.code : 'ERR_INTERNAL';
+        logger.info({ requestId: request.id, code }, 'sign-in could not start');
+        return reply.redirect(`/signin?error=${code}`, 302);
+      }
+    });
+    app.get('/auth/callback', async (request, reply) => {
+      try {
+        const session = await signIn.complete(new URL(request.url, `http://${authority}`), request.id);
+        bindSession(reply)(session.id);
+        return reply.header('cache-control', 'no-store').redirect('/', 302);
+      } catch (error) {
+        const code = error instanceof CoreError ? error.code : 'ERR_INTERNAL';
+        logger.info({ requestId: request.id, code }, 'sign-in refused');
+        return reply.header('cache-control', 'no-store').redirect(`/signin?error=${code}`, 302);
+      }
+    });
+  }
+
   app.all('/api/*', (_request, reply) => sendError(reply, { code: 'ERR_API_UNKNOWN_METHOD', message: 'API methods are called with POST /api/<method>.' }));
 
   if (options.staticDir) {
@@ -149,6 +194,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new CoreError('ERR_INTERNAL', 'The server did not report a TCP address.');
   authority = authorityOf(host, address.port);
+  cookieName = `strongroom_session_${address.port}`;
   const origin = `http://${authority}`;
   logger.info({ origin }, 'serve mode listening');
 

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../base/index.ts';
-import { isLoopbackAddress, localOperator, startHttpServer } from '../../api/index.ts';
+import { isLoopbackAddress, startHttpServer } from '../../api/index.ts';
+import { announceFirstRunPassphrase } from './firstRun.ts';
 import { createCore } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 
@@ -32,11 +33,17 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
   const core = await createCore({ dataDir: options.dataDir, mode: 'serve', logger: logging.logger });
   let server;
   try {
+    const identity = core.identity;
+    if (!identity) throw new Error('serve mode needs storage');
+    await announceFirstRunPassphrase(io, identity);
     server = await startHttpServer({
       router: core.router,
       events: core.events,
       logger: core.logger,
-      sessionId: core.sessions.create(localOperator()).id,
+      signIn: {
+        begin: (redirectUri) => identity.beginSignIn(redirectUri),
+        complete: (callbackUrl, requestId) => identity.completeSignIn(callbackUrl, requestId),
+      },
       host: options.host,
       port: options.port,
       staticDir: options.staticDir ?? defaultStaticDir,
@@ -47,10 +54,10 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
     io.err(`strongroom serve: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  io.out(JSON.stringify({ url: server.appUrl, token: server.token }));
-
   const running = server;
-  return new Promise<number>((resolve) => {
+  // Install the signal handlers before announcing readiness: a supervisor may signal the moment
+  // it reads the ready line.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
@@ -68,4 +75,6 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  io.out(JSON.stringify({ url: server.appUrl, token: server.token }));
+  return stopped;
 }

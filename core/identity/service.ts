@@ -1,0 +1,361 @@
+import { CoreError } from '../base/index.ts';
+import type { Clock, EventBus, Logger } from '../base/index.ts';
+import type { AuthStatus, IdpConfig } from '../contracts/index.ts';
+import type { Principal, Session, SessionResolver } from '../api/index.ts';
+import type { AuditEntry, AuditLog } from '../audit/index.ts';
+import type { AccountScope, Storage } from '../storage/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
+import type { Sealed } from '../crypto/index.ts';
+import { generatePassphrase, hashPassphrase, verifyPassphrase } from './passphrase.ts';
+import { buildPrincipal, membershipsOf, rolesFromGroups } from './principals.ts';
+import { RelyingParty } from './relyingParty.ts';
+import type { PendingSignIn, SignInResult } from './relyingParty.ts';
+import { hashSessionId, newSessionId } from './sessions.ts';
+import type { LiveSession } from './sessions.ts';
+import type { IdentityStore, UserRecord } from './store.ts';
+
+export interface IdentityServiceOptions {
+  storage: Storage;
+  store: IdentityStore;
+  audit: AuditLog;
+  secrets: SecretStore;
+  clock: Clock;
+  events: EventBus;
+  logger: Logger;
+}
+
+/** After this long without the IdP vouching for a session, auth.status tries a refresh. */
+const revalidateAfterMs = 15 * 60_000;
+const localFailureLimit = 5;
+const localLockoutMs = 60_000;
+
+/**
+ * Who may act, and as whom. Owns sign-in (local passphrase and OIDC), sessions (persisted as
+ * hashes so a desktop can resume offline within the admin-set grace period), and the principal
+ * every API call is authorized as. Every sign-in, failure and sign-out is audited in the same
+ * transaction as its change.
+ */
+export class IdentityService implements SessionResolver {
+  private readonly storage: Storage;
+  private readonly store: IdentityStore;
+  private readonly audit: AuditLog;
+  private readonly secrets: SecretStore;
+  private readonly clock: Clock;
+  private readonly events: EventBus;
+  private readonly logger: Logger;
+  private readonly live = new Map<string, LiveSession>();
+  private readonly pending = new Map<string, PendingSignIn>();
+  private relyingPartyCache: { config: IdpConfig; rp: RelyingParty } | undefined;
+  private localFailures = { count: 0, lockedUntil: 0 };
+
+  constructor(options: IdentityServiceOptions) {
+    this.storage = options.storage;
+    this.store = options.store;
+    this.audit = options.audit;
+    this.secrets = options.secrets;
+    this.clock = options.clock;
+    this.events = options.events;
+    this.logger = options.logger;
+  }
+
+  /** The first account: its admins administer the installation; installation-level secrets are sealed under its key. */
+  administrationAccountId(): string {
+    const first = this.storage.accounts.list()[0];
+    if (!first) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', 'This installation has no account yet. Run: strongroom init');
+    return first.id;
+  }
+
+  private administrationScope(): AccountScope {
+    return this.storage.scopeFor({ accountId: this.administrationAccountId() });
+  }
+
+  private liveAccountIds(): string[] {
+    return this.storage.accounts.list().map((a) => a.id);
+  }
+
+  mode(): 'local' | 'oidc' {
+    return this.store.idpConfig() ? 'oidc' : 'local';
+  }
+
+  // ── Sessions ────────────────────────────────────────────────────────────────
+
+  /** SessionResolver for the router: live sessions from memory, resumed ones from the database. */
+  resolve(sessionId: string | null | undefined): Session | undefined {
+    if (!sessionId) return undefined;
+    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    if (!session) return undefined;
+    if (!this.withinGrace(session)) return undefined;
+    return { id: session.id, principal: session.principal, createdAt: session.createdAt };
+  }
+
+  private withinGrace(session: LiveSession): boolean {
+    if (session.kind !== 'oidc') return true;
+    const config = this.store.idpConfig();
+    if (!config) return false;
+    return this.clock.now() - session.verifiedAt <= config.offlineGraceHours * 3_600_000;
+  }
+
+  /** A session from an earlier run of the app (desktop restart), rebuilt from its stored hash. */
+  private resume(sessionId: string): LiveSession | undefined {
+    const record = this.store.session(hashSessionId(sessionId));
+    if (!record || record.endedAt !== null || record.accountId === null) return undefined;
+    const user = this.store.userById(record.userId);
+    if (!user) return undefined;
+    const principal = buildPrincipal(this.store, user, record.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
+    if (!principal) return undefined;
+    const session: LiveSession = { id: sessionId, idHash: record.idHash, userId: user.id, kind: record.kind, accountId: record.accountId, principal, createdAt: record.createdAt, verifiedAt: record.verifiedAt };
+    this.live.set(sessionId, session);
+    return session;
+  }
+
+  private startSession(user: UserRecord, kind: 'local' | 'oidc', refreshToken: string | null, audit: AuditEntry): LiveSession {
+    const memberships = membershipsOf(this.store, user, this.liveAccountIds());
+    const accountId = memberships[0]?.accountId;
+    const principal = accountId === undefined ? null : buildPrincipal(this.store, user, accountId, memberships, this.administrationAccountId());
+    if (!accountId || !principal) {
+      this.store.atomically(() => this.audit.append({ ...audit, outcome: 'failure', actor: { userId: user.id, accountId: null }, details: { ...audit.details, reason: 'no-access' } }));
+      throw new CoreError('ERR_AUTH_NO_ACCESS', `You are signed in as ${user.displayName}, but no account is open to you. Ask an administrator to map one of your groups to an account.`);
+    }
+    const { id, idHash } = newSessionId();
+    const now = this.clock.now();
+    const scope = this.administrationScope();
+    scope.prepareForWrite();
+    const storeInKeychain = refreshToken !== null && this.secrets.writable && this.secrets.backend === 'keychain';
+    this.store.atomically(() => {
+      const sealedRefresh: Sealed<string> | null = refreshToken !== null && !storeInKeychain ? scope.sealText({ table: 'auth_sessions', rowId: idHash, column: 'refresh_token' }, refreshToken) : null;
+      this.store.insertSession({ idHash, userId: user.id, accountId, kind, createdAt: now, verifiedAt: now, refreshToken: sealedRefresh }, scope.accountId);
+      this.store.touchSignIn(user.id, now);
+      this.audit.append({ ...audit, outcome: 'success', actor: { userId: user.id, accountId, roles: principal.roles } });
+    });
+    if (storeInKeychain && refreshToken) void this.secrets.set(this.refreshSecretName(idHash), refreshToken).catch(() => this.logger.warn({ code: 'ERR_SECRETS_UNAVAILABLE' }, 'refresh token could not be stored in the keychain'));
+    const session: LiveSession = { id, idHash, userId: user.id, kind, accountId, principal, createdAt: now, verifiedAt: now };
+    this.live.set(id, session);
+    return session;
+  }
+
+  private refreshSecretName(idHash: string): string {
+    return `${this.storage.installationId}/refresh-token/${idHash}`;
+  }
+
+  private async refreshTokenOf(session: LiveSession): Promise<string | null> {
+    if (this.secrets.backend === 'keychain') {
+      const fromKeychain = await this.secrets.get(this.refreshSecretName(session.idHash)).catch(() => null);
+      if (fromKeychain) return fromKeychain;
+    }
+    const record = this.store.session(session.idHash);
+    if (!record?.refreshToken) return null;
+    return this.administrationScope().open({ table: 'auth_sessions', rowId: session.idHash, column: 'refresh_token' }, record.refreshToken);
+  }
+
+  /** What the UI needs to know about the caller's sign-in. Refreshes a stale OIDC session when the IdP is reachable. */
+  async status(sessionId: string | null): Promise<AuthStatus> {
+    let session = sessionId ? this.live.get(sessionId) ?? this.resume(sessionId) : undefined;
+    if (session?.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) {
+      session = (await this.revalidate(session)) ?? undefined;
+    }
+    const config = this.store.idpConfig();
+    const signedIn = session !== undefined && this.withinGrace(session);
+    const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null } as const;
+    if (!session || !signedIn) return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null };
+    const user = this.store.userById(session.userId);
+    const memberships = user ? membershipsOf(this.store, user, this.liveAccountIds()) : [];
+    const names = new Map(this.storage.accounts.list().map((a) => [a.id, a.name]));
+    const accounts = memberships.map((m) => ({ id: m.accountId, name: names.get(m.accountId) ?? m.accountId, role: m.role }));
+    const stale = session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs;
+    return {
+      ...base,
+      signedIn: true,
+      user: { id: session.userId, displayName: session.principal.displayName, email: user?.email ?? null, kind: user?.kind ?? 'user' },
+      activeAccount: { id: session.accountId, name: names.get(session.accountId) ?? session.accountId, role: session.principal.roles[0] ?? 'auditor' },
+      accounts,
+      offlineUntil: stale && config ? new Date(session.verifiedAt + config.offlineGraceHours * 3_600_000).toISOString() : null,
+    };
+  }
+
+  /** Asks the IdP (refresh grant) to vouch for a session again. Unreachable: keep it (grace applies). Refused: end it. */
+  private async revalidate(session: LiveSession): Promise<LiveSession | null> {
+    const refreshToken = await this.refreshTokenOf(session);
+    const rp = this.relyingParty();
+    if (!refreshToken || !rp) return session;
+    try {
+      const refreshed = await rp.refresh(refreshToken);
+      const now = this.clock.now();
+      this.store.atomically(() => this.store.updateSession(session.idHash, { verifiedAt: now }));
+      if (refreshed.refreshToken && refreshed.refreshToken !== refreshToken) await this.storeRefreshToken(session, refreshed.refreshToken);
+      session.verifiedAt = now;
+      return session;
+    } catch (error) {
+      if (error instanceof CoreError && error.code === 'ERR_AUTH_IDP_UNREACHABLE') return session;
+      this.end(session, 'auth.sessionExpired', 'refresh-refused');
+      return null;
+    }
+  }
+
+  private async storeRefreshToken(session: LiveSession, refreshToken: string): Promise<void> {
+    if (this.secrets.backend === 'keychain' && this.secrets.writable) {
+      await this.secrets.set(this.refreshSecretName(session.idHash), refreshToken);
+      return;
+    }
+    const scope = this.administrationScope();
+    scope.prepareForWrite();
+    this.store.atomically(() => this.store.updateSession(session.idHash, { refreshToken: scope.sealText({ table: 'auth_sessions', rowId: session.idHash, column: 'refresh_token' }, refreshToken) }));
+  }
+
+  private end(session: LiveSession, action: string, reason: string, requestId?: string): void {
+    this.store.atomically(() => {
+      this.store.endSession(session.idHash, this.clock.now());
+      this.audit.append({ action, outcome: 'success', actor: { userId: session.userId, accountId: session.accountId, roles: session.principal.roles }, requestId: requestId ?? null, details: { reason } });
+    });
+    this.live.delete(session.id);
+    if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(session.idHash)).catch(() => undefined);
+  }
+
+  signOut(sessionId: string, requestId?: string): void {
+    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    if (session) this.end(session, 'auth.signOut', 'user', requestId);
+  }
+
+  switchAccount(sessionId: string, accountId: string, requestId?: string): void {
+    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    const user = session && this.store.userById(session.userId);
+    if (!session || !user) throw new CoreError('ERR_AUTH_UNAUTHENTICATED', 'Sign in to use Strongroom.');
+    const principal = buildPrincipal(this.store, user, accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
+    if (!principal) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    this.store.atomically(() => {
+      this.store.updateSession(session.idHash, { accountId });
+      this.audit.append({ action: 'auth.switchAccount', outcome: 'success', actor: { userId: user.id, accountId, roles: principal.roles }, requestId: requestId ?? null, resource: `account:${accountId}` });
+    });
+    session.accountId = accountId;
+    session.principal = principal;
+  }
+
+  /** Drops cached principals so boundary or membership changes apply to the next call. */
+  refreshPrincipals(): void {
+    for (const session of this.live.values()) {
+      const user = this.store.userById(session.userId);
+      const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
+      if (principal) session.principal = principal;
+      else this.live.delete(session.id);
+    }
+  }
+
+  // ── Local mode ──────────────────────────────────────────────────────────────
+
+  /** Whether the local administrator can sign in yet. */
+  localPassphraseIsSet(): boolean {
+    return Boolean(this.store.localAdministrator()?.passphraseHash);
+  }
+
+  /** Sets a passphrase for the local administrator if it has none; returns it to be shown once. */
+  async ensureLocalPassphrase(): Promise<string | null> {
+    const admin = this.store.localAdministrator();
+    if (!admin || admin.passphraseHash) return null;
+    const passphrase = generatePassphrase();
+    await this.setLocalPassphrase(passphrase);
+    return passphrase;
+  }
+
+  async setLocalPassphrase(passphrase: string): Promise<void> {
+    if (passphrase.length < 12) throw new CoreError('ERR_INPUT_INVALID', 'The passphrase must be at least 12 characters long.');
+    const admin = this.store.localAdministrator();
+    if (!admin) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', 'There is no local administrator. Run: strongroom init');
+    const hash = await hashPassphrase(passphrase);
+    this.store.atomically(() => {
+      this.store.setPassphraseHash(admin.id, hash);
+      this.audit.append({ action: 'auth.passphraseSet', outcome: 'success', actor: { userId: null, accountId: null }, resource: `user:${admin.id}` });
+    });
+  }
+
+  async signInLocal(passphrase: string, requestId?: string): Promise<LiveSession> {
+    const audit: AuditEntry = { action: 'auth.signIn', outcome: 'failure', requestId: requestId ?? null, details: { method: 'local' } };
+    const fail = (reason: string, error: CoreError): never => {
+      this.store.atomically(() => this.audit.append({ ...audit, details: { method: 'local', reason } }));
+      throw error;
+    };
+    if (this.mode() === 'oidc') fail('local-disabled', new CoreError('ERR_AUTH_NOT_CONFIGURED', 'Local sign-in is off because this installation signs in through your organisation’s identity provider.'));
+    const now = this.clock.now();
+    if (now < this.localFailures.lockedUntil) fail('locked', new CoreError('ERR_AUTH_SIGNIN_FAILED', 'Too many wrong passphrases. Wait a minute and try again.', { details: { reason: 'locked', retryAfterMs: this.localFailures.lockedUntil - now } }));
+    const admin = this.store.localAdministrator();
+    const ok = admin?.passphraseHash ? await verifyPassphrase(passphrase, admin.passphraseHash) : false;
+    if (!admin || !ok) {
+      this.localFailures.count += 1;
+      if (this.localFailures.count >= localFailureLimit) this.localFailures = { count: 0, lockedUntil: now + localLockoutMs };
+      return fail('wrong-passphrase', new CoreError('ERR_AUTH_SIGNIN_FAILED', 'That passphrase is not correct.', { details: { reason: 'wrong-passphrase' } }));
+    }
+    this.localFailures = { count: 0, lockedUntil: 0 };
+    return this.startSession(admin, 'local', null, audit);
+  }
+
+  // ── Enterprise mode (OIDC) ─────────────────────────────────────────────────
+
+  private relyingParty(): RelyingParty | null {
+    const config = this.store.idpConfig();
+    if (!config) return null;
+    if (this.relyingPartyCache && JSON.stringify(this.relyingPartyCache.config) === JSON.stringify(config)) return this.relyingPartyCache.rp;
+    const rp = new RelyingParty({
+      config,
+      clock: this.clock,
+      jwksCache: {
+        load: (issuer) => this.store.loadJwks(this.administrationScope(), issuer),
+        save: (issuer, jwks, fetchedAt) => this.store.atomically(() => this.store.saveJwks(this.administrationScope(), issuer, jwks, fetchedAt)),
+      },
+    });
+    this.relyingPartyCache = { config, rp };
+    return rp;
+  }
+
+  /** Starts an OIDC sign-in; the callback must arrive at `redirectUri` with the returned state. */
+  async beginSignIn(redirectUri: string): Promise<URL> {
+    const rp = this.relyingParty();
+    if (!rp) throw new CoreError('ERR_AUTH_NOT_CONFIGURED', 'No identity provider is configured; sign in with the local administrator passphrase.');
+    const { url, pending } = await rp.begin(redirectUri);
+    for (const [state, attempt] of this.pending) if (this.clock.now() - attempt.createdAt > 10 * 60_000) this.pending.delete(state);
+    this.pending.set(pending.state, pending);
+    return url;
+  }
+
+  /** Finishes an OIDC sign-in from the IdP's redirect; maps groups to memberships and starts a session. */
+  async completeSignIn(callbackUrl: URL, requestId?: string): Promise<LiveSession> {
+    const audit: AuditEntry = { action: 'auth.signIn', outcome: 'failure', requestId: requestId ?? null, details: { method: 'oidc' } };
+    const state = callbackUrl.searchParams.get('state') ?? '';
+    const pending = this.pending.get(state);
+    const rp = this.relyingParty();
+    try {
+      if (!rp) throw new CoreError('ERR_AUTH_NOT_CONFIGURED', 'No identity provider is configured.');
+      if (!pending) throw new CoreError('ERR_AUTH_SIGNIN_FAILED', 'This sign-in response does not belong to a sign-in started here. Start again.', { details: { reason: 'state-unknown' } });
+      this.pending.delete(state);
+      const result = await rp.complete(callbackUrl, pending);
+      return this.acceptSignIn(result, audit);
+    } catch (error) {
+      const detailReason = error instanceof CoreError ? error.details?.reason : undefined;
+      const reason = typeof detailReason === 'string' ? detailReason : error instanceof CoreError ? error.code : 'unexpected';
+      if (!(error instanceof CoreError && error.code === 'ERR_AUTH_NO_ACCESS')) {
+        this.store.atomically(() => this.audit.append({ ...audit, details: { method: 'oidc', reason } }));
+      }
+      throw error;
+    }
+  }
+
+  private acceptSignIn(result: SignInResult, audit: AuditEntry): LiveSession {
+    const now = this.clock.now();
+    const config = this.store.idpConfig()!;
+    const user = this.store.atomically(() => {
+      const upserted = this.store.upsertIdpUser(config.issuer, result.token.subject, { displayName: result.displayName, email: result.email }, now);
+      // Mappings are re-evaluated at every sign-in: a group removed at the IdP removes the role here.
+      const roles = rolesFromGroups(this.store.groupMappings(), result.groups);
+      this.store.replaceGroupMemberships(upserted.id, roles, now);
+      this.audit.append({ action: 'auth.membershipsEvaluated', outcome: 'success', actor: { userId: upserted.id, accountId: null }, details: { groups: result.groups, roles: roles.map((r) => `${r.accountId}:${r.role}`) } });
+      return upserted;
+    });
+    return this.startSession(user, 'oidc', result.refreshToken, audit);
+  }
+
+  /** Publishes the sign-in change so UIs refresh (desktop sign-in completes out of band). */
+  announce(signedIn: boolean): void {
+    this.events.publish('auth.changed', { signedIn });
+  }
+
+  principalOf(sessionId: string | null): Principal | null {
+    return this.resolve(sessionId)?.principal ?? null;
+  }
+}
