@@ -1,5 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { buildInfo, defaultDataDir } from '../base/index.ts';
+import { roles } from '../contracts/index.ts';
+import type { Role } from '../contracts/index.ts';
+import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
@@ -13,6 +16,17 @@ function parseBatchSize(value: string): number {
   const size = Number(value);
   if (!Number.isInteger(size) || size < 1 || size > 100_000) throw new InvalidArgumentError('must be a whole number from 1 to 100000.');
   return size;
+}
+
+function parseHours(value: string): number {
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 720) throw new InvalidArgumentError('must be a number of hours from 0 to 720.');
+  return hours;
+}
+
+function parseRole(value: string): Role {
+  if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of: ${roles.join(', ')}.`);
+  return value as Role;
 }
 
 function parsePort(value: string): number {
@@ -78,6 +92,66 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (file: string, options: { force: boolean; dataDir: string; json: boolean }) => setExitCode(await restoreCommand(io, { ...options, file, env })));
+
+  const admin = program.command('admin').description('administer the installation: identity provider, accounts, group mappings');
+  const idp = admin.command('idp').description('the enterprise identity provider (OIDC)');
+  idp
+    .command('set')
+    .description('configure the identity provider; local sign-in turns off')
+    .requiredOption('--issuer <url>', 'the IdP issuer URL (https)')
+    .requiredOption('--client-id <id>', 'the client id registered for Strongroom')
+    .option('--client-secret-stdin', 'read a client secret from standard input (kept in the OS keychain)', false)
+    .option('--groups-claim <claim>', 'ID token claim listing the user\'s groups', 'groups')
+    .option('--algs <list>', 'allowed ID token signing algorithms (RS256, PS256, ES256)', 'RS256')
+    .option('--offline-grace-hours <hours>', 'how long a signed-in laptop keeps working without reaching the IdP', parseHours, 8)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { issuer: string; clientId: string; clientSecretStdin: boolean; groupsClaim: string; algs: string; offlineGraceHours: number; dataDir: string; json: boolean }) => {
+      const clientSecret = options.clientSecretStdin ? await readSecretFromStdin() : undefined;
+      setExitCode(await idpSetCommand(io, { ...options, env, ...(clientSecret === undefined ? {} : { clientSecret }) }));
+    });
+  idp
+    .command('show')
+    .description('show the identity provider configuration')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await idpShowCommand(io, { ...options, env })));
+  admin
+    .command('map-group')
+    .description('give members of an IdP group a role in an account (from their next sign-in)')
+    .argument('<group>', 'the group name as the IdP sends it')
+    .requiredOption('--account <name>', 'account name')
+    .requiredOption('--role <role>', `one of: ${roles.join(', ')}`, parseRole)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (group: string, options: { account: string; role: Role; dataDir: string; json: boolean }) => setExitCode(await mapGroupCommand(io, { ...options, group, env })));
+  admin
+    .command('unmap-group')
+    .description('remove a group mapping (members lose the role at their next sign-in)')
+    .argument('<group>', 'the group name')
+    .requiredOption('--account <name>', 'account name')
+    .requiredOption('--role <role>', `one of: ${roles.join(', ')}`, parseRole)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (group: string, options: { account: string; role: Role; dataDir: string; json: boolean }) => setExitCode(await unmapGroupCommand(io, { ...options, group, env })));
+  const accounts = admin.command('accounts').description('isolated accounts on this installation');
+  accounts
+    .command('list')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await accountsListCommand(io, { ...options, env })));
+  accounts
+    .command('create')
+    .argument('<name>', 'account name')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (name: string, options: { dataDir: string; json: boolean }) => setExitCode(await accountsCreateCommand(io, { ...options, name, env })));
+  admin
+    .command('passphrase')
+    .description('set the local administrator passphrase, read from standard input (local mode)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await passphraseCommand(io, { ...options, env, passphrase: await readSecretFromStdin() })));
 
   const keys = program.command('keys').description('manage encryption keys');
   keys

@@ -25,7 +25,14 @@ export async function runStorageCommand(io: CliIo, json: boolean, body: () => Pr
   } catch (error) {
     if (!isCoreError(error)) throw error;
     if (json) io.out(JSON.stringify({ ok: false, error: error.toApiError() }));
-    else io.err(`error ${error.code}: ${error.message}`);
+    else io.err([`error ${error.code}: ${error.message}`, ...issueLines(error.details)].join('\n'));
     return 1;
   }
+}
+
+/** `  issuer: Invalid URL` lines for ERR_INPUT_INVALID, so the user sees which value to fix. */
+function issueLines(details: Record<string, unknown> | undefined): string[] {
+  const issues = details?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues.map((issue: { path?: unknown; message?: unknown }) => `  ${String(issue.path)}: ${String(issue.message)}`);
 }

@@ -1,0 +1,150 @@
+import type { MethodInput, MethodName, MethodOutput, Role, StrongroomBridge } from '../../contracts/index.ts';
+import { CoreError } from '../../base/index.ts';
+import { createInProcessBridge, localOperator } from '../../api/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { CliIo } from '../output.ts';
+import type { StorageCommandOptions } from './common.ts';
+import { runStorageCommand, secretsFor } from './common.ts';
+
+/**
+ * `strongroom admin …`: installation administration from the machine itself. Every command calls
+ * the API in-process as the installation operator, so input validation, authorization and audit
+ * entries are exactly those of the Admin page.
+ */
+async function withOperator<T>(io: CliIo, options: StorageCommandOptions, body: (api: Api) => Promise<T>): Promise<T> {
+  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
+  try {
+    const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    return await body(new Api(bridge));
+  } finally {
+    await core.dispose();
+  }
+}
+
+/** Unwraps API results into values or CoreErrors, so commands read top to bottom. */
+class Api {
+  private readonly bridge: StrongroomBridge;
+  constructor(bridge: StrongroomBridge) {
+    this.bridge = bridge;
+  }
+
+  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    const result = await this.bridge.invoke(method, input);
+    if (!result.ok) throw new CoreError(result.error.code, result.error.message, result.error.details ? { details: result.error.details } : undefined);
+    return result.value;
+  }
+
+  async accountId(name: string): Promise<string> {
+    const accounts = await this.call('admin.accounts.list', {});
+    const account = accounts.find((a) => a.name === name);
+    if (!account) throw new CoreError('ERR_NOT_FOUND', `There is no account named "${name}". Existing accounts: ${accounts.map((a) => a.name).join(', ')}.`);
+    return account.id;
+  }
+}
+
+function report(io: CliIo, json: boolean, value: unknown, text: string): number {
+  io.out(json ? JSON.stringify({ ok: true, value }) : text);
+  return 0;
+}
+
+export interface IdpSetOptions extends StorageCommandOptions {
+  issuer: string;
+  clientId: string;
+  groupsClaim: string;
+  algs: string;
+  offlineGraceHours: number;
+  clientSecret?: string;
+}
+
+export function idpSetCommand(io: CliIo, options: IdpSetOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const algorithms = options.algs.split(',').map((a) => a.trim()).filter(Boolean) as Array<'RS256' | 'PS256' | 'ES256'>;
+      const value = await api.call('admin.idp.set', {
+        issuer: options.issuer,
+        clientId: options.clientId,
+        groupsClaim: options.groupsClaim,
+        algorithms,
+        offlineGraceHours: options.offlineGraceHours,
+        ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
+      });
+      return report(io, options.json, value, `Identity provider set: ${value.issuer}. Local sign-in is now off; people sign in through it.`);
+    }),
+  );
+}
+
+export function idpShowCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const config = await api.call('admin.idp.get', {});
+      const text = config
+        ? [`issuer        ${config.issuer}`, `client id     ${config.clientId}`, `client secret ${config.hasClientSecret ? 'in the keychain' : 'none (public client with PKCE)'}`, `groups claim  ${config.groupsClaim}`, `algorithms    ${config.algorithms.join(', ')}`, `offline grace ${config.offlineGraceHours} h`].join('\n')
+        : 'No identity provider: this installation runs in local mode.';
+      return report(io, options.json, config, text);
+    }),
+  );
+}
+
+export interface MapGroupOptions extends StorageCommandOptions {
+  group: string;
+  account: string;
+  role: Role;
+}
+
+export function mapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const mapping = await api.call('admin.groups.map', { accountId: await api.accountId(options.account), group: options.group, role: options.role });
+      return report(io, options.json, mapping, `Group "${mapping.group}" → ${mapping.role} in ${options.account}. Members get it at their next sign-in.`);
+    }),
+  );
+}
+
+export function unmapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const accountId = await api.accountId(options.account);
+      const mapping = (await api.call('admin.groups.list', { accountId })).find((m) => m.group === options.group && m.role === options.role);
+      if (!mapping) throw new CoreError('ERR_NOT_FOUND', `Group "${options.group}" is not mapped to ${options.role} in ${options.account}.`);
+      await api.call('admin.groups.unmap', { accountId, mappingId: mapping.id });
+      return report(io, options.json, { removed: true }, `Removed: group "${options.group}" → ${options.role} in ${options.account}. Members lose it at their next sign-in.`);
+    }),
+  );
+}
+
+export function accountsListCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const accounts = await api.call('admin.accounts.list', {});
+      return report(io, options.json, accounts, accounts.map((a) => `${a.name.padEnd(24)} ${String(a.members).padStart(4)} members   ${a.id}`).join('\n'));
+    }),
+  );
+}
+
+export function accountsCreateCommand(io: CliIo, options: StorageCommandOptions & { name: string }): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const account = await api.call('admin.accounts.create', { name: options.name });
+      return report(io, options.json, account, `Created account ${account.name} (${account.id}) with its own data key.`);
+    }),
+  );
+}
+
+export function passphraseCommand(io: CliIo, options: StorageCommandOptions & { passphrase: string }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
+    try {
+      await core.identity!.setLocalPassphrase(options.passphrase);
+      return report(io, options.json, { changed: true }, 'The local administrator passphrase was changed.');
+    } finally {
+      await core.dispose();
+    }
+  });
+}
+
+/** Reads a secret from standard input (never from an argument, where it would reach shell history and `ps`). */
+export async function readSecretFromStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

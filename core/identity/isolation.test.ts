@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessBridge, localOperator } from '../api/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { MethodContract, MethodInput, MethodName, Permission, Role } from '../contracts/index.ts';
+import { apiMethods, installationPermissions, methodNames, rolePermissions, roles } from '../contracts/index.ts';
+import { createCore } from '../createCore.ts';
+import type { Core } from '../createCore.ts';
+import { MemorySecretStore } from '../secrets/index.ts';
+
+// Isolation proven from the router's registry: every API method, called by each role that lacks
+// its permission and by an administrator of another account, is refused with ERR_AUTH_FORBIDDEN
+// and reveals nothing of the resource. A new method without a fixture here fails to compile and
+// fails the "every method has a fixture" test, so no method escapes this check.
+
+interface World {
+  accountA: { id: string; name: string };
+  accountB: { id: string; name: string };
+  mappingA: { id: string; group: string };
+}
+
+const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
+  'system.info': () => ({}),
+  'system.health': () => ({}),
+  'auth.status': () => ({}),
+  'auth.signInLocal': () => ({ passphrase: 'not the passphrase' }),
+  'auth.beginSignIn': () => ({}),
+  'auth.signOut': () => ({}),
+  'auth.switchAccount': (w) => ({ accountId: w.accountA.id }),
+  'admin.accounts.list': () => ({}),
+  'admin.accounts.create': () => ({ name: 'Intruder Account' }),
+  'admin.accounts.delete': (w) => ({ accountId: w.accountA.id, confirmName: w.accountA.name }),
+  'admin.idp.get': () => ({}),
+  'admin.idp.set': () => ({ issuer: 'https://idp.attacker.example', clientId: 'x', groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid'] }),
+  'admin.groups.list': (w) => ({ accountId: w.accountA.id }),
+  'admin.groups.map': (w) => ({ accountId: w.accountA.id, group: 'intruders', role: 'admin' }),
+  'admin.groups.unmap': (w) => ({ accountId: w.accountA.id, mappingId: w.mappingA.id }),
+  'admin.members.list': (w) => ({ accountId: w.accountA.id }),
+  'admin.boundaries.get': (w) => ({ accountId: w.accountA.id }),
+  'admin.boundaries.set': (w) => ({ accountId: w.accountA.id, role: 'analyst', permissions: [] }),
+};
+
+let core: Core;
+let world: World;
+
+function principal(accountId: string, role: Role): Principal {
+  return {
+    kind: 'user',
+    userId: `user-${role}-${accountId.slice(0, 8)}`,
+    displayName: `Test ${role}`,
+    accountId,
+    roles: [role],
+    permissions: new Set(rolePermissions[role].filter((p) => !installationPermissions.includes(p))),
+    installationAdmin: false,
+  };
+}
+
+async function callAs(who: Principal, method: MethodName) {
+  const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(who).id);
+  return bridge.invoke(method, fixtures[method](world));
+}
+
+/** Nothing of account A may appear in what a refused or foreign caller gets back. */
+function expectNothingOfA(result: unknown): void {
+  const text = JSON.stringify(result);
+  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group]) expect(text).not.toContain(secret);
+}
+
+beforeAll(async () => {
+  core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-isolation-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore() });
+  const ops = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+  const a = await ops.invoke('admin.accounts.create', { name: 'Alpha Credit' });
+  const b = await ops.invoke('admin.accounts.create', { name: 'Beta HR' });
+  if (!a.ok || !b.ok) throw new Error('setup failed');
+  const mapping = await ops.invoke('admin.groups.map', { accountId: a.value.id, group: 'alpha-secret-group', role: 'analyst' });
+  if (!mapping.ok) throw new Error('setup failed');
+  world = { accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group } };
+});
+afterAll(() => core.dispose());
+
+describe('isolation, generated from the router registry', () => {
+  it('has a fixture for every API method', () => {
+    expect(Object.keys(fixtures).sort()).toEqual([...methodNames].sort());
+  });
+
+  const cases: Array<[MethodName, Role]> = [];
+  for (const method of methodNames) {
+    const permission = (apiMethods[method] as MethodContract).permission;
+    if (permission === 'public' || permission === 'signed-in') continue;
+    for (const role of roles) {
+      const held = rolePermissions[role].includes(permission) && !installationPermissions.includes(permission);
+      if (!held) cases.push([method, role]);
+    }
+  }
+
+  it.each(cases)('%s as %s (lacking the permission) is forbidden and reveals nothing', async (method, role) => {
+    const result = await callAs(principal(world.accountA.id, role), method);
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expectNothingOfA(result);
+  });
+
+  it.each(methodNames.map((m) => [m] as const))('%s by an administrator of another account reaches nothing of this one', async (method) => {
+    const result = await callAs(principal(world.accountB.id, 'admin'), method);
+    const contract = apiMethods[method] as MethodContract;
+    const targetsAnotherAccount = contract.resource !== undefined;
+    const needsInstallation = installationPermissions.includes(contract.permission as Permission);
+    if (targetsAnotherAccount || needsInstallation) expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expectNothingOfA(result);
+  });
+
+  it('left account A exactly as it was', async () => {
+    const ops = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    const mappings = await ops.invoke('admin.groups.list', { accountId: world.accountA.id });
+    expect(mappings).toMatchObject({ ok: true, value: [{ id: world.mappingA.id, group: 'alpha-secret-group', role: 'analyst' }] });
+    const accounts = await ops.invoke('admin.accounts.list', {});
+    expect(accounts.ok && accounts.value.map((a) => a.name)).toEqual(['Default', 'Alpha Credit', 'Beta HR']);
+    expect(await ops.invoke('admin.idp.get', {})).toEqual({ ok: true, value: null });
+  });
+});

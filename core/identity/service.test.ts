@@ -1,0 +1,195 @@
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import type { JWTPayload } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessBridge, localOperator } from '../api/index.ts';
+import type { Clock } from '../base/index.ts';
+import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../contracts/index.ts';
+import { createCore } from '../createCore.ts';
+import type { Core } from '../createCore.ts';
+import { MemorySecretStore } from '../secrets/index.ts';
+import { signInThroughIdp } from './testing/browserFlow.ts';
+import { startHostileIdp } from './testing/hostileIdp.ts';
+import type { Forge, HostileIdp } from './testing/hostileIdp.ts';
+import { startTestIdp } from './testing/testIdp.ts';
+import type { TestIdp } from './testing/testIdp.ts';
+
+const redirectUri = 'http://127.0.0.1:47123/callback';
+const cores: Core[] = [];
+afterEach(async () => { for (const core of cores.splice(0)) await core.dispose(); });
+
+function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, monotonic: () => now, advance: (ms) => { now += ms; } };
+}
+
+async function openCore(options: { dataDir?: string; secrets?: MemorySecretStore; clock?: Clock } = {}) {
+  const core = await createCore({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-identity-')), mode: 'test', heartbeatMs: 0, secrets: options.secrets ?? new MemorySecretStore(), ...(options.clock ? { clock: options.clock } : {}) });
+  cores.push(core);
+  return core;
+}
+
+async function call<M extends MethodName>(bridge: StrongroomBridge, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const result = await bridge.invoke(method, input);
+  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+  return result.value;
+}
+
+const operator = (core: Core) => createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+const as = (core: Core, sessionId: string) => createInProcessBridge(core.router, core.events, sessionId);
+
+async function signIn(core: Core, login: string) {
+  const url = await core.identity!.beginSignIn(redirectUri);
+  const callback = await signInThroughIdp(url, login, redirectUri);
+  return { callback, session: await core.identity!.completeSignIn(callback) };
+}
+
+const count = (core: Core, sql: string, ...params: unknown[]) => (core.storage!.db.prepare(sql).get(...params) as { n: number }).n;
+
+describe('sign-in through a real IdP', () => {
+  let idp: TestIdp;
+  beforeAll(async () => {
+    idp = await startTestIdp({ users: [
+      { login: 'alice', name: 'Alice Analyst', email: 'alice@bank.example', groups: ['credit-analysts'] },
+      { login: 'carol', name: 'Carol Admin', email: 'carol@bank.example', groups: ['strongroom-admins'] },
+    ] });
+  });
+  afterAll(() => idp.stop());
+
+  it('maps groups to roles at sign-in, applies role changes at the next sign-in, and removes access with the group', async () => {
+    const core = await openCore();
+    const ops = operator(core);
+    const creditRisk = await call(ops, 'admin.accounts.create', { name: 'Credit Risk' });
+    const [administration] = await call(ops, 'admin.accounts.list', {});
+    await call(ops, 'admin.groups.map', { accountId: creditRisk.id, group: 'credit-analysts', role: 'analyst' });
+    await call(ops, 'admin.groups.map', { accountId: administration!.id, group: 'strongroom-admins', role: 'admin' });
+    await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
+
+    const first = await signIn(core, 'alice');
+    const alice = as(core, first.session.id);
+    const status = await call(alice, 'auth.status', {});
+    expect(status).toMatchObject({ mode: 'oidc', signedIn: true, user: { displayName: 'Alice Analyst', email: 'alice@bank.example' }, activeAccount: { id: creditRisk.id, role: 'analyst' } });
+    expect(status.accounts.map((a) => a.name)).toEqual(['Credit Risk']);
+    expect((await alice.invoke('admin.groups.map', { accountId: creditRisk.id, group: 'x', role: 'admin' })).ok).toBe(false);
+    // The authorization code cannot be used twice.
+    await expect(core.identity!.completeSignIn(first.callback)).rejects.toMatchObject({ code: 'ERR_AUTH_SIGNIN_FAILED' });
+
+    // The directory moves alice to the KYC reviewers; an admin maps that group. Her live session keeps its
+    // role; her next sign-in picks up the change.
+    idp.setGroups('alice', ['kyc-reviewers']);
+    await call(ops, 'admin.groups.map', { accountId: creditRisk.id, group: 'kyc-reviewers', role: 'reviewer' });
+    expect(core.identity!.resolve(first.session.id)?.principal.roles).toEqual(['analyst']);
+    const second = await signIn(core, 'alice');
+    expect(second.session.principal.roles).toEqual(['reviewer']);
+    expect(second.session.principal.permissions.has('drafts.approve')).toBe(true);
+    expect(second.session.principal.permissions.has('drafts.write')).toBe(false);
+
+    idp.setGroups('alice', ['cafeteria']);
+    await expect(signIn(core, 'alice')).rejects.toMatchObject({ code: 'ERR_AUTH_NO_ACCESS' });
+
+    // An admin of the administration account administers the installation.
+    const carol = await signIn(core, 'carol');
+    expect(carol.session.principal).toMatchObject({ installationAdmin: true, accountId: administration!.id });
+    const audit = core.audit!.list({ actionPrefix: 'auth.signIn' });
+    expect(audit.filter((e) => e.outcome === 'success')).toHaveLength(3);
+    expect(audit.filter((e) => e.outcome === 'failure').map((e) => e.details.reason)).toEqual(expect.arrayContaining(['no-access']));
+    expect(core.audit!.list({ actionPrefix: 'groups.map' })).toHaveLength(3);
+  });
+
+  it('keeps a cached session working offline within the grace period and refuses it after', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-identity-'));
+    const secrets = new MemorySecretStore();
+    const clock = manualClock();
+    const offlineIdp = await startTestIdp({ users: [{ login: 'dora', name: 'Dora', email: 'dora@bank.example', groups: ['analysts'] }] });
+    const online = await openCore({ dataDir, secrets, clock });
+    const ops = operator(online);
+    const [account] = await call(ops, 'admin.accounts.list', {});
+    await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+    await call(ops, 'admin.idp.set', { issuer: offlineIdp.issuer, clientId: offlineIdp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+    const { session } = await signIn(online, 'dora');
+    await online.dispose();
+    cores.splice(cores.indexOf(online), 1);
+    await offlineIdp.stop();
+
+    // The laptop restarts without network: the stored session resumes.
+    const offline = await openCore({ dataDir, secrets, clock });
+    clock.advance(60 * 60_000);
+    const status = await call(as(offline, session.id), 'auth.status', {});
+    expect(status.signedIn).toBe(true);
+    expect(status.offlineUntil).not.toBeNull();
+    expect((await as(offline, session.id).invoke('system.info', {})).ok).toBe(true);
+
+    clock.advance(8 * 60 * 60_000);
+    expect(offline.identity!.resolve(session.id)).toBeUndefined();
+    expect(await as(offline, session.id).invoke('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+    expect((await call(as(offline, session.id), 'auth.status', {})).signedIn).toBe(false);
+  });
+});
+
+describe('token attacks through the full sign-in path', () => {
+  let hostile: HostileIdp;
+  let core: Core;
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = (issuer: string, clientId: string, nonce: string, extra: JWTPayload = {}): JWTPayload => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: issuer, aud: clientId, sub: 'mallory', iat: now, exp: now + 300, nonce, groups: ['strongroom-admins'], ...extra };
+  };
+  const signed = (payload: JWTPayload, key: Parameters<SignJWT['sign']>[0], kid = 'hostile-1') => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
+
+  beforeAll(async () => {
+    hostile = await startHostileIdp('strongroom-desktop');
+    core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-identity-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore() });
+    const ops = operator(core);
+    const [account] = await call(ops, 'admin.accounts.list', {});
+    await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'strongroom-admins', role: 'admin' });
+    await call(ops, 'admin.idp.set', { issuer: hostile.issuer, clientId: 'strongroom-desktop', groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups'] });
+  });
+  afterAll(async () => { await core.dispose(); await hostile.stop(); });
+
+  const attacks: Array<[string, Forge]> = [
+    ['alg none', async ({ issuer, clientId, nonce }) => `${b64({ alg: 'none', kid: 'hostile-1' })}.${b64(claims(issuer, clientId, nonce))}.`],
+    ['HS256 signed with the RSA public key', async ({ issuer, clientId, nonce, key }) => {
+      const head = `${b64({ alg: 'HS256', kid: 'hostile-1' })}.${b64(claims(issuer, clientId, nonce))}`;
+      const publicPem = (await import('node:crypto')).createPublicKey(key).export({ type: 'spki', format: 'pem' });
+      return `${head}.${createHmac('sha256', publicPem).update(head).digest('base64url')}`;
+    }],
+    ['wrong issuer', ({ clientId, nonce, key }) => signed(claims('https://evil.example', clientId, nonce), key)],
+    ['wrong audience', ({ issuer, nonce, key }) => signed(claims(issuer, 'another-app', nonce), key)],
+    ['expired beyond skew', ({ issuer, clientId, nonce, key }) => signed(claims(issuer, clientId, nonce, { exp: Math.floor(Date.now() / 1000) - 120 }), key)],
+    ['nbf in the future', ({ issuer, clientId, nonce, key }) => signed(claims(issuer, clientId, nonce, { nbf: Math.floor(Date.now() / 1000) + 600 }), key)],
+    ['unknown kid', ({ issuer, clientId, nonce, key }) => signed(claims(issuer, clientId, nonce), key, 'not-published')],
+    ['bad signature', ({ issuer, clientId, nonce }) => signed(claims(issuer, clientId, nonce), otherKey)],
+    ['missing nonce', ({ issuer, clientId, key }) => { const { nonce: _n, ...rest } = claims(issuer, clientId, 'x'); return signed(rest, key); }],
+    ['mismatched nonce', ({ issuer, clientId, key }) => signed(claims(issuer, clientId, 'someone-elses-nonce'), key)],
+  ];
+
+  it.each(attacks)('%s: refused with a clear error and nothing stored', async (name, forge) => {
+    hostile.forge = forge;
+    const auditBefore = core.audit!.list({ actionPrefix: 'auth.signIn' }).length;
+    const url = await core.identity!.beginSignIn(redirectUri);
+    const authorize = await fetch(url, { redirect: 'manual' });
+    const callback = new URL(authorize.headers.get('location')!);
+    const error = await core.identity!.completeSignIn(callback).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(error, name).toBeDefined();
+    expect(['ERR_AUTH_TOKEN_INVALID', 'ERR_AUTH_SIGNIN_FAILED']).toContain(error!.code);
+    expect(error!.message).toMatch(/refused|rejected|not sign you in|does not belong/i);
+    expect(count(core, "SELECT count(*) AS n FROM users WHERE subject = 'mallory'")).toBe(0);
+    expect(count(core, 'SELECT count(*) AS n FROM auth_sessions')).toBe(0);
+    expect(count(core, 'SELECT count(*) AS n FROM memberships')).toBe(0);
+    const audit = core.audit!.list({ actionPrefix: 'auth.signIn' });
+    expect(audit).toHaveLength(auditBefore + 1);
+    expect(audit.at(-1)).toMatchObject({ outcome: 'failure', details: { method: 'oidc' } });
+  });
+
+  it('accepts a correctly signed token from the same issuer (the attacks fail for their flaw alone)', async () => {
+    hostile.forge = ({ issuer, clientId, nonce, key }) => signed(claims(issuer, clientId, nonce), key);
+    const url = await core.identity!.beginSignIn(redirectUri);
+    const callback = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    const session = await core.identity!.completeSignIn(callback);
+    expect(session.principal.installationAdmin).toBe(true);
+  });
+});
