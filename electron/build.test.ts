@@ -84,7 +84,7 @@ class ForkedCoreHost implements UtilityChild {
       execArgv: ['--import', pathToFileURL(shim).href],
       serialization: 'advanced',
       // Headless: the master key comes from the environment instead of the OS keychain.
-      env: { ...process.env, STRONGROOM_MASTER_KEY: masterKey },
+      env: { ...process.env, STRONGROOM_MASTER_KEY: masterKey, STRONGROOM_ADMIN_PASSPHRASE: 'bundled host passphrase' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
   }
@@ -116,6 +116,9 @@ describe('bundled core host driven by CoreHost', () => {
       onExit: (code, willRestart) => exits.push([code, willRestart]),
     });
 
+    // The window starts signed out; signing in binds the session to it.
+    expect(await host.call('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+    expect(await host.call('auth.signInLocal', { passphrase: 'bundled host passphrase' })).toMatchObject({ ok: true, value: { signedIn: true } });
     const info = await host.call('system.info', {});
     expect(info).toMatchObject({ ok: true, value: { name: 'Strongroom', mode: 'desktop', dataDir } });
     expect(await host.call('system.nope', {})).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
@@ -123,11 +126,12 @@ describe('bundled core host driven by CoreHost', () => {
 
     // Crash the core with a call in flight: the call fails, never hangs; the next call is served
     // by a restarted core.
-    const inFlight = host.call('system.health', {});
+    const inFlight = host.call('auth.status', {});
     children[0]?.kill();
     expect(await inFlight).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
     expect(exits).toEqual([[1, true]]);
-    expect(await host.call('system.health', {})).toMatchObject({ ok: true, value: { status: 'ok' } });
+    // The restarted core answers (the headless session was memory-only, so it asks for sign-in again).
+    expect(await host.call('auth.status', {})).toMatchObject({ ok: true, value: { signedIn: false, localSetupRequired: false } });
     expect(children).toHaveLength(2);
 
     const exited = new Promise<number | null>((resolve) => children[1]?.process.once('exit', (code) => resolve(code)));

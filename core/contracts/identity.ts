@@ -13,6 +13,8 @@ export const AccountMembershipSchema = z.object({ id: z.string(), name: z.string
 export const AuthStatusSchema = z.object({
   mode: z.enum(['local', 'oidc']),
   signedIn: z.boolean(),
+  /** Local mode's first run: the local administrator has no passphrase yet (see auth.setupLocal). */
+  localSetupRequired: z.boolean(),
   user: z.object({ id: z.string(), displayName: z.string(), email: z.string().nullable(), kind: z.enum(['local-admin', 'user']) }).nullable(),
   activeAccount: AccountMembershipSchema.nullable(),
   accounts: z.array(AccountMembershipSchema),
@@ -55,6 +57,13 @@ export const identityMethods = {
   'auth.signInLocal': defineMethod({
     summary: 'Sign in as the local administrator (local mode, no IdP configured).',
     input: z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+    output: AuthStatusSchema,
+    permission: 'public',
+    audit: true,
+  }),
+  'auth.setupLocal': defineMethod({
+    summary: 'First run in local mode: choose the local administrator passphrase and sign in. Refused once one exists.',
+    input: z.object({ passphrase: z.string().min(12, 'at least 12 characters').max(1024) }).strict(),
     output: AuthStatusSchema,
     permission: 'public',
     audit: true,

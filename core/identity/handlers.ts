@@ -1,10 +1,11 @@
 import type { MethodHandlers } from '../api/index.ts';
+import { CoreError } from '../base/index.ts';
 import type { IdentityAdmin } from './admin.ts';
 import { startLoopbackRedirect } from './loopbackRedirect.ts';
 import type { IdentityService } from './service.ts';
 
 type IdentityMethod =
-  | 'auth.status' | 'auth.signInLocal' | 'auth.beginSignIn' | 'auth.signOut' | 'auth.switchAccount'
+  | 'auth.status' | 'auth.signInLocal' | 'auth.setupLocal' | 'auth.beginSignIn' | 'auth.signOut' | 'auth.switchAccount'
   | 'admin.accounts.list' | 'admin.accounts.create' | 'admin.accounts.delete' | 'admin.idp.get' | 'admin.idp.set'
   | 'admin.groups.list' | 'admin.groups.map' | 'admin.groups.unmap' | 'admin.members.list' | 'admin.boundaries.get' | 'admin.boundaries.set';
 
@@ -14,6 +15,13 @@ export function identityHandlers(identity: IdentityService, admin: IdentityAdmin
     'auth.status': (_input, context) => identity.status(context.sessionId),
     'auth.signInLocal': async (input, context) => {
       const session = await identity.signInLocal(input.passphrase, context.requestId);
+      context.setSession(session.id);
+      return identity.status(session.id);
+    },
+    'auth.setupLocal': async (input, context) => {
+      // First-run setup is for nobody-signed-in-yet only: a signed-in user never claims the local administrator.
+      if (context.principal !== null) throw new CoreError('ERR_CONFLICT', 'You are already signed in; the local administrator is set up from the first-run screen only.');
+      const session = await identity.setupLocal(input.passphrase, context.requestId);
       context.setSession(session.id);
       return identity.status(session.id);
     },

@@ -13,3 +13,5 @@ export { IdentityService } from './service.ts';
 export { firstResolver, hashSessionId } from './sessions.ts';
 export type { LiveSession } from './sessions.ts';
 export { IdentityStore } from './store.ts';
+export { memorySessionSlot, rememberedSession } from './rememberedSession.ts';
+export type { SessionSlot } from './rememberedSession.ts';

@@ -26,6 +26,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'system.health': () => ({}),
   'auth.status': () => ({}),
   'auth.signInLocal': () => ({ passphrase: 'not the passphrase' }),
+  'auth.setupLocal': () => ({ passphrase: 'an attacker passphrase' }),
   'auth.beginSignIn': () => ({}),
   'auth.signOut': () => ({}),
   'auth.switchAccount': (w) => ({ accountId: w.accountA.id }),

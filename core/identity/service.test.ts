@@ -193,3 +193,31 @@ describe('token attacks through the full sign-in path', () => {
     expect(session.principal.installationAdmin).toBe(true);
   });
 });
+
+describe('local mode first run', () => {
+  it('lets an unauthenticated first caller choose the passphrase once, then refuses', async () => {
+    const core = await openCore();
+    const anonymous = as(core, 'no-session');
+    expect(await call(anonymous, 'auth.status', {})).toMatchObject({ mode: 'local', signedIn: false, localSetupRequired: true });
+    expect(await anonymous.invoke('auth.setupLocal', { passphrase: 'short' })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    let bound: string | null = null;
+    const result = await core.router.call('auth.setupLocal', { passphrase: 'first-run passphrase' }, { sessionId: null, transport: 'in-process', setSession: (id) => { bound = id; } });
+    expect(result).toMatchObject({ ok: true, value: { signedIn: true, localSetupRequired: false, user: { kind: 'local-admin' } } });
+    expect(bound).toEqual(expect.any(String));
+    expect(await anonymous.invoke('auth.setupLocal', { passphrase: 'second passphrase!!' })).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
+    expect(await anonymous.invoke('auth.signInLocal', { passphrase: 'second passphrase!!' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_SIGNIN_FAILED' } });
+    expect((await anonymous.invoke('auth.signInLocal', { passphrase: 'first-run passphrase' })).ok).toBe(true);
+  });
+
+  it('locks local sign-in for a minute after five wrong passphrases', async () => {
+    const clock = manualClock();
+    const core = await openCore({ clock });
+    await core.identity!.setLocalPassphrase('the right passphrase');
+    const anonymous = as(core, 'no-session');
+    for (let i = 0; i < 5; i += 1) expect(await anonymous.invoke('auth.signInLocal', { passphrase: `wrong ${i}` })).toMatchObject({ ok: false, error: { details: { reason: 'wrong-passphrase' } } });
+    expect(await anonymous.invoke('auth.signInLocal', { passphrase: 'the right passphrase' })).toMatchObject({ ok: false, error: { details: { reason: 'locked' } } });
+    clock.advance(61_000);
+    expect((await anonymous.invoke('auth.signInLocal', { passphrase: 'the right passphrase' })).ok).toBe(true);
+    expect(core.audit!.list({ actionPrefix: 'auth.signIn' }).filter((e) => e.outcome === 'failure')).toHaveLength(6);
+  });
+});

@@ -155,7 +155,7 @@ export class IdentityService implements SessionResolver {
     }
     const config = this.store.idpConfig();
     const signedIn = session !== undefined && this.withinGrace(session);
-    const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null } as const;
+    const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null, localSetupRequired: !config && !this.localPassphraseIsSet() } as const;
     if (!session || !signedIn) return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null };
     const user = this.store.userById(session.userId);
     const memberships = user ? membershipsOf(this.store, user, this.liveAccountIds()) : [];
@@ -264,6 +264,24 @@ export class IdentityService implements SessionResolver {
       this.store.setPassphraseHash(admin.id, hash);
       this.audit.append({ action: 'auth.passphraseSet', outcome: 'success', actor: { userId: null, accountId: null }, resource: `user:${admin.id}` });
     });
+  }
+
+  /** First run in local mode: sets the passphrase (only while none exists) and signs in. */
+  async setupLocal(passphrase: string, requestId?: string): Promise<LiveSession> {
+    if (this.mode() !== 'local' || this.localPassphraseIsSet()) {
+      this.store.atomically(() => this.audit.append({ action: 'auth.setupLocal', outcome: 'failure', requestId: requestId ?? null, details: { reason: 'already-set' } }));
+      throw new CoreError('ERR_CONFLICT', 'The local administrator already has a passphrase. Sign in with it.');
+    }
+    await this.setLocalPassphrase(passphrase);
+    return this.signInLocal(passphrase, requestId);
+  }
+
+  /** Headless provisioning: STRONGROOM_ADMIN_PASSPHRASE sets the first passphrase (never a later one). */
+  async applyProvisionedPassphrase(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+    const given = env.STRONGROOM_ADMIN_PASSPHRASE;
+    if (!given || this.mode() !== 'local' || this.localPassphraseIsSet()) return false;
+    await this.setLocalPassphrase(given);
+    return true;
   }
 
   async signInLocal(passphrase: string, requestId?: string): Promise<LiveSession> {

@@ -1,10 +1,10 @@
 // Entry of the core utilityProcess (bundled to dist/electron/coreHost.js). Electron main forks it
-// with `--data-dir=<dir>`; it creates core, one session for the local operator (identity replaces
-// this), and relays messages from process.parentPort until main asks it to shut down.
+// with `--data-dir=<dir>`; it creates core, restores the window's remembered session (the user
+// signs in otherwise), and relays messages from process.parentPort until main asks it to shut down.
 import { mkdirSync } from 'node:fs';
 import { createCore } from '../../core/index.ts';
 import { createLogger } from '../../core/base/index.ts';
-import { localOperator } from '../../core/api/index.ts';
+import { rememberedSession } from '../../core/identity/index.ts';
 import type { HostToMainMessage } from '../shared/coreHostProtocol.ts';
 import { dataDirFrom } from './hostArgs.ts';
 import { createCoreHostHandler } from './messageHandler.ts';
@@ -33,8 +33,12 @@ async function run(port: ParentPort): Promise<void> {
   port.on('message', (event) => deliver(event.data));
 
   const core = await createCore({ dataDir, mode: 'desktop', logger: logging.logger });
-  const session = core.sessions.create(localOperator());
-  const handler = createCoreHostHandler(core, session.id, (message) => port.postMessage(message));
+  if (!core.storage || !core.identity) throw new Error('the desktop core needs storage');
+  // Headless provisioning may preset the local administrator's first passphrase; otherwise the
+  // window shows the first-run setup (auth.setupLocal).
+  await core.identity.applyProvisionedPassphrase();
+  const session = await rememberedSession(core.storage.secrets, core.storage.installationId);
+  const handler = createCoreHostHandler(core, session, (message) => port.postMessage(message));
   const shutdown = async (): Promise<void> => {
     handler.dispose();
     await core.dispose();

@@ -6,6 +6,7 @@ import { localOperator } from '../../core/api/index.ts';
 import type { Principal } from '../../core/api/index.ts';
 import { createCore } from '../../core/index.ts';
 import type { HostToMainMessage } from '../shared/coreHostProtocol.ts';
+import { memorySessionSlot } from '../../core/identity/index.ts';
 import { dataDirFrom } from './hostArgs.ts';
 import { createCoreHostHandler } from './messageHandler.ts';
 
@@ -21,12 +22,37 @@ async function host(options: { principal?: Principal; heartbeatMs?: number } = {
   const core = await createCore({ dataDir, mode: 'test', heartbeatMs: options.heartbeatMs ?? 0 });
   const session = core.sessions.create(options.principal ?? localOperator());
   const posted: HostToMainMessage[] = [];
-  const handler = createCoreHostHandler(core, session.id, (message) => posted.push(message));
+  const handler = createCoreHostHandler(core, memorySessionSlot(session.id), (message) => posted.push(message));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => core.dispose(), () => handler.dispose());
   return { core, session, handler, posted, dataDir };
 }
 
 describe('core host message handler', () => {
+  it('starts signed out; a local sign-in binds the session to the window and sign-out clears it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-corehost-'));
+    const core = await createCore({ dataDir, mode: 'test', heartbeatMs: 0 });
+    const slot = memorySessionSlot();
+    const posted: HostToMainMessage[] = [];
+    const handler = createCoreHostHandler(core, slot, (message) => posted.push(message));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => core.dispose(), () => handler.dispose());
+    await core.identity!.setLocalPassphrase('desktop passphrase 1');
+
+    await handler.handle({ kind: 'call', id: 'a', method: 'system.info', input: {} });
+    await handler.handle({ kind: 'call', id: 'b', method: 'auth.signInLocal', input: { passphrase: 'desktop passphrase 1' } });
+    expect(slot.get()).toEqual(expect.any(String));
+    await handler.handle({ kind: 'call', id: 'c', method: 'system.info', input: {} });
+    await handler.handle({ kind: 'call', id: 'd', method: 'auth.signOut', input: {} });
+    expect(slot.get()).toBeNull();
+    await handler.handle({ kind: 'call', id: 'e', method: 'system.info', input: {} });
+    expect(posted).toMatchObject([
+      { id: 'a', result: { ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } } },
+      { id: 'b', result: { ok: true, value: { signedIn: true } } },
+      { id: 'c', result: { ok: true } },
+      { id: 'd', result: { ok: true } },
+      { id: 'e', result: { ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } } },
+    ]);
+  });
+
   it('answers a call through the real router, keeping the request id', async () => {
     const { handler, posted, dataDir } = await host();
     expect(await handler.handle({ kind: 'call', id: 'req-1', method: 'system.info', input: {} })).toBe('handled');

@@ -1,7 +1,9 @@
 // The core host's side of the relay, free of Electron so it is tested in-process against a real
-// createCore: calls go through the router with transport 'ipc' and the host's one session, and
-// events are forwarded only when that session may receive them (router.canReceive).
+// createCore: calls go through the router with transport 'ipc' and the window's session slot
+// (empty until the user signs in; sign-in and sign-out set it), and events are forwarded only
+// when that session may receive them (router.canReceive).
 import type { Core } from '../../core/index.ts';
+import type { SessionSlot } from '../../core/identity/index.ts';
 import type { HostToMainMessage, MainToHostMessage } from '../shared/coreHostProtocol.ts';
 import { isMainToHostMessage } from '../shared/coreHostProtocol.ts';
 
@@ -12,14 +14,14 @@ export interface CoreHostHandler {
   dispose(): void;
 }
 
-export function createCoreHostHandler(core: Core, sessionId: string, post: (message: HostToMainMessage) => void): CoreHostHandler {
+export function createCoreHostHandler(core: Core, session: SessionSlot, post: (message: HostToMainMessage) => void): CoreHostHandler {
   const unsubscribe = core.events.subscribe((name, payload) => {
-    if (core.router.canReceive(name, sessionId)) post({ kind: 'event', name, payload });
+    if (core.router.canReceive(name, session.get())) post({ kind: 'event', name, payload });
   });
 
   async function call(message: Extract<MainToHostMessage, { kind: 'call' }>): Promise<void> {
     try {
-      const result = await core.router.call(message.method, message.input, { sessionId, transport: 'ipc', requestId: message.id });
+      const result = await core.router.call(message.method, message.input, { sessionId: session.get(), transport: 'ipc', requestId: message.id, setSession: (id) => session.set(id) });
       post({ kind: 'result', id: message.id, result });
     } catch (error) {
       // The router turns handler errors into envelopes; reaching here is a bug in the router.

@@ -1,9 +1,6 @@
 import type { IdentityService } from '../../identity/index.ts';
 import type { CliIo } from '../output.ts';
 
-/** Set by provisioning scripts and CI: the local administrator's passphrase on a first run. */
-export const adminPassphraseVariable = 'STRONGROOM_ADMIN_PASSPHRASE';
-
 /**
  * Local mode's first run: the local administrator gets a passphrase — from
  * STRONGROOM_ADMIN_PASSPHRASE when set (headless provisioning), otherwise a generated one shown
@@ -11,11 +8,7 @@ export const adminPassphraseVariable = 'STRONGROOM_ADMIN_PASSPHRASE';
  */
 export async function announceFirstRunPassphrase(io: CliIo, identity: IdentityService, env: NodeJS.ProcessEnv = process.env): Promise<'generated' | 'from-environment' | 'unchanged'> {
   if (identity.mode() !== 'local' || identity.localPassphraseIsSet()) return 'unchanged';
-  const given = env[adminPassphraseVariable];
-  if (given) {
-    await identity.setLocalPassphrase(given);
-    return 'from-environment';
-  }
+  if (await identity.applyProvisionedPassphrase(env)) return 'from-environment';
   const generated = await identity.ensureLocalPassphrase();
   if (generated === null) return 'unchanged';
   io.err(`strongroom: local mode — the local administrator's passphrase is: ${generated}\nstrongroom: it is shown only this once; keep it safe (change it with: strongroom admin passphrase).`);
