@@ -1,0 +1,78 @@
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { CoreError } from '../../base/index.ts';
+
+/**
+ * Hands out a context's sequences to one generation at a time. Each sequence keeps the tokens it
+ * last evaluated in its KV cache, so a new request goes to the free sequence sharing the longest
+ * prefix with its prompt: the steps of a run that share a system prompt land on the sequence that
+ * already holds it and skip re-evaluating it.
+ */
+export class SequencePool {
+  private readonly free: LlamaContextSequence[];
+  private readonly waiters: { resolve: (sequence: LlamaContextSequence) => void; reject: (error: unknown) => void }[] = [];
+  private closed = false;
+  /** Tokens each sequence can hold. */
+  readonly contextSize: number;
+
+  constructor(sequences: readonly LlamaContextSequence[]) {
+    const [first] = sequences;
+    if (first === undefined) throw new RangeError('SequencePool needs at least one sequence');
+    this.free = [...sequences];
+    this.contextSize = first.contextSize;
+  }
+
+  /** Resolves with the free sequence best matching `prompt`, waiting in FIFO order if none is free. */
+  acquire(prompt: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
+    if (this.closed) return Promise.reject(new Error('SequencePool is closed'));
+    if (this.free.length > 0) return Promise.resolve(this.takeBest(prompt));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (sequence: LlamaContextSequence) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(sequence);
+        },
+        reject,
+      };
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(new CoreError('ERR_MODEL_CANCELLED', 'The request was cancelled while waiting for the model.', { details: { cause: 'aborted while queued' } }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  release(sequence: LlamaContextSequence): void {
+    if (this.closed) return;
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) waiter.resolve(sequence);
+    else this.free.push(sequence);
+  }
+
+  /** Sequences free right now. */
+  get idle(): number {
+    return this.free.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('SequencePool is closed'));
+    this.free.length = 0;
+  }
+
+  private takeBest(prompt: readonly Token[]): LlamaContextSequence {
+    let bestIndex = 0;
+    let bestLength = -1;
+    for (const [index, sequence] of this.free.entries()) {
+      const shared = sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex;
+      if (shared > bestLength) {
+        bestLength = shared;
+        bestIndex = index;
+      }
+    }
+    const [sequence] = this.free.splice(bestIndex, 1);
+    if (sequence === undefined) throw new Error('SequencePool.takeBest called with no free sequence');
+    return sequence;
+  }
+}

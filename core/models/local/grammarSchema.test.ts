@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CoreError } from '../../base/index.ts';
+import { tightenNumberRules, toGrammarSchema, zodToJsonSchema } from './grammarSchema.ts';
+
+const fromZod = (schema: z.ZodType) => toGrammarSchema(zodToJsonSchema(schema), 'm');
+
+describe('toGrammarSchema', () => {
+  it('keeps what the grammar can express and drops what only zod can check', () => {
+    const schema = z.object({
+      name: z.string().min(1).max(20).regex(/^[a-z]+$/),
+      amount: z.number().min(0),
+      when: z.iso.date(),
+      tags: z.array(z.string()).max(3),
+    });
+    expect(fromZod(schema)).toEqual({
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 20 },
+        amount: { type: 'number' },
+        when: { type: 'string', format: 'date' },
+        tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
+      },
+      additionalProperties: false,
+    });
+  });
+
+  it('turns a small closed integer range into an enum, so the bound holds while sampling', () => {
+    expect(fromZod(z.number().int().min(1).max(4))).toEqual({ enum: [1, 2, 3, 4] });
+    expect(fromZod(z.number().int())).toEqual({ type: 'integer' });
+    expect(fromZod(z.number().int().min(0).max(100_000))).toEqual({ type: 'integer' });
+  });
+
+  it('maps unions, nullables, literals and enums', () => {
+    expect(fromZod(z.union([z.literal('a'), z.number()]))).toEqual({ oneOf: [{ const: 'a' }, { type: 'number' }] });
+    expect(fromZod(z.string().max(3).nullable())).toEqual({ oneOf: [{ type: 'string', maxLength: 3 }, { type: 'null' }] });
+    expect(fromZod(z.enum(['x', 'y']))).toEqual({ enum: ['x', 'y'] });
+    expect(toGrammarSchema({ type: ['number', 'null'] }, 'm')).toEqual({ type: ['number', 'null'] });
+  });
+
+  it('maps records, open objects and any-JSON', () => {
+    expect(fromZod(z.record(z.string(), z.boolean()))).toMatchObject({ type: 'object', additionalProperties: { type: 'boolean' } });
+    expect(toGrammarSchema({ type: 'object' }, 'm')).toEqual({ type: 'object', properties: {}, additionalProperties: true });
+    expect(fromZod(z.unknown())).toHaveProperty('oneOf');
+  });
+
+  it('keeps $defs and rewrites $ref to them (recursive schemas)', () => {
+    interface Node {
+      value: number;
+      children: Node[];
+    }
+    const node: z.ZodType<Node> = z.lazy(() => z.object({ value: z.number(), children: z.array(node).max(2) }));
+    const converted = toGrammarSchema(zodToJsonSchema(z.object({ root: node })), 'm') as Record<string, unknown>;
+    expect(JSON.stringify(converted)).toContain('"$ref":"#/$defs/');
+    expect(Object.keys(converted.$defs as object).length).toBeGreaterThan(0);
+  });
+
+  it('merges object intersections and rejects what it cannot express with ERR_MODEL_UNSUPPORTED', () => {
+    const both = fromZod(z.intersection(z.object({ a: z.string() }), z.object({ b: z.number() })));
+    expect(both).toMatchObject({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' } } });
+    const error = (() => {
+      try {
+        toGrammarSchema({ allOf: [{ type: 'string' }, { type: 'number' }] }, 'model-x');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(CoreError);
+    expect((error as CoreError).code).toBe('ERR_MODEL_UNSUPPORTED');
+    expect((error as CoreError).details).toMatchObject({ model: 'model-x' });
+  });
+});
+
+describe('tightenNumberRules', () => {
+  it('bounds integer digits and number exponents in the generated GBNF', () => {
+    const gbnf = [
+      'root ::= integer-number-rule',
+      'integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?',
+      'fractional-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?',
+    ].join('\n');
+    const tightened = tightenNumberRules(gbnf);
+    expect(tightened).toContain('integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,14})\n');
+    expect(tightened).toContain('([eE] [-+]? [0-9]{1,2})?');
+    expect(tightened).not.toContain('[0-9]{0,15}))?');
+    expect(tightened.startsWith('root ::= integer-number-rule')).toBe(true);
+  });
+});
