@@ -3,9 +3,9 @@ import { DisposableStore, EventBus, silentLogger, systemClock } from './base/ind
 import type { Clock, Logger } from './base/index.ts';
 import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { identityMethods } from './contracts/index.ts';
+import { auditMethods, identityMethods } from './contracts/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
@@ -31,6 +31,8 @@ export interface CoreConfig {
    * commands that never touch data (`strongroom info`) pass false.
    */
   storage?: boolean;
+  /** Audit checkpoints: every this many entries (default 1,000) or this often while entries arrive (default 15 min). */
+  auditCheckpoints?: { every?: number; intervalMs?: number };
 }
 
 export interface Core {
@@ -44,6 +46,8 @@ export interface Core {
   /** Sign-in, sessions and principals; null only when created with `storage: false`. */
   readonly identity: IdentityService | null;
   readonly audit: AuditLog | null;
+  /** Search, verification, exports and retention of the audit log; null only when created with `storage: false`. */
+  readonly auditService: AuditService | null;
   dispose(): Promise<void>;
 }
 
@@ -63,19 +67,34 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let storage: Storage | null = null;
   let identity: IdentityService | null = null;
   let auditLog: AuditLog | null = null;
-  let areaHandlers: Pick<MethodHandlers, keyof typeof identityMethods>;
+  let auditService: AuditService | null = null;
+  let areaHandlers: Pick<MethodHandlers, keyof typeof identityMethods | keyof typeof auditMethods>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
     storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger }));
     const opened = storage;
     healthChecks.push({ name: 'storage', check: () => opened.health() });
-    auditLog = new AuditLog(storage.db, () => clock.now());
+    const checkpoints = config.auditCheckpoints ?? {};
+    auditLog = new AuditLog({ storage, clock, logger, ...(checkpoints.every ? { checkpointEvery: checkpoints.every } : {}), ...(checkpoints.intervalMs ? { checkpointIntervalMs: checkpoints.intervalMs } : {}) });
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
-    areaHandlers = { ...identityHandlers(identity, admin) };
+    auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => identityStore.userById(userId)?.displayName });
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService) };
+    // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
+    // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
+    const log = auditLog;
+    const timer = setInterval(() => {
+      try {
+        log.checkpointIfDue();
+      } catch (error) {
+        logger.error({ code: error instanceof Error ? error.name : 'unknown' }, 'audit checkpoint failed');
+      }
+    }, Math.min(60_000, checkpoints.intervalMs ?? 60_000));
+    timer.unref();
+    disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable(Object.keys(identityMethods) as Array<keyof typeof identityMethods>);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods)] as Array<keyof typeof identityMethods | keyof typeof auditMethods>);
   }
 
   const handlers: MethodHandlers = {
@@ -106,6 +125,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     storage,
     identity,
     audit: auditLog,
+    auditService,
     dispose: () => disposables.dispose(),
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { auditMethods } from './audit.ts';
 import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
 import { systemEvents, systemMethods } from './system.ts';
@@ -7,6 +8,7 @@ import { systemEvents, systemMethods } from './system.ts';
 export const apiMethods = {
   ...systemMethods,
   ...identityMethods,
+  ...auditMethods,
 };
 
 /** Every push event a client can subscribe to. */

@@ -42,3 +42,5 @@ export {
 export type { AuthStatus, IdpConfig } from './identity.ts';
 export { installationPermissions, roleDescriptions, rolePermissions, roles, RoleSchema } from './roles.ts';
 export type { Role } from './roles.ts';
+export { AuditEntrySchema, AuditFilterSchema, auditMethods, AuditRetentionSchema, AuditVerificationSchema } from './audit.ts';
+export type { AuditEntryView, AuditFilterInput, AuditVerification } from './audit.ts';

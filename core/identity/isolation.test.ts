@@ -41,6 +41,15 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'admin.members.list': (w) => ({ accountId: w.accountA.id }),
   'admin.boundaries.get': (w) => ({ accountId: w.accountA.id }),
   'admin.boundaries.set': (w) => ({ accountId: w.accountA.id, role: 'analyst', permissions: [] }),
+  'audit.list': (w) => ({ accountId: w.accountA.id, limit: 100 }),
+  'audit.get': () => ({ seq: 1 }),
+  'audit.verify': () => ({}),
+  'audit.export': (w) => ({ accountId: w.accountA.id, format: 'jsonl' }),
+  'audit.publicKey': () => ({}),
+  'audit.retention.get': (w) => ({ accountId: w.accountA.id }),
+  'audit.retention.set': (w) => ({ accountId: w.accountA.id, retentionDays: 1 }),
+  'audit.legalHold.set': (w) => ({ accountId: w.accountA.id, hold: false }),
+  'audit.purge': (w) => ({ accountId: w.accountA.id, dryRun: false }),
 };
 
 let core: Core;

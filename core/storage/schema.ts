@@ -140,6 +140,107 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'audit: hash chain, sealed content, signed checkpoints, signing keys, retention and legal hold',
+    up(db) {
+      // audit_log is rebuilt: purged entries need NULL-able content columns, and seq is assigned by
+      // AuditLog (last + 1) inside the writer's transaction. Rows from schema 3 keep their seq and get
+      // their hash when AuditLog first opens (core/audit/FORMAT.md). hash, prev and sealed are TEXT
+      // (hex, base64): they are hashed, so key rotation must never re-seal them.
+      db.exec(`
+        DROP TRIGGER audit_log_append_only_update;
+        DROP TRIGGER audit_log_append_only_delete;
+        DROP INDEX audit_log_action;
+        ALTER TABLE audit_log RENAME TO audit_log_v3;
+        CREATE TABLE audit_log (
+          seq INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          account_id TEXT,
+          actor_user_id TEXT,
+          actor_account_id TEXT,
+          actor_roles TEXT,
+          action TEXT,
+          resource TEXT,
+          outcome TEXT CHECK (outcome IN ('success', 'failure', 'denied')),
+          request_id TEXT,
+          details TEXT,
+          sealed TEXT,
+          prev TEXT,
+          hash TEXT,
+          purged_at INTEGER,
+          CHECK ((purged_at IS NULL) = (action IS NOT NULL AND outcome IS NOT NULL)),
+          CHECK (purged_at IS NULL OR hash IS NOT NULL)
+        ) STRICT;
+        INSERT INTO audit_log (seq, at, actor_user_id, actor_account_id, actor_roles, action, resource, outcome, request_id, details)
+          SELECT seq, at, actor_user_id, actor_account_id, actor_roles, action, resource, outcome, request_id, details FROM audit_log_v3 ORDER BY seq;
+        DROP TABLE audit_log_v3;
+        CREATE INDEX audit_log_action ON audit_log (action, seq);
+        CREATE INDEX audit_log_account ON audit_log (account_id, seq);
+        CREATE INDEX audit_log_actor ON audit_log (actor_user_id, seq);
+        CREATE INDEX audit_log_at ON audit_log (at);
+
+        CREATE TABLE audit_retention (
+          account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+          retention_days INTEGER NOT NULL CHECK (retention_days >= 1),
+          legal_hold INTEGER NOT NULL DEFAULT 0 CHECK (legal_hold IN (0, 1)),
+          legal_hold_reason TEXT,
+          updated_at INTEGER NOT NULL,
+          updated_by TEXT
+        ) STRICT;
+
+        -- Only two updates are allowed: chaining a schema-3 row (hash set once, nothing else but its
+        -- account changes), and a retention purge (content removed, seq and hash kept) of an entry
+        -- whose account is not on legal hold. Deletion is never allowed.
+        CREATE TRIGGER audit_log_guard_update BEFORE UPDATE ON audit_log
+        WHEN NOT (
+          (OLD.hash IS NULL AND NEW.hash IS NOT NULL AND NEW.seq = OLD.seq AND NEW.at = OLD.at
+            AND NEW.actor_user_id IS OLD.actor_user_id AND NEW.actor_account_id IS OLD.actor_account_id AND NEW.actor_roles IS OLD.actor_roles
+            AND NEW.action IS OLD.action AND NEW.resource IS OLD.resource AND NEW.outcome IS OLD.outcome AND NEW.request_id IS OLD.request_id
+            AND NEW.details IS OLD.details AND NEW.sealed IS OLD.sealed AND NEW.purged_at IS NULL)
+          OR
+          (OLD.hash IS NOT NULL AND OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL AND NEW.seq = OLD.seq AND NEW.hash = OLD.hash
+            AND NEW.prev IS OLD.prev AND NEW.at = OLD.at AND NEW.account_id IS OLD.account_id
+            AND NEW.actor_user_id IS NULL AND NEW.actor_account_id IS NULL AND NEW.actor_roles IS NULL AND NEW.action IS NULL
+            AND NEW.resource IS NULL AND NEW.outcome IS NULL AND NEW.request_id IS NULL AND NEW.details IS NULL AND NEW.sealed IS NULL
+            AND NOT EXISTS (SELECT 1 FROM audit_retention r WHERE r.account_id IS OLD.account_id AND r.legal_hold = 1))
+        )
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+        CREATE TABLE audit_signing_keys (
+          id TEXT PRIMARY KEY,
+          public_key TEXT NOT NULL,
+          -- the Ed25519 seed, sealed under the administration account's data key (wrapped by the master key)
+          seal_account_id TEXT NOT NULL REFERENCES accounts (id),
+          private_key BLOB NOT NULL,
+          created_at INTEGER NOT NULL,
+          retired_at INTEGER
+        ) STRICT;
+
+        CREATE TABLE audit_checkpoints (
+          id INTEGER PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('periodic', 'export', 'tombstone')),
+          size INTEGER NOT NULL,
+          root TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          key_id TEXT NOT NULL REFERENCES audit_signing_keys (id),
+          body TEXT NOT NULL,
+          signature TEXT NOT NULL,
+          -- the tree's perfect-subtree roots at this size (JSON): lets a restart resume without a rescan
+          frontier TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX audit_checkpoints_size ON audit_checkpoints (size, id);
+        CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+        CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+
+        -- A legal hold preserves the account's records: deleting the account would crypto-shred them.
+        CREATE TRIGGER accounts_legal_hold BEFORE UPDATE OF deleted_at ON accounts
+        WHEN NEW.deleted_at IS NOT NULL AND EXISTS (SELECT 1 FROM audit_retention r WHERE r.account_id = OLD.id AND r.legal_hold = 1)
+        BEGIN SELECT RAISE(ABORT, 'account is under legal hold'); END;
+      `);
+    },
+  },
 ];
 
 /**
@@ -159,4 +260,6 @@ export const appSealedTables: readonly SealedTable[] = [
   // Installation-level secrets are sealed under the administration (first) account's key.
   { table: 'auth_sessions', idColumn: 'id_hash', accountColumn: 'seal_account_id', columns: ['refresh_token'] },
   { table: 'jwks_cache', idColumn: 'issuer', accountColumn: 'seal_account_id', columns: ['jwks'] },
+  // The audit log's Ed25519 signing key (its sealed audit_log content is TEXT and never re-sealed: it is hashed).
+  { table: 'audit_signing_keys', idColumn: 'id', accountColumn: 'seal_account_id', columns: ['private_key'] },
 ];

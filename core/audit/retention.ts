@@ -1,0 +1,137 @@
+import { CoreError } from '../base/index.ts';
+import type { Clock } from '../base/index.ts';
+import type { AuditEntry, AuditLog, CheckpointRecord } from './auditLog.ts';
+import { toRanges } from './checkpoints.ts';
+import { administrationAccountId } from './signing.ts';
+
+/** Seven years (7 × 365 days + 2 leap days): the common floor for regulated banking records. */
+export const defaultRetentionDays = 2557;
+const dayMs = 86_400_000;
+
+export interface RetentionPolicy {
+  accountId: string;
+  /** Entries are kept at least this long; a purge removes only older ones. */
+  retentionDays: number;
+  /** While set, nothing of the account's is purged and the account cannot be deleted. */
+  legalHold: boolean;
+  legalHoldReason: string | null;
+  updatedAt: number | null;
+  updatedBy: string | null;
+}
+
+export interface PurgeReport {
+  dryRun: boolean;
+  purged: number;
+  accounts: Array<{ accountId: string; cutoff: number; purged: number; legalHold: boolean }>;
+  /** The signed tombstone checkpoint naming the purged entries (null when nothing was purged). */
+  tombstone: CheckpointRecord | null;
+}
+
+type Actor = NonNullable<AuditEntry['actor']>;
+
+interface RetentionRow {
+  account_id: string;
+  retention_days: number;
+  legal_hold: number;
+  legal_hold_reason: string | null;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+/**
+ * Retention per account and legal hold. A purge removes the content of entries older than their
+ * account's retention (never of an account on legal hold), keeps each entry's seq and hash so the
+ * chain and every Merkle root still verify, and signs a tombstone checkpoint naming what went —
+ * all in one transaction with its own audit entry. Entries with no account follow the
+ * administration account's policy.
+ */
+export class AuditRetention {
+  private readonly log: AuditLog;
+  private readonly clock: Clock;
+
+  constructor(log: AuditLog, clock: Clock) {
+    this.log = log;
+    this.clock = clock;
+  }
+
+  private get db() {
+    return this.log.storage.db;
+  }
+
+  policy(accountId: string): RetentionPolicy {
+    const row = this.db.prepare<[string], RetentionRow>('SELECT * FROM audit_retention WHERE account_id = ?').get(accountId);
+    if (!row) return { accountId, retentionDays: defaultRetentionDays, legalHold: false, legalHoldReason: null, updatedAt: null, updatedBy: null };
+    return { accountId, retentionDays: row.retention_days, legalHold: row.legal_hold === 1, legalHoldReason: row.legal_hold_reason, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  }
+
+  setRetention(accountId: string, retentionDays: number, actor: Actor, requestId: string | null): RetentionPolicy {
+    this.requireAccount(accountId);
+    return this.db.transaction(() => {
+      const before = this.policy(accountId);
+      this.upsert({ ...before, retentionDays }, actor.userId);
+      this.log.append({ action: 'audit.retention.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { retentionDays, previousDays: before.retentionDays } });
+      return this.policy(accountId);
+    }).immediate();
+  }
+
+  setLegalHold(accountId: string, hold: boolean, reason: string | null, actor: Actor, requestId: string | null): RetentionPolicy {
+    this.requireAccount(accountId);
+    return this.db.transaction(() => {
+      const before = this.policy(accountId);
+      this.upsert({ ...before, legalHold: hold, legalHoldReason: hold ? reason : null }, actor.userId);
+      this.log.append({ action: hold ? 'audit.legalHold.set' : 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reason: hold ? reason : before.legalHoldReason } });
+      return this.policy(accountId);
+    }).immediate();
+  }
+
+  /** Purges entries past retention in the given accounts (every account with `all`). */
+  purge(accounts: readonly string[] | 'all', actor: Actor, requestId: string | null, options: { dryRun?: boolean } = {}): PurgeReport {
+    const administration = administrationAccountId(this.log.storage);
+    const ids = accounts === 'all' ? this.log.storage.accounts.list({ includeDeleted: true }).map((account) => account.id) : [...accounts];
+    const now = this.clock.now();
+    const run = (): PurgeReport => {
+      const report: PurgeReport = { dryRun: options.dryRun === true, purged: 0, accounts: [], tombstone: null };
+      const purgedSeqs: number[] = [];
+      for (const accountId of ids) {
+        const policy = this.policy(accountId);
+        const cutoff = now - policy.retentionDays * dayMs;
+        const orNoAccount = accountId === administration ? ' OR account_id IS NULL' : '';
+        const seqs = this.db.prepare<[string, number], number>(`SELECT seq FROM audit_log WHERE (account_id = ?${orNoAccount}) AND at < ? AND purged_at IS NULL ORDER BY seq`).pluck().all(accountId, cutoff);
+        report.accounts.push({ accountId, cutoff, purged: policy.legalHold ? 0 : seqs.length, legalHold: policy.legalHold });
+        if (!policy.legalHold) purgedSeqs.push(...seqs);
+      }
+      purgedSeqs.sort((a, b) => a - b);
+      report.purged = purgedSeqs.length;
+      if (options.dryRun) return report;
+      const redact = this.db.prepare(
+        'UPDATE audit_log SET actor_user_id = NULL, actor_account_id = NULL, actor_roles = NULL, action = NULL, resource = NULL, outcome = NULL, request_id = NULL, details = NULL, sealed = NULL, purged_at = ? WHERE seq = ?',
+      );
+      for (const seq of purgedSeqs) redact.run(now, seq);
+      this.log.append({
+        action: 'audit.purge',
+        outcome: 'success',
+        actor,
+        requestId,
+        accountId: accounts === 'all' ? null : (ids.length === 1 ? ids[0]! : null),
+        details: { purged: purgedSeqs.length, accounts: report.accounts.map((a) => `${a.accountId}:${a.purged}${a.legalHold ? ':held' : ''}`) },
+      });
+      if (purgedSeqs.length > 0) report.tombstone = this.log.checkpoint('tombstone', toRanges(purgedSeqs));
+      return report;
+    };
+    return this.db.transaction(run).immediate();
+  }
+
+  private upsert(policy: RetentionPolicy, updatedBy: string | null): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit_retention (account_id, retention_days, legal_hold, legal_hold_reason, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET retention_days = excluded.retention_days, legal_hold = excluded.legal_hold, legal_hold_reason = excluded.legal_hold_reason, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      )
+      .run(policy.accountId, policy.retentionDays, policy.legalHold ? 1 : 0, policy.legalHoldReason, this.clock.now(), updatedBy);
+  }
+
+  private requireAccount(accountId: string): void {
+    const account = this.log.storage.accounts.byId(accountId);
+    if (!account || account.deletedAt !== null) throw new CoreError('ERR_NOT_FOUND', 'The account does not exist or was deleted.');
+  }
+}

@@ -1,0 +1,185 @@
+import { hash, randomUUID } from 'node:crypto';
+import { CoreError, isCoreError } from '../base/index.ts';
+import type { Clock } from '../base/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { JsonValue } from '../crypto/index.ts';
+import { toStoredEntry } from './auditLog.ts';
+import type { AuditLog, AuditRow, CheckpointRecord, StoredAuditEntry } from './auditLog.ts';
+import { writeCsvExport } from './exportCsv.ts';
+import { MemorySink, writeJsonlExport } from './exportJsonl.ts';
+import type { ExportSink } from './exportJsonl.ts';
+import { writePdfSummary } from './exportPdf.ts';
+import { describeFilter, filterSql } from './query.ts';
+import type { AuditFilter } from './query.ts';
+import type { AuditRetention, PurgeReport, RetentionPolicy } from './retention.ts';
+import { administrationAccountId } from './signing.ts';
+import { verifyDatabase } from './verifyDatabase.ts';
+import type { VerificationReport } from './verifyDatabase.ts';
+
+export type ExportFormat = 'jsonl' | 'csv' | 'pdf';
+
+export const exportMediaTypes: Record<ExportFormat, string> = {
+  jsonl: 'application/x-ndjson',
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+};
+
+/** An export held in memory, as the API returns it. */
+export interface ExportedFile {
+  fileName: string;
+  mediaType: string;
+  encoding: 'utf8' | 'base64';
+  content: string;
+  entries: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface AuditServiceOptions {
+  log: AuditLog;
+  retention: AuditRetention;
+  clock: Clock;
+  /** A user's display name for listings and the PDF; the identity area supplies it. */
+  displayName?: (userId: string) => string | undefined;
+  /** Exports returned through the API hold at most this many entries (default 100,000); the CLI has no limit. */
+  maxApiExportEntries?: number;
+}
+
+const actorOf = (principal: Principal) => ({ userId: principal.userId, accountId: principal.accountId, roles: principal.roles });
+
+/**
+ * The audit log as the API and the CLI use it. The router has checked the permission; this class
+ * scopes every read to what the principal may see — its own account's entries, or all of them for
+ * an installation administrator — and records exports, retention changes and purges.
+ */
+export class AuditService {
+  readonly log: AuditLog;
+  readonly retention: AuditRetention;
+  private readonly clock: Clock;
+  private readonly displayName: (userId: string) => string | undefined;
+  private readonly maxApiExportEntries: number;
+
+  constructor(options: AuditServiceOptions) {
+    this.log = options.log;
+    this.retention = options.retention;
+    this.clock = options.clock;
+    this.displayName = options.displayName ?? (() => undefined);
+    this.maxApiExportEntries = options.maxApiExportEntries ?? 100_000;
+  }
+
+  /** The filter narrowed to what the principal may see; another account's id is refused. */
+  scoped(principal: Principal, filter: AuditFilter): AuditFilter {
+    if (principal.installationAdmin) return filter;
+    if (principal.accountId === null) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    if (filter.accountId !== undefined && filter.accountId !== principal.accountId) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    return { ...filter, accountId: principal.accountId };
+  }
+
+  /** The account a retention call targets: the given one (installation administrators) or the caller's. */
+  targetAccount(principal: Principal, accountId: string | undefined): string {
+    if (accountId === undefined) return principal.accountId ?? administrationAccountId(this.log.storage);
+    if (accountId !== principal.accountId && !principal.installationAdmin) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    return accountId;
+  }
+
+  list(principal: Principal, filter: AuditFilter, page: { beforeSeq?: number; limit: number }): { entries: StoredAuditEntry[]; nextBeforeSeq: number | null } {
+    const { where, params } = filterSql(this.scoped(principal, filter));
+    const rows = this.log.storage.db
+      .prepare<Array<string | number>, AuditRow>(`SELECT * FROM audit_log WHERE ${where} AND seq < ? ORDER BY seq DESC LIMIT ?`)
+      .all(...params, page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit + 1);
+    const entries = rows.slice(0, page.limit).map(toStoredEntry);
+    return { entries, nextBeforeSeq: rows.length > page.limit ? entries[entries.length - 1]!.seq : null };
+  }
+
+  /** One entry the principal may see; its content only with `traces.content` (auditors never see content). */
+  get(principal: Principal, seq: number): { entry: StoredAuditEntry; content?: JsonValue; contentStatus: 'none' | 'shown' | 'withheld' | 'destroyed' } {
+    const row = this.log.row(seq);
+    const visible = row && row.purged_at === null && (principal.installationAdmin || (row.account_id !== null && row.account_id === principal.accountId));
+    if (!row || !visible) throw new CoreError('ERR_NOT_FOUND', 'There is no such audit entry.');
+    const entry = toStoredEntry(row);
+    if (row.sealed === null) return { entry, contentStatus: 'none' };
+    if (!principal.permissions.has('traces.content')) return { entry, contentStatus: 'withheld' };
+    try {
+      return { entry, content: this.log.openContent(row), contentStatus: 'shown' };
+    } catch (error) {
+      if (isCoreError(error) && (error.code === 'ERR_STORAGE_KEY_DESTROYED' || error.code === 'ERR_NOT_FOUND')) return { entry, contentStatus: 'destroyed' };
+      throw error;
+    }
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  name(userId: string | null): string | null {
+    return userId === null ? null : (this.displayName(userId) ?? null);
+  }
+
+  verify(): Promise<VerificationReport> {
+    return verifyDatabase(this.log);
+  }
+
+  /**
+   * Records the export (its entry and an `export` checkpoint, in one transaction) and writes it.
+   * The entry is written first, so a complete export includes the record of itself.
+   */
+  async export(principal: Principal, filter: AuditFilter, format: ExportFormat, sink: ExportSink, options: { requestId?: string | null; limitEntries?: boolean } = {}): Promise<{ entries: number; anchor: CheckpointRecord; pdf?: Buffer }> {
+    const scoped = this.scoped(principal, filter);
+    if (options.limitEntries) {
+      const { where, params } = filterSql(scoped);
+      const count = this.log.storage.db.prepare(`SELECT count(*) FROM audit_log WHERE ${where}`).pluck().get(...params) as number;
+      if (count > this.maxApiExportEntries) {
+        throw new CoreError('ERR_CONFLICT', `This export would hold ${count} entries; the app exports up to ${this.maxApiExportEntries}. Narrow the filter, or run \`strongroom audit export\` on the installation.`, { details: { reason: 'too-large', entries: count, maxEntries: this.maxApiExportEntries } });
+      }
+    }
+    const exportId = randomUUID();
+    const at = this.clock.now();
+    const anchor = this.log.storage.db.transaction(() => {
+      this.log.append({ action: 'audit.export', outcome: 'success', actor: actorOf(principal), requestId: options.requestId ?? null, details: { exportId, format, filter: canonicalFilter(scoped) } });
+      return this.log.checkpoint('export');
+    }).immediate();
+    if (format === 'jsonl') return { entries: writeJsonlExport(this.log, scoped, anchor, sink, { exportId, at }).entries, anchor };
+    if (format === 'csv') return { entries: writeCsvExport(this.log, scoped, anchor.size, sink, (id) => this.displayName(id)), anchor };
+    const summary = await writePdfSummary(this.log, scoped, anchor, { exportId, at, generatedBy: principal.displayName, displayName: (id) => this.displayName(id) });
+    return { entries: summary.entries, anchor, pdf: summary.pdf };
+  }
+
+  /** An export for the API: in memory, bounded, with its name, type and SHA-256. */
+  async exportForApi(principal: Principal, filter: AuditFilter, format: ExportFormat, requestId: string): Promise<ExportedFile> {
+    const sink = new MemorySink();
+    const result = await this.export(principal, filter, format, sink, { requestId, limitEntries: true });
+    const bytes = result.pdf ?? Buffer.from(sink.text(), 'utf8');
+    const stamp = new Date(result.anchor.at).toISOString().replace(/[:.]/g, '-');
+    return {
+      fileName: `strongroom-audit-${stamp}.${format}`,
+      mediaType: exportMediaTypes[format],
+      encoding: result.pdf ? 'base64' : 'utf8',
+      content: result.pdf ? result.pdf.toString('base64') : sink.text(),
+      entries: result.entries,
+      bytes: bytes.length,
+      sha256: hash('sha256', bytes, 'hex'),
+    };
+  }
+
+  policy(principal: Principal, accountId: string | undefined): RetentionPolicy {
+    return this.retention.policy(this.targetAccount(principal, accountId));
+  }
+
+  setRetention(principal: Principal, accountId: string | undefined, days: number, requestId: string | null): RetentionPolicy {
+    return this.retention.setRetention(this.targetAccount(principal, accountId), days, actorOf(principal), requestId);
+  }
+
+  setLegalHold(principal: Principal, accountId: string | undefined, hold: boolean, reason: string | null, requestId: string | null): RetentionPolicy {
+    return this.retention.setLegalHold(this.targetAccount(principal, accountId), hold, reason, actorOf(principal), requestId);
+  }
+
+  /** Installation administrators purge one account or, without one, every account; others their own. */
+  purge(principal: Principal, accountId: string | undefined, dryRun: boolean, requestId: string | null): PurgeReport {
+    const accounts = accountId === undefined && principal.installationAdmin ? 'all' : [this.targetAccount(principal, accountId)];
+    return this.retention.purge(accounts, actorOf(principal), requestId, { dryRun });
+  }
+}
+
+function canonicalFilter(filter: AuditFilter): Record<string, string> {
+  return describeFilter(filter);
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { defineMethod } from './define.ts';
+
+const Iso = z.iso.datetime({ offset: true });
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** What a search or an export selects; principals outside the installation's administrators see their own account only. */
+export const AuditFilterSchema = z.object({
+  from: Iso.optional(),
+  to: Iso.optional(),
+  /** The acting user's id. */
+  actor: z.string().min(1).max(200).optional(),
+  /** The account entries concern. */
+  accountId: z.string().min(1).max(100).optional(),
+  /** An exact action, or a prefix ending in `*` or `.` (`auth.*`). */
+  action: z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+\*?$/, 'letters, digits, . _ - and a trailing * only').optional(),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
+  /** Substring of the action, resource or plaintext details. */
+  text: z.string().max(200).optional(),
+});
+export type AuditFilterInput = z.infer<typeof AuditFilterSchema>;
+
+export const AuditEntrySchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  accountId: z.string().nullable(),
+  actor: z.object({ userId: z.string().nullable(), displayName: z.string().nullable(), accountId: z.string().nullable(), roles: z.array(z.string()) }),
+  action: z.string(),
+  resource: z.string().nullable(),
+  outcome: z.enum(['success', 'failure', 'denied']),
+  requestId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  hasContent: z.boolean(),
+  prev: Hash,
+  hash: Hash,
+});
+export type AuditEntryView = z.infer<typeof AuditEntrySchema>;
+
+export const AuditVerificationSchema = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  purged: z.number().int(),
+  checkpoints: z.number().int(),
+  lastCheckpoint: z.object({ size: z.number().int(), root: Hash, at: z.string(), keyId: z.string() }).nullable(),
+  firstProblem: z.object({ seq: z.number().int().optional(), checkpoint: z.number().int().optional(), reason: z.string() }).nullable(),
+  verifiedAt: z.string(),
+});
+export type AuditVerification = z.infer<typeof AuditVerificationSchema>;
+
+export const AuditRetentionSchema = z.object({
+  accountId: z.string(),
+  retentionDays: z.number().int(),
+  legalHold: z.boolean(),
+  legalHoldReason: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+
+const accountInput = z.object({ accountId: z.string().min(1).max(100).optional() });
+
+export const auditMethods = {
+  'audit.list': defineMethod({
+    summary: 'Search the audit log, newest first, one page at a time.',
+    input: AuditFilterSchema.extend({ beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.object({ entries: z.array(AuditEntrySchema), nextBeforeSeq: z.number().int().nullable() }),
+    permission: 'audit.read',
+  }),
+  'audit.get': defineMethod({
+    summary: 'One entry; its sealed content too for principals allowed to read content.',
+    input: z.object({ seq: z.number().int().min(1) }).strict(),
+    output: z.object({ entry: AuditEntrySchema, content: z.unknown().optional(), contentStatus: z.enum(['none', 'shown', 'withheld', 'destroyed']) }),
+    permission: 'audit.read',
+  }),
+  'audit.verify': defineMethod({
+    summary: 'Check the whole chain, every checkpoint signature and every Merkle root in the database.',
+    input: z.object({}).strict(),
+    output: AuditVerificationSchema,
+    permission: 'audit.read',
+  }),
+  'audit.export': defineMethod({
+    summary: 'Export matching entries as JSONL (verifiable offline), CSV or a PDF summary; returns the file content.',
+    input: AuditFilterSchema.extend({ format: z.enum(['jsonl', 'csv', 'pdf']) }).strict(),
+    output: z.object({
+      fileName: z.string(),
+      mediaType: z.string(),
+      encoding: z.enum(['utf8', 'base64']),
+      content: z.string(),
+      entries: z.number().int(),
+      bytes: z.number().int(),
+      sha256: Hash,
+    }),
+    permission: 'audit.export',
+  }),
+  'audit.publicKey': defineMethod({
+    summary: 'The installation’s checkpoint-signing public keys, for verifiers to pin.',
+    input: z.object({}).strict(),
+    output: z.array(z.object({ keyId: z.string(), algorithm: z.literal('Ed25519'), publicKey: z.string(), publicKeyPem: z.string(), createdAt: z.string(), retiredAt: z.string().nullable() })),
+    permission: 'audit.read',
+  }),
+  'audit.retention.get': defineMethod({
+    summary: 'An account’s audit retention and legal hold (default: the caller’s account).',
+    input: accountInput.strict(),
+    output: AuditRetentionSchema,
+    permission: 'audit.read',
+  }),
+  'audit.retention.set': defineMethod({
+    summary: 'Set how long an account’s audit entries are kept at least.',
+    input: accountInput.extend({ retentionDays: z.number().int().min(1).max(36_500) }).strict(),
+    output: AuditRetentionSchema,
+    permission: 'audit.retention',
+  }),
+  'audit.legalHold.set': defineMethod({
+    summary: 'Place or release a legal hold: nothing of the account is purged or deleted while it holds.',
+    input: accountInput.extend({ hold: z.boolean(), reason: z.string().trim().min(1).max(500).optional() }).strict(),
+    output: AuditRetentionSchema,
+    permission: 'audit.retention',
+  }),
+  'audit.purge': defineMethod({
+    summary: 'Remove the content of entries older than their retention, leaving a signed tombstone checkpoint.',
+    input: accountInput.extend({ dryRun: z.boolean().default(false) }).strict(),
+    output: z.object({
+      dryRun: z.boolean(),
+      purged: z.number().int(),
+      accounts: z.array(z.object({ accountId: z.string(), cutoff: z.string(), purged: z.number().int(), legalHold: z.boolean() })),
+      tombstone: z.object({ size: z.number().int(), root: Hash }).nullable(),
+    }),
+    permission: 'audit.retention',
+  }),
+};

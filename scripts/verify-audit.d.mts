@@ -1,0 +1,19 @@
+// Types for scripts/verify-audit.mjs, so TypeScript tests and the benchmark can import it.
+export interface VerifyAuditResult {
+  ok: boolean;
+  scope: 'complete' | 'filtered' | null;
+  entries: number;
+  checkpoints: number;
+  treeSize: number | null;
+  treeRoot: string | null;
+  keyIds: string[];
+  keysPinned: boolean;
+  firstProblem: { line: number; seq?: number; reason: string } | null;
+}
+export interface VerifyAuditOptions {
+  trustedKeys?: readonly string[];
+}
+export function verifyStream(read: (buffer: Buffer, offset: number, length: number) => number, options?: VerifyAuditOptions): VerifyAuditResult;
+export function verifyFile(path: string, options?: VerifyAuditOptions): VerifyAuditResult;
+export function verifyBytes(bytes: Uint8Array, options?: VerifyAuditOptions): VerifyAuditResult;
+export function trustedKey(text: string): { id: string; key: import('node:crypto').KeyObject };
