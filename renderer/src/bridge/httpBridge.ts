@@ -1,6 +1,6 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { ApiResult, EventName, EventPayload, StrongroomBridge } from '../../../core/contracts/index.ts';
-import { ApiResultSchema, isEventName } from '../../../core/contracts/index.ts';
+import { apiEvents, ApiResultSchema, isEventName } from '../../../core/contracts/index.ts';
 
 type Listener = (payload: unknown) => void;
 
@@ -15,6 +15,12 @@ function transportError(message: string): ApiResult<never> {
  */
 export function createHttpBridge(token: string, baseUrl = ''): StrongroomBridge {
   const listeners = new Map<EventName, Set<Listener>>();
+  /**
+   * The last payload of each state-like (`replayLatest`) event. The server replays it once, when the
+   * shared stream opens; a component that subscribes later must get it too, as it would have from
+   * its own stream.
+   */
+  const latest = new Map<EventName, unknown>();
   let stream: AbortController | undefined;
 
   async function readEvents(signal: AbortSignal): Promise<void> {
@@ -30,6 +36,7 @@ export function createHttpBridge(token: string, baseUrl = ''): StrongroomBridge 
           if (done) break;
           if (!value.event || !isEventName(value.event)) continue;
           const payload: unknown = JSON.parse(value.data);
+          if ((apiEvents[value.event] as { replayLatest?: boolean }).replayLatest) latest.set(value.event, payload);
           for (const listener of listeners.get(value.event) ?? []) listener(payload);
         }
       } catch {
@@ -59,6 +66,10 @@ export function createHttpBridge(token: string, baseUrl = ''): StrongroomBridge 
       const set = listeners.get(event) ?? new Set<Listener>();
       listeners.set(event, set);
       set.add(listener as Listener);
+      if (latest.has(event)) {
+        const payload = latest.get(event);
+        queueMicrotask(() => { if (set.has(listener as Listener)) (listener as Listener)(payload); });
+      }
       if (!stream) {
         stream = new AbortController();
         void readEvents(stream.signal);
@@ -68,6 +79,7 @@ export function createHttpBridge(token: string, baseUrl = ''): StrongroomBridge 
         if ([...listeners.values()].every((s) => s.size === 0)) {
           stream?.abort();
           stream = undefined;
+          latest.clear();
         }
       };
     },
