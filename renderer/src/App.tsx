@@ -1,28 +1,48 @@
+import { useState } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import type { StrongroomBridge } from '../../core/contracts/index.ts';
 import { BridgeProvider } from './bridge/context.tsx';
 import { Layout } from './app/Layout.tsx';
 import { sections } from './app/navigation.ts';
+import type { Section } from './app/navigation.ts';
+import { adminRoutes } from './features/admin/routes.tsx';
+import { AuthGate } from './features/auth/AuthContext.tsx';
+import { RequireSection } from './features/auth/RequireSection.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
 import { SystemPage } from './features/system/SystemPage.tsx';
 
-const router = createBrowserRouter([
+const section = (path: Section['path']): Section => sections.find((s) => s.path === path)!;
+
+/** Built once the user is signed in, so it starts from the address the bridge left (token removed). */
+const createAppRouter = () => createBrowserRouter([
   {
     path: '/',
     element: <Layout />,
     children: [
       { index: true, element: <Navigate to="/system" replace /> },
-      { path: 'system', element: <SystemPage /> },
-      ...sections.filter((s) => s.path !== '/system').map((s) => ({ path: s.path.slice(1), element: <SectionPlaceholder path={s.path} /> })),
+      // A browser sign-in that failed lands on /signin; once signed in there is nothing to show there.
+      { path: 'signin', element: <Navigate to="/system" replace /> },
+      { path: 'system', element: <RequireSection section={section('/system')}><SystemPage /></RequireSection> },
+      { path: 'admin', element: <RequireSection section={section('/admin')}>{adminRoutes.element}</RequireSection>, children: adminRoutes.children },
+      ...sections
+        .filter((s) => s.path !== '/system' && s.path !== '/admin')
+        .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],
   },
 ]);
 
+function AppRoutes() {
+  const [router] = useState(createAppRouter);
+  return <RouterProvider router={router} />;
+}
+
 export function App({ bridge }: { bridge: StrongroomBridge }) {
   return (
     <BridgeProvider bridge={bridge}>
-      <RouterProvider router={router} />
+      <AuthGate>
+        <AppRoutes />
+      </AuthGate>
     </BridgeProvider>
   );
 }
