@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { signInLocally } from './support/auth.ts';
 import { startServe } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
@@ -12,9 +13,10 @@ test.afterAll(async () => {
   expect(await serve.stop()).toBe(0);
 });
 
-test('opens from the printed URL, shows system.info, and navigates every section', async ({ page }, testInfo) => {
-  await page.goto(serve.url);
-  // The token is taken from the fragment and removed from the address bar.
+test('opens from the printed URL, signs in, shows system.info, and navigates every section', async ({ page }, testInfo) => {
+  // The token is taken from the fragment and removed from the address bar; then the local
+  // administrator signs in (local mode) and lands on the System page.
+  await signInLocally(page, serve);
   await expect(page).toHaveURL(`${serve.origin}/system`);
   const info = page.getByTestId('system-info');
   await expect(info).toContainText('serve');
@@ -30,7 +32,7 @@ test('opens from the printed URL, shows system.info, and navigates every section
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(label);
     await expect(page).toHaveURL(new RegExp(`/${label.toLowerCase()}$`));
   }
-  // A reload keeps the session (token kept for this tab) and deep links load the app shell.
+  // A reload keeps the session (token kept for this tab, session in its cookie) and deep links load the app shell.
   await page.reload();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Admin');
   await nav.getByRole('link', { name: 'System' }).click();
@@ -38,10 +40,13 @@ test('opens from the printed URL, shows system.info, and navigates every section
 });
 
 test('the keyboard reaches the navigation through the skip link and the links', async ({ page }) => {
-  await page.goto(serve.url);
+  await signInLocally(page, serve);
   await expect(page.getByTestId('system-info')).toBeVisible();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  // The top bar's user menu comes before the section navigation.
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('user-menu')).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Drafts' })).toBeFocused();
   await page.keyboard.press('Enter');
