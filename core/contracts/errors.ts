@@ -45,6 +45,11 @@ export const errorCodes = [
   'ERR_AUTH_IDP_UNREACHABLE',
   'ERR_AUTH_NOT_CONFIGURED',
   'ERR_AUTH_NO_ACCESS',
+  // Workflow tools (issue 6): details name the tool and a reason, never arguments or results.
+  'ERR_TOOL_NOT_FOUND',
+  'ERR_TOOL_INPUT_INVALID',
+  'ERR_TOOL_FAILED',
+  'ERR_TOOL_TIMEOUT',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(errorCodes);

@@ -37,6 +37,10 @@ const statusByCode: Record<ErrorCode, number> = {
   ERR_AUTH_IDP_UNREACHABLE: 503,
   ERR_AUTH_NOT_CONFIGURED: 409,
   ERR_AUTH_NO_ACCESS: 403,
+  ERR_TOOL_NOT_FOUND: 404,
+  ERR_TOOL_INPUT_INVALID: 400,
+  ERR_TOOL_FAILED: 502,
+  ERR_TOOL_TIMEOUT: 504,
 };
 
 /** HTTP status for an error code; the body always carries the code itself. */
