@@ -13,7 +13,7 @@ export interface VerifyAuditResult {
 export interface VerifyAuditOptions {
   trustedKeys?: readonly string[];
 }
-export function verifyStream(read: (buffer: Buffer, offset: number, length: number) => number, options?: VerifyAuditOptions): VerifyAuditResult;
+export function verifyStream(read: (buffer: Buffer, offset: number, length: number) => number, options?: VerifyAuditOptions, sizeHint?: number): VerifyAuditResult;
 export function verifyFile(path: string, options?: VerifyAuditOptions): VerifyAuditResult;
 export function verifyBytes(bytes: Uint8Array, options?: VerifyAuditOptions): VerifyAuditResult;
 export function trustedKey(text: string): { id: string; key: import('node:crypto').KeyObject };

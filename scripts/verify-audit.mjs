@@ -171,6 +171,14 @@ export function trustedKey(text) {
   return { id: keyId(key), key };
 }
 
+// Node's base64 decoder skips stray characters and the unused bits of the last digit; accept only
+// the one canonical spelling, so an edited signature or key cannot decode to the same bytes.
+function strictBase64(value) {
+  if (typeof value !== 'string') return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.toString('base64') === value ? bytes : undefined;
+}
+
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const exactly = (value, keys) => Object.keys(value).length === keys.length && keys.every((key) => Object.hasOwn(value, key));
 
@@ -181,7 +189,7 @@ const exactly = (value, keys) => Object.keys(value).length === keys.length && ke
  * the count (0 at the end). Returns { ok, scope, entries, checkpoints, treeSize, treeRoot, keyIds,
  * keysPinned, firstProblem: { line, seq?, reason } | null }.
  */
-export function verifyStream(read, options = {}) {
+export function verifyStream(read, options = {}, sizeHint = Infinity) {
   const pinned = options.trustedKeys ? new Map(options.trustedKeys.map((text) => { const k = trustedKey(text); return [k.id, k.key]; })) : undefined;
   let keys = new Map();
   let manifest;
@@ -199,7 +207,8 @@ export function verifyStream(read, options = {}) {
   const checkSignature = (body, id, signature, what) => {
     const key = typeof id === 'string' ? keys.get(id) : undefined;
     if (!key) throw new Broken(`${what} is signed by a key that is not ${pinned ? 'pinned' : 'in the export'}`);
-    if (typeof signature !== 'string' || !verify(null, Buffer.from(body, 'utf8'), key, Buffer.from(signature, 'base64'))) throw new Broken(`${what}'s signature is not valid`);
+    const bytes = strictBase64(signature);
+    if (!bytes || !verify(null, Buffer.from(body, 'utf8'), key, bytes)) throw new Broken(`${what}'s signature is not valid`);
   };
 
   const onManifest = (text) => {
@@ -207,7 +216,7 @@ export function verifyStream(read, options = {}) {
     try { value = JSON.parse(text); } catch { throw new Broken('the manifest line is not valid JSON'); }
     if (!isObject(value) || !exactly(value, ['export', 'key', 'signature', 'keys']) || typeof value.export !== 'string' || !Array.isArray(value.keys)) throw new Broken('the first line is not an export manifest');
     for (const item of value.keys) {
-      if (!isObject(item) || !exactly(item, ['id', 'publicKey']) || typeof item.publicKey !== 'string') throw new Broken('the manifest lists a malformed key');
+      if (!isObject(item) || !exactly(item, ['id', 'publicKey']) || strictBase64(item.publicKey)?.length !== 32) throw new Broken('the manifest lists a malformed key');
       let key;
       try { key = ed25519FromRaw(item.publicKey); } catch { throw new Broken('the manifest lists a key that is not Ed25519'); }
       if (keyId(key) !== item.id) throw new Broken(`key ${String(item.id)} does not match its id`);
@@ -331,7 +340,7 @@ export function verifyStream(read, options = {}) {
     firstProblem: problem,
   });
 
-  const CHUNK = 8 << 20;
+  const CHUNK = Math.min(8 << 20, Math.max(1 << 16, sizeHint));
   let buffer = Buffer.allocUnsafe(1 + CHUNK);
   let carry = 0;
   try {
@@ -385,7 +394,7 @@ export function verifyBytes(bytes, options = {}) {
     buffer.set(bytes.subarray(offset, offset + n), at);
     offset += n;
     return n;
-  }, options);
+  }, options, bytes.length + 1);
 }
 
 function main(argv) {

@@ -17,7 +17,7 @@ let accounts: { alpha: string; beta: string };
 /** Both verifiers agree on a file: the one in core and the standalone script (as a module). */
 function bothVerify(bytes: Buffer, options: { trustedKeys?: string[] } = {}) {
   const core = verifyExportBytes(bytes, options);
-  const standalone = verifyBytes(bytes, options) as typeof core;
+  const standalone = verifyBytes(bytes, options);
   expect(standalone.ok).toBe(core.ok);
   return { core, standalone };
 }
@@ -101,7 +101,7 @@ describe('JSONL exports', () => {
     try {
       const [foreign] = await apiAs(other).call('audit.publicKey', {});
       const { core: result } = bothVerify(bytes, { trustedKeys: [foreign!.publicKeyPem] });
-      expect(result.firstProblem).toMatchObject({ line: 1, reason: expect.stringMatching(/not trusted/) });
+      expect(result.firstProblem).toMatchObject({ line: 1, reason: expect.stringMatching(/not trusted/) as string });
     } finally {
       await other.dispose();
     }

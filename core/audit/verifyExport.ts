@@ -105,14 +105,15 @@ export class ExportVerifier {
     }
     if (!isRecord(value) || !hasExactly(value, ['export', 'key', 'signature', 'keys']) || typeof value.export !== 'string' || !Array.isArray(value.keys)) throw new Broken('the first line is not an export manifest');
     for (const entry of value.keys as unknown[]) {
-      if (!isRecord(entry) || !hasExactly(entry, ['id', 'publicKey']) || typeof entry.id !== 'string' || typeof entry.publicKey !== 'string') throw new Broken('the manifest lists a malformed key');
+      const raw = isRecord(entry) ? strictBase64(entry.publicKey) : undefined;
+      if (!isRecord(entry) || !hasExactly(entry, ['id', 'publicKey']) || typeof entry.id !== 'string' || raw?.length !== 32) throw new Broken('the manifest lists a malformed key');
       let key: KeyObject;
       try {
-        key = publicKeyFromRaw(entry.publicKey);
+        key = publicKeyFromRaw(raw.toString('base64'));
       } catch {
         throw new Broken(`key ${entry.id} is not an Ed25519 public key`);
       }
-      if (keyIdOf(Buffer.from(entry.publicKey, 'base64')) !== entry.id) throw new Broken(`key ${entry.id} does not match its id`);
+      if (keyIdOf(raw) !== entry.id) throw new Broken(`key ${entry.id} does not match its id`);
       this.keys.set(entry.id, key);
     }
     if (this.trusted) this.keys = this.trusted;
@@ -125,7 +126,8 @@ export class ExportVerifier {
   private checkSignature(body: string, keyId: unknown, signature: unknown, what: string): void {
     const key = typeof keyId === 'string' ? this.keys.get(keyId) : undefined;
     if (!key) throw new Broken(`${what} is signed by ${typeof keyId === 'string' ? `key ${keyId}, which is not ${this.trusted ? 'trusted' : 'in the export'}` : 'no key'}`);
-    if (typeof signature !== 'string' || !verify(null, Buffer.from(body, 'utf8'), key, Buffer.from(signature, 'base64'))) throw new Broken(`${what}'s signature is not valid`);
+    const bytes = strictBase64(signature);
+    if (!bytes || !verify(null, Buffer.from(body, 'utf8'), key, bytes)) throw new Broken(`${what}'s signature is not valid`);
   }
 
   private onEntry(buffer: Buffer, start: number, end: number): void {
@@ -228,8 +230,8 @@ export class ExportVerifier {
   }
 
   /** Verifies bytes read through `read` (like fs.readSync into buffer at offset); one pass, bounded memory. */
-  run(read: (buffer: Buffer, offset: number, length: number) => number): ExportVerification {
-    const chunk = 8 << 20;
+  run(read: (buffer: Buffer, offset: number, length: number) => number, sizeHint = Number.POSITIVE_INFINITY): ExportVerification {
+    const chunk = Math.min(8 << 20, Math.max(1 << 16, sizeHint));
     let buffer = Buffer.allocUnsafe(1 + chunk);
     let carry = 0;
     try {
@@ -266,6 +268,16 @@ export class ExportVerifier {
   }
 }
 
+/**
+ * Base64 decoding that accepts one spelling per value: Node's decoder ignores stray characters and
+ * the unused bits of the last digit, which would let an edited signature or key still decode alike.
+ */
+function strictBase64(value: unknown): Buffer | undefined {
+  if (typeof value !== 'string') return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.toString('base64') === value ? bytes : undefined;
+}
+
 function covers(sortedRanges: SeqRanges, seq: number): boolean {
   let low = 0;
   let high = sortedRanges.length - 1;
@@ -296,7 +308,7 @@ export function verifyExportBytes(bytes: Uint8Array, options: VerifyExportOption
     buffer.set(bytes.subarray(offset, offset + count), at);
     offset += count;
     return count;
-  });
+  }, bytes.length + 1);
 }
 
 /** Verifies an export file, reading it once in 8 MiB blocks. */

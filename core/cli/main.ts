@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
 import type { Role } from '../contracts/index.ts';
+import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
 import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -28,6 +29,19 @@ function parseRole(value: string): Role {
   if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of: ${roles.join(', ')}.`);
   return value as Role;
 }
+
+function parseFormat(value: string): 'jsonl' | 'csv' | 'pdf' {
+  if (value !== 'jsonl' && value !== 'csv' && value !== 'pdf') throw new InvalidArgumentError('must be jsonl, csv or pdf.');
+  return value;
+}
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > 36_500) throw new InvalidArgumentError('must be a whole number of days from 1 to 36500.');
+  return days;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -152,6 +166,58 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await passphraseCommand(io, { ...options, env, passphrase: await readSecretFromStdin() })));
+
+  const audit = program.command('audit').description('the tamper-evident audit log: verify, export, retention');
+  audit
+    .command('verify')
+    .description('verify a JSONL export offline (chain, Merkle roots, signatures), or without FILE this installation\'s own log; exit 1 on any failure')
+    .argument('[file]', 'an export made by `strongroom audit export --format jsonl`')
+    .option('--public-key <file>', 'trust only this public key (PEM or base64), from `strongroom audit public-key`; repeatable', collect, [])
+    .option('--data-dir <dir>', 'data directory (when verifying the installation\'s log)', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (file: string | undefined, options: { publicKey: string[]; dataDir: string; json: boolean }) => setExitCode(await auditVerifyCommand(io, { ...options, ...(file === undefined ? {} : { file }), env })));
+  audit
+    .command('export')
+    .description('export entries: jsonl (verifiable offline), csv, or a pdf summary; as the local operator, every account')
+    .requiredOption('--format <format>', 'jsonl, csv or pdf', parseFormat)
+    .requiredOption('--out <file>', 'new file to write')
+    .option('--from <time>', 'entries at or after this date or ISO-8601 time')
+    .option('--to <time>', 'entries at or before this date or ISO-8601 time')
+    .option('--actor <userId>', 'entries by this user id')
+    .option('--account <name>', 'entries concerning this account (name or id)')
+    .option('--action <action>', 'this action, or a prefix ending in * or . (auth.*)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { format: 'jsonl' | 'csv' | 'pdf'; out: string; from?: string; to?: string; actor?: string; account?: string; action?: string; dataDir: string; json: boolean }) => setExitCode(await auditExportCommand(io, { ...options, env })));
+  audit
+    .command('public-key')
+    .description('print the Ed25519 public key(s) that sign checkpoints, for verifiers to pin')
+    .option('--out <file>', 'also write the active key (PEM) to this new file')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { out?: string; dataDir: string; json: boolean }) => setExitCode(await auditPublicKeyCommand(io, { ...options, env })));
+  audit
+    .command('retention')
+    .description('show or set an account\'s minimum retention and legal hold')
+    .requiredOption('--account <name>', 'account name or id')
+    .option('--days <days>', 'keep entries at least this many days', parseDays)
+    .option('--hold', 'place a legal hold: nothing of the account is purged or deleted')
+    .option('--release', 'release the legal hold')
+    .option('--reason <text>', 'why the hold is placed (e.g. a case number)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { account: string; days?: number; hold?: boolean; release?: boolean; reason?: string; dataDir: string; json: boolean }) => {
+      const hold = options.hold ? true : options.release ? false : undefined;
+      setExitCode(await auditRetentionCommand(io, { account: options.account, dataDir: options.dataDir, json: options.json, env, ...(options.days !== undefined ? { days: options.days } : {}), ...(hold !== undefined ? { hold } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) }));
+    });
+  audit
+    .command('purge')
+    .description('remove the content of entries past their account\'s retention (never under legal hold); hashes stay and a signed tombstone records it')
+    .option('--account <name>', 'only this account (default: every account)')
+    .option('--dry-run', 'count what would go, change nothing', false)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { account?: string; dryRun: boolean; dataDir: string; json: boolean }) => setExitCode(await auditPurgeCommand(io, { ...options, env })));
 
   const keys = program.command('keys').description('manage encryption keys');
   keys
