@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { localOperator } from '../api/index.ts';
+import type { Core } from '../createCore.ts';
+import { verifyBytes } from '../../scripts/verify-audit.mjs';
+import { MemorySink } from './exportJsonl.ts';
+import { defaultRetentionDays } from './retention.ts';
+import { apiAs, manualClock, openCore, principalFor, tempDir } from './testing.ts';
+import { verifyDatabase } from './verifyDatabase.ts';
+import { verifyExportBytes } from './verifyExport.ts';
+
+const day = 86_400_000;
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function world() {
+  const clock = manualClock();
+  const dir = tempDir('retention');
+  const core = await openCore(dir.path, { clock, every: 10 });
+  cleanups.push(dir.cleanup, () => core.dispose());
+  const ops = apiAs(core);
+  const credit = await ops.call('admin.accounts.create', { name: 'Credit' });
+  const hr = await ops.call('admin.accounts.create', { name: 'HR' });
+  // 40 days of activity in both accounts.
+  for (let d = 0; d < 40; d += 1) {
+    for (const account of [credit, hr]) core.audit!.append({ action: 'runs.start', outcome: 'success', actor: { userId: `user-${account.name}`, accountId: account.id }, details: { day: d } });
+    clock.advance(day);
+  }
+  return { core, clock, ops, credit, hr };
+}
+
+async function completeExport(core: Core): Promise<Buffer> {
+  const sink = new MemorySink();
+  await core.auditService!.export(localOperator(), {}, 'jsonl', sink);
+  return Buffer.from(sink.text(), 'utf8');
+}
+
+describe('retention, legal hold and purge', () => {
+  it('keeps seven years by default and records each policy change', async () => {
+    const { ops, credit, core } = await world();
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ retentionDays: defaultRetentionDays, legalHold: false });
+    expect(defaultRetentionDays).toBe(7 * 365 + 2);
+    await ops.call('audit.retention.set', { accountId: credit.id, retentionDays: 30 });
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true, reason: 'Case 2026-114' });
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ retentionDays: 30, legalHold: true, legalHoldReason: 'Case 2026-114' });
+    expect(core.audit!.list({ actionPrefix: 'audit.' }).map((e) => [e.action, e.accountId, e.details])).toEqual([
+      ['audit.retention.set', credit.id, { previousDays: defaultRetentionDays, retentionDays: 30 }],
+      ['audit.legalHold.set', credit.id, { reason: 'Case 2026-114' }],
+    ]);
+  });
+
+  it('purges only entries past their account’s retention, keeps their hashes, signs a tombstone, and everything still verifies', async () => {
+    const { core, ops, credit, hr } = await world();
+    await ops.call('audit.retention.set', { accountId: credit.id, retentionDays: 30 });
+    const dry = await ops.call('audit.purge', { accountId: credit.id, dryRun: true });
+    // Credit's account.create entry and its first 10 days are older than 30 days.
+    expect(dry).toMatchObject({ dryRun: true, purged: 11, tombstone: null });
+    expect(core.storage!.db.prepare('SELECT count(*) FROM audit_log WHERE purged_at IS NOT NULL').pluck().get()).toBe(0);
+
+    const report = await ops.call('audit.purge', {});
+    // Credit keeps 30 days; HR and the rest keep the default seven years.
+    expect(report.purged).toBe(11);
+    expect(report.tombstone).not.toBeNull();
+    const purged = core.storage!.db.prepare('SELECT seq, account_id, action, details, hash FROM audit_log WHERE purged_at IS NOT NULL').all() as Array<{ account_id: string; action: null; details: null; hash: string }>;
+    expect(purged).toHaveLength(11);
+    expect(purged.every((row) => row.account_id === credit.id && row.action === null && row.details === null && /^[0-9a-f]{64}$/.test(row.hash))).toBe(true);
+    expect(core.audit!.list({ actionPrefix: 'runs.' }).filter((e) => e.accountId === hr.id)).toHaveLength(40);
+    expect(core.audit!.list({ actionPrefix: 'audit.purge' })).toMatchObject([{ details: { purged: 11 } }]);
+
+    expect(await verifyDatabase(core.audit!)).toMatchObject({ ok: true, purged: 11 });
+    const bytes = await completeExport(core);
+    expect(bytes.toString('utf8').match(/"purged":"/g)).toHaveLength(11);
+    expect(verifyExportBytes(bytes)).toMatchObject({ ok: true, scope: 'complete' });
+    expect(verifyBytes(bytes).ok).toBe(true);
+    // A second purge finds nothing new.
+    expect((await ops.call('audit.purge', { accountId: credit.id })).purged).toBe(0);
+  });
+
+  it('a legal hold blocks the purge, direct deletion in the database, and deleting the account', async () => {
+    const { core, ops, credit } = await world();
+    await ops.call('audit.retention.set', { accountId: credit.id, retentionDays: 30 });
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true, reason: 'Litigation hold' });
+    const report = await ops.call('audit.purge', { accountId: credit.id });
+    expect(report).toMatchObject({ purged: 0, accounts: [{ accountId: credit.id, legalHold: true, purged: 0 }], tombstone: null });
+    // Below the service, the trigger refuses to purge a held account's entry.
+    const seq = core.storage!.db.prepare('SELECT seq FROM audit_log WHERE account_id = ? LIMIT 1').pluck().get(credit.id) as number;
+    expect(() =>
+      core.storage!.db
+        .prepare('UPDATE audit_log SET actor_user_id = NULL, actor_account_id = NULL, actor_roles = NULL, action = NULL, resource = NULL, outcome = NULL, request_id = NULL, details = NULL, sealed = NULL, purged_at = 1 WHERE seq = ?')
+        .run(seq),
+    ).toThrow(/append-only/);
+    await expect(ops.call('admin.accounts.delete', { accountId: credit.id, confirmName: 'Credit' })).rejects.toBeDefined();
+    expect(core.storage!.accounts.byId(credit.id)!.deletedAt).toBeNull();
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false });
+    expect((await ops.call('audit.purge', { accountId: credit.id })).purged).toBe(11);
+  });
+
+  it('an officer manages only their own account', async () => {
+    const { core, credit, hr } = await world();
+    const officer = apiAs(core, principalFor(credit.id, 'compliance'));
+    expect(await officer.call('audit.retention.set', { retentionDays: 400 })).toMatchObject({ accountId: credit.id, retentionDays: 400 });
+    await expect(officer.call('audit.retention.set', { accountId: hr.id, retentionDays: 1 })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    await expect(officer.call('audit.purge', { accountId: hr.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    await expect(apiAs(core, principalFor(credit.id, 'auditor')).call('audit.purge', {})).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    const purge = await officer.call('audit.purge', {});
+    expect(purge.accounts.map((account) => account.accountId)).toEqual([credit.id]);
+  });
+
+  it('a removed entry without a signed tombstone is reported by every verifier', async () => {
+    const { core, credit } = await world();
+    const db = core.storage!.db;
+    db.exec('DROP TRIGGER audit_log_guard_update');
+    const seq = db.prepare('SELECT seq FROM audit_log WHERE account_id = ? LIMIT 1 OFFSET 3').pluck().get(credit.id) as number;
+    db.prepare('UPDATE audit_log SET actor_user_id = NULL, actor_account_id = NULL, actor_roles = NULL, action = NULL, resource = NULL, outcome = NULL, request_id = NULL, details = NULL, sealed = NULL, purged_at = 1 WHERE seq = ?').run(seq);
+    expect(await verifyDatabase(core.audit!)).toMatchObject({ ok: false, firstProblem: { seq, reason: expect.stringMatching(/without a signed tombstone/) as string } });
+    const bytes = await completeExport(core);
+    expect(verifyExportBytes(bytes)).toMatchObject({ ok: false, firstProblem: { seq } });
+    expect(verifyBytes(bytes)).toMatchObject({ ok: false, firstProblem: { seq } });
+  });
+});
