@@ -5,7 +5,10 @@ import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { auditMethods, identityMethods } from './contracts/index.ts';
+import { auditMethods, identityMethods, workflowMethods } from './contracts/index.ts';
+import type { ModelProvider } from './models/index.ts';
+import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
+import type { StepMiddleware, ToolRegistry } from './workflows/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
@@ -13,6 +16,16 @@ import { openStorage } from './storage/index.ts';
 import type { Storage } from './storage/index.ts';
 
 export interface CoreConfig {
+  /** The model for a workflow step (the model registry provides it; tests inject one). */
+  models?: (modelId: string | null, accountId: string) => ModelProvider;
+  /** Tools for workflow steps, allow-listed per account. */
+  tools?: ToolRegistry;
+  /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
+  workflowMiddleware?: readonly StepMiddleware[];
+  /** Resume runs interrupted by a crash or shutdown at start (default: on, except in tests). */
+  resumeInterruptedRuns?: boolean;
+  /** Where the shipped workflows are read from (default: resources/workflows). */
+  shippedWorkflowsDir?: string;
   dataDir: string;
   mode: RunMode;
   logger?: Logger;
@@ -48,6 +61,8 @@ export interface Core {
   readonly audit: AuditLog | null;
   /** Search, verification, exports and retention of the audit log; null only when created with `storage: false`. */
   readonly auditService: AuditService | null;
+  /** Workflows and runs; null only when created with `storage: false`. */
+  readonly workflows: WorkflowService | null;
   dispose(): Promise<void>;
 }
 
@@ -68,7 +83,9 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let identity: IdentityService | null = null;
   let auditLog: AuditLog | null = null;
   let auditService: AuditService | null = null;
-  let areaHandlers: Pick<MethodHandlers, keyof typeof identityMethods | keyof typeof auditMethods>;
+  let workflows: WorkflowService | null = null;
+  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods;
+  let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
     storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger }));
@@ -80,7 +97,23 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
     auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => identityStore.userById(userId)?.displayName });
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService) };
+    const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
+    const opened2 = storage;
+    const engine = new WorkflowEngine({
+      clock,
+      logger,
+      events,
+      models: config.models ?? (() => {
+        throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is configured for this account. Add one on the Models page, or run `strongroom demo` for a test model.');
+      }),
+      tools: config.tools ?? { get: () => undefined, list: () => [] },
+      workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
+      retriever: lexicalRetriever,
+      middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
+    });
+    disposables.defer(() => engine.dispose());
+    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
@@ -94,7 +127,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods)] as Array<keyof typeof identityMethods | keyof typeof auditMethods>);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods)] as AreaMethod[]);
   }
 
   const handlers: MethodHandlers = {
@@ -104,6 +137,11 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const audit: AuditHook | undefined = config.audit ?? (auditLog ? deniedCallsTo(auditLog) : undefined);
   const resolver = identity ? firstResolver(sessions, identity) : sessions;
   const router = createRouter({ handlers, sessions: resolver, logger, ...(audit ? { audit } : {}) });
+
+  if (workflows && (config.resumeInterruptedRuns ?? config.mode !== 'test')) {
+    const resumed = workflows.recoverAll();
+    if (resumed > 0) logger.info({ resumed }, 'resumed interrupted runs');
+  }
 
   const heartbeatMs = config.heartbeatMs ?? 15_000;
   if (heartbeatMs > 0) {
@@ -126,6 +164,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     identity,
     audit: auditLog,
     auditService,
+    workflows,
     dispose: () => disposables.dispose(),
   };
 }

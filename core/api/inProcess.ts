@@ -11,7 +11,7 @@ export function createInProcessBridge(router: Router, events: EventBus, sessionI
     invoke: (method, input) => router.call(method, input, { sessionId, transport: 'in-process' }) as never,
     subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       return events.subscribe((name, payload) => {
-        if ((name) === event && router.canReceive(event, sessionId)) listener(payload as EventPayload<E>);
+        if (name === event && router.canReceive(event, sessionId, payload)) listener(payload as EventPayload<E>);
       });
     },
   };

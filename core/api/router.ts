@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { ApiMethods, ApiResult, EventName, MethodContract, MethodName, MethodOutput } from '../contracts/index.ts';
+import type { ApiMethods, ApiResult, EventContract, EventName, MethodContract, MethodName, MethodOutput } from '../contracts/index.ts';
 import { apiEvents, apiMethods, isEventName, isMethodName, toInputIssues } from '../contracts/index.ts';
 import { CoreError, isCoreError } from '../base/index.ts';
 import type { Logger } from '../base/index.ts';
@@ -71,8 +71,11 @@ export interface RouterOptions {
 
 export interface Router {
   call(method: string, input: unknown, context: CallContext): Promise<ApiResult<unknown>>;
-  /** Whether a session may receive an event; transports filter their streams with it. */
-  canReceive(event: EventName, sessionId: string | null): boolean;
+  /**
+   * Whether a session may receive an event; transports filter their streams with it. For
+   * account-scoped events pass the payload: only principals acting in its account receive it.
+   */
+  canReceive(event: EventName, sessionId: string | null, payload?: unknown): boolean;
 }
 
 function failure(error: CoreError): { ok: false; error: ReturnType<CoreError['toApiError']> } {
@@ -152,12 +155,15 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
-  function canReceive(event: EventName, sessionId: string | null): boolean {
+  function canReceive(event: EventName, sessionId: string | null, payload?: unknown): boolean {
     if (!isEventName(event)) return false;
+    const contract: EventContract = apiEvents[event];
     const principal = sessions.resolve(sessionId)?.principal;
-    const permission = apiEvents[event].permission;
-    if (permission === 'public') return true;
-    return principal !== undefined && can(principal, permission);
+    if (contract.permission === 'public') return true;
+    if (!principal || !can(principal, contract.permission)) return false;
+    if (contract.accountScoped !== true) return true;
+    const accountId = (payload as { accountId?: unknown } | undefined)?.accountId;
+    return typeof accountId === 'string' && accountId === principal.accountId;
   }
 
   return { call, canReceive };

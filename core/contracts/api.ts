@@ -3,18 +3,21 @@ import { auditMethods } from './audit.ts';
 import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
 import { systemEvents, systemMethods } from './system.ts';
+import { workflowEvents, workflowMethods } from './workflows.ts';
 
 /** The whole API: every method any client can call. Add an area's methods here. */
 export const apiMethods = {
   ...systemMethods,
   ...identityMethods,
   ...auditMethods,
+  ...workflowMethods,
 };
 
 /** Every push event a client can subscribe to. */
 export const apiEvents = {
   ...systemEvents,
   ...identityEvents,
+  ...workflowEvents,
 };
 
 export type ApiMethods = typeof apiMethods;

@@ -28,6 +28,8 @@ export interface EventContract<P extends z.ZodType = z.ZodType> {
   permission: Permission | 'public';
   /** A new subscriber first receives the latest payload published so far (state-like events). */
   replayLatest?: boolean;
+  /** The payload carries `accountId`; only principals acting in that account receive it. */
+  accountScoped?: boolean;
 }
 
 export function defineMethod<I extends z.ZodType, O extends z.ZodType, P extends MethodPermission>(

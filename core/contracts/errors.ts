@@ -50,6 +50,13 @@ export const errorCodes = [
   'ERR_TOOL_INPUT_INVALID',
   'ERR_TOOL_FAILED',
   'ERR_TOOL_TIMEOUT',
+  // Workflows (issue 6).
+  'ERR_WORKFLOW_NOT_FOUND',
+  'ERR_WORKFLOW_STEP_FAILED',
+  'ERR_WORKFLOW_TIMEOUT',
+  'ERR_WORKFLOW_CANCELLED',
+  'ERR_WORKFLOW_NOT_WAITING',
+  'ERR_WORKFLOW_REPLAY_MISSING',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(errorCodes);

@@ -42,5 +42,18 @@ export {
 export type { AuthStatus, IdpConfig } from './identity.ts';
 export { installationPermissions, roleDescriptions, rolePermissions, roles, RoleSchema } from './roles.ts';
 export type { Role } from './roles.ts';
+export {
+  ArgumentSchema,
+  ConditionSchema,
+  JsonSchemaSchema,
+  ReferenceSchema,
+  StepIdSchema,
+  StepSchema,
+  TemplateSchema,
+  WorkflowDefinitionSchema,
+  WorkflowIdSchema,
+} from './workflowDefinition.ts';
+export type { AgentStep, BranchStep, Condition, GuardrailStep, HumanStep, LlmStep, MapStep, RetrieveStep, Step, StepKind, ToolStep, WorkflowDefinition, WorkflowStep } from './workflowDefinition.ts';
 export { AuditEntrySchema, AuditFilterSchema, auditMethods, AuditRetentionSchema, AuditVerificationSchema } from './audit.ts';
 export type { AuditEntryView, AuditFilterInput, AuditVerification } from './audit.ts';
+export { RunDetailSchema, RunIdSchema, RunStatusSchema, RunStepSchema, RunSummarySchema, workflowEvents, workflowMethods, WorkflowSummarySchema } from './workflows.ts';

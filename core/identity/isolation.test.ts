@@ -16,12 +16,24 @@ import { MemorySecretStore } from '../secrets/index.ts';
 // fails the "every method has a fixture" test, so no method escapes this check.
 
 interface World {
+  runA: string;
   accountA: { id: string; name: string };
   accountB: { id: string; name: string };
   mappingA: { id: string; group: string };
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
+  'workflows.list': () => ({}),
+  'workflows.get': () => ({ workflowId: 'credit-memo' }),
+  'workflows.validate': () => ({ text: '{"id":"x"}' }),
+  'workflows.import': () => ({ text: 'id: intruder-flow\nname: Intruder\ninputs: {type: object}\nsteps:\n  - {id: g, kind: guardrail, policy: none}\n' }),
+  'runs.start': () => ({ workflowId: 'kyc-periodic-review', input: {} }),
+  'runs.list': () => ({}),
+  'runs.get': (w) => ({ runId: w.runA }),
+  'runs.answer': (w) => ({ runId: w.runA, path: 'approval', answer: { approved: true } }),
+  'runs.cancel': (w) => ({ runId: w.runA }),
+  'runs.resume': (w) => ({ runId: w.runA }),
+  'runs.replay': (w) => ({ runId: w.runA }),
   'system.info': () => ({}),
   'system.health': () => ({}),
   'auth.status': () => ({}),
@@ -75,18 +87,26 @@ async function callAs(who: Principal, method: MethodName) {
 /** Nothing of account A may appear in what a refused or foreign caller gets back. */
 function expectNothingOfA(result: unknown): void {
   const text = JSON.stringify(result);
-  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group]) expect(text).not.toContain(secret);
+  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA]) expect(text).not.toContain(secret);
 }
 
 beforeAll(async () => {
   core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-isolation-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore() });
   const ops = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
   const a = await ops.invoke('admin.accounts.create', { name: 'Alpha Credit' });
+  if (!a.ok) throw new Error('setup failed');
+  const importer = createInProcessBridge(core.router, core.events, core.sessions.create(principal(a.value.id, 'admin')).id);
+  const imported = await importer.invoke('workflows.import', { text: 'id: guarded\nname: Guarded\ninputs: {type: object}\nsteps:\n  - {id: check, kind: guardrail, policy: none}\n' });
+  if (!imported.ok) throw new Error(`setup failed: ${imported.error.message}`);
   const b = await ops.invoke('admin.accounts.create', { name: 'Beta HR' });
   if (!a.ok || !b.ok) throw new Error('setup failed');
   const mapping = await ops.invoke('admin.groups.map', { accountId: a.value.id, group: 'alpha-secret-group', role: 'analyst' });
   if (!mapping.ok) throw new Error('setup failed');
-  world = { accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group } };
+  // A run that exists in account A (it fails at once: no model is configured, which is fine here).
+  const inA = createInProcessBridge(core.router, core.events, core.sessions.create(principal(a.value.id, 'admin')).id);
+  const run = await inA.invoke('runs.start', { workflowId: 'guarded', input: {} });
+  if (!run.ok) throw new Error(`setup failed: ${run.error.code}`);
+  world = { runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group } };
 });
 afterAll(() => core.dispose());
 

@@ -241,6 +241,60 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'workflows: imported definitions, durable runs, step checkpoints',
+    up(db) {
+      db.exec(`
+        CREATE TABLE workflow_definitions (
+          -- key = workflow_id@version: the row id each sealed definition is bound to
+          key TEXT NOT NULL UNIQUE,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          workflow_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          name TEXT NOT NULL,
+          definition BLOB NOT NULL,
+          imported_at INTEGER NOT NULL,
+          imported_by TEXT,
+          PRIMARY KEY (account_id, workflow_id, version)
+        ) STRICT;
+        CREATE TABLE runs (
+          id TEXT PRIMARY KEY,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          workflow_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
+          input BLOB NOT NULL,
+          output BLOB,
+          error_code TEXT,
+          error_message TEXT,
+          waiting_on TEXT,
+          model_id TEXT,
+          replay_of TEXT REFERENCES runs (id),
+          trace_id TEXT NOT NULL,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX runs_account_status ON runs (account_id, status, updated_at);
+        CREATE TABLE run_steps (
+          -- key = run_id|path: the row id each sealed output is bound to (a path alone repeats across runs)
+          key TEXT NOT NULL UNIQUE,
+          run_id TEXT NOT NULL REFERENCES runs (id),
+          path TEXT NOT NULL,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          kind TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('done', 'waiting', 'failed')),
+          output BLOB,
+          recorded BLOB,
+          attempts INTEGER NOT NULL DEFAULT 1,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          PRIMARY KEY (run_id, path)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**
@@ -257,6 +311,9 @@ export interface SealedTable {
 
 /** Content tables of the app schema. Feature areas add theirs as they add migrations. */
 export const appSealedTables: readonly SealedTable[] = [
+  { table: 'workflow_definitions', idColumn: 'key', accountColumn: 'account_id', columns: ['definition'] },
+  { table: 'runs', idColumn: 'id', accountColumn: 'account_id', columns: ['input', 'output'] },
+  { table: 'run_steps', idColumn: 'key', accountColumn: 'account_id', columns: ['output', 'recorded'] },
   // Installation-level secrets are sealed under the administration (first) account's key.
   { table: 'auth_sessions', idColumn: 'id_hash', accountColumn: 'seal_account_id', columns: ['refresh_token'] },
   { table: 'jwks_cache', idColumn: 'issuer', accountColumn: 'seal_account_id', columns: ['jwks'] },

@@ -16,7 +16,7 @@ export interface CoreHostHandler {
 
 export function createCoreHostHandler(core: Core, session: SessionSlot, post: (message: HostToMainMessage) => void): CoreHostHandler {
   const unsubscribe = core.events.subscribe((name, payload) => {
-    if (core.router.canReceive(name, session.get())) post({ kind: 'event', name, payload });
+    if (core.router.canReceive(name, session.get(), payload)) post({ kind: 'event', name, payload });
   });
 
   async function call(message: Extract<MainToHostMessage, { kind: 'call' }>): Promise<void> {

@@ -137,7 +137,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     response.write(': connected\n\n');
     const unsubscribe = events.subscribe((name: EventName, payload) => {
       if (wanted && !wanted.has(name)) return;
-      if (!router.canReceive(name, sessionId)) return;
+      if (!router.canReceive(name, sessionId, payload)) return;
       response.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);

@@ -41,6 +41,12 @@ const statusByCode: Record<ErrorCode, number> = {
   ERR_TOOL_INPUT_INVALID: 400,
   ERR_TOOL_FAILED: 502,
   ERR_TOOL_TIMEOUT: 504,
+  ERR_WORKFLOW_NOT_FOUND: 404,
+  ERR_WORKFLOW_STEP_FAILED: 422,
+  ERR_WORKFLOW_TIMEOUT: 504,
+  ERR_WORKFLOW_CANCELLED: 409,
+  ERR_WORKFLOW_NOT_WAITING: 409,
+  ERR_WORKFLOW_REPLAY_MISSING: 422,
 };
 
 /** HTTP status for an error code; the body always carries the code itself. */

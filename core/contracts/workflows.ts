@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { defineEvent, defineMethod } from './define.ts';
+import { WorkflowIdSchema } from './workflowDefinition.ts';
+
+export const RunIdSchema = z.uuid();
+export const RunStatusSchema = z.enum(['running', 'waiting', 'completed', 'failed', 'cancelled']);
+
+export const WorkflowSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  version: z.string(),
+  source: z.enum(['shipped', 'imported']),
+  classification: z.string(),
+  versions: z.array(z.object({ version: z.string(), source: z.enum(['shipped', 'imported']), importedAt: z.string().nullable() })),
+});
+
+export const RunSummarySchema = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  version: z.string(),
+  status: RunStatusSchema,
+  traceId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  waitingOn: z.array(z.string()),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  replayOf: z.string().nullable(),
+});
+
+export const RunStepSchema = z.object({
+  path: z.string(),
+  kind: z.string(),
+  status: z.enum(['done', 'waiting', 'failed']),
+  output: z.unknown(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const RunDetailSchema = RunSummarySchema.extend({ input: z.unknown(), output: z.unknown(), steps: z.array(RunStepSchema) });
+
+export const workflowMethods = {
+  'workflows.list': defineMethod({
+    summary: 'Workflows available in this account, shipped and imported, with their versions.',
+    input: z.object({}).strict(),
+    output: z.array(WorkflowSummarySchema),
+    permission: 'workflows.read',
+  }),
+  'workflows.get': defineMethod({
+    summary: 'One workflow definition (latest or a given version).',
+    input: z.object({ workflowId: WorkflowIdSchema, version: z.string().regex(/^[0-9a-f]{64}$/).optional() }).strict(),
+    output: z.object({ version: z.string(), definition: z.record(z.string(), z.unknown()) }),
+    permission: 'workflows.read',
+  }),
+  'workflows.validate': defineMethod({
+    summary: 'Validate a definition (JSON or YAML text) without importing it; issues name their paths.',
+    input: z.object({ text: z.string().min(1).max(1_000_000) }).strict(),
+    output: z.object({ valid: z.boolean(), id: z.string().nullable(), version: z.string().nullable(), issues: z.array(z.object({ path: z.string(), message: z.string() })) }),
+    permission: 'workflows.read',
+  }),
+  'workflows.import': defineMethod({
+    summary: 'Import a definition (JSON or YAML text) as a new version in this account.',
+    input: z.object({ text: z.string().min(1).max(1_000_000) }).strict(),
+    output: z.object({ id: z.string(), version: z.string(), created: z.boolean() }),
+    permission: 'workflows.manage',
+    audit: true,
+  }),
+  'runs.start': defineMethod({
+    summary: 'Start a run of a workflow with an input; it continues in the background.',
+    input: z.object({ workflowId: WorkflowIdSchema, input: z.unknown(), modelId: z.string().max(128).optional() }).strict(),
+    output: RunSummarySchema,
+    permission: 'runs.start',
+    audit: true,
+  }),
+  'runs.list': defineMethod({
+    summary: 'Recent runs in this account.',
+    input: z.object({ status: RunStatusSchema.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    output: z.array(RunSummarySchema),
+    permission: 'runs.read',
+  }),
+  'runs.get': defineMethod({
+    summary: 'A run with its input, output and every checkpointed step.',
+    input: z.object({ runId: RunIdSchema }).strict(),
+    output: RunDetailSchema,
+    permission: 'runs.read',
+  }),
+  'runs.answer': defineMethod({
+    summary: 'Answer a waiting human step (approve, edit or input); the run resumes from that branch.',
+    input: z.object({ runId: RunIdSchema, path: z.string().min(1).max(1000), answer: z.unknown() }).strict(),
+    output: RunSummarySchema,
+    permission: 'runs.answer',
+    audit: true,
+  }),
+  'runs.cancel': defineMethod({
+    summary: 'Cancel a run.',
+    input: z.object({ runId: RunIdSchema }).strict(),
+    output: RunSummarySchema,
+    permission: 'runs.cancel',
+    audit: true,
+  }),
+  'runs.resume': defineMethod({
+    summary: 'Resume a run that was interrupted.',
+    input: z.object({ runId: RunIdSchema }).strict(),
+    output: RunSummarySchema,
+    permission: 'runs.start',
+  }),
+  'runs.replay': defineMethod({
+    summary: 'Re-run a past run with its recorded model and tool outputs, on the same or the latest workflow version.',
+    input: z.object({ runId: RunIdSchema, against: z.enum(['same', 'latest']).default('same') }).strict(),
+    output: RunSummarySchema,
+    permission: 'runs.start',
+    audit: true,
+  }),
+};
+
+export const workflowEvents = {
+  /** A step or run changed state. */
+  'runs.progress': defineEvent({
+    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), kind: z.string(), status: z.string(), at: z.string() }),
+    permission: 'runs.read',
+    accountScoped: true,
+  }),
+  /** Text a model step is generating, as it streams. */
+  'runs.delta': defineEvent({
+    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), text: z.string() }),
+    permission: 'runs.read',
+    accountScoped: true,
+  }),
+};

@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../models/index.ts';
+import { counterState } from './testing/counterTool.ts';
+import { harness } from './testing/harness.ts';
+import type { Harness } from './testing/harness.ts';
+import { instantModel } from './testing/instantModel.ts';
+import { validateDefinition } from './validate.ts';
+
+const open: Harness[] = [];
+afterEach(async () => { for (const h of open.splice(0)) await h.core.dispose(); });
+async function make(options: Parameters<typeof harness>[0]) {
+  const h = await harness(options);
+  open.push(h);
+  return h;
+}
+
+const leaf = `id: deep-4
+name: Leaf
+inputs: {type: object, properties: {topic: {type: string}}, required: [topic]}
+steps:
+  - id: answer
+    kind: llm
+    prompt: "Summarise {{ inputs.topic }}"
+    output: {type: object, properties: {summary: {type: string}}, required: [summary]}
+`;
+const nest = (id: string, child: string) => `id: ${id}
+name: Level ${id}
+inputs: {type: object, properties: {topic: {type: string}}, required: [topic]}
+steps:
+  - id: down
+    kind: workflow
+    workflow: ${child}
+    input: {topic: {ref: inputs.topic}}
+`;
+
+describe('workflow engine', () => {
+  it('runs workflows nested four deep and checkpoints every step by its path', async () => {
+    const h = await make({ model: instantModel(), workflows: { 'deep-1': nest('deep-1', 'deep-2'), 'deep-2': nest('deep-2', 'deep-3'), 'deep-3': nest('deep-3', 'deep-4'), 'deep-4': leaf } });
+    const started = await h.call('runs.start', { workflowId: 'deep-1', input: { topic: 'covenants' } });
+    const run = await h.settle(started.id);
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ summary: expect.stringMatching(/^t-[0-9a-f]{12}$/) as string });
+    expect(run.steps.map((s) => s.path).sort()).toEqual(['down', 'down/down', 'down/down/down', 'down/down/down/answer'].sort());
+  });
+
+  it('maps over 100 items with at most 4 in flight, keeping order, each effect applied once', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const base = instantModel({ delayMs: 2 });
+    const model = { ...base, chat: async <T>(request: ChatRequest<T>) => { inFlight += 1; peak = Math.max(peak, inFlight); try { return await base.chat(request); } finally { inFlight -= 1; } } };
+    const h = await make({ model, workflows: { fanout: `id: fanout
+name: Fan out
+inputs: {type: object, properties: {items: {type: array, items: {type: object, properties: {name: {type: string}}, required: [name]}}}, required: [items]}
+steps:
+  - id: each
+    kind: map
+    over: inputs.items
+    concurrency: 4
+    output: note
+    steps:
+      - id: count
+        kind: tool
+        tool: counter
+        args: {label: {ref: item.name}}
+      - id: note
+        kind: llm
+        prompt: "Item {{ index }}: {{ item.name }} counted {{ steps.count.output.total }}"
+` } });
+    const items = Array.from({ length: 100 }, (_, i) => ({ name: `item-${i}` }));
+    const run = await h.settle((await h.call('runs.start', { workflowId: 'fanout', input: { items } })).id);
+    expect(run.status).toBe('completed');
+    expect(peak).toBe(4);
+    const output = run.output as string[];
+    expect(output).toHaveLength(100);
+    expect(new Set(output).size).toBe(100);
+    expect(run.steps.filter((s) => s.path.startsWith('each[')).length).toBe(200);
+    expect(counterState(h.core.storage!.db)).toEqual({ effects: 100, invocations: 100 });
+  });
+
+  it('suspends human steps inside a map inside a sub-workflow and resumes exactly the answered branch', async () => {
+    const calls: ChatRequest[] = [];
+    const h = await make({ model: instantModel({ calls }), workflows: {
+      review: `id: review
+name: Review sections
+inputs: {type: object, properties: {sections: {type: array, items: {type: string}}}, required: [sections]}
+steps:
+  - id: sections
+    kind: map
+    over: inputs.sections
+    concurrency: 3
+    steps:
+      - id: section
+        kind: workflow
+        workflow: section-review
+        input: {title: {ref: item}}
+  - id: wrap_up
+    kind: llm
+    prompt: "Wrap up {{ steps.sections.output | size }} sections"
+`,
+      'section-review': `id: section-review
+name: Draft and approve one section
+inputs: {type: object, properties: {title: {type: string}}, required: [title]}
+steps:
+  - id: draft
+    kind: llm
+    prompt: "Draft {{ inputs.title }}"
+  - id: approve
+    kind: human
+    action: approve
+    prompt: "Approve the {{ inputs.title }} section?"
+    show: steps.draft.output
+  - id: finalise
+    kind: llm
+    prompt: "Finalise {{ inputs.title }} ({{ steps.approve.output.approved }})"
+`,
+    } });
+    const runId = (await h.call('runs.start', { workflowId: 'review', input: { sections: ['liquidity', 'leverage', 'collateral'] } })).id;
+    let run = await h.settle(runId);
+    expect(run.status).toBe('waiting');
+    expect(run.waitingOn).toEqual(['sections[0].section/approve', 'sections[1].section/approve', 'sections[2].section/approve']);
+    expect(calls.filter((c) => c.messages[0]?.content.startsWith('Draft'))).toHaveLength(3);
+
+    await h.call('runs.answer', { runId, path: 'sections[1].section/approve', answer: { approved: true, comment: 'fine' } });
+    run = await h.settle(runId);
+    expect(run.status).toBe('waiting');
+    expect(run.waitingOn).toEqual(['sections[0].section/approve', 'sections[2].section/approve']);
+    expect(run.steps.find((s) => s.path === 'sections[1].section/finalise')?.status).toBe('done');
+    expect(run.steps.find((s) => s.path === 'sections[0].section/finalise')).toBeUndefined();
+    // Nothing finished was done again: still one draft per section, one finalise so far.
+    expect(calls.filter((c) => c.messages[0]?.content.startsWith('Draft'))).toHaveLength(3);
+    expect(calls.filter((c) => c.messages[0]?.content.startsWith('Finalise'))).toHaveLength(1);
+
+    await expect(h.call('runs.answer', { runId, path: 'sections[1].section/approve', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING' });
+    await expect(h.call('runs.answer', { runId, path: 'sections[0].section/approve', answer: { approved: 'yes' } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+    await h.call('runs.answer', { runId, path: 'sections[0].section/approve', answer: { approved: false, comment: 'rework' } });
+    await h.call('runs.answer', { runId, path: 'sections[2].section/approve', answer: { approved: true } });
+    run = await h.settle(runId);
+    expect(run.status).toBe('completed');
+    expect(calls.filter((c) => c.messages[0]?.content.startsWith('Finalise'))).toHaveLength(3);
+    expect(calls.some((c) => c.messages[0]?.content === 'Finalise liquidity (false)')).toBe(true);
+    expect(calls.filter((c) => c.messages[0]?.content.startsWith('Wrap up 3'))).toHaveLength(1);
+    const answers = h.core.audit!.list({ actionPrefix: 'runs.answer' });
+    expect(answers).toHaveLength(3);
+  });
+
+  it('cancels a running run: it stops, is marked cancelled, and runs no further step', async () => {
+    const calls: ChatRequest[] = [];
+    const h = await make({ model: instantModel({ delayMs: 150, calls }), workflows: { slow: `id: slow
+name: Slow
+inputs: {type: object}
+steps:
+  - {id: one, kind: llm, prompt: "one"}
+  - {id: two, kind: llm, prompt: "two"}
+  - {id: three, kind: llm, prompt: "three"}
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'slow', input: {} })).id;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.call('runs.cancel', { runId });
+    const run = await h.settle(runId);
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(calls.length).toBeLessThanOrEqual(2);
+    expect((await h.call('runs.get', { runId })).steps.map((s) => s.path)).not.toContain('three');
+  });
+
+  it('refuses input that does not match the workflow input schema', async () => {
+    const h = await make({ model: instantModel(), workflows: { 'deep-4': leaf } });
+    await expect(h.call('runs.start', { workflowId: 'deep-4', input: { topic: 42 } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID', details: { issues: [expect.objectContaining({ path: 'input.topic' })] } });
+    await expect(h.call('runs.start', { workflowId: 'nope', input: {} })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_FOUND' });
+  });
+});
+
+describe('definition validation', () => {
+  const base = { id: 'memo', name: 'Memo', inputs: { type: 'object', properties: { borrower: { type: 'object' }, years: { type: 'array' } } } };
+  const issues = (raw: unknown, resolve?: Parameters<typeof validateDefinition>[1]) => {
+    try {
+      validateDefinition(raw, resolve);
+      return [];
+    } catch (error) {
+      return ((error as { details?: { issues?: Array<{ path: string; message: string }> } }).details?.issues ?? []).map((i) => `${i.path}: ${i.message}`);
+    }
+  };
+
+  it('names the exact path of an unknown input', () => {
+    const steps = [
+      { id: 'a', kind: 'llm', prompt: 'x' },
+      { id: 'b', kind: 'llm', prompt: 'y' },
+      { id: 'c', kind: 'llm', prompt: 'z' },
+      { id: 'd', kind: 'map', over: 'inputs.sections', steps: [{ id: 'e', kind: 'llm', prompt: '{{ item }}' }] },
+    ];
+    expect(issues({ ...base, steps })).toEqual(['steps[3].map.over: unknown input "sections"']);
+  });
+
+  it('reports schema errors, duplicate ids, forward references, bad templates and unknown variables', () => {
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'teleport' }] })[0]).toMatch(/^steps\[0\]/);
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: 'x' }, { id: 'a', kind: 'llm', prompt: 'y' }] })).toEqual(['steps[1].id: duplicate step id "a"']);
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: '{{ steps.b.output }}' }, { id: 'b', kind: 'llm', prompt: 'y' }] })).toEqual(['steps[0].llm.prompt: unknown or later step "b" (a step can only use steps before it)']);
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: '{% if %}' }] })[0]).toMatch(/^steps\[0\]\.llm\.prompt: template syntax/);
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: '{{ secrets.key }}' }] })).toEqual(['steps[0].llm.prompt: unknown variable "secrets.key" (use inputs.…, steps.<id>.output…, item or index)']);
+    expect(issues({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: '{{ item.x }}' }] })).toEqual(['steps[0].llm.prompt: "item" exists only inside a map']);
+  });
+
+  it('rejects cycles among nested workflows and unknown nested workflows', () => {
+    const a = { ...base, id: 'a', steps: [{ id: 's', kind: 'workflow', workflow: 'b', input: {} }] };
+    const b = { ...base, id: 'b', steps: [{ id: 't', kind: 'workflow', workflow: 'c', input: {} }] };
+    const c = { ...base, id: 'c', steps: [{ id: 'u', kind: 'workflow', workflow: 'a', input: {} }] };
+    const all = new Map([['a', a], ['b', b], ['c', c]]) as Map<string, never>;
+    expect(issues(a, (id) => all.get(id))).toEqual(['steps[0].workflow.workflow: cycle: a → b → c → a']);
+    expect(issues({ ...base, steps: [{ id: 's', kind: 'workflow', workflow: 'ghost', input: {} }] })).toEqual(['steps[0].workflow.workflow: unknown workflow "ghost"']);
+  });
+
+  it('versions a definition by its content, not its formatting', () => {
+    const steps = [{ id: 'a', kind: 'llm', prompt: 'x' }];
+    const one = validateDefinition({ ...base, steps });
+    const reordered = validateDefinition({ steps, name: 'Memo', inputs: base.inputs, id: 'memo' });
+    const changed = validateDefinition({ ...base, steps: [{ id: 'a', kind: 'llm', prompt: 'x!' }] });
+    expect(one.version).toMatch(/^[0-9a-f]{64}$/);
+    expect(reordered.version).toBe(one.version);
+    expect(changed.version).not.toBe(one.version);
+  });
+});

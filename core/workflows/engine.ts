@@ -1,0 +1,517 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { CoreError } from '../base/index.ts';
+import type { Clock, EventBus, Logger } from '../base/index.ts';
+import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDefinition } from '../contracts/index.ts';
+import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
+import type { AccountScope } from '../storage/index.ts';
+import type { StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
+import { compose } from './middleware.ts';
+import type { Retriever, SourceDocument } from './retrieve.ts';
+import { childScope, evaluateCondition, renderTemplate, resolveArguments, resolveReference } from './scope.ts';
+import type { DataScope } from './scope.ts';
+import { RunStore } from './store.ts';
+import type { RunRecord, StepRecord } from './store.ts';
+import type { ToolRegistry } from './tools.ts';
+import type { CompiledWorkflow } from './validate.ts';
+
+/** Thrown up the step tree when human steps are waiting; the run pauses, nothing is lost. */
+export class Suspended extends Error {
+  readonly paths: string[];
+  constructor(paths: string[]) {
+    super(`waiting on ${paths.join(', ')}`);
+    this.name = 'Suspended';
+    this.paths = paths;
+  }
+}
+
+export interface EngineDependencies {
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  /** The model for a step: the step's own, else the run's, else the account default. */
+  models: (modelId: string | null, accountId: string) => ModelProvider;
+  tools: ToolRegistry;
+  /** Definitions by id (the latest version, or an exact version). */
+  workflows: (id: string, accountId: string, version?: string) => CompiledWorkflow | undefined;
+  retriever: Retriever;
+  middleware: readonly StepMiddleware[];
+  /** Bounded parallelism of map steps without their own `concurrency`. */
+  defaultConcurrency?: number;
+}
+
+export interface StartOptions {
+  modelId?: string | null;
+  createdBy: string;
+  /** Re-run using the recorded model and tool outputs of this run. */
+  replayOf?: string;
+  /** Run this version of the workflow (default: the latest). */
+  version?: string;
+}
+
+const joinPath = (prefix: string, id: string) => (prefix === '' ? id : prefix.endsWith('/') ? `${prefix}${id}` : `${prefix}.${id}`);
+const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+
+/**
+ * Runs workflows durably. A run re-executes its definition from the top with every finished step
+ * memoized by its path and checkpointed in SQLite, so after a crash, a restart or a human answer
+ * it continues exactly where it stopped — in whichever nested, parallel branch that was — without
+ * redoing finished steps. Every step passes through one middleware chain.
+ */
+export class WorkflowEngine {
+  private readonly deps: EngineDependencies;
+  private readonly active = new Map<string, { abort: AbortController; done: Promise<void>; again: boolean }>();
+
+  constructor(deps: EngineDependencies) {
+    this.deps = deps;
+  }
+
+  /** Validates the input, records the run, and starts executing it in the background. */
+  start(scope: AccountScope, workflowId: string, input: unknown, options: StartOptions): RunRecord {
+    const run = this.create(scope, workflowId, input, options);
+    this.launch(scope, run.id);
+    return run;
+  }
+
+  /**
+   * Validates the input and records the run without starting it, so a caller can write its audit
+   * entry in the same transaction; then `launch` it.
+   */
+  create(scope: AccountScope, workflowId: string, input: unknown, options: StartOptions): RunRecord {
+    const compiled = this.deps.workflows(workflowId, scope.accountId, options.version);
+    if (!compiled) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}" in this account.`);
+    const parsed = z.fromJSONSchema(compiled.definition.inputs).safeParse(input);
+    if (!parsed.success) {
+      throw new CoreError('ERR_INPUT_INVALID', `The input does not match workflow ${workflowId}.`, { details: { issues: parsed.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })) } });
+    }
+    const store = new RunStore(scope);
+    const run = {
+      id: randomUUID(),
+      workflowId,
+      version: compiled.version,
+      status: 'running' as const,
+      input,
+      modelId: options.modelId ?? null,
+      replayOf: options.replayOf ?? null,
+      traceId: randomBytes(16).toString('hex'),
+      createdBy: options.createdBy,
+      createdAt: this.deps.clock.now(),
+    };
+    store.createRun(run);
+    return store.run(run.id)!;
+  }
+
+  /** Continues a run that was interrupted (crash, restart) or that was answered. */
+  resume(scope: AccountScope, runId: string): void {
+    const run = new RunStore(scope).run(runId);
+    if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
+    if (run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed') return;
+    const active = this.active.get(runId);
+    // An answer that lands while the run is executing may have been read too late by that pass:
+    // run once more after it settles.
+    if (active) active.again = true;
+    else this.launch(scope, runId);
+  }
+
+  /** Resumes every run of the account that was executing when the process stopped. */
+  recover(scope: AccountScope): string[] {
+    const ids = new RunStore(scope).interruptedRunIds();
+    for (const id of ids) this.resume(scope, id);
+    return ids;
+  }
+
+  /** Answers a waiting human step, then (unless told not to) resumes the run from exactly that branch. */
+  answer(scope: AccountScope, runId: string, path: string, answer: unknown, answeredBy: string, options: { resume?: boolean } = {}): void {
+    const store = new RunStore(scope);
+    const run = store.run(runId);
+    if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
+    const step = store.steps(runId).get(path);
+    if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
+    const definition = this.findStep(scope, run, path);
+    const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
+    store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
+    this.publish(scope.accountId, runId, path, 'human', 'done');
+    if (options.resume !== false) this.resume(scope, runId);
+  }
+
+  cancel(scope: AccountScope, runId: string): void {
+    const store = new RunStore(scope);
+    const run = store.run(runId);
+    if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
+    const active = this.active.get(runId);
+    if (active) active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
+    else if (run.status === 'waiting' || run.status === 'running') store.finishRun(runId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' }, this.deps.clock.now());
+  }
+
+  /** Resolves when the run has no execution in flight (tests, CLI). */
+  async settled(runId: string): Promise<void> {
+    for (let entry = this.active.get(runId); entry; entry = this.active.get(runId)) await entry.done;
+  }
+
+  async dispose(): Promise<void> {
+    for (const { abort } of this.active.values()) abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'Strongroom is shutting down; the run resumes at next start.'));
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** Starts executing a created (or resumable) run in the background. */
+  launch(scope: AccountScope, runId: string): void {
+    const abort = new AbortController();
+    const entry = { abort, done: Promise.resolve(), again: false };
+    entry.done = this.execute(scope, runId, abort).finally(() => {
+      this.active.delete(runId);
+      if (entry.again && !abort.signal.aborted) this.resume(scope, runId);
+    });
+    this.active.set(runId, entry);
+  }
+
+  private async execute(scope: AccountScope, runId: string, abort: AbortController): Promise<void> {
+    const store = new RunStore(scope);
+    const run = store.run(runId)!;
+    const compiled = this.deps.workflows(run.workflowId, scope.accountId, run.version);
+    const now = () => this.deps.clock.now();
+    if (!compiled) {
+      store.finishRun(runId, { status: 'failed', errorCode: 'ERR_WORKFLOW_NOT_FOUND', errorMessage: `Workflow ${run.workflowId} version ${run.version.slice(0, 12)} is no longer available.` }, now());
+      return;
+    }
+    store.markRunning(runId, now());
+    const execution = new RunExecution(this.deps, store, scope.accountId, run, compiled, abort.signal, run.replayOf ? store.steps(run.replayOf) : null);
+    try {
+      const output = await execution.runDefinition(compiled.definition, { inputs: run.input, steps: {} }, '');
+      store.finishRun(runId, { status: 'completed', output }, now());
+      this.publish(scope.accountId, runId, '', 'workflow', 'completed');
+    } catch (error) {
+      if (error instanceof Suspended) {
+        store.finishRun(runId, { status: 'waiting', waitingOn: [...new Set(error.paths)].sort() }, now());
+        this.publish(scope.accountId, runId, '', 'workflow', 'waiting');
+        return;
+      }
+      const shuttingDown = abort.signal.aborted && (abort.signal.reason as CoreError | undefined)?.message.includes('shutting down');
+      if (shuttingDown) return; // stays 'running': recovered at next start
+      const cancelled = abort.signal.aborted;
+      const code = cancelled ? 'ERR_WORKFLOW_CANCELLED' : error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED';
+      const message = cancelled ? 'The run was cancelled.' : error instanceof CoreError ? error.message : 'A step failed unexpectedly.';
+      if (!(error instanceof CoreError) && !cancelled) {
+        // Type and stack frames only: messages can carry content.
+        const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 10).join('\n') : undefined;
+        this.deps.logger.error({ runId, errorType: error instanceof Error ? error.name : typeof error, stack }, 'workflow step failed unexpectedly');
+      }
+      store.finishRun(runId, { status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message }, now());
+      this.publish(scope.accountId, runId, '', 'workflow', cancelled ? 'cancelled' : 'failed');
+    }
+  }
+
+  private publish(accountId: string, runId: string, path: string, kind: string, status: string): void {
+    this.deps.events.publish('runs.progress', { accountId, runId, path, kind, status, at: new Date(this.deps.clock.now()).toISOString() });
+  }
+
+  private findStep(scope: AccountScope, run: RunRecord, path: string): HumanStep | undefined {
+    const compiled = this.deps.workflows(run.workflowId, scope.accountId, run.version);
+    if (!compiled) return undefined;
+    // Walk the path: ids separated by '.', map items by [i], sub-workflows by '/'.
+    let steps: readonly Step[] = compiled.definition.steps;
+    let found: Step | undefined;
+    for (const part of path.split(/[./]/)) {
+      const id = part.replace(/\[\d+\]$/, '');
+      found = findById(steps, id);
+      if (!found) return undefined;
+      if (found.kind === 'map') steps = found.steps;
+      else if (found.kind === 'workflow') steps = this.deps.workflows(found.workflow, scope.accountId)?.definition.steps ?? [];
+    }
+    return found?.kind === 'human' ? found : undefined;
+  }
+
+  private validateAnswer(step: HumanStep, answer: unknown, path: string): Record<string, unknown> {
+    const schemas = {
+      approve: z.object({ approved: z.boolean(), comment: z.string().max(10_000).optional() }).strict(),
+      edit: z.object({ text: z.string().max(1_000_000) }).strict(),
+      input: step.form ? z.fromJSONSchema(step.form) : z.record(z.string(), z.unknown()),
+    };
+    const parsed = schemas[step.action].safeParse(answer);
+    if (!parsed.success) throw new CoreError('ERR_INPUT_INVALID', `The answer does not fit step ${path}.`, { details: { issues: parsed.error.issues.map((i) => ({ path: ['answer', ...i.path].join('.'), message: i.message })) } });
+    return parsed.data as Record<string, unknown>;
+  }
+}
+
+function findById(steps: readonly Step[], id: string): Step | undefined {
+  for (const step of steps) {
+    if (step.id === id) return step;
+    if (step.kind === 'branch') {
+      for (const branch of [...step.cases.map((c) => c.steps), step.otherwise ?? []]) {
+        const inner = findById(branch, id);
+        if (inner) return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** One execution pass over a run: memoized steps, the middleware chain, and the step kinds. */
+class RunExecution {
+  private readonly deps: EngineDependencies;
+  private readonly store: RunStore;
+  private readonly accountId: string;
+  private readonly run: RunRecord;
+  private readonly compiled: CompiledWorkflow;
+  private readonly signal: AbortSignal;
+  private readonly memo: Map<string, StepRecord>;
+  private readonly replay: Map<string, StepRecord> | null;
+  private readonly chain: (context: StepContext) => Promise<StepOutcome>;
+
+  constructor(deps: EngineDependencies, store: RunStore, accountId: string, run: RunRecord, compiled: CompiledWorkflow, signal: AbortSignal, replay: Map<string, StepRecord> | null) {
+    this.deps = deps;
+    this.store = store;
+    this.accountId = accountId;
+    this.run = run;
+    this.compiled = compiled;
+    this.signal = signal;
+    this.memo = store.steps(run.id);
+    this.replay = replay;
+    this.chain = compose(deps.middleware, (context) => this.perform(context));
+  }
+
+  async runDefinition(definition: WorkflowDefinition, scope: DataScope, prefix: string): Promise<unknown> {
+    const last = await this.runSteps(definition.steps, scope, prefix);
+    return definition.output ? scope.steps[definition.output]?.output : last;
+  }
+
+  /** Runs steps in order; each sees the outputs of the ones before it. Returns the last output. */
+  private async runSteps(steps: readonly Step[], scope: DataScope, prefix: string): Promise<unknown> {
+    let last: unknown = null;
+    for (const step of steps) {
+      last = await this.runStep(step, scope, joinPath(prefix, step.id));
+      scope.steps[step.id] = { output: last };
+    }
+    return last;
+  }
+
+  private async runStep(step: Step, scope: DataScope, path: string): Promise<unknown> {
+    if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.');
+    const prior = this.memo.get(path);
+    if (prior?.status === 'done') return prior.output;
+    if (prior?.status === 'waiting') throw new Suspended([path]);
+    const startedAt = this.deps.clock.now();
+    this.scopes.set(path, scope);
+    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {} };
+    this.publish(path, step.kind, 'running');
+    let outcome: StepOutcome;
+    try {
+      outcome = await this.chain(context);
+    } catch (error) {
+      if (!(error instanceof Suspended)) this.publish(path, step.kind, 'failed');
+      throw error;
+    } finally {
+      this.scopes.delete(path);
+    }
+    this.store.saveStep(this.run.id, { path, kind: step.kind, status: 'done', output: outcome.output, recorded: outcome.recorded, attempts: context.attempt, startedAt, finishedAt: this.deps.clock.now() });
+    this.memo.set(path, { path, kind: step.kind, status: 'done', output: outcome.output, recorded: outcome.recorded ?? null, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+    this.publish(path, step.kind, 'done');
+    return outcome.output;
+  }
+
+  /** Scopes of steps in flight, so the chain's handler can find the data its step sees. */
+  private readonly scopes = new Map<string, DataScope>();
+
+  private publish(path: string, kind: string, status: string): void {
+    this.deps.events.publish('runs.progress', { accountId: this.accountId, runId: this.run.id, path, kind, status, at: new Date(this.deps.clock.now()).toISOString() });
+  }
+
+  /** The innermost handler: what each kind of step does. */
+  private async perform(context: StepContext): Promise<StepOutcome> {
+    const scope = this.scopes.get(context.path)!;
+    const { step, path } = context;
+    switch (step.kind) {
+      case 'llm':
+        return this.llm(step, scope, context);
+      case 'tool':
+        return this.tool(step, scope, context);
+      case 'retrieve': {
+        const documents = resolveReference(scope, step.documents);
+        if (!Array.isArray(documents)) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: ${step.documents} is not a list of documents.`, { details: { path } });
+        const passages = this.deps.retriever.retrieve(documents as SourceDocument[], renderTemplate(step.query, scope, path), step.topK ?? 4);
+        context.attributes['strongroom.retrieval.top_score'] = passages[0]?.score ?? 0;
+        return { output: passages };
+      }
+      case 'map':
+        return { output: await this.map(step, scope, path) };
+      case 'branch': {
+        const chosen = step.cases.find((c) => evaluateCondition(c.when, scope));
+        const steps = chosen?.steps ?? step.otherwise ?? [];
+        context.attributes['strongroom.branch.case'] = chosen ? step.cases.indexOf(chosen) : -1;
+        return { output: await this.runSteps(steps, childScope(scope), path) };
+      }
+      case 'workflow': {
+        const nested = this.deps.workflows(step.workflow, this.accountId);
+        if (!nested) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `Step ${path}: there is no workflow "${step.workflow}".`, { details: { path } });
+        const input = resolveArguments(step.input, scope, path);
+        const parsed = z.fromJSONSchema(nested.definition.inputs).safeParse(input);
+        if (!parsed.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: the input for ${step.workflow} does not match its schema.`, { details: { path, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+        context.attributes['strongroom.workflow.nested'] = `${step.workflow}@${nested.version.slice(0, 12)}`;
+        return { output: await this.runDefinition(nested.definition, { inputs: input, steps: {} }, `${path}/`) };
+      }
+      case 'human':
+        return this.human(step, scope, path);
+      case 'agent':
+        return this.agent(step, scope, context);
+      case 'guardrail':
+        // A seam: policies arrive with the guardrails issue; the decision is recorded on the trace.
+        context.attributes['strongroom.guardrail.decision'] = 'pass';
+        return { output: { policy: step.policy, decision: 'pass' } };
+    }
+  }
+
+  private async map(step: MapStep, scope: DataScope, path: string): Promise<unknown[]> {
+    const items = resolveReference(scope, step.over);
+    if (!Array.isArray(items)) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: ${step.over} is not a list.`, { details: { path } });
+    const limit = step.concurrency ?? this.deps.defaultConcurrency ?? 4;
+    const results: unknown[] = new Array<unknown>(items.length);
+    const failures: Array<{ index: number; error: unknown }> = [];
+    const waiting: string[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const index = next;
+        next += 1;
+        const itemScope = childScope(scope, { item: items[index], index });
+        try {
+          const last = await this.runSteps(step.steps, itemScope, `${path}[${index}]`);
+          results[index] = step.output ? itemScope.steps[step.output]?.output : last;
+        } catch (error) {
+          if (error instanceof Suspended) waiting.push(...error.paths);
+          else failures.push({ index, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    // Every branch that could finish has finished and is checkpointed; then failures, then waits.
+    if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0]!.error;
+    if (waiting.length > 0) throw new Suspended(waiting);
+    return results;
+  }
+
+  private human(step: HumanStep, scope: DataScope, path: string): never {
+    const prompt = renderTemplate(step.prompt, scope, path);
+    const shown = step.show ? resolveReference(scope, step.show) : undefined;
+    const now = this.deps.clock.now();
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null }, attempts: 1, startedAt: now, finishedAt: null });
+    this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
+    this.publish(path, 'human', 'waiting');
+    throw new Suspended([path]);
+  }
+
+  /** A recorded outcome from the run being replayed, if the request is identical. */
+  private replayed(path: string, hash: string): StepOutcome | undefined {
+    const recorded = this.replay?.get(path);
+    const record = recorded?.recorded as { requestHash?: string } | null | undefined;
+    if (recorded && record?.requestHash === hash) return { output: recorded.output, recorded: recorded.recorded };
+    if (this.replay) throw new CoreError('ERR_WORKFLOW_REPLAY_MISSING', `Replay has no recorded output for step ${path} with this request.`, { details: { path } });
+    return undefined;
+  }
+
+  private async llm(step: LlmStep, scope: DataScope, context: StepContext): Promise<StepOutcome> {
+    const messages: ChatMessage[] = [
+      ...(step.system ? [{ role: 'system' as const, content: renderTemplate(step.system, scope, context.path) }] : []),
+      { role: 'user', content: renderTemplate(step.prompt, scope, context.path) },
+    ];
+    const modelId = step.model ?? this.run.modelId;
+    const hash = requestHash({ messages, output: step.output ?? null, modelId, temperature: step.temperature ?? 0 });
+    const replay = this.replayed(context.path, hash);
+    if (replay) return replay;
+    const model = this.deps.models(modelId, this.accountId);
+    const output = step.output ? z.fromJSONSchema(step.output) : undefined;
+    const result = await model.chat({
+      messages,
+      ...(output ? { output } : {}),
+      temperature: step.temperature ?? 0,
+      ...(step.maxTokens ? { maxTokens: step.maxTokens } : {}),
+      signal: context.signal,
+      onDelta: (text) => this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text }),
+    });
+    Object.assign(context.attributes, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': model.id,
+      'gen_ai.usage.input_tokens': result.usage.inputTokens,
+      'gen_ai.usage.output_tokens': result.usage.outputTokens,
+      'gen_ai.response.finish_reasons': result.finishReason,
+    });
+    const value = output ? result.value : result.text;
+    return { output: value, recorded: { requestHash: hash, model: result.model, text: result.text, usage: result.usage } };
+  }
+
+  private async tool(step: ToolStep, scope: DataScope, context: StepContext): Promise<StepOutcome> {
+    const args = resolveArguments(step.args, scope, context.path);
+    const hash = requestHash({ tool: step.tool, args });
+    const replay = this.replayed(context.path, hash);
+    if (replay) return replay;
+    const output = await this.callTool(step.tool, args, `${this.run.id}:${context.path}`, context);
+    return { output, recorded: { requestHash: hash, tool: step.tool } };
+  }
+
+  private async callTool(name: string, args: unknown, idempotencyKey: string, context: StepContext): Promise<unknown> {
+    const tool = this.deps.tools.get(name, this.accountId);
+    if (!tool) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: tool "${name}" does not exist or is not allowed in this account.`, { details: { path: context.path, tool: name, reason: 'tool-not-allowed' } });
+    const parsed = tool.input.safeParse(args);
+    if (!parsed.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: arguments for ${name} are invalid.`, { details: { path: context.path, tool: name, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+    const result = await tool.call(parsed.data, { accountId: this.accountId, runId: this.run.id, idempotencyKey, signal: context.signal });
+    const checked = tool.output.safeParse(result);
+    if (!checked.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: ${name} returned an invalid result.`, { details: { path: context.path, tool: name } });
+    context.attributes['strongroom.tool.name'] = name;
+    return checked.data;
+  }
+
+  /** Planner–executor: the model picks tools from an explicit list until it gives a final answer or the budget runs out. */
+  private async agent(step: AgentStep, scope: DataScope, context: StepContext): Promise<StepOutcome> {
+    const tools = step.tools.map((name) => {
+      const tool = this.deps.tools.get(name, this.accountId);
+      if (!tool) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: tool "${name}" does not exist or is not allowed in this account.`, { details: { path: context.path, tool: name, reason: 'tool-not-allowed' } });
+      return tool;
+    });
+    const finalAnswer: ToolDefinition = { name: 'final_answer', description: 'Give the final answer when the goal is met.', parameters: step.output };
+    const definitions: ToolDefinition[] = [...tools.map((t) => ({ name: t.name, description: t.description, parameters: z.toJSONSchema(t.input) })), finalAnswer];
+    const model = this.deps.models(step.model ?? this.run.modelId, this.accountId);
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'You are a careful assistant at a bank. Use the tools to gather facts; call final_answer with the result. Never invent facts.' },
+      { role: 'user', content: renderTemplate(step.goal, scope, context.path) },
+    ];
+    const answerSchema = z.fromJSONSchema(step.output);
+    const maxSteps = step.maxSteps ?? 8;
+    for (let turn = 1; turn <= maxSteps; turn += 1) {
+      const turnPath = `${context.path}#${turn}`;
+      const recorded = this.memo.get(turnPath);
+      let calls: Array<{ id: string; name: string; arguments: unknown }>;
+      if (recorded?.status === 'done') calls = recorded.output as typeof calls;
+      else {
+        const result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal });
+        calls = result.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+      }
+      if (calls.length === 0) messages.push({ role: 'user', content: 'Call one of the tools, or final_answer.' });
+      messages.push({ role: 'assistant', content: '', toolCalls: calls });
+      for (const call of calls) {
+        if (call.name === 'final_answer') {
+          const parsed = answerSchema.safeParse(call.arguments);
+          if (parsed.success) return { output: parsed.data, recorded: { turns: turn } };
+          messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify({ error: 'does not match the answer schema', issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }) });
+          continue;
+        }
+        if (!step.tools.includes(call.name)) {
+          messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify({ error: `tool ${call.name} is not available` }) });
+          continue;
+        }
+        const callPath = `${turnPath}.${call.name}`;
+        const done = this.memo.get(callPath);
+        let output: unknown;
+        if (done?.status === 'done') output = done.output;
+        else {
+          try {
+            output = await this.callTool(call.name, call.arguments, `${this.run.id}:${callPath}`, { ...context, path: callPath });
+          } catch (error) {
+            output = { error: error instanceof CoreError ? error.message : 'the tool failed' };
+          }
+          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+        }
+        messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(output) });
+      }
+    }
+    throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: the agent did not reach a final answer within ${maxSteps} steps.`, { details: { path: context.path, reason: 'budget', maxSteps } });
+  }
+}

@@ -1,0 +1,17 @@
+// core/workflows: business logic as data — definitions (validated, versioned by content hash),
+// the durable engine with its middleware chain, tools, the catalog and the API.
+export { shippedWorkflowsDir, WorkflowCatalog } from './catalog.ts';
+export type { CatalogEntry } from './catalog.ts';
+export { Suspended, WorkflowEngine } from './engine.ts';
+export type { EngineDependencies, StartOptions } from './engine.ts';
+export { workflowHandlers } from './handlers.ts';
+export { compose, isRetriable, timeoutsAndRetries } from './middleware.ts';
+export type { StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
+export { lexicalRetriever } from './retrieve.ts';
+export type { RetrievedPassage, Retriever, SourceDocument } from './retrieve.ts';
+export { runSummary, WorkflowService } from './service.ts';
+export { RunStore } from './store.ts';
+export type { RunRecord, RunStatus, StepRecord } from './store.ts';
+export type { Tool, ToolContext, ToolRegistry } from './tools.ts';
+export { canonicalJson, parseDefinitionText, validateDefinition, versionOf } from './validate.ts';
+export type { CompiledWorkflow } from './validate.ts';

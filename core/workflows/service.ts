@@ -1,0 +1,170 @@
+import { CoreError } from '../base/index.ts';
+import type { Clock } from '../base/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { Storage, AccountScope } from '../storage/index.ts';
+import type { WorkflowCatalog } from './catalog.ts';
+import type { WorkflowEngine } from './engine.ts';
+import { RunStore } from './store.ts';
+import type { RunRecord, StepRecord } from './store.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function runSummary(run: RunRecord) {
+  return {
+    id: run.id,
+    workflowId: run.workflowId,
+    version: run.version,
+    status: run.status,
+    traceId: run.traceId,
+    createdAt: iso(run.createdAt),
+    updatedAt: iso(run.updatedAt),
+    waitingOn: run.waitingOn,
+    errorCode: run.errorCode,
+    errorMessage: run.errorMessage,
+    replayOf: run.replayOf,
+  };
+}
+
+const stepView = (step: StepRecord) => ({ path: step.path, kind: step.kind, status: step.status, output: step.output, startedAt: iso(step.startedAt), finishedAt: step.finishedAt === null ? null : iso(step.finishedAt) });
+
+/** The same answer for a run that does not exist and one in another account: nothing is revealed. */
+const noSuchRun = () => new CoreError('ERR_AUTH_FORBIDDEN', 'This run does not exist in your account, or you may not see it.');
+
+/**
+ * Workflows and runs for the API: the catalog, the engine, and an audit entry written in the
+ * same transaction as each change. The account always comes from the principal.
+ */
+export class WorkflowService {
+  private readonly storage: Storage;
+  private readonly catalog: WorkflowCatalog;
+  private readonly engine: WorkflowEngine;
+  private readonly audit: AuditLog;
+  private readonly clock: Clock;
+
+  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock }) {
+    this.storage = options.storage;
+    this.catalog = options.catalog;
+    this.engine = options.engine;
+    this.audit = options.audit;
+    this.clock = options.clock;
+  }
+
+  scope(principal: Principal): AccountScope {
+    return this.storage.scopeFor(principal);
+  }
+
+  /** Runs `change` and its audit entry in one transaction (keys prepared before it opens). */
+  private audited<T>(scope: AccountScope, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
+    scope.prepareForWrite();
+    return this.storage.db.transaction(() => {
+      const result = change();
+      const { resource, details } = describe(result);
+      this.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, accountId: scope.accountId, ...(details ? { details } : {}) });
+      return result;
+    }).immediate();
+  }
+
+  list(principal: Principal) {
+    const entries = this.catalog.entries(this.scope(principal));
+    const ids = [...new Set(entries.map((e) => e.definition.id))];
+    return ids.map((id) => {
+      const versions = entries.filter((e) => e.definition.id === id);
+      const latest = versions.at(-1)!;
+      return {
+        id,
+        name: latest.definition.name,
+        description: latest.definition.description ?? null,
+        version: latest.version,
+        source: latest.source,
+        classification: latest.definition.classification,
+        versions: versions.map((v) => ({ version: v.version, source: v.source, importedAt: v.importedAt === null ? null : iso(v.importedAt) })),
+      };
+    });
+  }
+
+  get(principal: Principal, workflowId: string, version?: string) {
+    const entry = this.catalog.get(this.scope(principal), workflowId, version);
+    if (!entry) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}"${version ? ` at version ${version.slice(0, 12)}` : ''} in this account.`);
+    return { version: entry.version, definition: entry.definition as unknown as Record<string, unknown> };
+  }
+
+  validate(principal: Principal, text: string) {
+    try {
+      const compiled = this.catalog.validate(this.scope(principal), text);
+      return { valid: true, id: compiled.definition.id, version: compiled.version, issues: [] };
+    } catch (error) {
+      if (error instanceof CoreError && error.code === 'ERR_INPUT_INVALID') return { valid: false, id: null, version: null, issues: (error.details?.issues as Array<{ path: string; message: string }> | undefined) ?? [] };
+      throw error;
+    }
+  }
+
+  import(principal: Principal, text: string, requestId: string) {
+    const scope = this.scope(principal);
+    const { entry, created } = this.audited(scope, principal, requestId, 'workflows.import', () => this.catalog.import(scope, text, principal.userId, this.clock.now()), (r) => ({ resource: `workflow:${r.entry.definition.id}@${r.entry.version}`, details: { created: r.created } }));
+    return { id: entry.definition.id, version: entry.version, created };
+  }
+
+  start(principal: Principal, workflowId: string, input: unknown, modelId: string | undefined, requestId: string) {
+    const scope = this.scope(principal);
+    const run = this.audited(scope, principal, requestId, 'runs.start', () => this.engine.create(scope, workflowId, input, { createdBy: principal.userId, modelId: modelId ?? null }), (r) => ({ resource: `run:${r.id}`, details: { workflowId, version: r.version } }));
+    this.engine.launch(scope, run.id);
+    return runSummary(run);
+  }
+
+  private existing(scope: AccountScope, runId: string): RunRecord {
+    const run = new RunStore(scope).run(runId);
+    if (!run) throw noSuchRun();
+    return run;
+  }
+
+  listRuns(principal: Principal, options: { status?: RunRecord['status']; limit: number }) {
+    return new RunStore(this.scope(principal)).listRuns(options).map(runSummary);
+  }
+
+  getRun(principal: Principal, runId: string) {
+    const scope = this.scope(principal);
+    const run = this.existing(scope, runId);
+    const steps = [...new RunStore(scope).steps(runId).values()].sort((a, b) => a.startedAt - b.startedAt || a.path.localeCompare(b.path));
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView) };
+  }
+
+  answer(principal: Principal, runId: string, path: string, answer: unknown, requestId: string) {
+    const scope = this.scope(principal);
+    this.existing(scope, runId);
+    this.audited(scope, principal, requestId, 'runs.answer', () => this.engine.answer(scope, runId, path, answer, principal.userId, { resume: false }), () => ({ resource: `run:${runId}`, details: { path } }));
+    this.engine.resume(scope, runId);
+    return runSummary(this.existing(scope, runId));
+  }
+
+  cancel(principal: Principal, runId: string, requestId: string) {
+    const scope = this.scope(principal);
+    this.existing(scope, runId);
+    this.audited(scope, principal, requestId, 'runs.cancel', () => this.engine.cancel(scope, runId), () => ({ resource: `run:${runId}` }));
+    return runSummary(this.existing(scope, runId));
+  }
+
+  resume(principal: Principal, runId: string) {
+    const scope = this.scope(principal);
+    this.existing(scope, runId);
+    this.engine.resume(scope, runId);
+    return runSummary(this.existing(scope, runId));
+  }
+
+  replay(principal: Principal, runId: string, against: 'same' | 'latest', requestId: string) {
+    const scope = this.scope(principal);
+    const source = this.existing(scope, runId);
+    const latest = this.catalog.get(scope, source.workflowId);
+    const version = against === 'latest' ? latest?.version : source.version;
+    const run = this.audited(scope, principal, requestId, 'runs.replay', () => this.engine.create(scope, source.workflowId, source.input, { createdBy: principal.userId, modelId: source.modelId, replayOf: source.id, ...(version ? { version } : {}) }), (r) => ({ resource: `run:${r.id}`, details: { replayOf: source.id, version: r.version } }));
+    this.engine.launch(scope, run.id);
+    return runSummary(run);
+  }
+
+  /** Resumes, in every account, the runs that were executing when the process stopped. */
+  recoverAll(): number {
+    let count = 0;
+    for (const account of this.storage.accounts.list()) count += this.engine.recover(this.storage.scopeFor({ accountId: account.id })).length;
+    return count;
+  }
+}

@@ -1,0 +1,25 @@
+// A child process for the crash test: opens the data directory (resuming interrupted runs, as a
+// restarted app does), starts the run if there is none yet, and reports when it settles. The
+// parent kills it with SIGKILL at random moments.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger } from '../../base/index.ts';
+import { resolveSecretStore } from '../../secrets/index.ts';
+import { counterState } from './counterTool.ts';
+import { harness } from './harness.ts';
+import { instantModel } from './instantModel.ts';
+
+const [dataDir, workflowsFile] = process.argv.slice(2) as [string, string];
+const workflows = JSON.parse(readFileSync(workflowsFile, 'utf8')) as Record<string, string>;
+const h = await harness({ workflows, model: instantModel({ delayMs: 10 }), dataDir, secrets: resolveSecretStore({ env: process.env, warn: () => undefined }), resume: true, logger: createLogger({ stderr: true, level: 'error' }).logger });
+const runFile = join(dataDir, 'crash-run-id');
+let runId = existsSync(runFile) ? readFileSync(runFile, 'utf8') : null;
+if (!runId) {
+  const items = Array.from({ length: 12 }, (_, i) => `item-${i}`);
+  runId = (await h.call('runs.start', { workflowId: 'crashy', input: { items } })).id;
+  writeFileSync(runFile, runId);
+}
+process.stdout.write('ready\n');
+const run = await h.settle(runId);
+process.stdout.write(`${JSON.stringify({ status: run.status, errorCode: run.errorCode, errorMessage: run.errorMessage, output: run.output, counter: counterState(h.core.storage!.db) })}\n`);
+await h.core.dispose();

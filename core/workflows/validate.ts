@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { Liquid } from 'liquidjs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CoreError } from '../base/index.ts';
+import type { InputIssue, Step, WorkflowDefinition } from '../contracts/index.ts';
+import { formatIssuePath, WorkflowDefinitionSchema } from '../contracts/index.ts';
+
+/** A validated definition with its content-hash version. */
+export interface CompiledWorkflow {
+  definition: WorkflowDefinition;
+  /** sha256 of the canonical JSON of the definition: the version every run records. */
+  version: string;
+}
+
+const liquid = new Liquid({ strictFilters: true, strictVariables: true, ownPropertyOnly: true });
+
+/** Canonical JSON (sorted keys) so the same definition always hashes the same, whatever its formatting. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function versionOf(definition: WorkflowDefinition): string {
+  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+}
+
+/** Parses JSON or YAML text (by content, not file name). */
+export function parseDefinitionText(text: string): unknown {
+  const trimmed = text.trimStart();
+  try {
+    return trimmed.startsWith('{') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new CoreError('ERR_INPUT_INVALID', 'The workflow definition is neither valid JSON nor valid YAML.', { details: { issues: [{ path: '(root)', message: error instanceof Error ? error.message.split('\n')[0] ?? 'parse error' : 'parse error' }] } });
+  }
+}
+
+interface Scope {
+  /** Top-level input property names (from the inputs JSON Schema), or null when it declares none. */
+  inputs: Set<string> | null;
+  /** Step ids visible here (earlier siblings and earlier steps of enclosing scopes). */
+  steps: Set<string>;
+  /** Inside a map: `item` and `index` exist. */
+  inMap: boolean;
+}
+
+/**
+ * Validates a definition: the schema (zod) and then the semantics zod cannot express — unique
+ * step ids, references to inputs and earlier steps only, template syntax and variables, and no
+ * cycles among nested workflows (`resolve` looks up other definitions by id). Every problem is
+ * reported with its path, e.g. `steps[3].map.over: unknown input "sections"`.
+ */
+export function validateDefinition(raw: unknown, resolve: (id: string) => WorkflowDefinition | undefined = () => undefined): CompiledWorkflow {
+  const parsed = WorkflowDefinitionSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw invalid(parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })));
+  }
+  const definition = parsed.data;
+  const issues: InputIssue[] = [];
+  const properties = definition.inputs.properties;
+  const inputs = properties && typeof properties === 'object' ? new Set(Object.keys(properties)) : null;
+  try {
+    z.fromJSONSchema(definition.inputs);
+  } catch (error) {
+    issues.push({ path: 'inputs', message: `not a usable JSON Schema: ${error instanceof Error ? error.message : 'invalid'}` });
+  }
+  const ids = new Set<string>();
+  checkSteps(definition.steps, 'steps', { inputs, steps: new Set(), inMap: false }, ids, issues);
+  if (definition.output && !definition.steps.some((s) => s.id === definition.output)) issues.push({ path: 'output', message: `unknown top-level step "${definition.output}"` });
+  checkCycles(definition, resolve, issues);
+  if (issues.length > 0) throw invalid(issues);
+  return { definition, version: versionOf(definition) };
+}
+
+function invalid(issues: InputIssue[]): CoreError {
+  const first = issues[0];
+  return new CoreError('ERR_INPUT_INVALID', first ? `Invalid workflow definition: ${first.path}: ${first.message}` : 'Invalid workflow definition.', { details: { issues } });
+}
+
+function checkReference(ref: string, path: string, scope: Scope, issues: InputIssue[]): void {
+  const [head, second] = ref.split(/[.[]/);
+  if (head === 'inputs') {
+    if (second !== undefined && scope.inputs !== null && !scope.inputs.has(second)) issues.push({ path, message: `unknown input "${second}"` });
+  } else if (head === 'steps') {
+    if (second === undefined || !scope.steps.has(second)) issues.push({ path, message: `unknown or later step "${second ?? ''}" (a step can only use steps before it)` });
+  } else if ((head === 'item' || head === 'index') && !scope.inMap) {
+    issues.push({ path, message: `"${head}" exists only inside a map` });
+  }
+}
+
+function checkTemplate(template: string, path: string, scope: Scope, issues: InputIssue[]): void {
+  let parsed;
+  try {
+    parsed = liquid.parse(template);
+  } catch (error) {
+    issues.push({ path, message: `template syntax: ${error instanceof Error ? error.message.split(',')[0] ?? 'invalid' : 'invalid'}` });
+    return;
+  }
+  for (const variable of liquid.globalVariableSegmentsSync(parsed)) {
+    const segments = Array.isArray(variable) ? variable : [variable];
+    const ref = segments.map(String).join('.');
+    if (/^(inputs|steps|item|index)(\.|$)/.test(ref)) checkReference(ref, path, scope, issues);
+    else issues.push({ path, message: `unknown variable "${ref}" (use inputs.…, steps.<id>.output…, item or index)` });
+  }
+}
+
+function checkArgs(args: Record<string, { ref?: string; template?: string } | object>, path: string, scope: Scope, issues: InputIssue[]): void {
+  for (const [name, arg] of Object.entries(args)) {
+    if ('ref' in arg && typeof arg.ref === 'string') checkReference(arg.ref, `${path}.${name}.ref`, scope, issues);
+    if ('template' in arg && typeof arg.template === 'string') checkTemplate(arg.template, `${path}.${name}.template`, scope, issues);
+  }
+}
+
+function checkSteps(steps: readonly Step[], path: string, outer: Scope, ids: Set<string>, issues: InputIssue[]): void {
+  const scope: Scope = { ...outer, steps: new Set(outer.steps) };
+  steps.forEach((step, index) => {
+    const at = `${path}[${index}]`;
+    if (ids.has(step.id)) issues.push({ path: `${at}.id`, message: `duplicate step id "${step.id}"` });
+    ids.add(step.id);
+    switch (step.kind) {
+      case 'llm':
+        if (step.system) checkTemplate(step.system, `${at}.llm.system`, scope, issues);
+        checkTemplate(step.prompt, `${at}.llm.prompt`, scope, issues);
+        break;
+      case 'tool':
+        checkArgs(step.args, `${at}.tool.args`, scope, issues);
+        break;
+      case 'retrieve':
+        checkReference(step.documents, `${at}.retrieve.documents`, scope, issues);
+        checkTemplate(step.query, `${at}.retrieve.query`, scope, issues);
+        break;
+      case 'map':
+        checkReference(step.over, `${at}.map.over`, scope, issues);
+        checkSteps(step.steps, `${at}.map.steps`, { ...scope, inMap: true }, ids, issues);
+        if (step.output && !step.steps.some((s) => s.id === step.output)) issues.push({ path: `${at}.map.output`, message: `unknown step "${step.output}" in this map` });
+        break;
+      case 'branch':
+        step.cases.forEach((branchCase, caseIndex) => {
+          checkReference(branchCase.when.ref, `${at}.branch.cases[${caseIndex}].when.ref`, scope, issues);
+          checkSteps(branchCase.steps, `${at}.branch.cases[${caseIndex}].steps`, scope, ids, issues);
+        });
+        if (step.otherwise) checkSteps(step.otherwise, `${at}.branch.otherwise`, scope, ids, issues);
+        break;
+      case 'workflow':
+        checkArgs(step.input, `${at}.workflow.input`, scope, issues);
+        break;
+      case 'human':
+        checkTemplate(step.prompt, `${at}.human.prompt`, scope, issues);
+        if (step.show) checkReference(step.show, `${at}.human.show`, scope, issues);
+        break;
+      case 'agent':
+        checkTemplate(step.goal, `${at}.agent.goal`, scope, issues);
+        break;
+      case 'guardrail':
+        if (step.check) checkReference(step.check, `${at}.guardrail.check`, scope, issues);
+        break;
+    }
+    scope.steps.add(step.id);
+  });
+}
+
+function nestedWorkflows(steps: readonly Step[], path: string, found: Array<{ id: string; path: string }>): Array<{ id: string; path: string }> {
+  steps.forEach((step, index) => {
+    const at = `${path}[${index}]`;
+    if (step.kind === 'workflow') found.push({ id: step.workflow, path: `${at}.workflow.workflow` });
+    if (step.kind === 'map') nestedWorkflows(step.steps, `${at}.map.steps`, found);
+    if (step.kind === 'branch') {
+      step.cases.forEach((c, i) => nestedWorkflows(c.steps, `${at}.branch.cases[${i}].steps`, found));
+      if (step.otherwise) nestedWorkflows(step.otherwise, `${at}.branch.otherwise`, found);
+    }
+  });
+  return found;
+}
+
+/** Nested workflows must exist and must not lead back to this one (depth-first over the call graph). */
+function checkCycles(definition: WorkflowDefinition, resolve: (id: string) => WorkflowDefinition | undefined, issues: InputIssue[]): void {
+  const visit = (current: WorkflowDefinition, chain: string[], reportAt: string | null): void => {
+    for (const nested of nestedWorkflows(current.steps, 'steps', [])) {
+      const at = reportAt ?? nested.path;
+      if (nested.id === definition.id || chain.includes(nested.id)) {
+        issues.push({ path: at, message: `cycle: ${[...chain, nested.id].join(' → ')}` });
+        continue;
+      }
+      const target = resolve(nested.id);
+      if (!target) {
+        if (reportAt === null) issues.push({ path: at, message: `unknown workflow "${nested.id}"` });
+        continue;
+      }
+      visit(target, [...chain, nested.id], at);
+    }
+  };
+  visit(definition, [definition.id], null);
+}
