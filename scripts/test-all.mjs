@@ -40,6 +40,11 @@ check('build renderer', run('build renderer', process.execPath, ['scripts/build-
 check('typecheck', run('typecheck', process.execPath, ['scripts/typecheck.mjs']));
 check('lint', run('lint', npx, ['eslint', '--max-warnings', '0', '.']));
 
+// llama-server and llama-bench, built once per machine from the llama.cpp source inside
+// node-llama-cpp (cached by its hash; instant when cached). The remote-provider tests run a real
+// llama-server.
+check('build llama.cpp (cached)', run('build llama.cpp (cached)', 'bash', ['scripts/build-llama.sh']));
+
 // Unit and integration tests. On Linux without a session bus, give them a private one with an
 // unlocked keyring so keytar talks to a real Secret Service (TOOLCHAIN.md).
 const vitestReport = join(reports, 'vitest.json');
