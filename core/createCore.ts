@@ -9,6 +9,7 @@ import { auditMethods, identityMethods, workflowMethods } from './contracts/inde
 import type { ModelProvider } from './models/index.ts';
 import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
 import type { StepMiddleware, ToolRegistry } from './workflows/index.ts';
+import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, createToolRegistry, defaultCustomerTableFile } from './workflows/tools/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
@@ -18,8 +19,10 @@ import type { Storage } from './storage/index.ts';
 export interface CoreConfig {
   /** The model for a workflow step (the model registry provides it; tests inject one). */
   models?: (modelId: string | null, accountId: string) => ModelProvider;
-  /** Tools for workflow steps, allow-listed per account. */
+  /** Tools for workflow steps, allow-listed per account (default: the read-only built-ins for every account). */
   tools?: ToolRegistry;
+  /** JSON files holding the customer table `customer_lookup` reads (default: the synthetic sample). */
+  customerTables?: readonly string[];
   /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
   workflowMiddleware?: readonly StepMiddleware[];
   /** Resume runs interrupted by a crash or shutdown at start (default: on, except in tests). */
@@ -106,7 +109,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       models: config.models ?? (() => {
         throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is configured for this account. Add one on the Models page, or run `strongroom demo` for a test model.');
       }),
-      tools: config.tools ?? { get: () => undefined, list: () => [] },
+      tools: config.tools ?? builtinTools(config.customerTables),
       workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
@@ -167,6 +170,17 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     workflows,
     dispose: () => disposables.dispose(),
   };
+}
+
+/**
+ * The built-in tools: customer lookup (over the configured tables), calculator and date
+ * arithmetic. All are read-only, so every account may use them; MCP sources join per account.
+ */
+function builtinTools(customerTables: readonly string[] | undefined): ToolRegistry {
+  return createToolRegistry({
+    builtins: [createCustomerLookupTool({ files: customerTables ?? [defaultCustomerTableFile] }), createCalculatorTool(), createDateMathTool()],
+    allowList: () => 'all',
+  });
 }
 
 /** Handlers for methods that need storage, in a core opened without it (`strongroom info`). */
