@@ -1,0 +1,83 @@
+// Deterministic replay: a replayed run takes every model answer and tool result from the run it
+// replays (matched by path and request hash), so it calls no model and applies no effect; on a
+// newer version, a step whose request changed has nothing recorded and is refused (strict replay).
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInProcessBridge } from '../api/index.ts';
+import type { Principal } from '../api/index.ts';
+import { rolePermissions } from '../contracts/index.ts';
+import type { ChatRequest } from '../models/index.ts';
+import { counterState } from './testing/counterTool.ts';
+import { harness } from './testing/harness.ts';
+import type { Harness } from './testing/harness.ts';
+import { instantModel } from './testing/instantModel.ts';
+
+const open: Harness[] = [];
+afterEach(async () => { for (const h of open.splice(0)) await h.core.dispose(); });
+
+const ledger = (summaryPrompt: string) => `id: ledger
+name: Count and describe items
+inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
+steps:
+  - id: intro
+    kind: llm
+    prompt: "Introduce {{ inputs.items | size }} items"
+    output: {type: object, properties: {title: {type: string}}, required: [title]}
+  - id: each
+    kind: map
+    over: inputs.items
+    output: note
+    steps:
+      - id: count
+        kind: tool
+        tool: counter
+        args: {label: {ref: item}}
+      - id: note
+        kind: llm
+        prompt: "Item {{ item }} counted {{ steps.count.output.total }} under {{ steps.intro.output.title }}"
+  - id: summary
+    kind: llm
+    prompt: "${summaryPrompt} {{ steps.each.output | join: ', ' }}"
+`;
+
+/** The harness signs in an analyst; importing a version needs a builder, through the same router. */
+function builderBridge(h: Harness) {
+  const principal: Principal = { kind: 'user', userId: 'builder-1', displayName: 'Builder', accountId: h.accountId, roles: ['builder'], permissions: new Set(rolePermissions.builder), installationAdmin: false };
+  return createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(principal).id);
+}
+
+describe('replay', () => {
+  it('replays against the same version without calling the model or the tool again, then refuses a changed step against the latest', async () => {
+    const calls: ChatRequest[] = [];
+    const h = await harness({ workflows: { ledger: ledger('Summarise') }, model: instantModel({ calls }) });
+    open.push(h);
+    const db = h.core.storage!.db;
+    const original = await h.settle((await h.call('runs.start', { workflowId: 'ledger', input: { items: ['alpha', 'beta', 'gamma'] } })).id);
+    expect(original.status).toBe('completed');
+    expect(calls).toHaveLength(5); // intro, three notes, summary
+    expect(counterState(db)).toEqual({ effects: 3, invocations: 3 });
+
+    const same = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'same' })).id);
+    expect(same).toMatchObject({ status: 'completed', replayOf: original.id, version: original.version });
+    expect(same.output).toEqual(original.output);
+    // Every llm and tool step came from the recording: no model call, no tool invocation at all.
+    expect(calls).toHaveLength(5);
+    expect(counterState(db)).toEqual({ effects: 3, invocations: 3 });
+    const outputs = (run: typeof original) => Object.fromEntries(run.steps.map((s) => [s.path, s.output]));
+    expect(outputs(same)).toEqual(outputs(original));
+    expect(Object.keys(outputs(same))).toEqual(expect.arrayContaining(['intro', 'each', 'each[2].count', 'each[2].note', 'summary']));
+
+    const imported = await builderBridge(h).invoke('workflows.import', { text: ledger('Condense') });
+    if (!imported.ok) throw new Error(imported.error.code);
+    expect(imported.value).toMatchObject({ id: 'ledger', created: true });
+    expect(imported.value.version).not.toBe(original.version);
+
+    const latest = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'latest' })).id);
+    expect(latest).toMatchObject({ status: 'failed', errorCode: 'ERR_WORKFLOW_REPLAY_MISSING', version: imported.value.version, replayOf: original.id });
+    expect(latest.errorMessage).toContain('summary');
+    // The unchanged steps before it replayed; the changed one was refused, not sent to the model.
+    expect(latest.steps.map((s) => s.path)).toEqual(expect.arrayContaining(['intro', 'each', 'each[0].note']));
+    expect(latest.steps.map((s) => s.path)).not.toContain('summary');
+    expect(calls).toHaveLength(5);
+    expect(counterState(db)).toEqual({ effects: 3, invocations: 3 });
+  });
+});
