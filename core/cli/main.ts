@@ -9,7 +9,9 @@ import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
+import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
+import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
 import { processIo } from './output.ts';
 
@@ -230,7 +232,53 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--json', 'print one JSON object', false)
     .action(async (options: { account?: string; master: boolean; batchSize: number; dataDir: string; json: boolean }) => setExitCode(await keysRotateCommand(io, { ...options, env })));
 
+  addWorkflowCommands(program, io, setExitCode, env);
+
   return program;
+}
+
+type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+function parseRunStatus(value: string): RunStatus {
+  const statuses: readonly string[] = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
+  if (!statuses.includes(value)) throw new InvalidArgumentError(`must be one of: ${statuses.join(', ')}.`);
+  return value as RunStatus;
+}
+
+/** `workflows …`, `run` and `runs …`: each acts as the local administrator in one account. */
+function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: number) => void, env: NodeJS.ProcessEnv): void {
+  type Common = { account?: string; dataDir: string; json: boolean };
+  const common = (command: Command): Command => command
+    .option('--account <name>', 'account name (default: the first account)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false);
+  const opened = (options: Common, body: Parameters<typeof withCliCore>[2]) => withCliCore(io, { dataDir: options.dataDir, json: options.json, env }, body);
+
+  const workflows = program.command('workflows').description('workflow definitions: list, validate, import');
+  common(workflows.command('list').description('list the workflows of the account, with their versions'))
+    .action(async (options: Common) => setExitCode(await opened(options, (core) => workflowsListCommand(io, core, options))));
+  common(workflows.command('validate').description('validate a definition (YAML or JSON) without importing it; exit 1 with each issue\'s path').argument('<file>', 'definition file'))
+    .action(async (file: string, options: Common) => setExitCode(await opened(options, (core) => workflowsValidateCommand(io, core, { ...options, file }))));
+  common(workflows.command('import').description('import a definition (YAML or JSON) as a new version in the account').argument('<file>', 'definition file'))
+    .action(async (file: string, options: Common) => setExitCode(await opened(options, (core) => workflowsImportCommand(io, core, { ...options, file }))));
+
+  common(program.command('run').description('run a workflow, print its progress, and end with run id, trace id, status and output').argument('<workflowId>', 'workflow id')
+    .requiredOption('--input <file>', 'JSON file with the run input')
+    .option('--model <id>', 'model to use (default: the account\'s default)'))
+    .action(async (workflowId: string, options: Common & { input: string; model?: string }) => setExitCode(await opened(options, (core) => runCommand(io, core, { ...options, workflowId }))));
+
+  const runs = program.command('runs').description('workflow runs: list, answer a human step, resume, cancel');
+  common(runs.command('list').description('recent runs in the account')
+    .option('--status <status>', 'only runs in this status', parseRunStatus)
+    .option('--limit <count>', 'at most this many', parseBatchSize, 50))
+    .action(async (options: Common & { status?: RunStatus; limit: number }) => setExitCode(await opened(options, (core) => runsListCommand(io, core, options))));
+  common(runs.command('answer').description('answer a waiting human step and follow the run until it settles').argument('<runId>', 'run id')
+    .requiredOption('--step <path>', 'the waiting step\'s path (as `run` printed it)')
+    .requiredOption('--input <file>', 'JSON file with the answer: {"approved":true,"comment":"…"}, {"text":"…"} or the step\'s form'))
+    .action(async (runId: string, options: Common & { step: string; input: string }) => setExitCode(await opened(options, (core) => runsAnswerCommand(io, core, { ...options, runId }))));
+  common(runs.command('resume').description('continue an interrupted run and follow it until it settles').argument('<runId>', 'run id'))
+    .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsResumeCommand(io, core, { ...options, runId }))));
+  common(runs.command('cancel').description('cancel a run').argument('<runId>', 'run id'))
+    .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsCancelCommand(io, core, { ...options, runId }))));
 }
 
 /** Runs the CLI and resolves with the process exit code. */

@@ -1,0 +1,165 @@
+import type { EventPayload, MethodOutput } from '../../contracts/index.ts';
+import type { Core } from '../../createCore.ts';
+import type { CliIo } from '../output.ts';
+import { runStorageCommand } from './common.ts';
+import type { AccountApi, AccountCommandOptions } from './workflows.ts';
+import { accountApi, readJson } from './workflows.ts';
+
+/**
+ * `strongroom run` and `strongroom runs …`. A run executes inside this process: the command starts
+ * (or answers, or resumes) it, prints each step's progress as it happens, and returns once the run
+ * completes, fails, is cancelled or waits for a person. A run left waiting is answered later with
+ * `runs answer`, by any process on the installation, days later if need be.
+ */
+
+type RunDetail = MethodOutput<'runs.get'>;
+type Progress = EventPayload<'runs.progress'>;
+
+/** How often the run's state is read while waiting for it to settle (events wake us sooner). */
+const pollMs = 200;
+
+/**
+ * Follows one run: buffers progress from the moment it is called (events can precede the run id),
+ * prints this run's lines, and resolves with the detail once the run is no longer executing.
+ */
+class RunFollower {
+  private readonly api: AccountApi;
+  private readonly io: CliIo;
+  private readonly quiet: boolean;
+  private runId: string | null = null;
+  private readonly early: Progress[] = [];
+  private wake: (() => void) | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(api: AccountApi, io: CliIo, quiet: boolean) {
+    this.api = api;
+    this.io = io;
+    this.quiet = quiet;
+    this.unsubscribe = api.bridge.subscribe('runs.progress', (event) => {
+      if (this.runId === null) this.early.push(event);
+      else if (event.runId === this.runId) this.line(event);
+    });
+  }
+
+  /** Starts printing the given run's events, including those that arrived first. */
+  follow(runId: string): void {
+    this.runId = runId;
+    for (const event of this.early.splice(0)) if (event.runId === runId) this.line(event);
+  }
+
+  async settle(): Promise<RunDetail> {
+    try {
+      for (;;) {
+        const run = await this.api.call('runs.get', { runId: this.runId! });
+        if (run.status !== 'running') return run;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs);
+          this.wake = () => { clearTimeout(timer); resolve(); };
+        });
+        this.wake = null;
+      }
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  private line(event: Progress): void {
+    if (event.path === '') this.wake?.();
+    if (!this.quiet) this.io.out(`${event.at.slice(11, 19)}  ${event.status.padEnd(9)} ${event.kind.padEnd(9)} ${event.path || '(run)'}`);
+  }
+}
+
+/** The run's final report: `{ok, value:{runId, traceId, status, output, …}}` or readable lines. Exit 1 when it failed or was cancelled. */
+function reportRun(io: CliIo, json: boolean, run: RunDetail): number {
+  const value = {
+    runId: run.id,
+    traceId: run.traceId,
+    workflowId: run.workflowId,
+    version: run.version,
+    status: run.status,
+    output: run.output ?? null,
+    waitingOn: run.waitingOn,
+    error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? '' } : null,
+  };
+  if (json) {
+    io.out(JSON.stringify({ ok: true, value }));
+  } else {
+    const lines = [`run       ${run.id}`, `trace     ${run.traceId}`, `status    ${run.status}`];
+    if (value.error) lines.push(`error     ${value.error.code}: ${value.error.message}`);
+    for (const path of run.waitingOn) lines.push(`waiting   ${path} — answer with: strongroom runs answer ${run.id} --step '${path}' --input ANSWER.json`);
+    if (run.status === 'completed') lines.push('output', JSON.stringify(run.output ?? null, null, 2));
+    io.out(lines.join('\n'));
+  }
+  return run.status === 'failed' || run.status === 'cancelled' ? 1 : 0;
+}
+
+export interface RunCommandOptions extends AccountCommandOptions {
+  workflowId: string;
+  /** A JSON file with the run's input. */
+  input: string;
+  model?: string;
+}
+
+/** `strongroom run WORKFLOW_ID --input FILE.json`: starts a run and follows it until it settles. */
+export async function runCommand(io: CliIo, core: Core, options: RunCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const input = await readJson(options.input);
+    const api = accountApi(core, options.account);
+    const follower = new RunFollower(api, io, options.json);
+    const started = await api.call('runs.start', { workflowId: options.workflowId, input, ...(options.model === undefined ? {} : { modelId: options.model }) });
+    if (!options.json) io.out(`Started ${started.workflowId} run ${started.id} (trace ${started.traceId}).`);
+    follower.follow(started.id);
+    return reportRun(io, options.json, await follower.settle());
+  });
+}
+
+export interface RunIdOptions extends AccountCommandOptions {
+  runId: string;
+}
+
+/** `strongroom runs answer ID --step PATH --input FILE.json`: answers a waiting human step and follows the run on. */
+export async function runsAnswerCommand(io: CliIo, core: Core, options: RunIdOptions & { step: string; input: string }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const answer = await readJson(options.input);
+    const api = accountApi(core, options.account);
+    const follower = new RunFollower(api, io, options.json);
+    follower.follow(options.runId);
+    await api.call('runs.answer', { runId: options.runId, path: options.step, answer });
+    return reportRun(io, options.json, await follower.settle());
+  });
+}
+
+/** `strongroom runs resume ID`: continues an interrupted run (a waiting one re-checks its human steps). */
+export async function runsResumeCommand(io: CliIo, core: Core, options: RunIdOptions): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const api = accountApi(core, options.account);
+    const follower = new RunFollower(api, io, options.json);
+    follower.follow(options.runId);
+    await api.call('runs.resume', { runId: options.runId });
+    return reportRun(io, options.json, await follower.settle());
+  });
+}
+
+/** `strongroom runs cancel ID`. */
+export async function runsCancelCommand(io: CliIo, core: Core, options: RunIdOptions): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const api = accountApi(core, options.account);
+    const follower = new RunFollower(api, io, true);
+    follower.follow(options.runId);
+    await api.call('runs.cancel', { runId: options.runId });
+    const run = await follower.settle();
+    if (options.json) io.out(JSON.stringify({ ok: true, value: { runId: run.id, status: run.status } }));
+    else io.out(`Run ${run.id} is ${run.status}.`);
+    return run.status === 'cancelled' ? 0 : 1;
+  });
+}
+
+/** `strongroom runs list`: recent runs in the account. */
+export async function runsListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { status?: RunDetail['status']; limit: number }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const runs = await accountApi(core, options.account).call('runs.list', { limit: options.limit, ...(options.status ? { status: options.status } : {}) });
+    const text = runs.map((r) => `${r.id}  ${r.status.padEnd(9)} ${r.workflowId.padEnd(24)} ${r.createdAt}`).join('\n');
+    io.out(options.json ? JSON.stringify({ ok: true, value: runs }) : text || 'No runs in this account.');
+    return 0;
+  });
+}
