@@ -57,8 +57,8 @@ interface LlamaBenchRow {
   avg_ts: number;
 }
 
-async function llamaBench(bin: string, threads: number, flashAttention: boolean): Promise<{ pp: number; tg: number }> {
-  const { stdout } = await run(bin, ['-m', modelPath, '-t', String(threads), '-p', '512', '-n', '128', '-b', '512', '-r', '1', '-fa', flashAttention ? 'on' : 'off', '-o', 'json'], {
+async function llamaBench(bin: string, threads: number, flashAttention: 'auto' | boolean): Promise<{ pp: number; tg: number }> {
+  const { stdout } = await run(bin, ['-m', modelPath, '-t', String(threads), '-p', '512', '-n', '128', '-b', '512', '-r', '1', '-fa', flashAttention === 'auto' ? 'auto' : flashAttention ? 'on' : 'off', '-o', 'json'], {
     maxBuffer: 1 << 24,
   });
   const rows = JSON.parse(stdout) as LlamaBenchRow[];
@@ -75,7 +75,8 @@ async function openRawLoop(threads: number) {
   const start = model.tokens.bos ?? prompt[0];
   if (prompt.length !== 512 || start === undefined) throw new Error('bench prompt must be 512 tokens');
   return {
-    flashAttention: context.flashAttention === true,
+    /** node-llama-cpp's setting ('auto' by default), passed to llama-bench as the same. */
+    flashAttention: context.flashAttention,
     /** Tokens/s evaluating a 512-token prompt from an empty sequence (llama-bench's pp512). */
     async promptProcessing(): Promise<number> {
       await sequence.clearHistory();
@@ -183,7 +184,7 @@ for (const threads of threadCounts) {
   const generationRatio = m.plain / m.benchTg;
   const ttftRatio = m.warm / m.cold;
   const jsonRatio = m.json / m.plain;
-  console.log(`── threads ${threads} (flash attention ${raw.flashAttention ? 'on' : 'off'} in both)`);
+  console.log(`── threads ${threads} (flash attention ${String(raw.flashAttention)} in both)`);
   console.log(`generation t/s   LocalModelProvider ${fmt(m.plain)} | raw sequence.evaluate ${fmt(m.rawTg)} | llama-bench tg128 ${fmt(m.benchTg)}`);
   console.log(`  provider/llama-bench ${fmt(generationRatio, 3)} (target ≥ 0.95) ${verdict(generationRatio >= 0.95)}; raw/llama-bench ${fmt(m.rawTg / m.benchTg, 3)}`);
   console.log(`prompt t/s       raw 512-token prompt ${fmt(m.rawPp)} | llama-bench pp512 ${fmt(m.benchPp)} | ratio ${fmt(m.rawPp / m.benchPp, 3)} (reported)`);

@@ -58,6 +58,11 @@ export interface ChatRequest<T = unknown> {
   output?: z.ZodType<T>;
   /** Tools the model may call; the result then carries `toolCalls`. */
   tools?: readonly ToolDefinition[];
+  /**
+   * Whether the model may answer instead of calling a tool: `auto` (default) lets it choose,
+   * `required` forces at least one tool call, `none` ignores `tools` for this request.
+   */
+  toolChoice?: 'auto' | 'required' | 'none';
   signal?: AbortSignal;
   onDelta?: (text: string) => void;
 }

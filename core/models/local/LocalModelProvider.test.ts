@@ -199,6 +199,17 @@ describe('LocalModelProvider: structured output', () => {
     expect(calls).toBeGreaterThan(0);
     expect(messages).toBeGreaterThan(0);
     expect(deltas).toBe(0); // the envelope is not the answer's text, so it is not streamed
+    // toolChoice: 'required' leaves the grammar only the tool-call branch; 'none' drops the tools.
+    for (let seed = 0; seed < 5; seed++) {
+      const forced = await toolProvider.chat({ messages: user('Help me'), tools, toolChoice: 'required', temperature: 1, seed, maxTokens: 250 });
+      expect(forced.finishReason).toBe('tool_calls');
+      expect(forced.toolCalls.length).toBeGreaterThan(0);
+    }
+    const withTools = await toolProvider.chat({ messages: user('Help me'), tools, output: reply, maxTokens: 200 });
+    const without = await toolProvider.chat({ messages: user('Help me'), tools, toolChoice: 'none', output: reply, maxTokens: 200 });
+    expect(without.toolCalls).toEqual([]);
+    expect(without.usage.inputTokens).toBeLessThan(withTools.usage.inputTokens - 100); // no tool instructions
+    expect(reply.safeParse(without.value).success).toBe(true);
     // A tool result goes back into the conversation and the model answers again.
     const followUp = await toolProvider.chat({
       messages: [

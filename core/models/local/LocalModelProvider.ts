@@ -49,11 +49,11 @@ export class LocalModelProvider implements ModelProvider {
     }
     if (request.signal?.aborted === true) throw cancelled(this.id, 0);
     const started = this.clock.monotonic();
-    const plan = planOutput(this.id, request.output, request.tools);
+    const plan = planOutput(this.id, request.output, request.tools, request.toolChoice);
     const lease = await this.pool.acquire(this.id);
     try {
       const grammar = plan.grammarSchema === undefined ? undefined : await lease.loaded.grammarFor(plan.grammarSchema);
-      const toolInstructions = plan.tools.length > 0 ? toolInstructionsFor(plan.tools) : undefined;
+      const toolInstructions = plan.tools.length > 0 ? toolInstructionsFor(plan.tools, plan.toolChoice) : undefined;
       // Deltas are the answer's text: plain text or the output JSON of the first attempt. A tool
       // envelope is not the answer's text, and a repair would repeat it, so neither streams.
       const streamTo = plan.tools.length === 0 ? request.onDelta : undefined;

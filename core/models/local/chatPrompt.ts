@@ -74,12 +74,12 @@ export function renderChat(loaded: LoadedModel, messages: readonly ChatMessage[]
 }
 
 /** The tool list and answer format, appended to the system prompt when tools are offered. */
-export function toolInstructionsFor(tools: readonly ToolDefinition[]): string {
+export function toolInstructionsFor(tools: readonly ToolDefinition[], toolChoice: 'auto' | 'required' | 'none' = 'auto'): string {
   const lines = tools.map((tool) => `- ${tool.name}: ${tool.description}\n  arguments (JSON Schema): ${JSON.stringify(tool.parameters)}`);
   return [
     'You can call these tools:',
     ...lines,
     'Answer with one JSON object. To call tools: {"type":"tool_calls","calls":[{"name":"<tool>","arguments":{...}}]}.',
-    'To reply to the user: {"type":"message","content":<your reply>}.',
+    ...(toolChoice === 'required' ? [] : ['To reply to the user: {"type":"message","content":<your reply>}.']),
   ].join('\n');
 }

@@ -19,6 +19,7 @@ export interface OutputPlan {
   grammarSchema: GbnfJsonSchema | undefined;
   tools: readonly ToolDefinition[];
   output: z.ZodType | undefined;
+  toolChoice: 'auto' | 'required' | 'none';
 }
 
 export interface ParsedCall {
@@ -32,29 +33,31 @@ export type ParseResult =
 
 const MAX_CALLS = 8;
 
-export function planOutput(modelId: string, output: z.ZodType | undefined, tools: readonly ToolDefinition[] | undefined): OutputPlan {
-  const toolList = tools ?? [];
+export function planOutput(
+  modelId: string,
+  output: z.ZodType | undefined,
+  tools: readonly ToolDefinition[] | undefined,
+  toolChoice: 'auto' | 'required' | 'none' = 'auto',
+): OutputPlan {
+  const toolList = toolChoice === 'none' ? [] : (tools ?? []);
   const content: GbnfJsonSchema | undefined = output === undefined ? undefined : toGrammarSchema(zodToJsonSchema(output), modelId);
-  if (toolList.length === 0) return { grammarSchema: content, tools: toolList, output };
+  if (toolList.length === 0) return { grammarSchema: content, tools: toolList, output, toolChoice };
   const callSchemas = toolList.map((tool) => ({
     type: 'object',
     properties: { name: { const: tool.name }, arguments: toGrammarSchema(tool.parameters, modelId) },
     additionalProperties: false,
   }));
-  const grammarSchema = {
-    oneOf: [
-      { type: 'object', properties: { type: { const: 'message' }, content: content ?? { type: 'string' } }, additionalProperties: false },
-      {
-        type: 'object',
-        properties: {
-          type: { const: 'tool_calls' },
-          calls: { type: 'array', minItems: 1, maxItems: MAX_CALLS, items: callSchemas.length === 1 ? callSchemas[0] : { oneOf: callSchemas } },
-        },
-        additionalProperties: false,
-      },
-    ],
-  } as unknown as GbnfJsonSchema;
-  return { grammarSchema, tools: toolList, output };
+  const toolCalls = {
+    type: 'object',
+    properties: {
+      type: { const: 'tool_calls' },
+      calls: { type: 'array', minItems: 1, maxItems: MAX_CALLS, items: callSchemas.length === 1 ? callSchemas[0] : { oneOf: callSchemas } },
+    },
+    additionalProperties: false,
+  };
+  const message = { type: 'object', properties: { type: { const: 'message' }, content: content ?? { type: 'string' } }, additionalProperties: false };
+  const grammarSchema = (toolChoice === 'required' ? toolCalls : { oneOf: [message, toolCalls] }) as unknown as GbnfJsonSchema;
+  return { grammarSchema, tools: toolList, output, toolChoice };
 }
 
 /** Parses and validates generated text against the plan; issues name paths, never values. */
