@@ -99,7 +99,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
-    auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => identityStore.userById(userId)?.displayName });
+    auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => displayNameOf(identityStore, userId) });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const opened2 = storage;
     const engine = new WorkflowEngine({
@@ -181,6 +181,13 @@ function builtinTools(customerTables: readonly string[] | undefined): ToolRegist
     builtins: [createCustomerLookupTool({ files: customerTables ?? [defaultCustomerTableFile] }), createCalculatorTool(), createDateMathTool()],
     allowList: () => 'all',
   });
+}
+
+/** How the audit log names a user: the IdP's display name, or what the local administrator is. */
+function displayNameOf(store: IdentityStore, userId: string): string | undefined {
+  const user = store.userById(userId);
+  if (!user) return undefined;
+  return user.displayName || (user.kind === 'local-admin' ? 'Local administrator' : undefined);
 }
 
 /** Handlers for methods that need storage, in a core opened without it (`strongroom info`). */

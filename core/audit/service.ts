@@ -112,7 +112,7 @@ export class AuditService {
   }
 
   name(userId: string | null): string | null {
-    return userId === null ? null : (this.displayName(userId) ?? null);
+    return userId === null ? null : this.displayName(userId) || null;
   }
 
   verify(): Promise<VerificationReport> {

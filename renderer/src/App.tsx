@@ -6,6 +6,7 @@ import { Layout } from './app/Layout.tsx';
 import { sections } from './app/navigation.ts';
 import type { Section } from './app/navigation.ts';
 import { adminRoutes } from './features/admin/routes.tsx';
+import { AuditPage } from './features/audit/AuditPage.tsx';
 import { AuthGate } from './features/auth/AuthContext.tsx';
 import { RequireSection } from './features/auth/RequireSection.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
@@ -24,8 +25,9 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'signin', element: <Navigate to="/system" replace /> },
       { path: 'system', element: <RequireSection section={section('/system')}><SystemPage /></RequireSection> },
       { path: 'admin', element: <RequireSection section={section('/admin')}>{adminRoutes.element}</RequireSection>, children: adminRoutes.children },
+      { path: 'audit', element: <RequireSection section={section('/audit')}><AuditPage /></RequireSection> },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],

@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
+import { signInLocally } from './support/auth.ts';
+import { startServe, strongroom } from './support/serve.ts';
+import type { ServeHandle } from './support/serve.ts';
+
+// Issue 9 (audit) in a real browser against `strongroom serve`: the local administrator sees the
+// record of their own sign-in, filters, opens an entry, verifies the log, and exports JSONL that
+// the standalone verifier accepts against the installation's pinned public key.
+
+let serve: ServeHandle;
+
+test.beforeAll(async () => {
+  serve = await startServe();
+});
+
+test.afterAll(async () => {
+  expect(await serve.stop()).toBe(0);
+});
+
+test('search, detail, verify and a JSONL export that verifies offline', async ({ page }, testInfo) => {
+  const cspViolations = watchCspViolations(page);
+  await signInLocally(page, serve);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Audit');
+  await expect(page).toHaveURL(`${serve.origin}/audit`);
+
+  // The sign-in that just happened is in the log.
+  const table = page.getByTestId('audit-entries');
+  await expect(table.getByRole('button', { name: /auth\.signIn/ }).first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('audit-1-list.png'), fullPage: true });
+
+  // Filter by action: only sign-ins remain.
+  await page.getByLabel('Action').fill('auth.signIn');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const rows = table.locator('tbody tr');
+  await expect(rows.first()).toContainText('auth.signIn');
+  for (const text of await rows.allInnerTexts()) expect(text).toContain('auth.signIn');
+  await page.getByLabel('Outcome').selectOption('denied');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByTestId('audit-empty')).toHaveText('No entries match.');
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(table.getByRole('button', { name: /auth\.signIn/ }).first()).toBeVisible();
+
+  // Entry detail.
+  await table.getByRole('button', { name: /auth\.signIn/ }).first().click();
+  const detail = page.getByTestId('audit-detail');
+  await expect(detail.getByRole('heading', { level: 2 })).toHaveText(/^Entry \d+$/);
+  await expect(detail.getByTestId('audit-detail-details')).toContainText('"method": "local"');
+  await expect(detail).toContainText('Local administrator');
+  await expect(detail).toContainText(/Hash\s*[0-9a-f]{64}/);
+  await page.screenshot({ path: testInfo.outputPath('audit-2-detail.png'), fullPage: true });
+
+  // Verify the whole log.
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page.getByTestId('audit-verify-result')).toContainText(/Verified\. \d+ entries .* signed checkpoints are intact/);
+  await expectNoSeriousA11yViolations(page, 'the Audit page');
+
+  // Export JSONL: the browser saves a Blob download, under serve mode's strict CSP.
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export the audit log' });
+  await expect(dialog.getByRole('radio', { name: /JSONL/ })).toBeChecked();
+  const downloading = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Export' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^strongroom-audit-.+\.jsonl$/);
+  const file = testInfo.outputPath('audit-export.jsonl');
+  await download.saveAs(file);
+  await expect(dialog.getByTestId('audit-export-result')).toContainText(/Saved strongroom-audit-.+\.jsonl: \d+ entries/);
+  await page.screenshot({ path: testInfo.outputPath('audit-3-export.png'), fullPage: true });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // The file verifies offline with the standalone script, against the key the operator exported.
+  const key = testInfo.outputPath('audit-key.pem');
+  writeFileSync(key, (await strongroom(['audit', 'public-key'], serve)).split('\n').filter((line) => !line.startsWith('#')).join('\n'));
+  const verified = spawnSync(process.execPath, ['scripts/verify-audit.mjs', file, '--public-key', key], { encoding: 'utf8' });
+  expect(verified.stdout).toMatch(/^OK: \d+ entries and \d+ checkpoint\(s\) verify \(complete export/);
+  expect(verified.status).toBe(0);
+  expect(readFileSync(file, 'utf8')).toContain('"action":"auth.signIn"');
+  // …and a one-byte change does not.
+  const tampered = testInfo.outputPath('audit-export-tampered.jsonl');
+  writeFileSync(tampered, readFileSync(file, 'utf8').replace('"outcome":"success"', '"outcome":"failure"'));
+  expect(spawnSync(process.execPath, ['scripts/verify-audit.mjs', tampered, '--public-key', key], { encoding: 'utf8' }).status).toBe(1);
+
+  // The export was recorded: it appears at the top of the list.
+  await expect(table.locator('tbody tr').first()).toContainText('audit.export');
+  expect(cspViolations()).toEqual([]);
+});

@@ -1,0 +1,69 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
+import type { AuditFilterInput } from '../../../../core/contracts/index.ts';
+import { FormError, useApiAction } from '../admin/forms.tsx';
+import { saveFile } from './download.ts';
+
+const formats = [
+  { value: 'jsonl', label: 'JSONL — the verifiable record (checkpoints and proofs included)' },
+  { value: 'csv', label: 'CSV — for spreadsheets' },
+  { value: 'pdf', label: 'PDF — a summary for people' },
+] as const;
+
+function describe(filter: AuditFilterInput): string {
+  const parts = Object.entries(filter).map(([key, value]) => `${key} ${String(value)}`);
+  return parts.length > 0 ? parts.join(', ') : 'every entry you can see';
+}
+
+/** Exports the entries the current search selects; the file is saved by the browser. */
+export function ExportDialog({ filter, onClose, onExported }: { filter: AuditFilterInput; onClose: () => void; onExported: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const exporter = useApiAction('audit.export');
+  const [format, setFormat] = useState<'jsonl' | 'csv' | 'pdf'>('jsonl');
+  const [saved, setSaved] = useState<{ fileName: string; entries: number; sha256: string } | null>(null);
+  const id = useId();
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+  }, []);
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    const result = await exporter.run({ ...filter, format });
+    if (!result.ok) return;
+    saveFile(result.value);
+    setSaved({ fileName: result.value.fileName, entries: result.value.entries, sha256: result.value.sha256 });
+    onExported();
+  }
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby={`${id}-title`} onClose={onClose}>
+      <form onSubmit={(event) => { void submit(event); }}>
+        <h2 id={`${id}-title`}>Export the audit log</h2>
+        <p>Entries: {describe(filter)}. The export itself is recorded in the log.</p>
+        <fieldset className="field">
+          <legend>Format</legend>
+          {formats.map((option) => (
+            <label key={option.value} className="check audit-format">
+              <input type="radio" name={`${id}-format`} value={option.value} checked={format === option.value} onChange={() => setFormat(option.value)} />
+              {option.label}
+            </label>
+          ))}
+        </fieldset>
+        <FormError error={exporter.error} />
+        {saved && (
+          <div role="status" className="audit-saved" data-testid="audit-export-result">
+            <p>Saved <strong>{saved.fileName}</strong>: {saved.entries} entries.</p>
+            <p>SHA-256 <code className="hash">{saved.sha256}</code></p>
+            {format === 'jsonl' && <p className="hint">Anyone can check it offline with <code>node verify-audit.mjs {saved.fileName} --public-key audit-key.pem</code>.</p>}
+          </div>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>{saved ? 'Close' : 'Cancel'}</button>
+          <button type="submit" className="primary" disabled={exporter.pending}>{exporter.pending ? 'Exporting…' : 'Export'}</button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

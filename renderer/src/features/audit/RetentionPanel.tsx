@@ -1,0 +1,64 @@
+import { useId, useState } from 'react';
+import type { FormEvent } from 'react';
+import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { useApiQuery } from '../../bridge/context.tsx';
+import { useAuth } from '../auth/AuthContext.tsx';
+import { FormError, useApiAction } from '../admin/forms.tsx';
+
+/** The account's minimum retention and legal hold; editable with `audit.retention`. */
+export function RetentionPanel() {
+  const auth = useAuth();
+  const { state, reload } = useApiQuery('audit.retention.get', {});
+  const setDays = useApiAction('audit.retention.set');
+  const setHold = useApiAction('audit.legalHold.set');
+  const [days, setDaysText] = useState('');
+  const [reason, setReason] = useState('');
+  const id = useId();
+  const editable = auth.can('audit.retention');
+
+  async function saveDays(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    if ((await setDays.run({ retentionDays: Number(days) })).ok) {
+      setDaysText('');
+      reload();
+    }
+  }
+
+  async function toggleHold(hold: boolean): Promise<void> {
+    if ((await setHold.run({ hold, ...(hold && reason.trim() ? { reason: reason.trim() } : {}) })).ok) {
+      setReason('');
+      reload();
+    }
+  }
+
+  return (
+    <section aria-labelledby={`${id}-title`} className="audit-retention">
+      <h2 id={`${id}-title`}>Retention in {auth.account.name}</h2>
+      {state.status === 'loading' && <p>Loading…</p>}
+      {state.status === 'error' && <ApiErrorView error={state.error} onRetry={reload} />}
+      {state.status === 'ok' && (
+        <>
+          <p data-testid="audit-retention">
+            Entries are kept at least <strong>{state.value.retentionDays} days</strong> (about {(state.value.retentionDays / 365.25).toFixed(1)} years).
+            Legal hold: <strong>{state.value.legalHold ? `on${state.value.legalHoldReason ? ` — ${state.value.legalHoldReason}` : ''}` : 'off'}</strong>.
+          </p>
+          {editable && (
+            <div className="field-row">
+              <form className="inline-form" onSubmit={(event) => { void saveDays(event); }}>
+                <label htmlFor={`${id}-days`}>Minimum retention (days)</label>{' '}
+                <input id={`${id}-days`} type="number" min={1} max={36500} value={days} onChange={(e) => setDaysText(e.target.value)} />{' '}
+                <button type="submit" disabled={days === '' || setDays.pending}>Set</button>
+                <FormError error={setDays.error} />
+              </form>
+              <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void toggleHold(!state.value.legalHold); }}>
+                {!state.value.legalHold && <><label htmlFor={`${id}-reason`}>Reason</label>{' '}<input id={`${id}-reason`} value={reason} placeholder="e.g. a case number" onChange={(e) => setReason(e.target.value)} />{' '}</>}
+                <button type="submit" disabled={setHold.pending}>{state.value.legalHold ? 'Release legal hold' : 'Place legal hold'}</button>
+                <FormError error={setHold.error} />
+              </form>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
