@@ -5,8 +5,9 @@ import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { auditMethods, identityMethods, workflowMethods } from './contracts/index.ts';
-import type { ModelProvider } from './models/index.ts';
+import { auditMethods, identityMethods, modelMethods, workflowMethods } from './contracts/index.ts';
+import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
+import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
 import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
 import type { StepMiddleware, ToolRegistry } from './workflows/index.ts';
 import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, createToolRegistry, defaultCustomerTableFile } from './workflows/tools/index.ts';
@@ -19,6 +20,10 @@ import type { Storage } from './storage/index.ts';
 export interface CoreConfig {
   /** The model for a workflow step (the model registry provides it; tests inject one). */
   models?: (modelId: string | null, accountId: string) => ModelProvider;
+  /** Where the shipped model manifests are read from (default: models/). */
+  shippedModelsDir?: string;
+  /** Local thread count, memory budget and remote endpoint options of the model registry. */
+  modelRegistry?: Pick<ModelRegistryOptions, 'threads' | 'memoryBudgetBytes' | 'remote'>;
   /** Tools for workflow steps, allow-listed per account (default: the read-only built-ins for every account). */
   tools?: ToolRegistry;
   /** JSON files holding the customer table `customer_lookup` reads (default: the synthetic sample). */
@@ -66,6 +71,8 @@ export interface Core {
   readonly auditService: AuditService | null;
   /** Workflows and runs; null only when created with `storage: false`. */
   readonly workflows: WorkflowService | null;
+  /** Models: shipped manifests and installation-added ones; null only when created with `storage: false`. */
+  readonly models: ModelRegistry | null;
   dispose(): Promise<void>;
 }
 
@@ -87,7 +94,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let auditLog: AuditLog | null = null;
   let auditService: AuditService | null = null;
   let workflows: WorkflowService | null = null;
-  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods;
+  let models: ModelRegistry | null = null;
+  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods;
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
@@ -100,15 +108,25 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
     auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => displayNameOf(identityStore, userId) });
+    const registry = new ModelRegistry({
+      storage,
+      audit: auditLog,
+      secrets,
+      shippedManifests: readShippedManifests(config.shippedModelsDir),
+      clock,
+      logger,
+      ...config.modelRegistry,
+    });
+    models = registry;
+    disposables.defer(() => registry.dispose());
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const opened2 = storage;
     const engine = new WorkflowEngine({
       clock,
       logger,
       events,
-      models: config.models ?? (() => {
-        throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is configured for this account. Add one on the Models page, or run `strongroom demo` for a test model.');
-      }),
+      // The registry refuses models the account may not use; config.models (tests) overrides it.
+      models: config.models ?? ((modelId, accountId) => registry.resolve(modelId, accountId)),
       tools: config.tools ?? builtinTools(config.customerTables),
       workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
@@ -116,7 +134,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     });
     disposables.defer(() => engine.dispose());
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows) };
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
@@ -130,7 +148,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods)] as AreaMethod[]);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods)] as AreaMethod[]);
   }
 
   const handlers: MethodHandlers = {
@@ -168,6 +186,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     audit: auditLog,
     auditService,
     workflows,
+    models,
     dispose: () => disposables.dispose(),
   };
 }

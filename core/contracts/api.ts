@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { auditMethods } from './audit.ts';
 import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
+import { modelMethods } from './models.ts';
 import { systemEvents, systemMethods } from './system.ts';
 import { workflowEvents, workflowMethods } from './workflows.ts';
 
@@ -11,6 +12,7 @@ export const apiMethods = {
   ...identityMethods,
   ...auditMethods,
   ...workflowMethods,
+  ...modelMethods,
 };
 
 /** Every push event a client can subscribe to. */

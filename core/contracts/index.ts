@@ -57,3 +57,17 @@ export type { AgentStep, BranchStep, Condition, GuardrailStep, HumanStep, LlmSte
 export { AuditEntrySchema, AuditFilterSchema, auditMethods, AuditRetentionSchema, AuditVerificationSchema } from './audit.ts';
 export type { AuditEntryView, AuditFilterInput, AuditVerification } from './audit.ts';
 export { RunDetailSchema, RunIdSchema, RunStatusSchema, RunStepSchema, RunSummarySchema, workflowEvents, workflowMethods, WorkflowSummarySchema } from './workflows.ts';
+export {
+  AddModelInputSchema,
+  DataClassificationSchema,
+  dataClassifications,
+  LocalModelManifestSchema,
+  ModelHealthSchema,
+  ModelIdSchema,
+  ModelManifestSchema,
+  modelMethods,
+  ModelTestResultSchema,
+  ModelViewSchema,
+  RemoteModelManifestSchema,
+} from './models.ts';
+export type { AddModelInput, DataClassification, ModelManifest, ModelView } from './models.ts';

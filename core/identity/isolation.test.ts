@@ -62,6 +62,13 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'audit.retention.set': (w) => ({ accountId: w.accountA.id, retentionDays: 1 }),
   'audit.legalHold.set': (w) => ({ accountId: w.accountA.id, hold: false }),
   'audit.purge': (w) => ({ accountId: w.accountA.id, dryRun: false }),
+  'models.list': () => ({}),
+  'models.add': () => ({ kind: 'local', id: 'intruder-model', name: 'Intruder', path: '/nonexistent/intruder.gguf' }),
+  'models.remove': () => ({ modelId: 'alpha-model' }),
+  'models.setAvailability': (w) => ({ modelId: 'alpha-model', accounts: [w.accountB.id] }),
+  'models.verify': () => ({ modelId: 'alpha-model' }),
+  'models.health': () => ({ modelId: 'alpha-model' }),
+  'models.test': () => ({ modelId: 'alpha-model' }),
 };
 
 let core: Core;

@@ -30,3 +30,5 @@ export { remoteDefaults } from './remote/options.ts';
 export type { RemoteCircuitBreakerOptions, RemoteConcurrencyOptions, RemoteEndpointOptions, RemoteRetryOptions, RemoteTimeouts, RetryEvent } from './remote/options.ts';
 export type { RemoteChatRequest, ToolCalling } from './remote/chatPlan.ts';
 export type { ToolChoice } from './remote/toolEnvelope.ts';
+export { apiKeySecretName, ModelRegistry, modelHandlers, readShippedManifests, shippedModelsDir } from './registry/index.ts';
+export type { ModelRegistryOptions, ModelTestResult } from './registry/index.ts';

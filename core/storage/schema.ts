@@ -295,6 +295,32 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'models: installation-added manifests and per-account availability',
+    up(db) {
+      // Manifests are configuration (paths, endpoint URLs), not content, so they stay plaintext;
+      // API keys live only in the SecretStore. A 'shipped' row only records an availability
+      // override for a models/*.json manifest. No foreign key to accounts: deleting an account
+      // must not depend on models; availability is filtered against live accounts when read.
+      db.exec(`
+        CREATE TABLE models (
+          id TEXT PRIMARY KEY,
+          source TEXT NOT NULL CHECK (source IN ('added', 'shipped')),
+          manifest TEXT,
+          all_accounts INTEGER NOT NULL DEFAULT 0,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE model_access (
+          model_id TEXT NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+          account_id TEXT NOT NULL,
+          PRIMARY KEY (model_id, account_id)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -1,0 +1,173 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessBridge, localOperator } from '../../api/index.ts';
+import type { Principal } from '../../api/index.ts';
+import type { MethodInput, MethodName, MethodOutput, Role } from '../../contracts/index.ts';
+import { installationPermissions, rolePermissions } from '../../contracts/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { MemorySecretStore } from '../../secrets/index.ts';
+import { writeTestModel } from '../gguf/testModel.ts';
+import { fastEndpoint, jsonReply, startFakeServer, streamReply } from '../remote/testServer.ts';
+import type { FakeServer } from '../remote/testServer.ts';
+
+// The registry against the real thing: a real SQLite data dir, real node-llama-cpp on a generated
+// GGUF, and a loopback OpenAI-compatible server for remote models.
+
+const root = mkdtempSync(join(tmpdir(), 'strongroom-models-'));
+const shippedDir = join(root, 'shipped');
+const modelPath = join(root, 'tiny.gguf');
+let sha256 = '';
+let core: Core;
+let secrets: MemorySecretStore;
+let server: FakeServer;
+let accountA = '';
+let accountB = '';
+
+function principal(accountId: string, role: Role, installationAdmin = false): Principal {
+  return { kind: 'user', userId: `u-${role}-${accountId.slice(0, 6)}`, displayName: role, accountId, roles: [role], permissions: new Set(rolePermissions[role].filter((p) => installationAdmin || !installationPermissions.includes(p))), installationAdmin };
+}
+
+function as(who: Principal = localOperator()) {
+  const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(who).id);
+  return {
+    invoke: <M extends MethodName>(method: M, input: MethodInput<M>) => bridge.invoke(method, input),
+    call: async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+      const result = await bridge.invoke(method, input);
+      if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
+      return result.value;
+    },
+  };
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+beforeAll(async () => {
+  mkdirSync(shippedDir);
+  sha256 = (await writeTestModel(modelPath)).sha256;
+  // A shipped manifest with a relative path, offered to every account, and a disabled example.
+  writeFileSync(join(shippedDir, 'tiny.json'), JSON.stringify({ id: 'shipped-tiny', name: 'Shipped tiny', kind: 'local', path: '../tiny.gguf', sha256, classifications: ['public'], accounts: ['*'], testModel: true }));
+  writeFileSync(join(shippedDir, 'example.json'), JSON.stringify({ id: 'example-remote', name: 'Example', kind: 'remote', endpoint: 'https://llm.bank.internal/v1', enabled: false }));
+  server = await startFakeServer((request, response) => {
+    if (request.path.endsWith('/models')) jsonReply(response, 200, { data: [{ id: 'served-model' }] });
+    else if (request.path.endsWith('/chat/completions')) streamReply(response, ['Hello', ' there']);
+    else jsonReply(response, 404, { error: { type: 'not_found' } });
+  });
+  secrets = new MemorySecretStore();
+  core = await createCore({ dataDir: join(root, 'data'), mode: 'test', heartbeatMs: 0, secrets, shippedModelsDir: shippedDir, modelRegistry: { threads: 1, remote: fastEndpoint } });
+  accountA = (await as().call('admin.accounts.create', { name: 'Alpha' })).id;
+  accountB = (await as().call('admin.accounts.create', { name: 'Beta' })).id;
+}, 60_000);
+
+afterAll(async () => {
+  await core.dispose();
+  await server.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('model registry', () => {
+  it('lists shipped manifests (relative paths resolved, disabled examples hidden) to every account', async () => {
+    const models = await as(principal(accountA, 'analyst')).call('models.list', {});
+    expect(models).toEqual([expect.objectContaining({ id: 'shipped-tiny', source: 'shipped', kind: 'local', location: modelPath, sha256, testModel: true, allAccounts: true, isDefault: true })]);
+  });
+
+  it('adds a local GGUF after computing its checksum, audits it in the same change, and runs a test prompt through node-llama-cpp', async () => {
+    const added = await as(principal(accountA, 'admin')).call('models.add', { kind: 'local', id: 'alpha-tiny', name: 'Alpha tiny', path: modelPath, sha256, classifications: ['public', 'confidential'] });
+    expect(added).toMatchObject({ id: 'alpha-tiny', source: 'added', sha256, allAccounts: false, accounts: [{ id: accountA, name: 'Alpha' }] });
+    const entries = core.audit!.list({ actionPrefix: 'model.' });
+    expect(entries).toEqual([expect.objectContaining({ action: 'model.add', resource: 'model:alpha-tiny', outcome: 'success' })]);
+
+    const result = await as(principal(accountA, 'analyst')).call('models.test', { modelId: 'alpha-tiny', prompt: 'Hi', maxTokens: 4 });
+    expect(result.model).toBe('alpha-tiny');
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    expect(typeof result.text).toBe('string');
+    expect(await as(principal(accountA, 'analyst')).call('models.health', { modelId: 'alpha-tiny' })).toMatchObject({ status: 'ok' });
+    expect(await as(principal(accountA, 'admin')).call('models.verify', { modelId: 'alpha-tiny' })).toEqual({ model: 'alpha-tiny', sha256, matches: true });
+  }, 60_000);
+
+  it('keeps one account’s model from another: not listed, not resolvable, not testable, not removable', async () => {
+    const beta = as(principal(accountB, 'admin'));
+    expect((await beta.call('models.list', {})).map((m) => m.id)).toEqual(['shipped-tiny']);
+    for (const method of ['models.test', 'models.health', 'models.remove', 'models.verify'] as const) {
+      expect(await beta.invoke(method, { modelId: 'alpha-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
+    }
+    expect(() => core.models!.resolve('alpha-tiny', accountB)).toThrow(/No model alpha-tiny is available/);
+    // An account administrator may not share a model with another account.
+    expect(await as(principal(accountA, 'admin')).invoke('models.setAvailability', { modelId: 'alpha-tiny', accounts: [accountA, accountB] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await beta.invoke('models.add', { kind: 'local', id: 'beta-x', name: 'x', path: modelPath, accounts: [accountA] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+  });
+
+  it('resolves per account and classification: defaults to a real model before a test model, refuses data the manifest does not allow', () => {
+    expect(core.models!.resolve(null, accountA).id).toBe('alpha-tiny');
+    expect(core.models!.resolve(null, accountB).id).toBe('shipped-tiny');
+    expect(core.models!.resolve('alpha-tiny', accountA, 'confidential').id).toBe('alpha-tiny');
+    expect(thrown(() => core.models!.resolve('alpha-tiny', accountA, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: 'alpha-tiny', cause: 'classification not allowed' } });
+    expect(thrown(() => core.models!.resolve(null, accountB, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_NOT_FOUND' });
+  });
+
+  it('lets an installation administrator change availability, audited, including a shipped model', async () => {
+    const view = await as().call('models.setAvailability', { modelId: 'shipped-tiny', accounts: [accountB] });
+    expect(view).toMatchObject({ allAccounts: false, accounts: [{ id: accountB, name: 'Beta' }] });
+    expect(() => core.models!.resolve('shipped-tiny', accountA)).toThrow(/not available|No model/);
+    expect(core.models!.resolve('shipped-tiny', accountB).id).toBe('shipped-tiny');
+    expect(core.audit!.list({ actionPrefix: 'model.availability' })).toHaveLength(1);
+    expect(await as().invoke('models.remove', { modelId: 'shipped-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
+    await as().call('models.setAvailability', { modelId: 'shipped-tiny', accounts: [], allAccounts: true });
+  });
+
+  it('refuses a missing file, a checksum mismatch, an unsupported architecture and a non-GGUF file with typed errors naming the model', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    expect(await admin.invoke('models.add', { kind: 'local', id: 'missing', name: 'm', path: join(root, 'nope.gguf') })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND', details: { model: 'missing', cause: 'file does not exist' } } });
+    expect(await admin.invoke('models.add', { kind: 'local', id: 'mismatch', name: 'm', path: modelPath, sha256: '0'.repeat(64) })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_CHECKSUM_MISMATCH', details: { model: 'mismatch' } } });
+    const alien = join(root, 'alien.gguf');
+    await writeTestModel(alien, { architecture: 'nonesuch-arch' });
+    expect(await admin.invoke('models.add', { kind: 'local', id: 'alien', name: 'a', path: alien })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_UNSUPPORTED', details: { model: 'alien', cause: 'unsupported architecture', architecture: 'nonesuch-arch' } } });
+    const junk = join(root, 'junk.gguf');
+    writeFileSync(junk, 'not a model at all');
+    expect(await admin.invoke('models.add', { kind: 'local', id: 'junk', name: 'j', path: junk })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_UNSUPPORTED', details: { model: 'junk' } } });
+    expect(await admin.invoke('models.add', { kind: 'local', id: 'alpha-tiny', name: 'dup', path: modelPath })).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
+    expect((await admin.call('models.list', {})).map((m) => m.id).sort()).toEqual(['alpha-tiny', 'shipped-tiny']);
+  });
+
+  it('adds a remote endpoint with its API key in the SecretStore only, reports health and a test prompt, and names the model when the endpoint is down', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const added = await admin.call('models.add', { kind: 'remote', id: 'alpha-remote', name: 'Alpha remote', endpoint: server.baseUrl, remoteModel: 'served-model', apiKey: 'sk-very-secret' });
+    expect(added).toMatchObject({ kind: 'remote', location: server.baseUrl, hasApiKey: true });
+    expect(JSON.stringify(await admin.call('models.list', {}))).not.toContain('sk-very-secret');
+    expect(JSON.stringify(core.audit!.list({ actionPrefix: 'model.' }))).not.toContain('sk-very-secret');
+    const stored = core.storage!.db.prepare("SELECT manifest FROM models WHERE id = 'alpha-remote'").pluck().get() as string;
+    expect(stored).not.toContain('sk-very-secret');
+    expect(await secrets.get(`${core.storage!.installationId}/model-api-key/alpha-remote`)).toBe('sk-very-secret');
+
+    expect(await admin.call('models.health', { modelId: 'alpha-remote' })).toMatchObject({ status: 'ok' });
+    expect(await admin.call('models.test', { modelId: 'alpha-remote', prompt: 'Hi' })).toMatchObject({ text: 'Hello there', testModel: false, usage: { outputTokens: 2 } });
+    expect(server.requests.find((r) => r.path.endsWith('/chat/completions'))?.headers.authorization).toBe('Bearer sk-very-secret');
+
+    await admin.call('models.add', { kind: 'remote', id: 'alpha-down', name: 'Down', endpoint: 'http://127.0.0.1:9/v1' });
+    const health = await admin.call('models.health', { modelId: 'alpha-down' });
+    expect(health.status).toBe('failed');
+    expect(health.detail).toMatch(/^ERR_MODEL_UNAVAILABLE/);
+    const down = await admin.invoke('models.test', { modelId: 'alpha-down', prompt: 'Hi' });
+    expect(down).toMatchObject({ ok: false, error: { details: { model: 'alpha-down' } } });
+
+    expect(await admin.call('models.remove', { modelId: 'alpha-remote' })).toEqual({ removed: true });
+    expect(await secrets.get(`${core.storage!.installationId}/model-api-key/alpha-remote`)).toBeNull();
+    expect(core.audit!.list({ actionPrefix: 'model.remove' })).toHaveLength(1);
+  }, 30_000);
+
+  it('refuses an endpoint carrying credentials, and roles without models.manage', async () => {
+    expect(await as(principal(accountA, 'admin')).invoke('models.add', { kind: 'remote', id: 'creds', name: 'c', endpoint: 'https://user:pw@llm.example/v1' })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    expect(await as(principal(accountA, 'analyst')).invoke('models.add', { kind: 'remote', id: 'x', name: 'x', endpoint: server.baseUrl })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await as(principal(accountA, 'reviewer')).invoke('models.test', { modelId: 'alpha-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+  });
+});
