@@ -11,6 +11,7 @@ import { AuthGate } from './features/auth/AuthContext.tsx';
 import { RequireSection } from './features/auth/RequireSection.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
 import { SystemPage } from './features/system/SystemPage.tsx';
+import { workflowsRoutes } from './features/workflows/routes.tsx';
 
 const section = (path: Section['path']): Section => sections.find((s) => s.path === path)!;
 
@@ -26,8 +27,9 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'system', element: <RequireSection section={section('/system')}><SystemPage /></RequireSection> },
       { path: 'admin', element: <RequireSection section={section('/admin')}>{adminRoutes.element}</RequireSection>, children: adminRoutes.children },
       { path: 'audit', element: <RequireSection section={section('/audit')}><AuditPage /></RequireSection> },
+      { path: 'workflows', element: <RequireSection section={section('/workflows')}>{workflowsRoutes.element}</RequireSection>, children: workflowsRoutes.children },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import type { ApiError, EventPayload, MethodOutput } from '../../../../core/contracts/index.ts';
+import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
+import { useAuth } from '../auth/AuthContext.tsx';
+import { KindBadge } from './DefinitionTree.tsx';
+import { StatusBadge } from './RunsList.tsx';
+import { SchemaForm } from './SchemaForm.tsx';
+import type { JsonSchema } from './schemaValues.ts';
+import { buildStepTree } from './stepTree.ts';
+import type { StepNode } from './stepTree.ts';
+
+type RunDetail = MethodOutput<'runs.get'>;
+type RunStep = RunDetail['steps'][number];
+type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: JsonSchema | null; shown?: unknown };
+
+const asText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+/** Answers a waiting human step in place: approve/reject with a comment, edit text, or a generated form. */
+function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep; onAnswered: () => void }) {
+  const bridge = useBridge();
+  const id = useId();
+  const waiting = (step.output ?? {}) as Waiting;
+  const [comment, setComment] = useState('');
+  const [text, setText] = useState(() => (waiting.shown === null || waiting.shown === undefined ? '' : asText(waiting.shown)));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  async function answer(value: unknown): Promise<void> {
+    setBusy(true);
+    setError(null);
+    const result = await bridge.invoke('runs.answer', { runId, path: step.path, answer: value });
+    setBusy(false);
+    if (result.ok) onAnswered();
+    else setError(result.error);
+  }
+
+  return (
+    <div className="human-answer" data-testid={`answer-${step.path}`}>
+      {waiting.prompt && <p className="human-prompt">{waiting.prompt}</p>}
+      {waiting.action !== 'edit' && waiting.shown !== null && waiting.shown !== undefined && (
+        <details className="human-shown"><summary>What to review</summary><pre className="step-text">{asText(waiting.shown)}</pre></details>
+      )}
+      {error && <ApiErrorView error={error} />}
+      {waiting.action === 'approve' && (
+        <div>
+          <div className="field field-wide">
+            <label htmlFor={`${id}-comment`}>Comment (optional)</label>
+            <textarea id={`${id}-comment`} rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
+          </div>
+          <div className="button-row">
+            <button type="button" className="primary" disabled={busy} onClick={() => void answer({ approved: true, ...(comment.trim() ? { comment } : {}) })}>Approve</button>
+            <button type="button" className="danger" disabled={busy} onClick={() => void answer({ approved: false, ...(comment.trim() ? { comment } : {}) })}>Reject</button>
+          </div>
+        </div>
+      )}
+      {waiting.action === 'edit' && (
+        <form onSubmit={(e) => { e.preventDefault(); void answer({ text }); }}>
+          <div className="field field-wide">
+            <label htmlFor={`${id}-text`}>Text</label>
+            <textarea id={`${id}-text`} rows={12} value={text} onChange={(e) => setText(e.target.value)} />
+          </div>
+          <button type="submit" className="primary" disabled={busy}>Save and continue</button>
+        </form>
+      )}
+      {waiting.action === 'input' && (
+        <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} onSubmit={(value) => void answer(value)} />
+      )}
+    </div>
+  );
+}
+
+function StepTreeView({ nodes, steps, text, runId, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; runId: string; canAnswer: boolean; onAnswered: () => void }) {
+  return (
+    <ul className="tree run-tree">
+      {nodes.map((node) => {
+        const step = steps.get(node.path);
+        const streamed = text.get(node.path);
+        const waitingHuman = step?.status === 'waiting' && node.kind === 'human';
+        const body = (
+          <>
+            {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
+            {waitingHuman && step && (canAnswer ? <HumanAnswer runId={runId} step={step} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
+            {step && step.status !== 'waiting' && step.output !== undefined && step.output !== null && node.children.length === 0 && (
+              <details className="step-output"><summary>Output</summary><pre className="step-text">{asText(step.output)}</pre></details>
+            )}
+            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} runId={runId} canAnswer={canAnswer} onAnswered={onAnswered} />}
+          </>
+        );
+        return (
+          <li key={node.path} data-testid={`run-step-${node.path}`} data-status={node.status ?? 'pending'}>
+            <div className="run-step-head">
+              {node.kind ? <KindBadge kind={node.kind} /> : <span className="kind">⋯</span>} <span className="step-id">{node.label}</span> <StatusBadge status={node.status} />
+            </div>
+            {body}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
+ * `/workflows/runs/:runId`: the run as a nested step tree. `runs.progress` marks steps running and
+ * triggers a refetch of the checkpointed steps; `runs.delta` streams a model step's text.
+ */
+export function RunView() {
+  const { runId = '' } = useParams();
+  const bridge = useBridge();
+  const { can } = useAuth();
+  const { state, reload } = useApiQuery('runs.get', { runId });
+  const [live, setLive] = useState<Map<string, { kind: string; status: string }>>(new Map());
+  const [text, setText] = useState<Map<string, string>>(new Map());
+  const [cancelError, setCancelError] = useState<ApiError | null>(null);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+
+  useApiEvent('runs.progress', useCallback((event: EventPayload<'runs.progress'>) => {
+    if (event.runId !== runId) return;
+    setLive((current) => new Map(current).set(event.path, { kind: event.kind, status: event.status }));
+    // Coalesce bursts (a map of 100 items) into one refetch.
+    if (!pending.current) pending.current = setTimeout(() => { pending.current = null; reload(); }, 150);
+  }, [runId, reload]));
+  useApiEvent('runs.delta', useCallback((event: EventPayload<'runs.delta'>) => {
+    if (event.runId !== runId) return;
+    setText((current) => new Map(current).set(event.path, (current.get(event.path) ?? '') + event.text));
+  }, [runId]));
+
+  if (state.status === 'loading') return <p className="notice">Loading run…</p>;
+  if (state.status === 'error') return <ApiErrorView error={state.error} onRetry={reload} />;
+  const run = state.value;
+  const steps = new Map(run.steps.map((s) => [s.path, s]));
+  const known = [
+    ...run.steps.map((s) => ({ path: s.path, kind: s.kind, status: s.status })),
+    ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
+  ];
+  const tree = buildStepTree(known);
+  const active = run.status === 'running' || run.status === 'waiting';
+
+  async function cancel(): Promise<void> {
+    const result = await bridge.invoke('runs.cancel', { runId });
+    if (result.ok) reload();
+    else setCancelError(result.error);
+  }
+
+  return (
+    <div className="run-view" data-testid="run-view" data-status={run.status}>
+      <p><Link to="/workflows/runs">← All runs</Link></p>
+      <h2>Run of <Link to={`/workflows/${run.workflowId}`}>{run.workflowId}</Link> <StatusBadge status={run.status} /></h2>
+      <dl className="facts">
+        <dt>Run id</dt><dd><code>{run.id}</code></dd>
+        <dt>Trace id</dt><dd><code>{run.traceId}</code></dd>
+        <dt>Version</dt><dd><code title={run.version}>{run.version.slice(0, 12)}</code></dd>
+        <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()}</dd>
+      </dl>
+      {run.errorCode && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
+      {active && can('runs.cancel') && <p><button type="button" className="danger" onClick={() => void cancel()}>Cancel run</button></p>}
+      {cancelError && <ApiErrorView error={cancelError} />}
+      <h3>Steps</h3>
+      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} runId={run.id} canAnswer={can('runs.answer')} onAnswered={reload} />}
+      {run.status === 'completed' && (
+        <>
+          <h3>Output</h3>
+          <pre className="step-text run-output" data-testid="run-output">{asText(run.output)}</pre>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+import { useId, useState } from 'react';
+import type { JsonSchema } from './schemaValues.ts';
+import { initialValue, labelFor, pruneBlank, setIn, typeOf } from './schemaValues.ts';
+
+interface FieldProps {
+  schema: JsonSchema;
+  label: string;
+  value: unknown;
+  required: boolean;
+  onChange: (value: unknown) => void;
+  id: string;
+}
+
+function Description({ schema, id }: { schema: JsonSchema; id: string }) {
+  return schema.description ? <p className="hint" id={id}>{schema.description}</p> : null;
+}
+
+/** One field of a generated form, by JSON Schema type; objects and arrays recurse. */
+function SchemaField({ schema, label, value, required, onChange, id }: FieldProps) {
+  const type = typeOf(schema);
+  const describedBy = schema.description ? `${id}-description` : undefined;
+  if (type === 'object') {
+    const object = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+    const requiredKeys = new Set(schema.required ?? []);
+    return (
+      <fieldset className="field schema-object" aria-describedby={describedBy}>
+        <legend>{label}{required ? ' (required)' : ''}</legend>
+        <Description schema={schema} id={`${id}-description`} />
+        {Object.entries(schema.properties ?? {}).map(([key, sub]) => (
+          <SchemaField key={key} id={`${id}-${key}`} schema={sub} label={labelFor(key, sub)} required={requiredKeys.has(key)} value={object[key]} onChange={(v) => onChange({ ...object, [key]: v })} />
+        ))}
+      </fieldset>
+    );
+  }
+  if (type === 'array') {
+    const items = Array.isArray(value) ? (value as unknown[]) : [];
+    const itemSchema = schema.items ?? {};
+    return (
+      <fieldset className="field schema-array" aria-describedby={describedBy}>
+        <legend>{label}{required ? ' (required)' : ''} <span className="tag">{items.length} {items.length === 1 ? 'row' : 'rows'}</span></legend>
+        <Description schema={schema} id={`${id}-description`} />
+        <ol className="schema-rows">
+          {items.map((item, index) => (
+            <li key={index} className="schema-row">
+              <SchemaField id={`${id}-${index}`} schema={itemSchema} label={`${label} ${index + 1}`} required value={item} onChange={(v) => onChange(setIn(items, [index], v))} />
+              <button type="button" className="danger" onClick={() => onChange(items.filter((_, i) => i !== index))} aria-label={`Remove ${label} ${index + 1}`}>Remove</button>
+            </li>
+          ))}
+        </ol>
+        <button type="button" onClick={() => onChange([...items, initialValue(itemSchema)])}>Add {label.toLowerCase()}</button>
+      </fieldset>
+    );
+  }
+  if (type === 'boolean') {
+    return (
+      <div className="field">
+        <label className="check" htmlFor={id}>
+          <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} aria-describedby={describedBy} />
+          {label}
+        </label>
+        <Description schema={schema} id={`${id}-description`} />
+      </div>
+    );
+  }
+  let control;
+  if (type === 'enum') {
+    control = (
+      <select id={id} value={typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''} required={required} aria-describedby={describedBy} onChange={(e) => onChange(schema.enum?.find((option) => String(option) === e.target.value) ?? '')}>
+        <option value="">Choose…</option>
+        {(schema.enum ?? []).map((option) => <option key={String(option)} value={String(option)}>{String(option)}</option>)}
+      </select>
+    );
+  } else if (type === 'number' || type === 'integer') {
+    control = <input id={id} type="number" step={type === 'integer' ? 1 : 'any'} min={schema.minimum} max={schema.maximum} required={required} aria-describedby={describedBy} value={typeof value === 'number' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} />;
+  } else if (type === 'string' && (schema.maxLength ?? 0) > 200) {
+    control = <textarea id={id} rows={3} maxLength={schema.maxLength} required={required} aria-describedby={describedBy} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
+  } else if (type === 'string') {
+    control = <input id={id} type={schema.format === 'date' ? 'date' : 'text'} maxLength={schema.maxLength} required={required} aria-describedby={describedBy} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
+  } else {
+    control = <textarea id={id} rows={3} aria-describedby={describedBy} value={JSON.stringify(value ?? null)} onChange={(e) => { try { onChange(JSON.parse(e.target.value) as unknown); } catch { /* keeps the last valid value until the JSON parses */ } }} />;
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}{required ? ' (required)' : ''}</label>
+      {control}
+      <Description schema={schema} id={`${id}-description`} />
+    </div>
+  );
+}
+
+/**
+ * A form generated from a JSON Schema (a workflow's `inputs`, a human step's `form`), with a JSON
+ * mode for pasting a whole value — a sample input, say. Submits the value as it stands; the API
+ * validates it and names any field that does not fit.
+ */
+export function SchemaForm({ schema, submitLabel, busy, onSubmit, initial }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown }) {
+  const id = useId();
+  const [value, setValue] = useState<unknown>(() => initial ?? initialValue(schema));
+  const [mode, setMode] = useState<'form' | 'json'>('form');
+  const [text, setText] = useState('');
+  const [parseError, setParseError] = useState<string | null>(null);
+
+  const toJson = () => { setText(JSON.stringify(value, null, 2)); setParseError(null); setMode('json'); };
+  const parsed = (): { ok: true; value: unknown } | { ok: false } => {
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown };
+    } catch (error) {
+      setParseError(error instanceof Error ? error.message : 'The text is not JSON.');
+      return { ok: false };
+    }
+  };
+  const toForm = () => { const result = parsed(); if (result.ok) { setValue(result.value); setParseError(null); setMode('form'); } };
+
+  return (
+    <form className="schema-form" onSubmit={(event) => { event.preventDefault(); if (mode === 'form') onSubmit(pruneBlank(schema, value)); else { const result = parsed(); if (result.ok) onSubmit(result.value); } }}>
+      <div className="schema-mode" role="group" aria-label="How to enter the input">
+        <button type="button" aria-pressed={mode === 'form'} onClick={() => mode === 'json' && toForm()}>Form</button>
+        <button type="button" aria-pressed={mode === 'json'} onClick={() => mode === 'form' && toJson()}>JSON</button>
+      </div>
+      {mode === 'form' ? (
+        <SchemaField id={`${id}-root`} schema={schema} label="Input" required value={value} onChange={setValue} />
+      ) : (
+        <div className="field field-wide">
+          <label htmlFor={`${id}-json`}>Input as JSON (paste a sample here)</label>
+          <textarea id={`${id}-json`} className="json-input" rows={18} spellCheck={false} value={text} aria-invalid={parseError !== null} aria-describedby={parseError ? `${id}-json-error` : undefined} onChange={(e) => setText(e.target.value)} />
+          {parseError && <p className="field-error" id={`${id}-json-error`}>{parseError}</p>}
+        </div>
+      )}
+      <button type="submit" className="primary" disabled={busy}>{busy ? 'Working…' : submitLabel}</button>
+    </form>
+  );
+}

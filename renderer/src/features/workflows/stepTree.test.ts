@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { initialValue, labelFor, pruneBlank, setIn } from './schemaValues.ts';
+import { buildStepTree, parentPath } from './stepTree.ts';
+
+describe('run step tree', () => {
+  it('finds the parent across sub-workflows, map items and nested ids', () => {
+    expect(parentPath('sections[1].section/approve')).toBe('sections[1].section');
+    expect(parentPath('sections[1].section')).toBe('sections[1]');
+    expect(parentPath('sections[1]')).toBe('sections');
+    expect(parentPath('sections')).toBeNull();
+  });
+
+  it('nests steps under map items and sub-workflows, rolling status up to synthetic items', () => {
+    const tree = buildStepTree([
+      { path: 'profile', kind: 'llm', status: 'done' },
+      { path: 'sections', kind: 'map', status: null },
+      { path: 'sections[0].section', kind: 'workflow', status: 'done' },
+      { path: 'sections[1].section/draft', kind: 'llm', status: 'running' },
+      { path: 'sections[1].section/approve', kind: 'human', status: 'waiting' },
+    ]);
+    expect(tree.map((n) => n.label)).toEqual(['profile', 'sections']);
+    const sections = tree[1]!;
+    expect(sections.children.map((n) => [n.label, n.status])).toEqual([['item 1', 'done'], ['item 2', 'waiting']]);
+    const second = sections.children[1]!.children[0]!;
+    expect(second).toMatchObject({ label: 'section', path: 'sections[1].section', kind: null, status: 'waiting' });
+    expect(second.children.map((n) => [n.label, n.kind, n.status])).toEqual([['draft', 'llm', 'running'], ['approve', 'human', 'waiting']]);
+  });
+});
+
+describe('generated form values', () => {
+  const schema = { type: 'object', required: ['name', 'owners'], properties: { name: { type: 'string' }, note: { type: 'string' }, amount: { type: 'number' }, owners: { type: 'array', items: { type: 'object', properties: { share: { type: 'number' } } } }, edd: { type: 'boolean' } } };
+
+  it('starts blank, drops optional blanks and empty numbers, keeps required blanks for the API to name', () => {
+    const start = initialValue(schema);
+    expect(start).toEqual({ name: '', note: '', amount: null, owners: [], edd: false });
+    const edited = setIn(setIn(start, ['owners', 0], { share: 30 }), ['owners', 1, 'share'], null);
+    expect(pruneBlank(schema, edited)).toEqual({ name: '', owners: [{ share: 30 }, {}], edd: false });
+  });
+
+  it('labels fields from their keys', () => {
+    expect(labelFor('expectedMonthlyCashUsd', {})).toBe('Expected monthly cash usd');
+    expect(labelFor('x', { title: 'Custom' })).toBe('Custom');
+  });
+});
