@@ -5,6 +5,8 @@ import type { Role } from '../contracts/index.ts';
 import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
 import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
+import { demoCommand } from './commands/demo.ts';
+import { modelsAddCommand, modelsListCommand, modelsTestCommand } from './commands/models.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
@@ -44,6 +46,12 @@ function parseDays(value: string): number {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function parsePositive(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 1_048_576) throw new InvalidArgumentError('must be a whole number from 1 to 1048576.');
+  return number;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -168,6 +176,54 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await passphraseCommand(io, { ...options, env, passphrase: await readSecretFromStdin() })));
+
+  const models = program.command('models').description('local GGUF models and OpenAI-compatible endpoints');
+  models
+    .command('list')
+    .description('list the models, their location and which accounts may use them')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await modelsListCommand(io, { ...options, env })));
+  models
+    .command('add')
+    .description('add a local GGUF (--path, checksum verified) or an endpoint (--endpoint)')
+    .requiredOption('--id <id>', 'model id (lower-case letters, digits, . _ -)')
+    .requiredOption('--name <name>', 'display name')
+    .option('--path <file>', 'absolute path of a GGUF file')
+    .option('--sha256 <hex>', 'expected SHA-256 of the file (computed and recorded when omitted)')
+    .option('--threads <n>', 'threads for a local model', parsePositive)
+    .option('--context-size <n>', 'context size in tokens', parsePositive)
+    .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. https://llm.bank.internal/v1')
+    .option('--remote-model <name>', 'the model name the server knows (default: the id)')
+    .option('--ca-file <file>', 'PEM of the CA to trust for the endpoint')
+    .option('--api-key-stdin', 'read the endpoint API key from standard input (kept in the OS keychain)', false)
+    .option('--account <name>', 'an account that may use it; repeatable', collect, [])
+    .option('--all-accounts', 'every account may use it', false)
+    .option('--classification <level>', 'data it may serve: public, internal, confidential, restricted; repeatable', collect, [])
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(
+      async (options: { id: string; name: string; path?: string; sha256?: string; threads?: number; contextSize?: number; endpoint?: string; remoteModel?: string; caFile?: string; apiKeyStdin: boolean; account: string[]; allAccounts: boolean; classification: string[]; dataDir: string; json: boolean }) => {
+        const { apiKeyStdin, ...rest } = options;
+        setExitCode(await modelsAddCommand(io, { ...rest, env, ...(apiKeyStdin ? { apiKey: await readSecretFromStdin() } : {}) }));
+      },
+    );
+  models
+    .command('test')
+    .description('check a model\'s health and run a short test prompt')
+    .argument('<id>', 'model id')
+    .option('--prompt <text>', 'the prompt', 'Say hello.')
+    .option('--max-tokens <n>', 'most tokens to generate', parsePositive, 32)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (id: string, options: { prompt: string; maxTokens: number; dataDir: string; json: boolean }) => setExitCode(await modelsTestCommand(io, { ...options, id, env })));
+
+  program
+    .command('demo')
+    .description('make a fresh install runnable without a real model: write and register a generated test model (its text is meaningless)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await demoCommand(io, { ...options, env })));
 
   const audit = program.command('audit').description('the tamper-evident audit log: verify, export, retention');
   audit

@@ -1,0 +1,123 @@
+import type { AddModelInput, DataClassification, MethodInput, MethodName, MethodOutput, ModelView, StrongroomBridge } from '../../contracts/index.ts';
+import { createInProcessBridge, localOperator } from '../../api/index.ts';
+import { CoreError } from '../../base/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { CliIo } from '../output.ts';
+import type { StorageCommandOptions } from './common.ts';
+import { runStorageCommand, secretsFor } from './common.ts';
+
+/** Unwraps API results into values or CoreErrors, so commands read top to bottom. */
+export class OperatorApi {
+  private readonly bridge: StrongroomBridge;
+  constructor(bridge: StrongroomBridge) {
+    this.bridge = bridge;
+  }
+
+  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    const result = await this.bridge.invoke(method, input);
+    if (!result.ok) throw new CoreError(result.error.code, result.error.message, result.error.details ? { details: result.error.details } : undefined);
+    return result.value;
+  }
+
+  async accountIds(names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const accounts = await this.call('admin.accounts.list', {});
+    return names.map((name) => {
+      const account = accounts.find((a) => a.name === name);
+      if (!account) throw new CoreError('ERR_NOT_FOUND', `There is no account named "${name}". Existing accounts: ${accounts.map((a) => a.name).join(', ')}.`);
+      return account.id;
+    });
+  }
+}
+
+/**
+ * Runs `body` against the API in-process as the installation operator, so validation,
+ * authorization and audit entries are exactly those of the Models page.
+ */
+export async function withOperator<T>(io: CliIo, options: StorageCommandOptions, body: (api: OperatorApi) => Promise<T>): Promise<T> {
+  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
+  try {
+    const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    return await body(new OperatorApi(bridge));
+  } finally {
+    await core.dispose();
+  }
+}
+
+function describeModel(model: ModelView): string {
+  const who = model.allAccounts ? 'all accounts' : model.accounts.length === 0 ? 'no account' : model.accounts.map((a) => a.name).join(', ');
+  const test = model.testModel ? '  [TEST MODEL — text is meaningless]' : '';
+  return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
+}
+
+export function modelsListCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const models = await api.call('models.list', {});
+      io.out(options.json ? JSON.stringify({ ok: true, value: models }) : models.length === 0 ? 'No models. Add one with `strongroom models add`, or run `strongroom demo` for a test model.' : models.map(describeModel).join('\n'));
+      return 0;
+    }),
+  );
+}
+
+export interface ModelsAddOptions extends StorageCommandOptions {
+  id: string;
+  name: string;
+  path?: string;
+  sha256?: string;
+  endpoint?: string;
+  remoteModel?: string;
+  caFile?: string;
+  apiKey?: string;
+  account: string[];
+  allAccounts: boolean;
+  classification: string[];
+  threads?: number;
+  contextSize?: number;
+}
+
+export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      if ((options.path === undefined) === (options.endpoint === undefined)) {
+        throw new CoreError('ERR_INPUT_INVALID', 'Give exactly one of --path FILE (a local GGUF) or --endpoint URL (an OpenAI-compatible server).');
+      }
+      const common = {
+        id: options.id,
+        name: options.name,
+        accounts: await api.accountIds(options.account),
+        allAccounts: options.allAccounts,
+        ...(options.classification.length > 0 ? { classifications: options.classification as DataClassification[] } : {}),
+      };
+      const input: AddModelInput =
+        options.path !== undefined
+          ? { ...common, kind: 'local', path: options.path, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}) }
+          : { ...common, kind: 'remote', endpoint: options.endpoint ?? '', ...(options.remoteModel ? { remoteModel: options.remoteModel } : {}), ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+      const model = await api.call('models.add', input);
+      io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model added:\n${describeModel(model)}`);
+      return 0;
+    }),
+  );
+}
+
+export interface ModelsTestOptions extends StorageCommandOptions {
+  id: string;
+  prompt: string;
+  maxTokens: number;
+}
+
+export function modelsTestCommand(io: CliIo, options: ModelsTestOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const health = await api.call('models.health', { modelId: options.id });
+      if (health.status === 'failed') throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${options.id} is not healthy: ${health.detail ?? 'no detail'}.`, { details: { model: options.id, cause: health.detail } });
+      const result = await api.call('models.test', { modelId: options.id, prompt: options.prompt, maxTokens: options.maxTokens });
+      if (options.json) io.out(JSON.stringify({ ok: true, value: { health, ...result } }));
+      else {
+        const label = result.testModel ? ' (test model: its text is meaningless)' : '';
+        io.out(`${result.model}${label}: ${result.usage.outputTokens} tokens in ${result.latencyMs} ms (${result.usage.tokensPerSecond.toFixed(1)} tokens/s)\n${result.text}`);
+      }
+      return 0;
+    }),
+  );
+}
