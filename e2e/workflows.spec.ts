@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
+import { signInLocally } from './support/auth.ts';
+import { startServe, strongroom } from './support/serve.ts';
+import type { ServeHandle } from './support/serve.ts';
+
+let serve: ServeHandle;
+
+// The installation gets `strongroom demo`'s generated test model, so a run can actually execute:
+// serve once (first run creates the local administrator), stop, add the model, serve again.
+test.beforeAll(async () => {
+  const first = await startServe();
+  expect(await first.stop()).toBe(0);
+  await strongroom(['demo'], first);
+  serve = await startServe({ dataDir: first.dataDir, masterKey: first.masterKey, adminPassphrase: first.adminPassphrase });
+});
+
+test.afterAll(async () => {
+  expect(await serve.stop()).toBe(0);
+});
+
+test('lists the shipped workflows, opens the credit memo tree and its generated launcher form', async ({ page }, testInfo) => {
+  const csp = watchCspViolations(page);
+  await signInLocally(page, serve);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Workflows' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Workflows');
+  const list = page.getByTestId('workflow-list');
+  for (const id of ['credit-memo', 'kyc-periodic-review', 'sar-narrative']) await expect(list.getByTestId(`workflow-${id}`)).toBeVisible();
+  await expect(list.getByTestId('workflow-credit-memo')).toContainText('shipped');
+  await page.screenshot({ path: testInfo.outputPath('workflows-list.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'the workflow list');
+
+  await list.getByTestId('workflow-credit-memo').getByRole('link').click();
+  await expect(page).toHaveURL(/\/workflows\/credit-memo$/);
+  const tree = page.getByTestId('definition-tree');
+  await expect(tree).toBeVisible();
+  await expect(page.getByLabel('Version')).toBeVisible();
+  // The map over risk factors opens to its sub-workflow step, which opens to credit-risk-section's steps.
+  const mapStep = tree.getByTestId('def-step-risk_sections');
+  await expect(mapStep.getByTestId('def-step-risk_section')).toBeHidden();
+  // Keyboard: focus the map's summary and open it with Enter.
+  await mapStep.locator('summary').first().focus();
+  await page.keyboard.press('Enter');
+  const subWorkflow = mapStep.getByTestId('def-step-risk_section');
+  await expect(subWorkflow).toContainText('Sub-workflow');
+  await expect(subWorkflow).toContainText('runs credit-risk-section');
+  await subWorkflow.locator('summary').first().click();
+  // credit-risk-section's own steps, fetched when the node opened: retrieve, model steps, guardrail.
+  await expect(subWorkflow.locator('li').filter({ hasText: 'Retrieve' }).first()).toBeVisible();
+  await expect(subWorkflow.locator('li').filter({ hasText: 'Guardrail' }).first()).toBeVisible();
+  await expect(tree.getByTestId('def-step-approval')).toContainText('Person');
+  await page.screenshot({ path: testInfo.outputPath('credit-memo-tree.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'the credit memo definition');
+
+  await page.getByRole('link', { name: 'Run this workflow' }).click();
+  const launcher = page.getByTestId('run-launcher');
+  await expect(launcher.getByRole('heading', { level: 2 })).toContainText('Run');
+  // Fields generated from the input schema: nested objects as fieldsets, arrays with add/remove rows.
+  await expect(launcher.locator('fieldset').first()).toBeVisible();
+  const addButtons = launcher.getByRole('button', { name: /^Add / });
+  expect(await addButtons.count()).toBeGreaterThan(0);
+  await addButtons.first().click();
+  await expect(launcher.getByRole('button', { name: /^Remove / }).first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('credit-memo-launcher.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'the run launcher');
+  // An empty submission is refused by the API with the fields it names, shown beside the form.
+  await launcher.getByRole('button', { name: 'JSON' }).click();
+  await launcher.getByLabel('Input as JSON (paste a sample here)').fill('{}');
+  await launcher.getByRole('button', { name: 'Start run' }).click();
+  await expect(launcher.getByRole('alert')).toContainText('ERR_INPUT_INVALID');
+  expect(csp()).toEqual([]);
+});
+
+test('launches a KYC review from a pasted sample and watches its steps arrive', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const csp = watchCspViolations(page);
+  await signInLocally(page, serve);
+  await page.goto(`${serve.origin}/workflows/kyc-periodic-review/run`);
+  const launcher = page.getByTestId('run-launcher');
+  await launcher.getByRole('button', { name: 'JSON' }).click();
+  await launcher.getByLabel('Input as JSON (paste a sample here)').fill(readFileSync('resources/samples/kyc-periodic-review.input.json', 'utf8'));
+  await launcher.getByRole('button', { name: 'Start run' }).click();
+
+  await expect(page).toHaveURL(/\/workflows\/runs\/[0-9a-f-]{36}$/);
+  const view = page.getByTestId('run-view');
+  await expect(view.getByText('Trace id')).toBeVisible();
+  // The tools run first (customer record, days since review, averages); steps appear as they finish.
+  await expect(view.getByTestId('run-step-customer')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect.poll(async () => view.locator('[data-status="done"]').count(), { timeout: 120_000 }).toBeGreaterThan(3);
+  await page.screenshot({ path: testInfo.outputPath('kyc-run.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'the run view');
+
+  await page.getByRole('link', { name: 'All runs' }).click();
+  await expect(page.getByTestId('runs-list')).toContainText('kyc-periodic-review');
+  await page.screenshot({ path: testInfo.outputPath('runs-list.png'), fullPage: true });
+  expect(csp()).toEqual([]);
+});
