@@ -10,7 +10,9 @@
 // (wall − model time) / 1,000. Strongroom runs its real engine: a core on a temporary data dir,
 // every step checkpointed (encrypted) in SQLite, the run started and watched through the API.
 // Mastra runs standalone (no storage configured); LangGraph without a checkpointer. Target:
-// Strongroom's per-step overhead ≤ 0.5× Mastra's.
+// Strongroom's per-step overhead ≤ 0.5× Mastra's. A what-if row runs the same engine with the
+// connection at synchronous=NORMAL instead of the audit log's FULL (measured, not shipped), and
+// the breakdown times every checkpoint write (RunStore.saveStep) against the rest.
 //
 // Then a run on a generated GGUF (256 wide, 4 blocks): 10 sequential llm steps on real
 // inference; engine overhead = wall − the sum of model call times, target ≤ 1% of wall.
