@@ -9,6 +9,7 @@ import { adminRoutes } from './features/admin/routes.tsx';
 import { AuditPage } from './features/audit/AuditPage.tsx';
 import { AuthGate } from './features/auth/AuthContext.tsx';
 import { RequireSection } from './features/auth/RequireSection.tsx';
+import { ModelsPage } from './features/models/ModelsPage.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
 import { SystemPage } from './features/system/SystemPage.tsx';
 import { workflowsRoutes } from './features/workflows/routes.tsx';
@@ -27,9 +28,10 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'system', element: <RequireSection section={section('/system')}><SystemPage /></RequireSection> },
       { path: 'admin', element: <RequireSection section={section('/admin')}>{adminRoutes.element}</RequireSection>, children: adminRoutes.children },
       { path: 'audit', element: <RequireSection section={section('/audit')}><AuditPage /></RequireSection> },
+      { path: 'models', element: <RequireSection section={section('/models')}><ModelsPage /></RequireSection> },
       { path: 'workflows', element: <RequireSection section={section('/workflows')}>{workflowsRoutes.element}</RequireSection>, children: workflowsRoutes.children },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],

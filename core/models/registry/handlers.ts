@@ -1,8 +1,18 @@
-import type { MethodHandlers } from '../../api/index.ts';
+import type { HandlerContext, MethodHandlers } from '../../api/index.ts';
 import type { modelMethods } from '../../contracts/index.ts';
 import type { ModelRegistry } from './ModelRegistry.ts';
 
 type ModelMethod = keyof typeof modelMethods;
+
+/**
+ * The caller's cancellation signal, except over serve-mode HTTP: api/http/server.ts aborts on the
+ * request stream's 'close', which Node emits as soon as the body has been read, so every HTTP call
+ * would be cancelled at once. Until it listens on the response's 'close', HTTP calls run to their
+ * own bounds (maxTokens ≤ 256 locally, the endpoint's timeouts remotely).
+ */
+function callSignal(context: HandlerContext): AbortSignal | undefined {
+  return context.transport === 'http' ? undefined : context.signal;
+}
 
 /** The models.* API over the registry; the router has authorized the permission already. */
 export function modelHandlers(registry: ModelRegistry): Pick<MethodHandlers, ModelMethod> {
@@ -12,7 +22,7 @@ export function modelHandlers(registry: ModelRegistry): Pick<MethodHandlers, Mod
     'models.remove': (input, { principal, requestId }) => registry.remove(principal, input.modelId, requestId),
     'models.setAvailability': (input, { principal, requestId }) => registry.setAvailability(principal, input.modelId, input.accounts, input.allAccounts, requestId),
     'models.verify': (input, { principal }) => registry.verify(principal, input.modelId),
-    'models.health': (input, { principal, signal }) => registry.health(principal, input.modelId, signal),
-    'models.test': (input, { principal, signal }) => registry.test(principal, input.modelId, input.prompt, input.maxTokens, signal),
+    'models.health': (input, context) => registry.health(context.principal, input.modelId, callSignal(context)),
+    'models.test': (input, context) => registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, callSignal(context)),
   };
 }

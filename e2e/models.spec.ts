@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
+import { signInLocally } from './support/auth.ts';
+import { startServe, strongroom } from './support/serve.ts';
+import type { ServeHandle } from './support/serve.ts';
+
+// Issue 5 (models) in a real browser against `strongroom serve`: `strongroom demo` registers the
+// generated test model, the Models page labels it as meaningless, checks its health and runs a
+// test prompt through node-llama-cpp, and the local administrator adds a GGUF by path.
+
+let serve: ServeHandle;
+
+test.beforeAll(async () => {
+  serve = await startServe();
+  const printed = await strongroom(['demo'], serve);
+  expect(printed).toContain('Registered it as strongroom-test');
+});
+
+test.afterAll(async () => {
+  expect(await serve.stop()).toBe(0);
+});
+
+test('the demo model is labelled, healthy and answers a test prompt; a GGUF is added by path', async ({ page }, testInfo) => {
+  const cspViolations = watchCspViolations(page);
+  await signInLocally(page, serve);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Models');
+  await expect(page).toHaveURL(`${serve.origin}/models`);
+
+  const card = page.getByTestId('model-strongroom-test');
+  await expect(card.getByTestId('test-model-badge')).toHaveText('Test model — text is meaningless');
+  await expect(card).toContainText('every account');
+  await expect(card).toContainText('public, internal, confidential, restricted');
+
+  await card.getByRole('button', { name: 'Check health' }).click();
+  await expect(card.getByTestId('model-health')).toContainText('Health: ok');
+
+  await card.getByRole('textbox', { name: 'Test prompt', exact: true }).fill('Write one sentence about credit risk.');
+  await card.getByRole('button', { name: 'Run test prompt' }).click();
+  const result = card.getByTestId('test-result');
+  await expect(result).toContainText(/\d+ input and \d+ output tokens in \d+ ms/, { timeout: 30_000 });
+  await expect(result.getByTestId('test-model-badge')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('models-1-demo-tested.png'), fullPage: true });
+
+  await card.getByRole('button', { name: 'Verify checksum' }).click();
+  await expect(card.getByTestId('verify-result')).toHaveText('Checksum matches the manifest.');
+
+  // Add a GGUF by path (serve mode has no native file picker); a wrong path is a typed error first.
+  const form = page.getByTestId('add-model-form');
+  await form.getByLabel('Model id').fill('second-copy');
+  await form.getByLabel('Display name').fill('Second copy');
+  await form.getByLabel('GGUF file path on the server').fill(join(serve.dataDir, 'models', 'missing.gguf'));
+  await form.getByRole('button', { name: 'Add model' }).click();
+  await expect(form.getByRole('alert')).toContainText('ERR_MODEL_NOT_FOUND');
+  await form.getByLabel('GGUF file path on the server').fill(join(serve.dataDir, 'models', 'strongroom-test-model.gguf'));
+  await form.getByRole('button', { name: 'Add model' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Model second-copy added.' })).toBeVisible();
+  const added = page.getByTestId('model-second-copy');
+  await expect(added).toContainText('Local GGUF (added)');
+  await expect(added.getByTestId('test-model-badge')).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('models-2-added.png'), fullPage: true });
+
+  await expectNoSeriousA11yViolations(page, 'models page');
+  expect(cspViolations()).toEqual([]);
+});
