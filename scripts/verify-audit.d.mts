@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 // Types for scripts/verify-audit.mjs, so TypeScript tests and the benchmark can import it.
 export interface VerifyAuditResult {
   ok: boolean;
@@ -15,5 +16,6 @@ export interface VerifyAuditOptions {
 }
 export function verifyStream(read: (buffer: Buffer, offset: number, length: number) => number, options?: VerifyAuditOptions, sizeHint?: number): VerifyAuditResult;
 export function verifyFile(path: string, options?: VerifyAuditOptions): VerifyAuditResult;
+export function verifyFileParallel(path: string, options?: VerifyAuditOptions, tuning?: { workers?: number; chunkBytes?: number }): Promise<VerifyAuditResult>;
 export function verifyBytes(bytes: Uint8Array, options?: VerifyAuditOptions): VerifyAuditResult;
-export function trustedKey(text: string): { id: string; key: import('node:crypto').KeyObject };
+export function trustedKey(text: string): { id: string; key: KeyObject };

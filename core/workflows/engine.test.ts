@@ -158,6 +158,7 @@ steps:
     await h.call('runs.cancel', { runId });
     const run = await h.settle(runId);
     expect(run).toMatchObject({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED' });
+    await expect(h.call('runs.answer', { runId, path: 'two', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING' });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(calls.length).toBeLessThanOrEqual(2);
     expect((await h.call('runs.get', { runId })).steps.map((s) => s.path)).not.toContain('three');

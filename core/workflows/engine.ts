@@ -125,6 +125,7 @@ export class WorkflowEngine {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
+    if (run.status !== 'waiting' && run.status !== 'running') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${run.status}; it takes no answers.`, { details: { path, status: run.status } });
     const step = store.steps(runId).get(path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
     const definition = this.findStep(scope, run, path);
