@@ -2,11 +2,11 @@ import { createSecretKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { CoreError, systemClock } from '../base/index.ts';
 import type { Clock } from '../base/index.ts';
-import { decrypt, encrypt, readHeader } from './aead.ts';
+import { decrypt, encrypt, nonceLength, readKeyId } from './aead.ts';
 import type { MasterKey, WrapContext } from './masterKey.ts';
 import { NonceSource, secureRandom } from './random.ts';
 import type { RandomSource } from './random.ts';
-import { decodePlaintext, encodePlaintext } from './sealed.ts';
+import { decodePlaintext, encodePlaintext, undecodable, wipePlaintext } from './sealed.ts';
 import type { Codec, SealContext } from './sealed.ts';
 
 export type DataKeyStatus = 'active' | 'retired' | 'destroyed';
@@ -107,6 +107,8 @@ export class KeyRing {
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly nonces: NonceSource;
+  /** The nonce of the seal in progress; encrypt() copies it into the ciphertext and the cipher. */
+  private readonly nonce = Buffer.alloc(nonceLength);
   readonly limits: KeyLimits;
   private readonly active = new Map<string, LoadedKey>();
   private readonly byId = new Map<number, LoadedKey>();
@@ -144,7 +146,12 @@ export class KeyRing {
 
   /** Encrypts an encoded value for its context with the account's active key. */
   seal(codec: Codec, value: unknown, context: SealContext): Buffer {
-    return this.sealPlaintext(encodePlaintext(codec, value), context);
+    const plaintext = encodePlaintext(codec, value);
+    try {
+      return this.sealPlaintext(plaintext, context);
+    } finally {
+      wipePlaintext(plaintext);
+    }
   }
 
   private sealPlaintext(plaintext: Buffer, context: SealContext): Buffer {
@@ -160,7 +167,8 @@ export class KeyRing {
     }
     if (key.used >= key.reservedUntil) this.reserve(key);
     key.used += 1;
-    return encrypt(key.key, key.id, this.nonces.next(), plaintext, context);
+    this.nonces.nextInto(this.nonce);
+    return encrypt(key.key, key.id, this.nonce, plaintext, context);
   }
 
   /**
@@ -168,8 +176,7 @@ export class KeyRing {
    * when it already uses that key; throws like open() when it cannot be decrypted.
    */
   reseal(blob: Uint8Array, context: SealContext): Buffer | undefined {
-    const header = readHeader(blob);
-    if (header && header.keyId === this.activeKeyId(context.accountId)) return undefined;
+    if (readKeyId(blob) === this.activeKeyId(context.accountId)) return undefined;
     const plaintext = this.openPlaintext(blob, context);
     try {
       return this.sealPlaintext(plaintext, context);
@@ -180,17 +187,20 @@ export class KeyRing {
 
   /** Decrypts a sealed value; throws ERR_STORAGE_TAMPERED or ERR_STORAGE_KEY_DESTROYED naming where it lives. */
   open(blob: Uint8Array, context: SealContext): unknown {
-    const decoded = decodePlaintext(this.openPlaintext(blob, context));
-    if (!decoded.ok) throw tampered(context, 'unknown encoding');
-    return decoded.value;
+    const plaintext = this.openPlaintext(blob, context);
+    const value = decodePlaintext(plaintext);
+    // The value is a string or a copy now; do not leave the decrypted bytes in freed memory.
+    plaintext.fill(0);
+    if (value === undecodable) throw tampered(context, 'unknown encoding');
+    return value;
   }
 
   private openPlaintext(blob: Uint8Array, context: SealContext): Buffer {
     this.refreshIfChanged(false);
     const bytes = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-    const header = readHeader(bytes);
-    if (!header) throw tampered(context, 'not a Strongroom ciphertext');
-    const key = this.byId.get(header.keyId) ?? this.loadById(header.keyId, context);
+    const keyId = readKeyId(bytes);
+    if (keyId < 0) throw tampered(context, 'not a Strongroom ciphertext');
+    const key = this.byId.get(keyId) ?? this.loadById(keyId, context);
     if (key.accountId !== context.accountId) throw tampered(context, 'its key belongs to another account');
     const plaintext = decrypt(key.key, bytes, context);
     if (!plaintext) throw tampered(context, 'authentication failed');
@@ -199,7 +209,8 @@ export class KeyRing {
 
   /** Key id a stored value was sealed with, or undefined when it is not a ciphertext. */
   keyIdOf(blob: Uint8Array): number | undefined {
-    return readHeader(blob)?.keyId;
+    const keyId = readKeyId(blob);
+    return keyId < 0 ? undefined : keyId;
   }
 
   /** The account's active key id, creating the first key if needed. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CoreError } from '../base/index.ts';
 
 /** Cryptographic randomness, injected so tests can make it deterministic or observe it. */
 export type RandomSource = (size: number) => Buffer;
@@ -20,12 +21,23 @@ export class NonceSource {
   }
 
   next(): Buffer {
+    const nonce = Buffer.allocUnsafe(12);
+    this.nextInto(nonce);
+    return nonce;
+  }
+
+  /** Writes the next nonce into target[0..12) — no allocation, for the per-seal hot path. */
+  nextInto(target: Uint8Array): void {
     if (this.offset + 12 > this.pool.length) {
-      this.pool = this.random(12 * 4096);
+      const pool = this.random(12 * 4096);
+      // A short answer would leave nonce bytes unfilled; refuse rather than seal with a weak nonce.
+      if (pool.length < 12 * 4096) throw new CoreError('ERR_INTERNAL', 'The random source returned fewer bytes than asked for.');
+      this.pool = pool;
       this.offset = 0;
     }
-    const nonce = this.pool.subarray(this.offset, this.offset + 12);
-    this.offset += 12;
-    return nonce;
+    const pool = this.pool;
+    const start = this.offset;
+    for (let index = 0; index < 12; index += 1) target[index] = pool[start + index]!;
+    this.offset = start + 12;
   }
 }

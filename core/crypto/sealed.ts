@@ -22,33 +22,60 @@ export interface SealContext {
 export const codecs = { text: 1, json: 2, bytes: 3 } as const;
 export type Codec = (typeof codecs)[keyof typeof codecs];
 
+/**
+ * Plaintexts are encoded into one reused buffer (and wiped after sealing) rather than a fresh one
+ * per value: no allocation or byte-length pass on the hot path, and no plaintext left behind in
+ * Buffer's shared allocation pool. Values above the limit get a buffer of their own, wiped too.
+ */
+const scratchLimit = 256 * 1024;
+let scratch = Buffer.alloc(16 * 1024);
+
+function bufferFor(size: number): Buffer {
+  if (size <= scratch.length) return scratch;
+  if (size > scratchLimit) return Buffer.allocUnsafeSlow(size);
+  scratch.fill(0);
+  scratch = Buffer.alloc(Math.min(scratchLimit, Math.max(size, 2 * scratch.length)));
+  return scratch;
+}
+
+/**
+ * Encodes a value as codec byte ‖ body. The result may be a view of a shared buffer that the next
+ * call overwrites: use it at once and hand it to wipePlaintext afterwards.
+ */
 export function encodePlaintext(codec: Codec, value: unknown): Buffer {
   if (codec === codecs.bytes) {
     const bytes = value as Uint8Array;
-    const out = Buffer.allocUnsafe(bytes.length + 1);
+    const out = bufferFor(bytes.length + 1);
     out[0] = codec;
     out.set(bytes, 1);
-    return out;
+    return out.subarray(0, bytes.length + 1);
   }
   const text = codec === codecs.text ? (value as string) : JSON.stringify(value);
-  // One allocation: the hot path seals thousands of values a second.
-  const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'utf8') + 1);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; count exactly only when that bound is large.
+  const out = bufferFor(3 * text.length <= scratch.length - 1 ? 3 * text.length + 1 : Buffer.byteLength(text, 'utf8') + 1);
   out[0] = codec;
-  out.write(text, 1, 'utf8');
-  return out;
+  const written = text.length === 0 ? 0 : out.write(text, 1, 'utf8');
+  return out.subarray(0, written + 1);
 }
 
-/** Decodes a plaintext made by encodePlaintext; returns undefined for an unknown codec byte. */
-export function decodePlaintext(plaintext: Buffer): { ok: true; value: unknown } | { ok: false } {
-  const body = plaintext.subarray(1);
+/** Zeroes a plaintext from encodePlaintext once it has been sealed. */
+export function wipePlaintext(plaintext: Buffer): void {
+  plaintext.fill(0);
+}
+
+/** What decodePlaintext returns for an unknown codec byte. */
+export const undecodable: unique symbol = Symbol('undecodable');
+
+/** Decodes a plaintext made by encodePlaintext; `undecodable` for an unknown codec byte. */
+export function decodePlaintext(plaintext: Buffer): unknown {
   switch (plaintext[0]) {
     case codecs.text:
-      return { ok: true, value: body.toString('utf8') };
+      return plaintext.toString('utf8', 1);
     case codecs.json:
-      return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+      return JSON.parse(plaintext.toString('utf8', 1)) as unknown;
     case codecs.bytes:
-      return { ok: true, value: Buffer.from(body) };
+      return Buffer.copyBytesFrom(plaintext, 1);
     default:
-      return { ok: false };
+      return undecodable;
   }
 }
