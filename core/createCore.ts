@@ -19,7 +19,7 @@ import type { Storage } from './storage/index.ts';
 
 export interface CoreConfig {
   /** The model for a workflow step (the model registry provides it; tests inject one). */
-  models?: (modelId: string | null, accountId: string) => ModelProvider;
+  models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider;
   /** Where the shipped model manifests are read from (default: models/). */
   shippedModelsDir?: string;
   /** Local thread count, memory budget and remote endpoint options of the model registry. */
@@ -126,7 +126,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       logger,
       events,
       // The registry refuses models the account may not use; config.models (tests) overrides it.
-      models: config.models ?? ((modelId, accountId) => registry.resolve(modelId, accountId)),
+      models: config.models ?? ((modelId, accountId, classification) => registry.resolve(modelId, accountId, classification)),
       tools: config.tools ?? builtinTools(config.customerTables),
       workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,

@@ -164,6 +164,21 @@ steps:
     expect((await h.call('runs.get', { runId })).steps.map((s) => s.path)).not.toContain('three');
   });
 
+  it('asks for a model cleared for the workflow’s data classification', async () => {
+    const seen: Array<string | undefined> = [];
+    const model = instantModel();
+    const h = await make({ model, models: (_id, _account, classification) => { seen.push(classification); return model; }, workflows: { secret: `id: secret
+name: Restricted
+classification: restricted
+inputs: {type: object}
+steps:
+  - {id: one, kind: llm, prompt: "one"}
+` } });
+    const run = await h.settle((await h.call('runs.start', { workflowId: 'secret', input: {} })).id);
+    expect(run.status).toBe('completed');
+    expect(seen).toEqual(['restricted']);
+  });
+
   it('refuses input that does not match the workflow input schema', async () => {
     const h = await make({ model: instantModel(), workflows: { 'deep-4': leaf } });
     await expect(h.call('runs.start', { workflowId: 'deep-4', input: { topic: 42 } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID', details: { issues: [expect.objectContaining({ path: 'input.topic' })] } });

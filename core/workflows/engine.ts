@@ -29,8 +29,11 @@ export interface EngineDependencies {
   clock: Clock;
   logger: Logger;
   events: EventBus;
-  /** The model for a step: the step's own, else the run's, else the account default. */
-  models: (modelId: string | null, accountId: string) => ModelProvider;
+  /**
+   * The model for a step: the step's own, else the run's, else the account default — refused
+   * when the model is not cleared for the workflow's data classification.
+   */
+  models: (modelId: string | null, accountId: string, classification?: WorkflowDefinition['classification']) => ModelProvider;
   tools: ToolRegistry;
   /** Definitions by id (the latest version, or an exact version). */
   workflows: (id: string, accountId: string, version?: string) => CompiledWorkflow | undefined;
@@ -417,7 +420,7 @@ class RunExecution {
     const hash = requestHash({ messages, output: step.output ?? null, modelId, temperature: step.temperature ?? 0 });
     const replay = this.replayed(context.path, hash);
     if (replay) return replay;
-    const model = this.deps.models(modelId, this.accountId);
+    const model = this.deps.models(modelId, this.accountId, this.compiled.definition.classification);
     const output = step.output ? z.fromJSONSchema(step.output) : undefined;
     const result = await model.chat({
       messages,
@@ -468,7 +471,7 @@ class RunExecution {
     });
     const finalAnswer: ToolDefinition = { name: 'final_answer', description: 'Give the final answer when the goal is met.', parameters: step.output };
     const definitions: ToolDefinition[] = [...tools.map((t) => ({ name: t.name, description: t.description, parameters: z.toJSONSchema(t.input) })), finalAnswer];
-    const model = this.deps.models(step.model ?? this.run.modelId, this.accountId);
+    const model = this.deps.models(step.model ?? this.run.modelId, this.accountId, this.compiled.definition.classification);
     const messages: ChatMessage[] = [
       { role: 'system', content: 'You are a careful assistant at a bank. Use the tools to gather facts; call final_answer with the result. Never invent facts.' },
       { role: 'user', content: renderTemplate(step.goal, scope, context.path) },

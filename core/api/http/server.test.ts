@@ -108,6 +108,36 @@ describe('serve mode HTTP transport', () => {
     expect(await unknown.json()).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
   });
 
+  it('keeps a slow call alive after its body is read, and cancels it when the client goes away', async () => {
+    const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0 });
+    const signals: AbortSignal[] = [];
+    const slowRouter = {
+      ...core.router,
+      call: async (method: string, input: unknown, context: Parameters<typeof core.router.call>[2]) => {
+        if (context.signal) signals.push(context.signal);
+        await new Promise((resolve) => setTimeout(resolve, method === 'system.health' ? 300 : 0));
+        return core.router.call(method, input, context);
+      },
+    };
+    const sessionId = core.sessions.create(localOperator()).id;
+    const server = await startHttpServer({ router: slowRouter, events: core.events, logger: core.logger, sessionId });
+    cleanups.push(async () => { await server.close(); await core.dispose(); });
+    const finished = await post(server, 'system.health', {});
+    expect(await finished.json()).toMatchObject({ ok: true });
+    expect(signals[0]?.aborted).toBe(false);
+
+    const abort = new AbortController();
+    const pending = post(server, 'system.health', {}, {}).catch(() => undefined);
+    void pending;
+    const gone = fetch(`${server.origin}/api/system.health`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body: '{}', signal: abort.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    abort.abort();
+    await gone;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(signals.at(-1)?.aborted).toBe(true);
+    await pending;
+  });
+
   it('behaves exactly like the in-process transport for the same calls', async () => {
     const { core, server, sessionId } = await serve();
     const bridge = createInProcessBridge(core.router, core.events, sessionId);

@@ -119,7 +119,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   app.post('/api/:method', async (request: FastifyRequest<{ Params: { method: string } }>, reply) => {
     const abort = new AbortController();
-    request.raw.once('close', () => { if (!reply.sent) abort.abort(); });
+    // The response's close, not the request's: Node closes the request stream as soon as its body
+    // is read, while the response closes early only when the client went away.
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort(); });
     const result = await router.call(request.params.method, request.body ?? {}, { sessionId: sessionOf(request), transport: 'http', requestId: request.id, signal: abort.signal, setSession: bindSession(reply) });
     reply.header('cache-control', 'no-store');
     return result.ok ? reply.send(result) : sendError(reply, result.error);

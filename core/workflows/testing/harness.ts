@@ -27,7 +27,7 @@ export interface Harness {
  * A core for engine tests: the given workflows as the shipped set, a model, and the counter tool
  * (plus any others), signed in as an analyst-and-reviewer of the default account.
  */
-export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger }): Promise<Harness> {
+export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger }): Promise<Harness> {
   const shipped = mkdtempSync(join(tmpdir(), 'strongroom-workflows-'));
   for (const [name, text] of Object.entries(options.workflows)) writeFileSync(join(shipped, `${name}.yaml`), text);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-engine-'));
@@ -40,7 +40,7 @@ export async function harness(options: { workflows: Record<string, string>; mode
     heartbeatMs: 0,
     secrets: options.secrets ?? new MemorySecretStore(),
     shippedWorkflowsDir: shipped,
-    models: () => options.model,
+    models: options.models ?? (() => options.model),
     tools: {
       get: (name) => (name === 'counter' ? (counter ??= counterTool(core.storage!.db) as Tool) : extra.get(name)),
       list: () => [...extra.values()],
