@@ -263,7 +263,7 @@ export class LocalModelPool {
         sequences: sequencePool,
         threads,
         embeddingContext: () => (embedding ??= model.createEmbeddingContext({ contextSize: Math.min(contextSize, 2048), threads })),
-        grammarFor: (schema) => this.grammarFor(llama, schema),
+        grammarFor: (schema) => this.grammarFor(llama, schema, spec.id),
       };
       this.loads++;
       this.logger.info({ model: spec.id, bytes, threads, contextSize, sequences }, 'local model loaded');
@@ -308,17 +308,24 @@ export class LocalModelPool {
     }
   }
 
-  private grammarFor(llama: Llama, schema: GbnfJsonSchema): Promise<LlamaGrammar> {
+  private grammarFor(llama: Llama, schema: GbnfJsonSchema, modelId: string): Promise<LlamaGrammar> {
     const key = JSON.stringify(schema);
     let grammar = this.grammars.get(key);
     if (grammar === undefined) {
       grammar = (async () => {
-        const json = await llama.createGrammarForJsonSchema(schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
-        return llama.createGrammar({
-          grammar: tightenNumberRules(json.grammar),
-          stopGenerationTriggers: json.stopGenerationTriggers,
-          trimWhitespaceSuffix: json.trimWhitespaceSuffix,
-        });
+        try {
+          const json = await llama.createGrammarForJsonSchema(schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+          return await llama.createGrammar({
+            grammar: tightenNumberRules(json.grammar),
+            stopGenerationTriggers: json.stopGenerationTriggers,
+            trimWhitespaceSuffix: json.trimWhitespaceSuffix,
+          });
+        } catch (error) {
+          throw new CoreError('ERR_MODEL_UNSUPPORTED', `The output schema cannot be turned into a grammar for model ${modelId}.`, {
+            details: { model: modelId, cause: 'grammar could not be built' },
+            cause: error,
+          });
+        }
       })();
       this.grammars.set(key, grammar);
       grammar.catch(() => this.grammars.delete(key));

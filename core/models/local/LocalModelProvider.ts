@@ -170,7 +170,8 @@ export class LocalModelProvider implements ModelProvider {
       inputTokens,
       cachedInputTokens,
       outputTokens,
-      timeToFirstTokenMs: first?.timeToFirstTokenMs ?? totalMs,
+      // From the request, so a lazy load or a wait for a free sequence counts, as a caller sees it.
+      timeToFirstTokenMs: first === undefined ? totalMs : first.startedAt - started + first.timeToFirstTokenMs,
       totalMs,
       tokensPerSecond: generatingMs > 0 ? (afterFirst * 1000) / generatingMs : 0,
     };

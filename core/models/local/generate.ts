@@ -25,6 +25,8 @@ export interface GenerationOutput {
   inputTokens: number;
   cachedInputTokens: number;
   outputTokens: number;
+  /** Clock reading when generation began (after any model load and sequence wait). */
+  startedAt: number;
   timeToFirstTokenMs: number;
   totalMs: number;
 }
@@ -115,6 +117,7 @@ export async function generate(input: GenerationInput): Promise<GenerationOutput
       inputTokens: prompt.length,
       cachedInputTokens,
       outputTokens: generated.length,
+      startedAt: started,
       timeToFirstTokenMs: (firstTokenAt ?? finished) - started,
       totalMs: finished - started,
     };
