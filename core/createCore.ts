@@ -14,7 +14,7 @@ import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, cre
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
-import { openStorage } from './storage/index.ts';
+import { durableTransaction, openStorage } from './storage/index.ts';
 import type { Storage } from './storage/index.ts';
 
 export interface CoreConfig {
@@ -225,13 +225,13 @@ function deniedCallsTo(auditLog: AuditLog): AuditHook {
   return {
     record(record) {
       if (record.outcome !== 'denied') return;
-      auditLog.append({
+      durableTransaction(auditLog.storage.db, () => auditLog.append({
         action: record.method,
         outcome: 'denied',
         actor: record.principal ? { userId: record.principal.userId, accountId: record.principal.accountId, roles: record.principal.roles } : null,
         requestId: record.requestId,
         details: { transport: record.transport, code: record.errorCode ?? null },
-      });
+      }));
     },
   };
 }

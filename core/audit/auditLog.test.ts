@@ -10,6 +10,7 @@ import { MerkleTree } from './merkle.ts';
 import { publicKeyFromRaw } from './signing.ts';
 import { apiAs, manualClock, openCore, principalFor, tempDir } from './testing.ts';
 import { verifyDatabase } from './verifyDatabase.ts';
+import { commitsDurably, durableTransaction } from '../storage/index.ts';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -39,7 +40,10 @@ describe('the audit log', () => {
       { seq: first, action: 'test.event', outcome: 'success', actorUserId: 'user-1', actorRoles: ['analyst'], resource: 'run:1', requestId: 'req-1', details: { n: 1 } },
       { seq: second, details: { n: 2 } },
     ]);
-    expect(core.storage!.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    // Entries commit with synchronous=FULL; the connection returns to NORMAL for everything else.
+    expect(core.storage!.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL between writes
+    durableTransaction(core.storage!.db, () => expect(commitsDurably(core.storage!.db)).toBe(true));
+    expect(() => core.storage!.db.transaction(() => log.append(entry(9)))()).toThrow(/durable transaction/);
     expect(() => core.storage!.db.prepare('UPDATE audit_log SET outcome = ? WHERE seq = ?').run('denied', first)).toThrow(/append-only/);
     expect(() => core.storage!.db.prepare('DELETE FROM audit_log WHERE seq = ?').run(first)).toThrow(/append-only/);
     expect(() => core.storage!.db.prepare('DELETE FROM audit_checkpoints').run()).toThrow(/append-only/);
@@ -51,11 +55,11 @@ describe('the audit log', () => {
     const db = core.storage!.db;
     const kept = log.append(entry(1));
     expect(() =>
-      db.transaction(() => {
+      durableTransaction(db, () => {
         db.prepare("INSERT INTO meta (key, value) VALUES ('change', 'x')").run();
         log.append(entry(2));
         throw new Error('the change failed after its entry was written');
-      }).immediate(),
+      }),
     ).toThrow(/change failed/);
     expect(db.prepare("SELECT count(*) FROM meta WHERE key = 'change'").pluck().get()).toBe(0);
     const next = log.append(entry(3));

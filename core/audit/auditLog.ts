@@ -1,6 +1,7 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock, Logger } from '../base/index.ts';
 import type { JsonValue, Sealed } from '../crypto/index.ts';
+import { commitsDurably, durableTransaction } from '../storage/index.ts';
 import type { Storage } from '../storage/index.ts';
 import { canonicalJson, encodeEntry, entryHash, genesisHash, subjectAccount } from './canonical.ts';
 import type { AuditOutcome, CanonicalEntry } from './canonical.ts';
@@ -162,7 +163,6 @@ export class AuditLog {
     this.checkpointEvery = options.checkpointEvery ?? 1_000;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 15 * 60_000;
     const db = this.storage.db;
-    db.pragma('synchronous = FULL');
     this.statements = {
       head: db.prepare<[], { seq: number; hash: string | null }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
       insert: db.prepare(
@@ -219,7 +219,10 @@ export class AuditLog {
       if (seq % this.checkpointEvery === 0 || canonical.at - this.lastCheckpoint.at >= this.checkpointIntervalMs) this.writeCheckpoint('periodic');
       return seq;
     };
-    return db.inTransaction ? run() : db.transaction(run).immediate();
+    if (db.inTransaction && !commitsDurably(db)) {
+      throw new CoreError('ERR_INTERNAL', 'Audit entries are written inside a durable transaction (durableTransaction / Repository.durably), which commits with synchronous=FULL.');
+    }
+    return durableTransaction(db, run);
   }
 
   /** The chain's head: how many entries there are and the last one's hash. */
@@ -236,16 +239,16 @@ export class AuditLog {
       this.syncHead();
       return this.writeCheckpoint(kind, purged);
     };
-    return this.storage.db.inTransaction ? run() : this.storage.db.transaction(run).immediate();
+    return durableTransaction(this.storage.db, run);
   }
 
   /** A periodic checkpoint if T minutes passed since the last one and entries arrived since; for a timer. */
   checkpointIfDue(): CheckpointRecord | undefined {
-    return this.storage.db.transaction(() => {
+    return durableTransaction(this.storage.db, () => {
       this.syncHead();
       if (this.head.seq > this.lastCheckpoint.size && this.clock.now() - this.lastCheckpoint.at >= this.checkpointIntervalMs) return this.writeCheckpoint('periodic');
       return undefined;
-    }).immediate();
+    });
   }
 
   /** Entries in sequence order, optionally filtered by action prefix (purged entries are skipped). */

@@ -3,6 +3,7 @@ import type { Clock } from '../base/index.ts';
 import type { AuditEntry, AuditLog, CheckpointRecord } from './auditLog.ts';
 import { toRanges } from './checkpoints.ts';
 import { administrationAccountId } from './signing.ts';
+import { durableTransaction } from '../storage/index.ts';
 
 /** Seven years (7 × 365 days + 2 leap days): the common floor for regulated banking records. */
 export const defaultRetentionDays = 2557;
@@ -66,22 +67,22 @@ export class AuditRetention {
 
   setRetention(accountId: string, retentionDays: number, actor: Actor, requestId: string | null): RetentionPolicy {
     this.requireAccount(accountId);
-    return this.db.transaction(() => {
+    return durableTransaction(this.db, () => {
       const before = this.policy(accountId);
       this.upsert({ ...before, retentionDays }, actor.userId);
       this.log.append({ action: 'audit.retention.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { retentionDays, previousDays: before.retentionDays } });
       return this.policy(accountId);
-    }).immediate();
+    });
   }
 
   setLegalHold(accountId: string, hold: boolean, reason: string | null, actor: Actor, requestId: string | null): RetentionPolicy {
     this.requireAccount(accountId);
-    return this.db.transaction(() => {
+    return durableTransaction(this.db, () => {
       const before = this.policy(accountId);
       this.upsert({ ...before, legalHold: hold, legalHoldReason: hold ? reason : null }, actor.userId);
       this.log.append({ action: hold ? 'audit.legalHold.set' : 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reason: hold ? reason : before.legalHoldReason } });
       return this.policy(accountId);
-    }).immediate();
+    });
   }
 
   /** Purges entries past retention in the given accounts (every account with `all`). */
@@ -118,7 +119,7 @@ export class AuditRetention {
       if (purgedSeqs.length > 0) report.tombstone = this.log.checkpoint('tombstone', toRanges(purgedSeqs));
       return report;
     };
-    return this.db.transaction(run).immediate();
+    return durableTransaction(this.db, run);
   }
 
   private upsert(policy: RetentionPolicy, updatedBy: string | null): void {

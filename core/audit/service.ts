@@ -3,6 +3,7 @@ import { CoreError, isCoreError } from '../base/index.ts';
 import type { Clock } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { JsonValue } from '../crypto/index.ts';
+import { durableTransaction } from '../storage/index.ts';
 import { toStoredEntry } from './auditLog.ts';
 import type { AuditLog, AuditRow, CheckpointRecord, StoredAuditEntry } from './auditLog.ts';
 import { writeCsvExport } from './exportCsv.ts';
@@ -134,10 +135,10 @@ export class AuditService {
     }
     const exportId = randomUUID();
     const at = this.clock.now();
-    const anchor = this.log.storage.db.transaction(() => {
+    const anchor = durableTransaction(this.log.storage.db, () => {
       this.log.append({ action: 'audit.export', outcome: 'success', actor: actorOf(principal), requestId: options.requestId ?? null, details: { exportId, format, filter: canonicalFilter(scoped) } });
       return this.log.checkpoint('export');
-    }).immediate();
+    });
     if (format === 'jsonl') return { entries: writeJsonlExport(this.log, scoped, anchor, sink, { exportId, at }).entries, anchor };
     if (format === 'csv') return { entries: writeCsvExport(this.log, scoped, anchor.size, sink, (id) => this.displayName(id)), anchor };
     const summary = await writePdfSummary(this.log, scoped, anchor, { exportId, at, generatedBy: principal.displayName, displayName: (id) => this.displayName(id) });

@@ -60,7 +60,7 @@ export class IdentityStore extends Repository {
 
   /** Runs fn in one synchronous transaction, with audit entries appended inside it. */
   atomically<T>(fn: () => T): T {
-    return this.transaction(fn);
+    return this.durably(fn);
   }
 
   // Users

@@ -44,6 +44,28 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
 }
 
 /** Runs `PRAGMA integrity_check`; returns the problems it lists (empty when the file is sound). */
+/**
+ * Runs fn in one IMMEDIATE transaction committed with synchronous=FULL — the WAL is on disk before
+ * it returns — then puts the connection back to NORMAL. For writes that must survive power loss,
+ * such as an audit entry with its change; everything else (run checkpoints, traces) commits at
+ * NORMAL, which survives a process crash. SQLite cannot change the safety level inside a
+ * transaction, so a nested call joins the outer one (AuditLog.append checks it is durable).
+ */
+export function durableTransaction<T>(db: SqliteDatabase, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  db.pragma('synchronous = FULL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}
+
+/** Whether the connection will commit the current transaction with synchronous=FULL. */
+export function commitsDurably(db: SqliteDatabase): boolean {
+  return db.pragma('synchronous', { simple: true }) === 2;
+}
+
 export function integrityProblems(db: SqliteDatabase): string[] {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   return rows.map((row) => row.integrity_check).filter((line) => line !== 'ok');

@@ -4,7 +4,7 @@ export { AccountsRepository } from './accounts.ts';
 export type { Account } from './accounts.ts';
 export { backupDatabase, backupDataDir, restoreDatabase } from './backup.ts';
 export type { BackupReport, RestoreOptions, RestoreReport } from './backup.ts';
-export { integrityProblems, openDatabase } from './database.ts';
+export { commitsDurably, durableTransaction, integrityProblems, openDatabase } from './database.ts';
 export type { OpenDatabaseOptions, SqliteDatabase } from './database.ts';
 export { inspectStorage } from './doctor.ts';
 export type { CheckStatus, DoctorCheck, DoctorReport } from './doctor.ts';

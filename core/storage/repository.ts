@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { CoreError } from '../base/index.ts';
 import { codecs } from '../crypto/index.ts';
 import type { JsonValue, KeyRing, Sealed } from '../crypto/index.ts';
+import { durableTransaction } from './database.ts';
 import type { SqliteDatabase } from './database.ts';
 
 /** Where a sealed value lives, less the account (the scope supplies it). */
@@ -71,6 +72,11 @@ export abstract class Repository {
       this.prepared.set(sql, statement);
     }
     return statement as unknown as Database.Statement<Params, Row>;
+  }
+
+  /** Like transaction(), committed with synchronous=FULL: for changes that carry an audit entry. */
+  protected durably<T>(fn: () => T): T {
+    return durableTransaction(this.db, fn);
   }
 
   /** Runs fn in one IMMEDIATE transaction (joins an enclosing one). fn must be synchronous. */

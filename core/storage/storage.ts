@@ -9,7 +9,7 @@ import type { Account } from './accounts.ts';
 import { AccountsRepository } from './accounts.ts';
 import { ensureInstallationId, loadMasterKey } from './bootstrap.ts';
 import { SqliteDataKeyStore } from './dataKeys.ts';
-import { openDatabase } from './database.ts';
+import { durableTransaction, openDatabase } from './database.ts';
 import type { SqliteDatabase } from './database.ts';
 import { latestVersion, migrate, schemaVersion } from './migrations.ts';
 import type { Migration } from './migrations.ts';
@@ -112,12 +112,12 @@ export class Storage implements Disposable {
    * the master key to shred those too.
    */
   deleteAccount(accountId: string, options: { withinTransaction?: () => void } = {}): { destroyedKeys: number; walTruncated: boolean } {
-    const destroyedKeys = this.db.transaction(() => {
+    const destroyedKeys = durableTransaction(this.db, () => {
       this.accounts.markDeleted(accountId, this.clock.now());
       // e.g. the audit entry, so the deletion and its record commit together.
       options.withinTransaction?.();
       return this.keys.destroyAccount(accountId);
-    }).immediate();
+    });
     this.keys.forget(accountId);
     const walTruncated = this.checkpoint();
     this.logger.info({ accountId, destroyedKeys, walTruncated }, 'account deleted; its data keys were destroyed');

@@ -6,6 +6,7 @@ import { systemClock } from '../../base/index.ts';
 import { EnvironmentSecretStore } from '../../secrets/index.ts';
 import { openStorage } from '../../storage/index.ts';
 import { AuditLog } from '../auditLog.ts';
+import { durableTransaction } from '../../storage/index.ts';
 
 const [dataDir, start, count] = process.argv.slice(2);
 if (!dataDir || start === undefined) throw new Error('usage: crashAppender.ts DATA_DIR START [COUNT]');
@@ -23,10 +24,10 @@ for (let n = Number(start); n < end; n += 1) {
   } else {
     // A change and its entry together, some with sealed content (the key is readied first, as AccountRepository does).
     scope.prepareForWrite();
-    storage.db.transaction(() => {
+    durableTransaction(storage.db, () => {
       change.run(`crash-${n}`, String(n));
       log.append({ action: 'test.change', outcome: 'success', actor: { userId: 'crash', accountId }, details: { n, key: `crash-${n}` }, ...(n % 2 === 0 ? { content: { text: `content ${n}` } } : {}) });
-    }).immediate();
+    });
   }
   process.stdout.write(`${n}\n`);
   if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -83,6 +83,6 @@ export class ModelStore extends Repository {
 
   /** Joins an enclosing transaction; used so a change and its audit entry commit together. */
   atomically<T>(fn: () => T): T {
-    return this.transaction(fn);
+    return this.durably(fn);
   }
 }

@@ -11,11 +11,11 @@ import { instantModel } from './instantModel.ts';
 
 const [dataDir, workflowsFile] = process.argv.slice(2) as [string, string];
 const workflows = JSON.parse(readFileSync(workflowsFile, 'utf8')) as Record<string, string>;
-const h = await harness({ workflows, model: instantModel({ delayMs: 10 }), dataDir, secrets: resolveSecretStore({ env: process.env, warn: () => undefined }), resume: true, logger: createLogger({ stderr: true, level: 'error' }).logger });
+const h = await harness({ workflows, model: instantModel({ delayMs: 40 }), dataDir, secrets: resolveSecretStore({ env: process.env, warn: () => undefined }), resume: true, logger: createLogger({ stderr: true, level: 'error' }).logger });
 const runFile = join(dataDir, 'crash-run-id');
 let runId = existsSync(runFile) ? readFileSync(runFile, 'utf8') : null;
 if (!runId) {
-  const items = Array.from({ length: 12 }, (_, i) => `item-${i}`);
+  const items = Array.from({ length: 36 }, (_, i) => `item-${i}`);
   runId = (await h.call('runs.start', { workflowId: 'crashy', input: { items } })).id;
   writeFileSync(runFile, runId);
 }
