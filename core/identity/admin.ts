@@ -63,6 +63,8 @@ export class IdentityAdmin {
   deleteAccount(accountId: string, confirmName: string, context: AdminContext): void {
     const account = this.requireLiveAccount(accountId);
     if (accountId === this.identity.administrationAccountId()) throw new CoreError('ERR_CONFLICT', 'The administration account cannot be deleted.');
+    const held = this.storage.db.prepare<[string], { legal_hold: number }>('SELECT legal_hold FROM audit_retention WHERE account_id = ?').get(accountId);
+    if (held?.legal_hold === 1) throw new CoreError('ERR_CONFLICT', 'This account is under legal hold: its records must be kept, and deleting it would destroy them. Release the hold on the Audit page first.', { details: { reason: 'legal-hold' } });
     if (confirmName !== account.name) throw new CoreError('ERR_INPUT_INVALID', 'Type the account’s name exactly to confirm its deletion.', { details: { issues: [{ path: 'confirmName', message: 'does not match the account name' }] } });
     this.storage.deleteAccount(accountId, {
       withinTransaction: () => this.audit.append({ action: 'account.delete', outcome: 'success', actor: actorOf(context.principal), resource: `account:${accountId}`, requestId: context.requestId ?? null, details: { name: account.name } }),

@@ -221,3 +221,17 @@ describe('local mode first run', () => {
     expect(core.audit!.list({ actionPrefix: 'auth.signIn' }).filter((e) => e.outcome === 'failure')).toHaveLength(6);
   });
 });
+
+describe('account deletion and legal hold', () => {
+  it('refuses to delete an account under legal hold with ERR_CONFLICT, and deletes it once released', async () => {
+    const core = await openCore();
+    const ops = operator(core);
+    const account = await call(ops, 'admin.accounts.create', { name: 'Litigation' });
+    await call(ops, 'audit.legalHold.set', { accountId: account.id, hold: true, reason: 'Case 2026-114' });
+    const refused = await ops.invoke('admin.accounts.delete', { accountId: account.id, confirmName: 'Litigation' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT', details: { reason: 'legal-hold' } } });
+    expect((await call(ops, 'admin.accounts.list', {})).map((a) => a.name)).toContain('Litigation');
+    await call(ops, 'audit.legalHold.set', { accountId: account.id, hold: false });
+    expect(await ops.invoke('admin.accounts.delete', { accountId: account.id, confirmName: 'Litigation' })).toEqual({ ok: true, value: { deleted: true } });
+  });
+});
