@@ -8,11 +8,11 @@ export const stepKinds: Record<string, { icon: string; label: string }> = {
   tool: { icon: '⚙', label: 'Tool' },
   retrieve: { icon: '⌕', label: 'Retrieve' },
   map: { icon: '☰', label: 'For each' },
-  branch: { icon: '⑂', label: 'Branch' },
+  branch: { icon: '⋔', label: 'Branch' },
   workflow: { icon: '↳', label: 'Sub-workflow' },
-  human: { icon: '✋', label: 'Person' },
+  human: { icon: '⚑', label: 'Person' },
   agent: { icon: '◎', label: 'Agent' },
-  guardrail: { icon: '⛨', label: 'Guardrail' },
+  guardrail: { icon: '⚖', label: 'Guardrail' },
 };
 
 export function KindBadge({ kind }: { kind: string }) {
