@@ -5,12 +5,13 @@ import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { auditMethods, identityMethods, modelMethods, workflowMethods } from './contracts/index.ts';
+import { auditMethods, identityMethods, modelMethods, toolMethods, workflowMethods } from './contracts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
 import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
-import type { StepMiddleware, ToolRegistry } from './workflows/index.ts';
-import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, createToolRegistry, defaultCustomerTableFile } from './workflows/tools/index.ts';
+import type { StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
+import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, defaultCustomerTableFile, ToolConfig, toolHandlers } from './workflows/tools/index.ts';
+import type { ToolConfigOptions } from './workflows/tools/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
@@ -24,8 +25,14 @@ export interface CoreConfig {
   shippedModelsDir?: string;
   /** Local thread count, memory budget and remote endpoint options of the model registry. */
   modelRegistry?: Pick<ModelRegistryOptions, 'threads' | 'memoryBudgetBytes' | 'remote'>;
-  /** Tools for workflow steps, allow-listed per account (default: the read-only built-ins for every account). */
+  /**
+   * Tools for workflow steps, allow-listed per account; overrides everything. Default: the
+   * read-only built-ins for every account plus the configured MCP servers' tools each account's
+   * allow-list names (`tools.*` API).
+   */
   tools?: ToolRegistry;
+  /** Timeouts and reconnect backoff of the configured MCP servers (tests shorten them). */
+  mcp?: ToolConfigOptions['mcp'];
   /** JSON files holding the customer table `customer_lookup` reads (default: the synthetic sample). */
   customerTables?: readonly string[];
   /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
@@ -95,7 +102,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let auditService: AuditService | null = null;
   let workflows: WorkflowService | null = null;
   let models: ModelRegistry | null = null;
-  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods;
+  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods | keyof typeof toolMethods;
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
@@ -119,6 +126,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     });
     models = registry;
     disposables.defer(() => registry.dispose());
+    const toolConfig = new ToolConfig({ storage, audit: auditLog, secrets, builtins: builtinTools(config.customerTables), clock, logger, ...(config.mcp === undefined ? {} : { mcp: config.mcp }), ...(config.tools === undefined ? {} : { override: config.tools }) });
+    disposables.defer(() => toolConfig.dispose());
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const opened2 = storage;
     const engine = new WorkflowEngine({
@@ -127,14 +136,14 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       events,
       // The registry refuses models the account may not use; config.models (tests) overrides it.
       models: config.models ?? ((modelId, accountId, classification) => registry.resolve(modelId, accountId, classification)),
-      tools: config.tools ?? builtinTools(config.customerTables),
+      tools: config.tools ?? toolConfig.registry,
       workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
     });
     disposables.defer(() => engine.dispose());
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry) };
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
@@ -148,7 +157,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods)] as AreaMethod[]);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods), ...Object.keys(toolMethods)] as AreaMethod[]);
   }
 
   const handlers: MethodHandlers = {
@@ -195,11 +204,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
  * The built-in tools: customer lookup (over the configured tables), calculator and date
  * arithmetic. All are read-only, so every account may use them; MCP sources join per account.
  */
-function builtinTools(customerTables: readonly string[] | undefined): ToolRegistry {
-  return createToolRegistry({
-    builtins: [createCustomerLookupTool({ files: customerTables ?? [defaultCustomerTableFile] }), createCalculatorTool(), createDateMathTool()],
-    allowList: () => 'all',
-  });
+function builtinTools(customerTables: readonly string[] | undefined): Tool[] {
+  return [createCustomerLookupTool({ files: customerTables ?? [defaultCustomerTableFile] }), createCalculatorTool(), createDateMathTool()];
 }
 
 /** How the audit log names a user: the IdP's display name, or what the local administrator is. */

@@ -4,6 +4,7 @@ import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
 import { modelMethods } from './models.ts';
 import { systemEvents, systemMethods } from './system.ts';
+import { toolMethods } from './tools.ts';
 import { workflowEvents, workflowMethods } from './workflows.ts';
 
 /** The whole API: every method any client can call. Add an area's methods here. */
@@ -13,6 +14,7 @@ export const apiMethods = {
   ...auditMethods,
   ...workflowMethods,
   ...modelMethods,
+  ...toolMethods,
 };
 
 /** Every push event a client can subscribe to. */

@@ -71,3 +71,5 @@ export {
   RemoteModelManifestSchema,
 } from './models.ts';
 export type { AddModelInput, DataClassification, ModelManifest, ModelView } from './models.ts';
+export { AddMcpServerInputSchema, McpServerNameSchema, McpServerViewSchema, ToolAllowEntrySchema, ToolAllowListSchema, toolMethods, ToolViewSchema } from './tools.ts';
+export type { AddMcpServerInput, McpServerView, ToolView } from './tools.ts';

@@ -69,6 +69,12 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'models.verify': () => ({ modelId: 'alpha-model' }),
   'models.health': () => ({ modelId: 'alpha-model' }),
   'models.test': () => ({ modelId: 'alpha-model' }),
+  'tools.list': () => ({}),
+  'tools.mcp.list': () => ({}),
+  'tools.mcp.add': () => ({ name: 'intruder', transport: 'stdio', command: '/bin/true' }),
+  'tools.mcp.remove': () => ({ name: 'intruder' }),
+  'tools.allow.get': (w) => ({ accountId: w.accountA.id }),
+  'tools.allow.set': (w) => ({ accountId: w.accountA.id, entries: ['calculator'] }),
 };
 
 let core: Core;

@@ -321,6 +321,45 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'tools: MCP server configurations, per-account tool allow-lists, the tool-call ledger',
+    up(db) {
+      // Server configurations are installation-wide and plaintext (commands, URLs, names of
+      // inherited environment variables); a bearer token lives only in the SecretStore and
+      // has_token records that one was given. Allow-list entries are an exact tool name or
+      // `server.*`; no foreign key to accounts (entries are filtered against live accounts).
+      // tool_calls is the idempotency ledger SqliteToolCallLedger used to create at run time
+      // (IF NOT EXISTS: an installation that already has it keeps it); its result stays TEXT.
+      db.exec(`
+        CREATE TABLE mcp_servers (
+          name TEXT PRIMARY KEY,
+          transport TEXT NOT NULL CHECK (transport IN ('stdio', 'http')),
+          command TEXT,
+          args TEXT NOT NULL DEFAULT '[]',
+          inherit_env TEXT NOT NULL DEFAULT '[]',
+          url TEXT,
+          has_token INTEGER NOT NULL DEFAULT 0,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE tool_allow (
+          account_id TEXT NOT NULL,
+          entry TEXT NOT NULL,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, entry)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS tool_calls (
+          idempotency_key TEXT PRIMARY KEY,
+          account_id TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          result TEXT,
+          created_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /**

@@ -3,6 +3,8 @@
 export { createCalculatorTool, CalculatorInputSchema, CalculatorOutputSchema } from './calculator.ts';
 export type { CalculatorInput, CalculatorOutput } from './calculator.ts';
 export { createCounterTool, readCounter } from './counterTool.ts';
+export { mcpTokenSecretName, ToolConfig, toolHandlers } from './config.ts';
+export type { ToolConfigOptions } from './config.ts';
 export type { CounterInput, CounterOutput } from './counterTool.ts';
 export { createCustomerLookupTool, CustomerLookupInputSchema, CustomerLookupOutputSchema, CustomerSchema, defaultCustomerTableFile } from './customerLookup.ts';
 export type { Customer, CustomerLookupInput, CustomerLookupOptions, CustomerLookupOutput } from './customerLookup.ts';

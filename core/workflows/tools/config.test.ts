@@ -1,0 +1,154 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessBridge, localOperator } from '../../api/index.ts';
+import type { Principal } from '../../api/index.ts';
+import { installationPermissions, rolePermissions } from '../../contracts/index.ts';
+import type { MethodInput, MethodName, MethodOutput, Role, StrongroomBridge } from '../../contracts/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { MemorySecretStore } from '../../secrets/index.ts';
+import { instantModel } from '../testing/instantModel.ts';
+import { mcpTokenSecretName } from './config.ts';
+
+// MCP servers configured by the operator, allow-listed per account: account A (allowed
+// `sanctions.*`) sees and runs the server's tool; account B sees only the built-ins and its run
+// fails with tool-not-allowed; every change is audited; a bearer token never leaves the SecretStore.
+
+const token = 'tok-7f3a9c1e-never-in-the-database';
+const secrets = new MemorySecretStore();
+let core: Core;
+let dataDir: string;
+let operator: StrongroomBridge;
+let accountA: string;
+let accountB: string;
+
+function principal(accountId: string, role: Role): Principal {
+  return {
+    kind: 'user',
+    userId: `user-${role}-${accountId.slice(0, 8)}`,
+    displayName: `Test ${role}`,
+    accountId,
+    roles: [role],
+    permissions: new Set(rolePermissions[role].filter((p) => !installationPermissions.includes(p))),
+    installationAdmin: false,
+  };
+}
+
+function bridgeFor(who: Principal): StrongroomBridge {
+  return createInProcessBridge(core.router, core.events, core.sessions.create(who).id);
+}
+
+async function ok<M extends MethodName>(bridge: StrongroomBridge, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const result = await bridge.invoke(method, input);
+  if (!result.ok) throw new Error(`${method}: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+async function finishedRun(bridge: StrongroomBridge, workflowId: string) {
+  const started = await ok(bridge, 'runs.start', { workflowId, input: {} });
+  let run = await ok(bridge, 'runs.get', { runId: started.id });
+  for (let i = 0; i < 500 && run.status === 'running'; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    run = await ok(bridge, 'runs.get', { runId: started.id });
+  }
+  return run;
+}
+
+beforeAll(async () => {
+  const shipped = mkdtempSync(join(tmpdir(), 'strongroom-tools-config-flows-'));
+  writeFileSync(join(shipped, 'screen.yaml'), `id: screen
+name: Screen a name
+inputs: {type: object}
+steps:
+  - {id: screen, kind: tool, tool: sanctions.sanctions_screen, args: {name: {value: "Ivan Petrenko"}}}
+`);
+  dataDir = mkdtempSync(join(tmpdir(), 'strongroom-tools-config-'));
+  core = await createCore({ dataDir, mode: 'test', heartbeatMs: 0, secrets, shippedWorkflowsDir: shipped, models: () => instantModel(), mcp: { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
+  operator = bridgeFor(localOperator());
+  accountA = (await ok(operator, 'admin.accounts.create', { name: 'Alpha Credit' })).id;
+  accountB = (await ok(operator, 'admin.accounts.create', { name: 'Beta HR' })).id;
+  await ok(operator, 'tools.mcp.add', { name: 'sanctions', transport: 'stdio', command: process.execPath, args: [join(import.meta.dirname, 'testing', 'stdioTestServer.ts')] });
+});
+afterAll(() => core.dispose());
+
+describe('MCP servers allow-listed per account', () => {
+  it('keeps MCP tools invisible until an account allows them; built-ins are always there', async () => {
+    const tools = await ok(bridgeFor(principal(accountA, 'analyst')), 'tools.list', {});
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['calculator', 'customer_lookup', 'date_math']);
+    expect(tools.every((tool) => tool.source === 'builtin' && !tool.sideEffects)).toBe(true);
+  });
+
+  it('lets account A, allowed sanctions.*, see the server tools and run one in a workflow', async () => {
+    const admin = bridgeFor(principal(accountA, 'admin'));
+    expect(await ok(admin, 'tools.allow.set', { accountId: accountA, entries: ['sanctions.*'] })).toEqual({ accountId: accountA, entries: ['sanctions.*'] });
+    expect(await ok(admin, 'tools.allow.get', { accountId: accountA })).toEqual({ accountId: accountA, entries: ['sanctions.*'] });
+    // The server is not connected yet: the run connects it on first call.
+    const analyst = bridgeFor(principal(accountA, 'analyst'));
+    const run = await finishedRun(analyst, 'screen');
+    expect(run.status, run.errorMessage ?? '').toBe('completed');
+    expect(run.steps.find((step) => step.path === 'screen')?.output).toMatchObject({ structuredContent: { hits: [{ entryId: 'SYN-0001' }] } });
+    const tools = await ok(analyst, 'tools.list', {});
+    expect(tools.find((tool) => tool.name === 'sanctions.sanctions_screen')).toMatchObject({ source: 'sanctions', sideEffects: false, description: expect.stringMatching(/sanctions list/) as string });
+    expect(tools.find((tool) => tool.name === 'sanctions.transfer')).toMatchObject({ source: 'sanctions', sideEffects: true });
+    // Connected now: a second run uses the listed tool directly.
+    expect((await finishedRun(analyst, 'screen')).status).toBe('completed');
+  });
+
+  it('keeps them from account B: not listed, and a run naming one fails with tool-not-allowed', async () => {
+    const analyst = bridgeFor(principal(accountB, 'analyst'));
+    const tools = await ok(analyst, 'tools.list', {});
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['calculator', 'customer_lookup', 'date_math']);
+    const run = await finishedRun(analyst, 'screen');
+    expect(run.status).toBe('failed');
+    expect(run.errorCode).toBe('ERR_WORKFLOW_STEP_FAILED');
+    expect(run.errorMessage).toMatch(/sanctions\.sanctions_screen" does not exist or is not allowed/);
+    expect(await ok(bridgeFor(principal(accountB, 'admin')), 'tools.allow.get', { accountId: accountB })).toEqual({ accountId: accountB, entries: [] });
+  });
+
+  it('refuses allow-list entries naming an unknown server or tool, and changes by another account', async () => {
+    const admin = bridgeFor(principal(accountB, 'admin'));
+    expect(await admin.invoke('tools.allow.set', { accountId: accountB, entries: ['nowhere.*'] })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    expect(await admin.invoke('tools.allow.set', { accountId: accountB, entries: ['no_such_tool'] })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    expect(await admin.invoke('tools.allow.set', { accountId: accountA, entries: [] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await bridgeFor(principal(accountA, 'analyst')).invoke('tools.allow.set', { accountId: accountA, entries: [] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await admin.invoke('tools.mcp.add', { name: 'rogue', transport: 'stdio', command: '/bin/true' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+  });
+
+  it('keeps a bearer token in the SecretStore only: never in API output, the audit log or the database', async () => {
+    const added = await ok(operator, 'tools.mcp.add', { name: 'bankmcp', transport: 'http', url: 'https://mcp.bank.example/mcp', token });
+    expect(added).toMatchObject({ name: 'bankmcp', transport: 'http', url: 'https://mcp.bank.example/mcp', hasToken: true });
+    const listed = await operator.invoke('tools.mcp.list', {});
+    expect(listed).toMatchObject({ ok: true, value: [{ name: 'bankmcp', hasToken: true }, { name: 'sanctions', transport: 'stdio', hasToken: false }] });
+    expect(JSON.stringify([added, listed])).not.toContain(token);
+    expect(await secrets.get(mcpTokenSecretName(core.storage!.installationId, 'bankmcp'))).toBe(token);
+    // A token over plain http to another host is refused before anything is stored.
+    expect(await operator.invoke('tools.mcp.add', { name: 'plain', transport: 'http', url: 'http://mcp.bank.example/mcp', token })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    expect(await secrets.get(mcpTokenSecretName(core.storage!.installationId, 'plain'))).toBeNull();
+    const db = core.storage!.db;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const file of readdirSync(dataDir)) {
+      if (file.startsWith('strongroom.db')) expect(readFileSync(join(dataDir, file)).includes(token)).toBe(false);
+    }
+    await ok(operator, 'tools.mcp.remove', { name: 'bankmcp' });
+    expect(await secrets.get(mcpTokenSecretName(core.storage!.installationId, 'bankmcp'))).toBeNull();
+  });
+
+  it('audits every change', () => {
+    const rows = core.storage!.db.prepare<[], { action: string; outcome: string; account_id: string | null; details: string }>("SELECT action, outcome, account_id, details FROM audit_log WHERE action LIKE 'tools.%' ORDER BY seq").all();
+    expect(rows.filter((row) => row.outcome === 'success').map((row) => row.action)).toEqual(['tools.mcp.add', 'tools.allow.set', 'tools.mcp.add', 'tools.mcp.remove']);
+    // The refused attempts are there too (the router records denials).
+    expect(rows.filter((row) => row.outcome === 'denied').map((row) => row.action)).toEqual(['tools.allow.set', 'tools.allow.set', 'tools.mcp.add']);
+    expect(rows.find((row) => row.action === 'tools.allow.set' && row.account_id === accountA)?.details).toContain('sanctions.*');
+    expect(rows.map((row) => row.details).join('\n')).not.toContain(token);
+  });
+
+  it('removing a server drops its allow-list entries, so its tools disappear at once', async () => {
+    await ok(operator, 'tools.mcp.remove', { name: 'sanctions' });
+    expect(await ok(bridgeFor(principal(accountA, 'admin')), 'tools.allow.get', { accountId: accountA })).toEqual({ accountId: accountA, entries: [] });
+    const tools = await ok(bridgeFor(principal(accountA, 'analyst')), 'tools.list', {});
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['calculator', 'customer_lookup', 'date_math']);
+    expect(await operator.invoke('tools.mcp.remove', { name: 'sanctions' })).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+  });
+});
