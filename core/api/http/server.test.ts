@@ -65,6 +65,17 @@ describe('serve mode HTTP transport', () => {
     expect(wrongScheme.status).toBe(401);
   });
 
+  it('applies the token and Origin checks to percent-encoded API paths too', async () => {
+    const { server } = await serve();
+    for (const path of ['/%61pi/system.info', '/%61%70%69/system.info', '/api%2fsystem.info']) {
+      const noToken = await raw(`${server.origin}${path}`, { headers: { 'content-type': 'application/json', host: new URL(server.origin).host }, body: '{}' });
+      expect(noToken.body, path).not.toContain('"ok":true');
+      expect([401, 403, 404], path).toContain(noToken.status);
+      const foreign = await raw(`${server.origin}${path}`, { headers: { 'content-type': 'application/json', host: new URL(server.origin).host, authorization: `Bearer ${server.token}`, origin: 'http://evil.example' }, body: '{}' });
+      expect(foreign.body, path).not.toContain('"ok":true');
+    }
+  });
+
   it('refuses a foreign Origin even with the right token, and accepts its own', async () => {
     const { server } = await serve();
     for (const origin of ['http://evil.example', 'http://localhost:1', 'null', `https://${server.origin.slice('http://'.length)}`]) {

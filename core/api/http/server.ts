@@ -100,7 +100,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (!isAllowedHost(request.headers.host, authority)) {
       return sendError(reply, { code: 'ERR_AUTH_FORBIDDEN', message: 'Requests must address the loopback host this server bound.' });
     }
-    if (!request.url.startsWith('/api/')) return;
+    // Decide by the route that matched, not the raw URL: Fastify decodes the path before routing,
+    // so `/%61pi/<method>` reaches the API route while its raw URL does not start with /api/.
+    const route = request.routeOptions.url ?? '';
+    if (!route.startsWith('/api/')) return;
     if (!isAllowedOrigin(request.headers.origin, authority)) {
       return sendError(reply, { code: 'ERR_AUTH_FORBIDDEN', message: 'Cross-origin requests are refused.' });
     }
