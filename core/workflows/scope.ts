@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { safeLiquid } from './liquid.ts';
 import { CoreError } from '../base/index.ts';
 import type { Condition } from '../contracts/index.ts';
 
@@ -10,7 +10,7 @@ export interface DataScope {
   index?: number;
 }
 
-const liquid = new Liquid({ strictFilters: true, strictVariables: true, ownPropertyOnly: true, cache: 256 });
+const liquid = safeLiquid();
 
 /** A child scope that shares outer step outputs but records its own (map items, branches keep the parent's). */
 export function childScope(parent: DataScope, item?: { item: unknown; index: number }): DataScope {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Liquid } from 'liquidjs';
+import { safeLiquid } from './liquid.ts';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -22,7 +22,7 @@ const repoRoot = join(import.meta.dirname, '..', '..');
 const workflowsDir = join(repoRoot, 'resources', 'workflows');
 const samplesDir = join(repoRoot, 'resources', 'samples');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8')) as unknown;
-const liquid = new Liquid({ strictFilters: true, strictVariables: true, ownPropertyOnly: true });
+const liquid = safeLiquid();
 
 const files = readdirSync(workflowsDir).filter((name) => /\.ya?ml$/.test(name)).sort();
 const raw = new Map(files.map((name) => [name, parseYaml(readFileSync(join(workflowsDir, name), 'utf8')) as unknown]));

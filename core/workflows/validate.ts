@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Liquid } from 'liquidjs';
+import { safeLiquid } from './liquid.ts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CoreError } from '../base/index.ts';
@@ -13,7 +13,7 @@ export interface CompiledWorkflow {
   version: string;
 }
 
-const liquid = new Liquid({ strictFilters: true, strictVariables: true, ownPropertyOnly: true });
+const liquid = safeLiquid();
 
 /** Canonical JSON (sorted keys) so the same definition always hashes the same, whatever its formatting. */
 export function canonicalJson(value: unknown): string {
