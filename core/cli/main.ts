@@ -13,6 +13,7 @@ import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
+import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCommand, toolsMcpRemoveCommand } from './commands/tools.ts';
 import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
 import { processIo } from './output.ts';
@@ -289,8 +290,39 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .action(async (options: { account?: string; master: boolean; batchSize: number; dataDir: string; json: boolean }) => setExitCode(await keysRotateCommand(io, { ...options, env })));
 
   addWorkflowCommands(program, io, setExitCode, env);
+  addToolCommands(program, io, setExitCode, env);
 
   return program;
+}
+
+/** `tools …`: the tools workflows may call, MCP servers, and each account's allow-list. */
+function addToolCommands(program: Command, io: CliIo, setExitCode: (code: number) => void, env: NodeJS.ProcessEnv): void {
+  type Common = { dataDir: string; json: boolean };
+  const common = (command: Command): Command => command
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false);
+  const tools = program.command('tools').description('tools for workflows: built-ins, MCP servers, per-account allow-lists');
+  common(tools.command('list').description('the tools an account may use').option('--account <name>', 'account name (default: the first account)'))
+    .action(async (options: Common & { account?: string }) => setExitCode(await toolsListCommand(io, { ...options, env })));
+  const mcp = tools.command('mcp').description('MCP servers (installation-wide; each account must allow their tools)');
+  common(mcp.command('list').description('the configured MCP servers'))
+    .action(async (options: Common) => setExitCode(await toolsMcpListCommand(io, { ...options, env })));
+  common(mcp.command('add').description('add an MCP server: a command over stdio, or an http(s) URL').argument('<name>', 'server name; its tools are named <name>.<tool>')
+    .option('--command <cmd>', 'the server\'s executable, started over stdio')
+    .option('--arg <value>', 'an argument for the command; repeatable', collect, [])
+    .option('--inherit-env <name>', 'an environment variable the command may inherit; repeatable', collect, [])
+    .option('--url <url>', 'the server\'s streamable-HTTP endpoint (https unless on loopback when a token is given)')
+    .option('--token-stdin', 'read a bearer token from standard input (kept in the OS keychain)', false))
+    .action(async (name: string, options: Common & { command?: string; arg: string[]; inheritEnv: string[]; url?: string; tokenStdin: boolean }) => {
+      const { tokenStdin, ...rest } = options;
+      setExitCode(await toolsMcpAddCommand(io, { ...rest, name, env, ...(tokenStdin ? { token: await readSecretFromStdin() } : {}) }));
+    });
+  common(mcp.command('remove').description('remove an MCP server, its token and the allow-list entries naming it').argument('<name>', 'server name'))
+    .action(async (name: string, options: Common) => setExitCode(await toolsMcpRemoveCommand(io, { ...options, name, env })));
+  common(tools.command('allow').description('let an account use tools beyond the built-ins: exact names or <server>.*').argument('[entries...]', 'tool names or <server>.*')
+    .requiredOption('--account <name>', 'account name')
+    .option('--replace', 'set exactly these entries (none: built-ins only) instead of adding them', false))
+    .action(async (entries: string[], options: Common & { account: string; replace: boolean }) => setExitCode(await toolsAllowCommand(io, { ...options, entries, env })));
 }
 
 type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
