@@ -235,3 +235,66 @@ describe('account deletion and legal hold', () => {
     expect(await ops.invoke('admin.accounts.delete', { accountId: account.id, confirmName: 'Litigation' })).toEqual({ ok: true, value: { deleted: true } });
   });
 });
+
+describe('findings from review', () => {
+  it('lets only one of two racing first-run setups set the passphrase', async () => {
+    const core = await openCore();
+    const anonymous = as(core, 'no-session');
+    const [first, second] = await Promise.all([
+      anonymous.invoke('auth.setupLocal', { passphrase: 'owner passphrase 111' }),
+      anonymous.invoke('auth.setupLocal', { passphrase: 'attacker passphrase 2' }),
+    ]);
+    expect([first.ok, second.ok].filter(Boolean)).toHaveLength(1);
+    const winner = first.ok ? 'owner passphrase 111' : 'attacker passphrase 2';
+    const loser = first.ok ? 'attacker passphrase 2' : 'owner passphrase 111';
+    expect([first, second].find((r) => !r.ok)).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
+    expect((await anonymous.invoke('auth.signInLocal', { passphrase: winner })).ok).toBe(true);
+    expect((await anonymous.invoke('auth.signInLocal', { passphrase: loser })).ok).toBe(false);
+  });
+
+  it('counts parallel passphrase guesses against the limit', async () => {
+    const core = await openCore();
+    await core.identity!.setLocalPassphrase('the right passphrase');
+    const anonymous = as(core, 'no-session');
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => anonymous.invoke('auth.signInLocal', { passphrase: i === 11 ? 'the right passphrase' : `wrong guess ${i}` })));
+    const evaluated = guesses.filter((g) => !g.ok && (g.error.details as { reason?: string } | undefined)?.reason === 'wrong-passphrase');
+    expect(evaluated.length).toBeLessThanOrEqual(5);
+    expect(guesses.filter((g) => !g.ok && (g.error.details as { reason?: string } | undefined)?.reason === 'locked').length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('ends local sessions when an IdP is configured, and every session after 12 hours', async () => {
+    const clock = manualClock();
+    const core = await openCore({ clock });
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    const first = await core.identity!.signInLocal('local admin passphrase');
+    expect(core.identity!.resolve(first.id)).toBeDefined();
+    clock.advance(12 * 3_600_000 + 1);
+    expect(core.identity!.resolve(first.id)).toBeUndefined();
+
+    const second = await core.identity!.signInLocal('local admin passphrase');
+    await call(operator(core), 'admin.idp.set', { issuer: 'https://idp.bank.example', clientId: 'strongroom', groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid'] });
+    expect(core.identity!.resolve(second.id)).toBeUndefined();
+  });
+
+  it('applies group changes at the IdP when a stale session is refreshed, not only at the next sign-in', async () => {
+    const idp = await startTestIdp({ users: [{ login: 'erin', name: 'Erin', email: 'erin@bank.example', groups: ['analysts'] }] });
+    try {
+      const clock = manualClock();
+      const core = await openCore({ clock });
+      const ops = operator(core);
+      const [account] = await call(ops, 'admin.accounts.list', {});
+      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      const { session } = await signIn(core, 'erin');
+      expect(core.identity!.resolve(session.id)?.principal.roles).toEqual(['analyst']);
+      idp.setGroups('erin', ['cafeteria']);
+      clock.advance(20 * 60_000);
+      core.identity!.resolve(session.id); // stale: revalidates in the background
+      for (let i = 0; i < 100 && core.identity!.resolve(session.id); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(core.identity!.resolve(session.id)).toBeUndefined();
+      expect(core.audit!.list({ actionPrefix: 'auth.sessionExpired' }).at(-1)).toMatchObject({ details: { reason: 'access-removed' } });
+    } finally {
+      await idp.stop();
+    }
+  });
+});

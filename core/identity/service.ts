@@ -27,6 +27,8 @@ export interface IdentityServiceOptions {
 /** After this long without the IdP vouching for a session, auth.status tries a refresh. */
 const revalidateAfterMs = 15 * 60_000;
 const localFailureLimit = 5;
+/** A session ends this long after sign-in, whatever happens (the bank's working day, with margin). */
+const sessionLifetimeMs = 12 * 3_600_000;
 const localLockoutMs = 60_000;
 
 /**
@@ -45,8 +47,11 @@ export class IdentityService implements SessionResolver {
   private readonly logger: Logger;
   private readonly live = new Map<string, LiveSession>();
   private readonly pending = new Map<string, PendingSignIn>();
-  private relyingPartyCache: { config: IdpConfig; rp: RelyingParty } | undefined;
+  private relyingPartyCache: { key: string; rp: RelyingParty } | undefined;
   private localFailures = { count: 0, lockedUntil: 0 };
+  /** Verifications under way: counted before the scrypt await, so parallel guesses meet the limit too. */
+  private localAttemptsInFlight = 0;
+  private readonly revalidating = new Set<string>();
 
   constructor(options: IdentityServiceOptions) {
     this.storage = options.storage;
@@ -85,6 +90,14 @@ export class IdentityService implements SessionResolver {
     const session = this.live.get(sessionId) ?? this.resume(sessionId);
     if (!session) return undefined;
     if (!this.withinGrace(session)) return undefined;
+    if (this.clock.now() - session.createdAt > sessionLifetimeMs) return undefined;
+    // Local sign-in is off once an IdP is configured: local sessions end with it.
+    if (session.kind === 'local' && this.mode() === 'oidc') return undefined;
+    // Ask the IdP to vouch again in the background once a session is stale; a refusal ends it.
+    if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs && !this.revalidating.has(session.id)) {
+      this.revalidating.add(session.id);
+      void this.revalidate(session).finally(() => this.revalidating.delete(session.id));
+    }
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
   }
 
@@ -175,14 +188,29 @@ export class IdentityService implements SessionResolver {
   /** Asks the IdP (refresh grant) to vouch for a session again. Unreachable: keep it (grace applies). Refused: end it. */
   private async revalidate(session: LiveSession): Promise<LiveSession | null> {
     const refreshToken = await this.refreshTokenOf(session);
-    const rp = this.relyingParty();
+    const rp = await this.relyingParty();
     if (!refreshToken || !rp) return session;
     try {
       const refreshed = await rp.refresh(refreshToken);
       const now = this.clock.now();
-      this.store.atomically(() => this.store.updateSession(session.idHash, { verifiedAt: now }));
+      this.store.atomically(() => {
+        this.store.updateSession(session.idHash, { verifiedAt: now });
+        // Group changes at the IdP apply at each refresh, not only at the next sign-in.
+        if (refreshed.groups !== null) {
+          const roles = rolesFromGroups(this.store.groupMappings(), refreshed.groups);
+          this.store.replaceGroupMemberships(session.userId, roles, now);
+          this.audit.append({ action: 'auth.membershipsEvaluated', outcome: 'success', actor: { userId: session.userId, accountId: null }, details: { groups: refreshed.groups, roles: roles.map((r) => `${r.accountId}:${r.role}`), on: 'refresh' } });
+        }
+      });
       if (refreshed.refreshToken && refreshed.refreshToken !== refreshToken) await this.storeRefreshToken(session, refreshed.refreshToken);
       session.verifiedAt = now;
+      const user = this.store.userById(session.userId);
+      const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
+      if (!principal) {
+        this.end(session, 'auth.sessionExpired', 'access-removed');
+        return null;
+      }
+      session.principal = principal;
       return session;
     } catch (error) {
       if (error instanceof CoreError && error.code === 'ERR_AUTH_IDP_UNREACHABLE') return session;
@@ -272,7 +300,17 @@ export class IdentityService implements SessionResolver {
       this.store.atomically(() => this.audit.append({ action: 'auth.setupLocal', outcome: 'failure', requestId: requestId ?? null, details: { reason: 'already-set' } }));
       throw new CoreError('ERR_CONFLICT', 'The local administrator already has a passphrase. Sign in with it.');
     }
-    await this.setLocalPassphrase(passphrase);
+    if (passphrase.length < 12) throw new CoreError('ERR_INPUT_INVALID', 'The passphrase must be at least 12 characters long.');
+    const admin = this.store.localAdministrator();
+    if (!admin) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', 'There is no local administrator. Run: strongroom init');
+    const hash = await hashPassphrase(passphrase);
+    // Conditional: of two setups racing through the hash, only the first one sets the passphrase.
+    const claimed = this.store.atomically(() => {
+      const first = this.store.setFirstPassphraseHash(admin.id, hash);
+      this.audit.append({ action: 'auth.setupLocal', outcome: first ? 'success' : 'failure', requestId: requestId ?? null, resource: `user:${admin.id}`, ...(first ? {} : { details: { reason: 'already-set' } }) });
+      return first;
+    });
+    if (!claimed) throw new CoreError('ERR_CONFLICT', 'The local administrator already has a passphrase. Sign in with it.');
     return this.signInLocal(passphrase, requestId);
   }
 
@@ -293,8 +331,15 @@ export class IdentityService implements SessionResolver {
     if (this.mode() === 'oidc') fail('local-disabled', new CoreError('ERR_AUTH_NOT_CONFIGURED', 'Local sign-in is off because this installation signs in through your organisation’s identity provider.'));
     const now = this.clock.now();
     if (now < this.localFailures.lockedUntil) fail('locked', new CoreError('ERR_AUTH_SIGNIN_FAILED', 'Too many wrong passphrases. Wait a minute and try again.', { details: { reason: 'locked', retryAfterMs: this.localFailures.lockedUntil - now } }));
+    if (this.localFailures.count + this.localAttemptsInFlight >= localFailureLimit) fail('locked', new CoreError('ERR_AUTH_SIGNIN_FAILED', 'Too many passphrase attempts at once. Wait a minute and try again.', { details: { reason: 'locked', retryAfterMs: localLockoutMs } }));
     const admin = this.store.localAdministrator();
-    const ok = admin?.passphraseHash ? await verifyPassphrase(passphrase, admin.passphraseHash) : false;
+    this.localAttemptsInFlight += 1;
+    let ok: boolean;
+    try {
+      ok = admin?.passphraseHash ? await verifyPassphrase(passphrase, admin.passphraseHash) : false;
+    } finally {
+      this.localAttemptsInFlight -= 1;
+    }
     if (!admin || !ok) {
       this.localFailures.count += 1;
       if (this.localFailures.count >= localFailureLimit) this.localFailures = { count: 0, lockedUntil: now + localLockoutMs };
@@ -306,25 +351,29 @@ export class IdentityService implements SessionResolver {
 
   // ── Enterprise mode (OIDC) ─────────────────────────────────────────────────
 
-  private relyingParty(): RelyingParty | null {
+  private async relyingParty(): Promise<RelyingParty | null> {
     const config = this.store.idpConfig();
     if (!config) return null;
-    if (this.relyingPartyCache && JSON.stringify(this.relyingPartyCache.config) === JSON.stringify(config)) return this.relyingPartyCache.rp;
+    // Confidential clients (common with ADFS and Entra) authenticate with the secret kept in the keychain.
+    const clientSecret = await this.secrets.get(`${this.storage.installationId}/idp/client-secret`).catch(() => null);
+    const key = JSON.stringify({ config, secret: clientSecret !== null });
+    if (this.relyingPartyCache && this.relyingPartyCache.key === key) return this.relyingPartyCache.rp;
     const rp = new RelyingParty({
       config,
+      clientSecret,
       clock: this.clock,
       jwksCache: {
         load: (issuer) => this.store.loadJwks(this.administrationScope(), issuer),
         save: (issuer, jwks, fetchedAt) => this.store.atomically(() => this.store.saveJwks(this.administrationScope(), issuer, jwks, fetchedAt)),
       },
     });
-    this.relyingPartyCache = { config, rp };
+    this.relyingPartyCache = { key, rp };
     return rp;
   }
 
   /** Starts an OIDC sign-in; the callback must arrive at `redirectUri` with the returned state. */
   async beginSignIn(redirectUri: string): Promise<URL> {
-    const rp = this.relyingParty();
+    const rp = await this.relyingParty();
     if (!rp) throw new CoreError('ERR_AUTH_NOT_CONFIGURED', 'No identity provider is configured; sign in with the local administrator passphrase.');
     const { url, pending } = await rp.begin(redirectUri);
     for (const [state, attempt] of this.pending) if (this.clock.now() - attempt.createdAt > 10 * 60_000) this.pending.delete(state);
@@ -337,7 +386,7 @@ export class IdentityService implements SessionResolver {
     const audit: AuditEntry = { action: 'auth.signIn', outcome: 'failure', requestId: requestId ?? null, details: { method: 'oidc' } };
     const state = callbackUrl.searchParams.get('state') ?? '';
     const pending = this.pending.get(state);
-    const rp = this.relyingParty();
+    const rp = await this.relyingParty();
     try {
       if (!rp) throw new CoreError('ERR_AUTH_NOT_CONFIGURED', 'No identity provider is configured.');
       if (!pending) throw new CoreError('ERR_AUTH_SIGNIN_FAILED', 'This sign-in response does not belong to a sign-in started here. Start again.', { details: { reason: 'state-unknown' } });

@@ -92,6 +92,11 @@ export class IdentityStore extends Repository {
     return this.userById(id)!;
   }
 
+  /** Sets the first passphrase only: false if one was set meanwhile (first-run setup races). */
+  setFirstPassphraseHash(userId: string, hash: string): boolean {
+    return this.statement<[string, string]>('UPDATE users SET passphrase_hash = ? WHERE id = ? AND passphrase_hash IS NULL').run(hash, userId).changes === 1;
+  }
+
   setPassphraseHash(userId: string, hash: string): void {
     this.statement<[string, string]>('UPDATE users SET passphrase_hash = ? WHERE id = ?').run(hash, userId);
   }
