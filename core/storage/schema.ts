@@ -330,7 +330,8 @@ export const appMigrations: readonly Migration[] = [
       // has_token records that one was given. Allow-list entries are an exact tool name or
       // `server.*`; no foreign key to accounts (entries are filtered against live accounts).
       // tool_calls is the idempotency ledger SqliteToolCallLedger used to create at run time
-      // (IF NOT EXISTS: an installation that already has it keeps it); its result stays TEXT.
+      // (its own CREATE TABLE IF NOT EXISTS is now a no-op); a result is what a tool answered,
+      // sealed per account by the engine's codec (a NULL result marks a pending call).
       db.exec(`
         CREATE TABLE mcp_servers (
           name TEXT PRIMARY KEY,
@@ -354,7 +355,7 @@ export const appMigrations: readonly Migration[] = [
           idempotency_key TEXT PRIMARY KEY,
           account_id TEXT NOT NULL,
           tool TEXT NOT NULL,
-          result TEXT,
+          result BLOB,
           created_at INTEGER NOT NULL
         );
       `);
@@ -379,6 +380,8 @@ export const appSealedTables: readonly SealedTable[] = [
   { table: 'workflow_definitions', idColumn: 'key', accountColumn: 'account_id', columns: ['definition'] },
   { table: 'runs', idColumn: 'id', accountColumn: 'account_id', columns: ['input', 'output'] },
   { table: 'run_steps', idColumn: 'key', accountColumn: 'account_id', columns: ['output', 'recorded'] },
+  // What side-effecting tools answered, replayed on retry (the ledger's codec seals it).
+  { table: 'tool_calls', idColumn: 'idempotency_key', accountColumn: 'account_id', columns: ['result'] },
   // Installation-level secrets are sealed under the administration (first) account's key.
   { table: 'auth_sessions', idColumn: 'id_hash', accountColumn: 'seal_account_id', columns: ['refresh_token'] },
   { table: 'jwks_cache', idColumn: 'issuer', accountColumn: 'seal_account_id', columns: ['jwks'] },

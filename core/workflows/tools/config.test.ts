@@ -10,7 +10,7 @@ import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import { MemorySecretStore } from '../../secrets/index.ts';
 import { instantModel } from '../testing/instantModel.ts';
-import { mcpTokenSecretName } from './config.ts';
+import { mcpTokenSecretName, sealedToolResults } from './config.ts';
 
 // MCP servers configured by the operator, allow-listed per account: account A (allowed
 // `sanctions.*`) sees and runs the server's tool; account B sees only the built-ins and its run
@@ -63,6 +63,12 @@ name: Screen a name
 inputs: {type: object}
 steps:
   - {id: screen, kind: tool, tool: sanctions.sanctions_screen, args: {name: {value: "Ivan Petrenko"}}}
+`);
+  writeFileSync(join(shipped, 'book.yaml'), `id: book
+name: Book a transfer
+inputs: {type: object}
+steps:
+  - {id: book, kind: tool, tool: sanctions.transfer, args: {reference: {value: "R-1"}, amount: {value: 10}}}
 `);
   dataDir = mkdtempSync(join(tmpdir(), 'strongroom-tools-config-'));
   core = await createCore({ dataDir, mode: 'test', heartbeatMs: 0, secrets, shippedWorkflowsDir: shipped, models: () => instantModel(), mcp: { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
@@ -142,6 +148,19 @@ describe('MCP servers allow-listed per account', () => {
     expect(rows.filter((row) => row.outcome === 'denied').map((row) => row.action)).toEqual(['tools.allow.set', 'tools.allow.set', 'tools.mcp.add']);
     expect(rows.find((row) => row.action === 'tools.allow.set' && row.account_id === accountA)?.details).toContain('sanctions.*');
     expect(rows.map((row) => row.details).join('\n')).not.toContain(token);
+  });
+
+  it('records a side-effecting call in the ledger, its answer sealed under the account key', async () => {
+    const run = await finishedRun(bridgeFor(principal(accountA, 'analyst')), 'book');
+    expect(run.status, run.errorMessage ?? '').toBe('completed');
+    const rows = core.storage!.db.prepare<[], { idempotency_key: string; account_id: string; tool: string; result: Uint8Array }>('SELECT idempotency_key, account_id, tool, result FROM tool_calls').all();
+    expect(rows).toEqual([{ idempotency_key: `${run.id}:book`, account_id: accountA, tool: 'sanctions.transfer', result: expect.any(Uint8Array) as Uint8Array }]);
+    const row = rows[0]!;
+    expect(Buffer.from(row.result).toString('latin1')).not.toContain('transferNumber');
+    const ref = { accountId: accountA, idempotencyKey: row.idempotency_key, tool: row.tool };
+    expect(JSON.parse(sealedToolResults(core.storage!).decode(ref, row.result))).toMatchObject({ ok: true, value: { structuredContent: { transferNumber: 1 } } });
+    // Bound to its account: opening it as another account's value fails.
+    expect(() => sealedToolResults(core.storage!).decode({ ...ref, accountId: accountB }, row.result)).toThrow();
   });
 
   it('removing a server drops its allow-list entries, so its tools disappear at once', async () => {

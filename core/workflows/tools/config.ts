@@ -7,6 +7,7 @@ import type { AddMcpServerInput, McpServerView, toolMethods, ToolView } from '..
 import { AddMcpServerInputSchema } from '../../contracts/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
 import { durableTransaction } from '../../storage/index.ts';
+import type { Sealed } from '../../crypto/index.ts';
 import type { Storage } from '../../storage/index.ts';
 import type { Tool, ToolRegistry } from '../tools.ts';
 import { McpToolSource } from './McpToolSource.ts';
@@ -14,7 +15,27 @@ import type { McpToolSourceOptions } from './McpToolSource.ts';
 import { parseMcpServerUrl } from './mcpTransport.ts';
 import type { McpServerConfig } from './mcpTransport.ts';
 import { createToolRegistry } from './registry.ts';
+import { SqliteToolCallLedger } from './ToolCallLedger.ts';
+import type { ToolCallRef, ToolResultCodec } from './ToolCallLedger.ts';
 import { invalidInput, toolError } from './toolErrors.ts';
+
+/**
+ * Seals the ledger's `tool_calls.result` under the calling account's data key, bound to the
+ * idempotency key (tool_calls is in appSealedTables, so key rotation re-seals it).
+ */
+export function sealedToolResults(storage: Storage): ToolResultCodec {
+  const at = (ref: ToolCallRef) => ({ table: 'tool_calls', rowId: ref.idempotencyKey, column: 'result' });
+  return {
+    encode(ref, json) {
+      const scope = storage.scopeFor({ accountId: ref.accountId });
+      if (!storage.db.inTransaction) scope.prepareForWrite();
+      return scope.sealText(at(ref), json);
+    },
+    decode(ref, stored) {
+      return storage.scopeFor({ accountId: ref.accountId }).open(at(ref), (typeof stored === 'string' ? Buffer.from(stored, 'utf8') : stored) as Sealed<string>);
+    },
+  };
+}
 
 /** Name of an MCP server's bearer token in the SecretStore. */
 export function mcpTokenSecretName(installationId: string, server: string): string {
@@ -27,7 +48,7 @@ export interface ToolConfigOptions {
   secrets: SecretStore;
   /** Read-only built-ins: every account may use them. */
   builtins: readonly Tool[];
-  /** Passed to every MCP source (timeouts, reconnect backoff, ledger); tests shorten them. */
+  /** Passed to every MCP source (timeouts, reconnect backoff); default ledger: tool_calls, sealed per account. */
   mcp?: Omit<McpToolSourceOptions, 'server' | 'logger'>;
   /** A registry that replaces this one for the engine (CoreConfig.tools); `tools.list` then reports it. */
   override?: ToolRegistry;
@@ -82,7 +103,7 @@ export class ToolConfig {
     this.secrets = options.secrets;
     this.builtins = options.builtins;
     this.builtinNames = new Set(options.builtins.map((tool) => tool.name));
-    this.mcpOptions = options.mcp;
+    this.mcpOptions = { ledger: new SqliteToolCallLedger({ db: options.storage.db, codec: sealedToolResults(options.storage), ...(options.clock === undefined ? {} : { clock: options.clock }) }), ...options.mcp };
     this.override = options.override;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger();
