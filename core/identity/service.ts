@@ -1,6 +1,6 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
-import type { AuthStatus, IdpConfig } from '../contracts/index.ts';
+import type { AuthStatus } from '../contracts/index.ts';
 import type { Principal, Session, SessionResolver } from '../api/index.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
