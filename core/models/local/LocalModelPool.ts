@@ -9,10 +9,12 @@ import { tightenNumberRules } from './grammarSchema.ts';
 import { SequencePool } from './SequencePool.ts';
 
 /**
- * Threads per context when neither the model nor the pool says otherwise. Measured by
- * bench/models.bench.ts on the 2-core build machines: 1 thread gave the best generation tokens/s
- * through node-llama-cpp (2 threads contend with Node's own thread; llama.cpp's default of all
- * cores was pathological, TOOLCHAIN.md). Override per model on bigger machines.
+ * Threads per context when neither the model nor the pool says otherwise. Measured with
+ * bench/models.bench.ts on the 2-core build machines (287 MB F32 model): 1 thread generated
+ * 81–84 tokens/s through LocalModelProvider; 2 threads 52 on a quiet machine and 10–30 while other
+ * work ran (they contend with Node's own threads and everything else on two cores). 2 threads
+ * would roughly double prompt processing, but node-llama-cpp sets one count for both, and
+ * generation dominates a step. Override per model on bigger machines.
  */
 export const DEFAULT_LOCAL_THREADS = 1;
 const DEFAULT_CONTEXT_SIZE = 4096;
