@@ -328,7 +328,7 @@ export const appMigrations: readonly Migration[] = [
       // Server configurations are installation-wide and plaintext (commands, URLs, names of
       // inherited environment variables); a bearer token lives only in the SecretStore and
       // has_token records that one was given. Allow-list entries are an exact tool name or
-      // `server.*`; no foreign key to accounts (entries are filtered against live accounts).
+      // `server.*`; no foreign key to accounts (a deleted account runs nothing, so its entries are inert).
       // tool_calls is the idempotency ledger SqliteToolCallLedger used to create at run time
       // (its own CREATE TABLE IF NOT EXISTS is now a no-op); a result is what a tool answered,
       // sealed per account by the engine's codec (a NULL result marks a pending call).
