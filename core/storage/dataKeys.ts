@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { CoreError } from '../base/index.ts';
 import type { DataKeyRecord, DataKeyStatus, DataKeyStore } from '../crypto/index.ts';
 import type { SqliteDatabase } from './database.ts';
 
@@ -90,6 +91,10 @@ export class SqliteDataKeyStore implements DataKeyStore {
   }
 
   insertActiveKey(accountId: string, masterVersion: number, createdAt: number): { id: number; version: number } {
+    // A deleted (crypto-shredded) account never gets a key again: a run still writing after the
+    // deletion must fail, not quietly make new data readable under a fresh key.
+    const shredded = this.db.prepare<[string, string], { n: number }>("SELECT (SELECT count(*) FROM accounts WHERE id = ? AND deleted_at IS NOT NULL) + (SELECT count(*) FROM data_keys WHERE account_id = ? AND status = 'destroyed') AS n").get(accountId, accountId);
+    if ((shredded?.n ?? 0) > 0) throw new CoreError('ERR_STORAGE_KEY_DESTROYED', 'This account was deleted and its keys destroyed; nothing more can be written for it.', { details: { accountId } });
     const version = this.statements.nextVersion.get(accountId)?.next ?? 1;
     this.statements.retire.run(createdAt, accountId);
     const inserted = this.statements.insert.get(accountId, version, masterVersion, createdAt);

@@ -219,3 +219,25 @@ describe('storage on disk', () => {
     void id;
   });
 });
+
+describe('crypto-shredding with writers still holding a scope', () => {
+  it('never creates a new data key for a deleted account', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openStorage } = await import('./storage.ts');
+    const { MemorySecretStore } = await import('../secrets/index.ts');
+    const storage = await openStorage({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-shred-')), secrets: new MemorySecretStore() });
+    try {
+      const account = storage.createAccount('Doomed');
+      const scope = storage.scopeFor({ accountId: account.id });
+      scope.prepareForWrite();
+      storage.deleteAccount(account.id);
+      expect(() => { scope.prepareForWrite(); scope.sealText({ table: 'runs', rowId: 'r', column: 'output' }, 'after deletion'); }).toThrow(/deleted/);
+      const live = storage.db.prepare("SELECT count(*) AS n FROM data_keys WHERE account_id = ? AND status = 'active'").get(account.id) as { n: number };
+      expect(live.n).toBe(0);
+    } finally {
+      await storage.dispose();
+    }
+  });
+});
