@@ -3,6 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isCoreError } from '../base/index.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
 import { openDatabase } from './database.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStorage } from './storage.ts';
 import type { Storage } from './storage.ts';
 import { databaseBytes, openTestStorage, tempDir } from './testing/helpers.ts';
 import { NotesRepository } from './testing/notes.ts';
@@ -222,11 +226,6 @@ describe('storage on disk', () => {
 
 describe('crypto-shredding with writers still holding a scope', () => {
   it('never creates a new data key for a deleted account', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openStorage } = await import('./storage.ts');
-    const { MemorySecretStore } = await import('../secrets/index.ts');
     const storage = await openStorage({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-shred-')), secrets: new MemorySecretStore() });
     try {
       const account = storage.createAccount('Doomed');
