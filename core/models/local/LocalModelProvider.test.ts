@@ -125,6 +125,32 @@ describe('LocalModelProvider: prefix reuse', () => {
   });
 });
 
+describe('LocalModelProvider: sequence pooling', () => {
+  it('keeps two interleaved runs on their own sequences, so both keep their prefix', async () => {
+    const runA = { role: 'system' as const, content: `Run A reviews mortgages. ${'Rule A. '.repeat(40)}` };
+    const runB = { role: 'system' as const, content: `Run B reviews payments. ${'Rule B. '.repeat(40)}` };
+    const step = (system: typeof runA, index: number) => provider.chat({ messages: [system, { role: 'user', content: `step ${index}` }], maxTokens: 2 });
+    await step(runA, 1);
+    await step(runB, 1);
+    const [a2, b2] = [await step(runA, 2), await step(runB, 2)];
+    // With one shared sequence each step would evict the other run's prefix.
+    expect(a2.usage.cachedInputTokens).toBeGreaterThan(100);
+    expect(b2.usage.cachedInputTokens).toBeGreaterThan(100);
+  });
+
+  it('queues requests beyond the sequence count, and a queued request can be cancelled', async () => {
+    const results = await Promise.all([1, 2, 3, 4].map((index) => provider.chat({ messages: user(`parallel ${index}`), maxTokens: 8 })));
+    expect(results.every((result) => result.usage.outputTokens > 0)).toBe(true);
+
+    const controller = new AbortController();
+    const busy = [provider.chat({ messages: user('busy 1'), maxTokens: 200 }), provider.chat({ messages: user('busy 2'), maxTokens: 200 })];
+    const queued = provider.chat({ messages: user('queued'), maxTokens: 8, signal: controller.signal });
+    controller.abort();
+    await expectCoreError(queued, 'ERR_MODEL_CANCELLED');
+    expect((await Promise.all(busy)).length).toBe(2);
+  });
+});
+
 describe('LocalModelProvider: structured output', () => {
   const decision = z.object({
     decision: z.enum(['approve', 'refer', 'decline']),

@@ -11,6 +11,8 @@ export class SequencePool {
   private readonly free: LlamaContextSequence[];
   private readonly waiters: { resolve: (sequence: LlamaContextSequence) => void; reject: (error: unknown) => void }[] = [];
   private closed = false;
+  private readonly lastUsed = new WeakMap<LlamaContextSequence, number>();
+  private uses = 0;
   /** Tokens each sequence can hold. */
   readonly contextSize: number;
 
@@ -61,18 +63,29 @@ export class SequencePool {
     this.free.length = 0;
   }
 
+  /**
+   * The free sequence to evaluate `prompt` on. Like llama-server's slot choice: the sequence whose
+   * cache the prompt mostly continues (shared prefix ≥ half of what it holds); otherwise an empty
+   * one; otherwise the least recently used, so one run's cache is not evicted by another run that
+   * only shares the chat template's first few tokens with it.
+   */
   private takeBest(prompt: readonly Token[]): LlamaContextSequence {
-    let bestIndex = 0;
-    let bestLength = -1;
+    let best: { index: number; shared: number; held: number } | undefined;
+    let empty: number | undefined;
+    let leastRecent: { index: number; use: number } | undefined;
     for (const [index, sequence] of this.free.entries()) {
-      const shared = sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex;
-      if (shared > bestLength) {
-        bestLength = shared;
-        bestIndex = index;
-      }
+      const held = sequence.nextTokenIndex;
+      const shared = held === 0 ? 0 : sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex;
+      if (best === undefined || shared > best.shared) best = { index, shared, held };
+      if (held === 0 && empty === undefined) empty = index;
+      const use = this.lastUsed.get(sequence) ?? 0;
+      if (leastRecent === undefined || use < leastRecent.use) leastRecent = { index, use };
     }
-    const [sequence] = this.free.splice(bestIndex, 1);
+    const continues = best !== undefined && best.shared > 0 && best.shared * 2 >= best.held;
+    const chosen = continues ? best?.index : (empty ?? leastRecent?.index);
+    const [sequence] = this.free.splice(chosen ?? 0, 1);
     if (sequence === undefined) throw new Error('SequencePool.takeBest called with no free sequence');
+    this.lastUsed.set(sequence, ++this.uses);
     return sequence;
   }
 }
