@@ -1,11 +1,10 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
-import { CoreError } from '../../base/index.ts';
 
 /**
  * Hands out a context's sequences to one generation at a time. Each sequence keeps the tokens it
- * last evaluated in its KV cache, so a new request goes to the free sequence sharing the longest
- * prefix with its prompt: the steps of a run that share a system prompt land on the sequence that
- * already holds it and skip re-evaluating it.
+ * last evaluated in its KV cache, so a new request goes to the free sequence whose cache its prompt
+ * continues: the steps of a run that share a system prompt land on the sequence that already holds
+ * it and skip re-evaluating it.
  */
 export class SequencePool {
   private readonly free: LlamaContextSequence[];
@@ -23,7 +22,10 @@ export class SequencePool {
     this.contextSize = first.contextSize;
   }
 
-  /** Resolves with the free sequence best matching `prompt`, waiting in FIFO order if none is free. */
+  /**
+   * Resolves with the free sequence best matching `prompt`, waiting in FIFO order if none is free;
+   * rejects if `signal` aborts while waiting or the pool closes.
+   */
   acquire(prompt: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
     if (this.closed) return Promise.reject(new Error('SequencePool is closed'));
     if (this.free.length > 0) return Promise.resolve(this.takeBest(prompt));
@@ -38,7 +40,7 @@ export class SequencePool {
       const onAbort = (): void => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
-        reject(new CoreError('ERR_MODEL_CANCELLED', 'The request was cancelled while waiting for the model.', { details: { cause: 'aborted while queued' } }));
+        reject(new Error('aborted while queued', { cause: signal?.reason })); // the caller maps it to ERR_MODEL_CANCELLED
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);

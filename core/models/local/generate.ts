@@ -56,7 +56,13 @@ export async function generate(input: GenerationInput): Promise<GenerationOutput
   }
   const maxTokens = Math.max(1, Math.min(input.maxTokens ?? Number.POSITIVE_INFINITY, contextSize - prompt.length));
 
-  const sequence = await loaded.sequences.acquire(prompt, signal);
+  let sequence: LlamaContextSequence;
+  try {
+    sequence = await loaded.sequences.acquire(prompt, signal);
+  } catch (error) {
+    if (isAborted(signal)) throw cancelled(modelId, 0);
+    throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${modelId} was unloaded while the request waited for it.`, { details: { model: modelId, cause: 'unloaded while queued' }, cause: error });
+  }
   try {
     const cachedInputTokens = await reusePrefix(sequence, prompt);
     const stopTexts = [...input.stopTexts, ...grammarStops(input.grammar)];
