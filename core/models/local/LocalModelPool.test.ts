@@ -100,6 +100,29 @@ describe('LocalModelPool', () => {
     }
   });
 
+  it('retires a loaded model whose spec changes: in-flight work finishes, new requests load the new file', async () => {
+    const pool = await poolWithRoomFor(3);
+    try {
+      const oldLease = await pool.acquire('m1');
+      pool.register({ id: 'm1', path: paths[1] ?? '', contextSize: 256, sequences: 1 });
+      const newLease = await pool.acquire('m1');
+      expect(newLease.loaded).not.toBe(oldLease.loaded);
+      expect(newLease.loaded.spec.path).toBe(paths[1]);
+      expect(pool.stats().loads).toBe(2);
+      // The retired copy still counts against the budget until its last request ends.
+      const withBoth = pool.stats().usedBytes;
+      oldLease.release();
+      expect(pool.stats().usedBytes).toBeLessThan(withBoth);
+      newLease.release();
+      // Registering the same spec again changes nothing.
+      pool.register({ id: 'm1', path: paths[1] ?? '', contextSize: 256, sequences: 1 });
+      (await pool.acquire('m1')).release();
+      expect(pool.stats().loads).toBe(2);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('is unusable after dispose', async () => {
     const pool = await poolWithRoomFor(1);
     (await pool.acquire('m1')).release();

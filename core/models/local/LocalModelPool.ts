@@ -30,6 +30,12 @@ function knownArchitectures(): Set<string> {
   return new Set(Object.values(values ?? {}));
 }
 
+function sortedSpec(spec: LocalModelSpec): [string, unknown][] {
+  return Object.entries(spec)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
 /** One local model as its manifest describes it. */
 export interface LocalModelSpec {
   id: string;
@@ -79,6 +85,8 @@ interface Entry {
   bytes: number;
   leases: number;
   lastUsed: number;
+  /** Replaced by a changed spec while in use: disposed when its last lease is released. */
+  retired?: boolean;
   dispose(): Promise<void>;
 }
 
@@ -107,6 +115,7 @@ export class LocalModelPool {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private llamaPromise: Promise<Llama> | undefined;
   private loadChain: Promise<unknown> = Promise.resolve();
+  private readonly retiredEntries = new Set<Entry>();
   private disposed = false;
   private loads = 0;
   private unloads = 0;
@@ -119,8 +128,15 @@ export class LocalModelPool {
     this.logger = options.logger ?? silentLogger();
   }
 
+  /**
+   * Adds or updates a model. When the spec of a loaded model changes (a new file, checksum,
+   * context size, …), the loaded copy is retired: new requests load the new spec, requests in
+   * flight finish on the old one, which is then disposed.
+   */
   register(spec: LocalModelSpec): void {
+    const previous = this.specs.get(spec.id);
     this.specs.set(spec.id, { ...spec });
+    if (previous !== undefined && JSON.stringify(sortedSpec(previous)) !== JSON.stringify(sortedSpec(spec))) this.retire(spec.id);
   }
 
   has(id: string): boolean {
@@ -161,8 +177,29 @@ export class LocalModelPool {
         released = true;
         held.leases--;
         held.lastUsed = this.clock.monotonic();
+        if (held.retired === true && held.leases === 0) this.disposeRetired(held);
       },
     };
+  }
+
+  /** Loaded models plus retired ones still finishing requests. */
+  private usedBytes(): number {
+    return [...this.entries.values(), ...this.retiredEntries].reduce((sum, entry) => sum + entry.bytes, 0);
+  }
+
+  private retire(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.entries.delete(id);
+    this.unloads++;
+    entry.retired = true;
+    this.retiredEntries.add(entry);
+    if (entry.leases === 0) this.disposeRetired(entry);
+  }
+
+  private disposeRetired(entry: Entry): void {
+    this.retiredEntries.delete(entry);
+    entry.dispose().catch((error: unknown) => this.logger.warn({ model: entry.loaded.spec.id, err: error }, 'retired local model failed to dispose'));
   }
 
   /** Unloads a model now if it is idle; returns whether it was unloaded. */
@@ -178,7 +215,7 @@ export class LocalModelPool {
 
   stats(): LocalModelPoolStats {
     const models = [...this.entries].map(([id, entry]) => ({ id, bytes: entry.bytes, inUse: entry.leases > 0, lastUsed: entry.lastUsed }));
-    return { budgetBytes: this.budget, usedBytes: models.reduce((sum, model) => sum + model.bytes, 0), loads: this.loads, unloads: this.unloads, models };
+    return { budgetBytes: this.budget, usedBytes: this.usedBytes(), loads: this.loads, unloads: this.unloads, models };
   }
 
   async dispose(): Promise<void> {
@@ -187,6 +224,10 @@ export class LocalModelPool {
     await Promise.allSettled([...this.loading.values()]);
     for (const [id, entry] of [...this.entries]) {
       this.entries.delete(id);
+      await entry.dispose();
+    }
+    for (const entry of [...this.retiredEntries]) {
+      this.retiredEntries.delete(entry);
       await entry.dispose();
     }
     this.grammars.clear();
@@ -297,7 +338,7 @@ export class LocalModelPool {
         details: { model: id, cause: 'larger than the memory budget', neededBytes: bytes, budgetBytes: this.budget },
       });
     }
-    const used = (): number => [...this.entries.values()].reduce((sum, entry) => sum + entry.bytes, 0);
+    const used = (): number => this.usedBytes();
     while (used() + bytes > this.budget) {
       const idle = [...this.entries].filter(([, entry]) => entry.leases === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
       const victim = idle[0];
