@@ -65,7 +65,9 @@ describe('scripts/build-electron.mjs', () => {
 
   it('leaves electron, builtins and dependencies external, and drops the unused HTTP stack', () => {
     const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const allowed = (id: string | undefined) => id !== undefined && (id === 'electron' || id.startsWith('node:') || Object.hasOwn(packageJson.dependencies, id));
+    // A specifier's package: `@scope/name` or `name`, without any subpath (`@scope/name/client/index.js`).
+    const packageOf = (id: string) => (id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : id.split('/')[0] ?? id);
+    const allowed = (id: string | undefined) => id !== undefined && (id === 'electron' || id.startsWith('node:') || Object.hasOwn(packageJson.dependencies, packageOf(id)));
     const main = imports(read('main.js'));
     const coreHost = imports(read('coreHost.js'));
     expect(main).toContain('electron');
@@ -126,6 +128,8 @@ describe('bundled core host driven by CoreHost', () => {
 
     // Crash the core with a call in flight: the call fails, never hangs; the next call is served
     // by a restarted core.
+    // Stop the core first, so the call is certainly still in flight when the core dies.
+    children[0]?.process.kill('SIGSTOP');
     const inFlight = host.call('auth.status', {});
     children[0]?.kill();
     expect(await inFlight).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
