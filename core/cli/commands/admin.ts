@@ -1,46 +1,10 @@
-import type { MethodInput, MethodName, MethodOutput, Role, StrongroomBridge } from '../../contracts/index.ts';
+import type { Role } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
-import { createInProcessBridge, localOperator } from '../../api/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
+import { withOperator } from './api.ts';
 import type { StorageCommandOptions } from './common.ts';
 import { runStorageCommand, secretsFor } from './common.ts';
-
-/**
- * `strongroom admin …`: installation administration from the machine itself. Every command calls
- * the API in-process as the installation operator, so input validation, authorization and audit
- * entries are exactly those of the Admin page.
- */
-async function withOperator<T>(io: CliIo, options: StorageCommandOptions, body: (api: Api) => Promise<T>): Promise<T> {
-  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
-  try {
-    const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
-    return await body(new Api(bridge));
-  } finally {
-    await core.dispose();
-  }
-}
-
-/** Unwraps API results into values or CoreErrors, so commands read top to bottom. */
-class Api {
-  private readonly bridge: StrongroomBridge;
-  constructor(bridge: StrongroomBridge) {
-    this.bridge = bridge;
-  }
-
-  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-    const result = await this.bridge.invoke(method, input);
-    if (!result.ok) throw new CoreError(result.error.code, result.error.message, result.error.details ? { details: result.error.details } : undefined);
-    return result.value;
-  }
-
-  async accountId(name: string): Promise<string> {
-    const accounts = await this.call('admin.accounts.list', {});
-    const account = accounts.find((a) => a.name === name);
-    if (!account) throw new CoreError('ERR_NOT_FOUND', `There is no account named "${name}". Existing accounts: ${accounts.map((a) => a.name).join(', ')}.`);
-    return account.id;
-  }
-}
 
 function report(io: CliIo, json: boolean, value: unknown, text: string): number {
   io.out(json ? JSON.stringify({ ok: true, value }) : text);
@@ -94,7 +58,7 @@ export interface MapGroupOptions extends StorageCommandOptions {
 export function mapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
-      const mapping = await api.call('admin.groups.map', { accountId: await api.accountId(options.account), group: options.group, role: options.role });
+      const mapping = await api.call('admin.groups.map', { accountId: await api.resolveAccountId(options.account), group: options.group, role: options.role });
       return report(io, options.json, mapping, `Group "${mapping.group}" → ${mapping.role} in ${options.account}. Members get it at their next sign-in.`);
     }),
   );
@@ -103,7 +67,7 @@ export function mapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<nu
 export function unmapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
-      const accountId = await api.accountId(options.account);
+      const accountId = await api.resolveAccountId(options.account);
       const mapping = (await api.call('admin.groups.list', { accountId })).find((m) => m.group === options.group && m.role === options.role);
       if (!mapping) throw new CoreError('ERR_NOT_FOUND', `Group "${options.group}" is not mapped to ${options.role} in ${options.account}.`);
       await api.call('admin.groups.unmap', { accountId, mappingId: mapping.id });

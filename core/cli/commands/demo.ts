@@ -4,7 +4,7 @@ import { writeTestModel } from '../../models/index.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
 import { runStorageCommand } from './common.ts';
-import { withOperator } from './models.ts';
+import { withOperator } from './api.ts';
 
 /** The demo model's manifest id, file name and shape: small (64 wide, 2 layers) so it loads in well under a second. */
 export const DEMO_MODEL_ID = 'strongroom-test';

@@ -1,48 +1,9 @@
-import type { AddModelInput, DataClassification, MethodInput, MethodName, MethodOutput, ModelView, StrongroomBridge } from '../../contracts/index.ts';
-import { createInProcessBridge, localOperator } from '../../api/index.ts';
+import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
-import { createCore } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
+import { withOperator } from './api.ts';
 import type { StorageCommandOptions } from './common.ts';
-import { runStorageCommand, secretsFor } from './common.ts';
-
-/** Unwraps API results into values or CoreErrors, so commands read top to bottom. */
-export class OperatorApi {
-  private readonly bridge: StrongroomBridge;
-  constructor(bridge: StrongroomBridge) {
-    this.bridge = bridge;
-  }
-
-  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-    const result = await this.bridge.invoke(method, input);
-    if (!result.ok) throw new CoreError(result.error.code, result.error.message, result.error.details ? { details: result.error.details } : undefined);
-    return result.value;
-  }
-
-  async accountIds(names: readonly string[]): Promise<string[]> {
-    if (names.length === 0) return [];
-    const accounts = await this.call('admin.accounts.list', {});
-    return names.map((name) => {
-      const account = accounts.find((a) => a.name === name);
-      if (!account) throw new CoreError('ERR_NOT_FOUND', `There is no account named "${name}". Existing accounts: ${accounts.map((a) => a.name).join(', ')}.`);
-      return account.id;
-    });
-  }
-}
-
-/**
- * Runs `body` against the API in-process as the installation operator, so validation,
- * authorization and audit entries are exactly those of the Models page.
- */
-export async function withOperator<T>(io: CliIo, options: StorageCommandOptions, body: (api: OperatorApi) => Promise<T>): Promise<T> {
-  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
-  try {
-    const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
-    return await body(new OperatorApi(bridge));
-  } finally {
-    await core.dispose();
-  }
-}
+import { runStorageCommand } from './common.ts';
 
 function describeModel(model: ModelView): string {
   const who = model.allAccounts ? 'all accounts' : model.accounts.length === 0 ? 'no account' : model.accounts.map((a) => a.name).join(', ');
@@ -85,7 +46,7 @@ export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<
       const common = {
         id: options.id,
         name: options.name,
-        accounts: await api.accountIds(options.account),
+        accounts: await api.resolveAccountIds(options.account),
         allAccounts: options.allAccounts,
         ...(options.classification.length > 0 ? { classifications: options.classification as DataClassification[] } : {}),
       };

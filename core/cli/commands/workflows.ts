@@ -3,10 +3,11 @@ import { CoreError } from '../../base/index.ts';
 import { createInProcessBridge, localOperator } from '../../api/index.ts';
 import type { Principal } from '../../api/index.ts';
 import { rolePermissions } from '../../contracts/index.ts';
-import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../../contracts/index.ts';
+import type { StrongroomBridge } from '../../contracts/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
+import { CliApi } from './api.ts';
 import type { StorageCommandOptions } from './common.ts';
 import { runStorageCommand, secretsFor } from './common.ts';
 
@@ -24,19 +25,12 @@ export interface AccountCommandOptions {
   json: boolean;
 }
 
-/** Unwraps API results into values or CoreErrors, so commands read top to bottom. */
-export class AccountApi {
-  readonly bridge: StrongroomBridge;
+/** The API as the local administrator of one account. */
+export class AccountApi extends CliApi {
   readonly accountId: string;
   constructor(bridge: StrongroomBridge, accountId: string) {
-    this.bridge = bridge;
+    super(bridge);
     this.accountId = accountId;
-  }
-
-  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-    const result = await this.bridge.invoke(method, input);
-    if (!result.ok) throw new CoreError(result.error.code, result.error.message, result.error.details ? { details: result.error.details } : undefined);
-    return result.value;
   }
 }
 
