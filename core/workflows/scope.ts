@@ -30,10 +30,27 @@ export function resolveReference(scope: DataScope, reference: string): unknown {
   return current;
 }
 
+/**
+ * Parsed templates, by source: a workflow renders the same few templates for every step and map
+ * item, and parsing costs more than rendering. Bounded; the oldest entry goes first.
+ */
+const parsed = new Map<string, ReturnType<typeof liquid.parse>>();
+const parsedLimit = 512;
+
+function parseOnce(template: string): ReturnType<typeof liquid.parse> {
+  let templates = parsed.get(template);
+  if (!templates) {
+    templates = liquid.parse(template);
+    if (parsed.size >= parsedLimit) parsed.delete(parsed.keys().next().value!);
+    parsed.set(template, templates);
+  }
+  return templates;
+}
+
 /** Renders a Liquid template against the scope. Missing variables are an error, never an empty string. */
 export function renderTemplate(template: string, scope: DataScope, path: string): string {
   try {
-    const rendered: unknown = liquid.parseAndRenderSync(template, scope);
+    const rendered: unknown = liquid.renderSync(parseOnce(template), scope);
     return String(rendered);
   } catch (error) {
     throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: its template refers to data that is not there.`, { details: { path, reason: 'template', cause: error instanceof Error ? error.message.split(',')[0] ?? 'render error' : 'render error' } });
