@@ -16,7 +16,7 @@ import { localOperator } from '../core/api/index.ts';
 import { AuditLog, AuditRetention, AuditService, FileSink, verifyDatabase, verifyExportFile } from '../core/audit/index.ts';
 import { systemClock } from '../core/base/index.ts';
 import { MemorySecretStore } from '../core/secrets/index.ts';
-import { openStorage } from '../core/storage/index.ts';
+import { durableTransaction, openStorage } from '../core/storage/index.ts';
 import { verifyFile, verifyFileParallel } from '../scripts/verify-audit.mjs';
 
 const entries = Number(process.argv[2] ?? 1_000_000);
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const actions = ['auth.signIn', 'runs.start', 'runs.answer', 'drafts.export', 'feedback.write', 'groups.map', 'models.use'];
     const append = time(() => {
       for (let done = 0; done < entries; done += batch) {
-        storage.db.transaction(() => {
+        durableTransaction(storage.db, () => {
           for (let i = done; i < Math.min(entries, done + batch); i += 1) {
             const accountId = accounts[i % 3]!;
             log.append({
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
               ...(i % 20 === 0 ? { content: { prompt: 'Summarise the borrower’s repayment history for the last three years.' } } : {}),
             });
           }
-        }).immediate();
+        });
         // Rotation and key creation happen outside transactions.
         for (const accountId of accounts) storage.scopeFor({ accountId }).prepareForWrite();
       }
