@@ -276,6 +276,38 @@ describe('findings from review', () => {
     expect(core.identity!.resolve(second.id)).toBeUndefined();
   });
 
+  it('sends one refresh grant for a stale session, however many callers see it stale at once', async () => {
+    const idp = await startTestIdp({ users: [{ login: 'finn', name: 'Finn', email: 'finn@bank.example', groups: ['analysts'] }] });
+    try {
+      const clock = manualClock();
+      const core = await openCore({ clock });
+      const ops = operator(core);
+      const [account] = await call(ops, 'admin.accounts.list', {});
+      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      const { session } = await signIn(core, 'finn');
+      const refreshes: string[] = [];
+      const realFetch = globalThis.fetch;
+      globalThis.fetch = (input, init) => {
+        const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : '';
+        if (body.includes('grant_type=refresh_token')) refreshes.push(String(input instanceof Request ? input.url : input));
+        return realFetch(input, init);
+      };
+      try {
+        clock.advance(20 * 60_000);
+        // The router resolves the session (starting a background refresh) and auth.status awaits one.
+        const [status] = await Promise.all([call(as(core, session.id), 'auth.status', {}), call(as(core, session.id), 'auth.status', {})]);
+        expect(status.signedIn).toBe(true);
+        expect(refreshes).toHaveLength(1);
+        expect(core.identity!.resolve(session.id)).toBeDefined();
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+    } finally {
+      await idp.stop();
+    }
+  });
+
   it('applies group changes at the IdP when a stale session is refreshed, not only at the next sign-in', async () => {
     const idp = await startTestIdp({ users: [{ login: 'erin', name: 'Erin', email: 'erin@bank.example', groups: ['analysts'] }] });
     try {

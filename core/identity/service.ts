@@ -51,7 +51,8 @@ export class IdentityService implements SessionResolver {
   private localFailures = { count: 0, lockedUntil: 0 };
   /** Verifications under way: counted before the scrypt await, so parallel guesses meet the limit too. */
   private localAttemptsInFlight = 0;
-  private readonly revalidating = new Set<string>();
+  /** Revalidations under way, shared by every caller: one refresh grant per stale session. */
+  private readonly revalidating = new Map<string, Promise<LiveSession | null>>();
 
   constructor(options: IdentityServiceOptions) {
     this.storage = options.storage;
@@ -94,10 +95,7 @@ export class IdentityService implements SessionResolver {
     // Local sign-in is off once an IdP is configured: local sessions end with it.
     if (session.kind === 'local' && this.mode() === 'oidc') return undefined;
     // Ask the IdP to vouch again in the background once a session is stale; a refusal ends it.
-    if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs && !this.revalidating.has(session.id)) {
-      this.revalidating.add(session.id);
-      void this.revalidate(session).finally(() => this.revalidating.delete(session.id));
-    }
+    if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) void this.revalidateOnce(session);
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
   }
 
@@ -164,7 +162,7 @@ export class IdentityService implements SessionResolver {
   async status(sessionId: string | null): Promise<AuthStatus> {
     let session = sessionId ? this.live.get(sessionId) ?? this.resume(sessionId) : undefined;
     if (session?.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) {
-      session = (await this.revalidate(session)) ?? undefined;
+      session = (await this.revalidateOnce(session)) ?? undefined;
     }
     const config = this.store.idpConfig();
     const signedIn = session !== undefined && this.withinGrace(session);
@@ -183,6 +181,20 @@ export class IdentityService implements SessionResolver {
       accounts,
       offlineUntil: stale && config ? new Date(session.verifiedAt + config.offlineGraceHours * 3_600_000).toISOString() : null,
     };
+  }
+
+  /**
+   * Joins the revalidation already under way for this session, or starts one. Two refresh grants
+   * with the same refresh token would make an IdP that rotates tokens refuse the second and end a
+   * valid session.
+   */
+  private revalidateOnce(session: LiveSession): Promise<LiveSession | null> {
+    let pending = this.revalidating.get(session.id);
+    if (!pending) {
+      pending = this.revalidate(session).finally(() => this.revalidating.delete(session.id));
+      this.revalidating.set(session.id, pending);
+    }
+    return pending;
   }
 
   /** Asks the IdP (refresh grant) to vouch for a session again. Unreachable: keep it (grace applies). Refused: end it. */
