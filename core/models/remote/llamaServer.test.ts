@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CoreError } from '../../base/index.ts';
 import { writeTestModel } from '../gguf/testModel.ts';
 import { RemoteModelProvider } from './RemoteModelProvider.ts';
 import type { RemoteModelProviderOptions } from './RemoteModelProvider.ts';
+import { failure } from './testServer.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const apiKey = 'test-key-for-loopback-only';
@@ -79,15 +79,6 @@ async function startLlamaServer(bin: string, args: string[]): Promise<RunningSer
       await exited;
     },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof CoreError)) throw new Error(`expected a CoreError, got ${String(error)}`);
-  return error;
 }
 
 let dir = '';

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CoreError } from '../../base/index.ts';
 import type { RemoteEndpointOptions } from './options.ts';
-import { RemoteModelProvider } from './RemoteModelProvider.ts';
-import { fastEndpoint, finishChunk, jsonReply, sendEvent, startEvents, startFakeServer, streamReply } from './testServer.ts';
+import { failure, finishChunk, jsonReply, sendEvent, serveProvider, startEvents, streamReply } from './testServer.ts';
 import type { FakeServer, Handler } from './testServer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -11,21 +9,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(handler: Handler, endpoint: Partial<RemoteEndpointOptions> = {}): Promise<{ server: FakeServer; provider: RemoteModelProvider }> {
-  const server = await startFakeServer(handler);
-  const provider = new RemoteModelProvider({ id: 'credit-model', model: 'served-model', endpoint: { ...fastEndpoint, ...endpoint, baseUrl: server.baseUrl } });
-  cleanups.push(() => server.close(), () => provider.dispose());
-  return { server, provider };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof CoreError)) throw new Error(`expected a CoreError, got ${String(error)}`);
-  return error;
-}
+const serve = (handler: Handler, endpoint: Partial<RemoteEndpointOptions> = {}) => serveProvider(handler, cleanups, { endpoint });
 
 type Body = Record<string, unknown> & { messages: Record<string, unknown>[] };
 const bodyOf = (server: FakeServer, index: number): Body => server.requests[index]?.body as Body;

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CoreError } from '../../base/index.ts';
 import type { RemoteEndpointOptions, RetryEvent } from './options.ts';
 import { RemoteEndpoint } from './RemoteEndpoint.ts';
 import { RemoteModelProvider } from './RemoteModelProvider.ts';
-import { fastEndpoint, jsonReply, startFakeServer, streamReply } from './testServer.ts';
-import type { FakeServer, Handler } from './testServer.ts';
+import { failure, fastEndpoint, jsonReply, serveProvider, startFakeServer, streamReply } from './testServer.ts';
+import type { Handler } from './testServer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -12,21 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(handler: Handler, endpoint: Partial<RemoteEndpointOptions> = {}): Promise<{ server: FakeServer; provider: RemoteModelProvider }> {
-  const server = await startFakeServer(handler);
-  const provider = new RemoteModelProvider({ id: 'credit-model', model: 'served-model', endpoint: { ...fastEndpoint, ...endpoint, baseUrl: server.baseUrl } });
-  cleanups.push(() => server.close(), () => provider.dispose());
-  return { server, provider };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof CoreError)) throw new Error(`expected a CoreError, got ${String(error)}`);
-  return error;
-}
+const serve = (handler: Handler, endpoint: Partial<RemoteEndpointOptions> = {}) => serveProvider(handler, cleanups, { endpoint });
 
 const ask = { messages: [{ role: 'user', content: 'hello' }] } as const;
 

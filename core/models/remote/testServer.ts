@@ -4,6 +4,10 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { CoreError } from '../../base/index.ts';
+import type { RemoteEndpointOptions } from './options.ts';
+import { RemoteModelProvider } from './RemoteModelProvider.ts';
+import type { RemoteModelProviderOptions } from './RemoteModelProvider.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -98,3 +102,28 @@ export const fastEndpoint = {
   retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 5, retryAfterCapMs: 1_000 },
   timeouts: { connectMs: 2_000, firstTokenMs: 5_000, totalMs: 10_000, queueMs: 5_000, healthMs: 2_000 },
 } as const;
+
+/**
+ * A fake server and a provider pointed at it, both registered for cleanup in `cleanups` (each
+ * test file drains its own list after every test).
+ */
+export async function serveProvider(
+  handler: Handler,
+  cleanups: Array<() => Promise<void>>,
+  options: { endpoint?: Partial<RemoteEndpointOptions>; toolCalling?: RemoteModelProviderOptions['toolCalling'] } = {},
+): Promise<{ server: FakeServer; provider: RemoteModelProvider }> {
+  const server = await startFakeServer(handler);
+  const provider = new RemoteModelProvider({ id: 'credit-model', model: 'served-model', ...(options.toolCalling ? { toolCalling: options.toolCalling } : {}), endpoint: { ...fastEndpoint, ...options.endpoint, baseUrl: server.baseUrl } });
+  cleanups.push(() => server.close(), () => provider.dispose());
+  return { server, provider };
+}
+
+/** The CoreError a promise rejects with; anything else (or success) fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<CoreError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof CoreError)) throw new Error(`expected a CoreError, got ${String(error)}`);
+  return error;
+}

@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CoreError } from '../../base/index.ts';
 import { RemoteModelProvider } from './RemoteModelProvider.ts';
-import { fastEndpoint, startFakeServer, streamReply } from './testServer.ts';
+import { failure, fastEndpoint, startFakeServer, streamReply } from './testServer.ts';
 
 // Certificates are made per run with openssl (in Debian's base image), as a bank's internal CA
 // would issue them: a CA, a server certificate it signed, and two bad ones.
@@ -50,15 +49,6 @@ async function tlsProvider(certificate: string, caFile: string | undefined): Pro
   });
   cleanups.push(() => server.close(), () => provider.dispose());
   return { provider, requests: () => server.requests.length, retries };
-}
-
-async function failure(promise: Promise<unknown>): Promise<CoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof CoreError)) throw new Error(`expected a CoreError, got ${String(error)}`);
-  return error;
 }
 
 const ask = { messages: [{ role: 'user', content: 'hello' }] } as const;

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ToolCalling } from './chatPlan.ts';
-import { RemoteModelProvider } from './RemoteModelProvider.ts';
-import { fastEndpoint, startFakeServer, streamReply } from './testServer.ts';
+import { serveProvider, streamReply } from './testServer.ts';
 import type { FakeServer, Handler } from './testServer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -10,12 +9,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(handler: Handler, toolCalling: ToolCalling): Promise<{ server: FakeServer; provider: RemoteModelProvider }> {
-  const server = await startFakeServer(handler);
-  const provider = new RemoteModelProvider({ id: 'credit-model', model: 'served-model', toolCalling, endpoint: { ...fastEndpoint, baseUrl: server.baseUrl } });
-  cleanups.push(() => server.close(), () => provider.dispose());
-  return { server, provider };
-}
+const serve = (handler: Handler, toolCalling: ToolCalling) => serveProvider(handler, cleanups, { toolCalling });
 
 type Body = Record<string, unknown> & { messages: { role: string; content: string }[] };
 const bodyOf = (server: FakeServer, index: number): Body => server.requests[index]?.body as Body;
