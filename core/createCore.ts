@@ -129,7 +129,6 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const toolConfig = new ToolConfig({ storage, audit: auditLog, secrets, builtins: builtinTools(config.customerTables), clock, logger, ...(config.mcp === undefined ? {} : { mcp: config.mcp }), ...(config.tools === undefined ? {} : { override: config.tools }) });
     disposables.defer(() => toolConfig.dispose());
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
-    const opened2 = storage;
     const engine = new WorkflowEngine({
       clock,
       logger,
@@ -137,7 +136,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       // The registry refuses models the account may not use; config.models (tests) overrides it.
       models: config.models ?? ((modelId, accountId, classification) => registry.resolve(modelId, accountId, classification)),
       tools: config.tools ?? toolConfig.registry,
-      workflows: (id, accountId, version) => catalog.get(opened2.scopeFor({ accountId }), id, version),
+      workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
     });

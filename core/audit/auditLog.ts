@@ -41,12 +41,12 @@ export interface StoredAuditEntry {
   accountId: string | null;
   actorUserId: string | null;
   actorAccountId: string | null;
-  actorRoles: string[];
+  actorRoles: readonly string[];
   action: string;
   resource: string | null;
   outcome: AuditOutcome;
   requestId: string | null;
-  details: Record<string, unknown>;
+  details: Readonly<Record<string, unknown>>;
   hasContent: boolean;
   prev: string;
   hash: string;
@@ -116,22 +116,9 @@ export function canonicalOf(row: AuditRow): CanonicalEntry {
 }
 
 export function toStoredEntry(row: AuditRow): StoredAuditEntry {
-  return {
-    seq: row.seq,
-    at: row.at,
-    accountId: row.account_id,
-    actorUserId: row.actor_user_id,
-    actorAccountId: row.actor_account_id,
-    actorRoles: row.actor_roles ? (JSON.parse(row.actor_roles) as string[]) : [],
-    action: row.action ?? '',
-    resource: row.resource,
-    outcome: row.outcome ?? 'failure',
-    requestId: row.request_id,
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : {},
-    hasContent: row.sealed !== null,
-    prev: row.prev ?? genesisHash,
-    hash: row.hash ?? '',
-  };
+  // The canonical fields, less the sealed content itself: readers see only whether there is some.
+  const { sealed, ...fields } = canonicalOf(row);
+  return { ...fields, hasContent: sealed !== null, hash: row.hash ?? '' };
 }
 
 /**

@@ -25,7 +25,7 @@ function view(service: AuditService, entry: StoredAuditEntry): AuditEntryView {
     seq: entry.seq,
     at: iso(entry.at),
     accountId: entry.accountId,
-    actor: { userId: entry.actorUserId, displayName: service.name(entry.actorUserId), accountId: entry.actorAccountId, roles: entry.actorRoles },
+    actor: { userId: entry.actorUserId, displayName: service.name(entry.actorUserId), accountId: entry.actorAccountId, roles: [...entry.actorRoles] },
     action: entry.action,
     resource: entry.resource,
     outcome: entry.outcome,
