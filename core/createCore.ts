@@ -5,7 +5,7 @@ import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { auditMethods, identityMethods, modelMethods, toolMethods, workflowMethods } from './contracts/index.ts';
+import { auditMethods, identityMethods, modelMethods, toolMethods, tracingMethods, workflowMethods } from './contracts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
 import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
@@ -16,6 +16,8 @@ import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, Identi
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
 import { durableTransaction, openStorage } from './storage/index.ts';
+import { createRunTracer, OtlpPusher, TraceRecorder, tracingHandlers, TracingService } from './tracing/index.ts';
+import type { RecorderOptions } from './tracing/index.ts';
 import type { Storage } from './storage/index.ts';
 
 export interface CoreConfig {
@@ -37,6 +39,8 @@ export interface CoreConfig {
   customerTables?: readonly string[];
   /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
   workflowMiddleware?: readonly StepMiddleware[];
+  /** Trace every run (default true); the recorder's batching can be tuned (tests, benchmarks). */
+  tracing?: boolean | Pick<RecorderOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueued'>;
   /** Resume runs interrupted by a crash or shutdown at start (default: on, except in tests). */
   resumeInterruptedRuns?: boolean;
   /** Where the shipped workflows are read from (default: resources/workflows). */
@@ -80,6 +84,10 @@ export interface Core {
   readonly workflows: WorkflowService | null;
   /** Models: shipped manifests and installation-added ones; null only when created with `storage: false`. */
   readonly models: ModelRegistry | null;
+  /** Traces and feedback; null only when created with `storage: false`. */
+  readonly tracing: TracingService | null;
+  /** The span recorder; null when storage is off or tracing is disabled. */
+  readonly traceRecorder: TraceRecorder | null;
   dispose(): Promise<void>;
 }
 
@@ -102,7 +110,9 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let auditService: AuditService | null = null;
   let workflows: WorkflowService | null = null;
   let models: ModelRegistry | null = null;
-  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods | keyof typeof toolMethods;
+  let tracing: TracingService | null = null;
+  let traceRecorder: TraceRecorder | null = null;
+  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods | keyof typeof toolMethods | keyof typeof tracingMethods;
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
@@ -128,6 +138,15 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     disposables.defer(() => registry.dispose());
     const toolConfig = new ToolConfig({ storage, audit: auditLog, secrets, builtins: builtinTools(config.customerTables), clock, logger, ...(config.mcp === undefined ? {} : { mcp: config.mcp }), ...(config.tools === undefined ? {} : { override: config.tools }) });
     disposables.defer(() => toolConfig.dispose());
+    const pusher = new OtlpPusher({ db: storage.db, logger, installationId: storage.installationId });
+    const recorder = new TraceRecorder({ storage, logger, events, ...(typeof config.tracing === 'object' ? config.tracing : {}), onWritten: ({ spans }) => pusher.written(spans) });
+    // Disposed after the engine (disposables run in reverse): the spans of the runs it stops are written.
+    disposables.defer(async () => {
+      recorder.dispose();
+      await pusher.idle();
+    });
+    if (config.tracing !== false) traceRecorder = recorder;
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const engine = new WorkflowEngine({
       clock,
@@ -139,10 +158,11 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
+      ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder) }),
     });
     disposables.defer(() => engine.dispose());
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig) };
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig), ...tracingHandlers(tracing) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
@@ -156,7 +176,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods), ...Object.keys(toolMethods)] as AreaMethod[]);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods), ...Object.keys(toolMethods), ...Object.keys(tracingMethods)] as AreaMethod[]);
   }
 
   const handlers: MethodHandlers = {
@@ -195,6 +215,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     auditService,
     workflows,
     models,
+    tracing,
+    traceRecorder,
     dispose: () => disposables.dispose(),
   };
 }

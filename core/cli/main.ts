@@ -13,6 +13,7 @@ import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
+import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPushCommand } from './commands/traces.ts';
 import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCommand, toolsMcpRemoveCommand } from './commands/tools.ts';
 import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
@@ -367,6 +368,28 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsResumeCommand(io, core, { ...options, runId }))));
   common(runs.command('cancel').description('cancel a run').argument('<runId>', 'run id'))
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsCancelCommand(io, core, { ...options, runId }))));
+
+  const traces = program.command('traces').description('traces of runs: list, export as OTLP/JSON, push to a collector');
+  common(traces.command('list').description('recent traces in the account')
+    .option('--workflow <id>', 'only traces of this workflow')
+    .option('--limit <count>', 'at most this many', parseBatchSize, 50))
+    .action(async (options: Common & { workflow?: string; limit: number }) => setExitCode(await opened(options, (core) => tracesListCommand(io, core, options))));
+  common(traces.command('export').description('write traces as OTLP/JSON (content included when your role may read it)')
+    .option('--trace <id>', 'one trace')
+    .option('--since <time>', 'every trace started since this date or time')
+    .requiredOption('--out <file>', 'new file to write'))
+    .action(async (options: Common & { trace?: string; since?: string; out: string }) => setExitCode(await opened(options, (core) => tracesExportCommand(io, core, options))));
+  common(traces.command('push').description('show or set the OTLP/HTTP push to a collector (off by default)')
+    .option('--endpoint <url>', 'collector traces endpoint, e.g. https://collector.bank.internal:4318/v1/traces')
+    .option('--include-content', 'also push inputs and outputs (default: metadata only)', false)
+    .option('--off', 'turn the push off', false))
+    .action(async (options: Common & { endpoint?: string; includeContent: boolean; off: boolean }) => setExitCode(await opened(options, (core) => tracesPushCommand(io, core, options))));
+
+  const feedback = program.command('feedback').description('feedback on spans');
+  common(feedback.command('list').description('the latest version of each feedback on a trace')
+    .requiredOption('--trace <id>', 'trace id')
+    .option('--span <id>', 'only feedback on this span'))
+    .action(async (options: Common & { trace: string; span?: string }) => setExitCode(await opened(options, (core) => feedbackListCommand(io, core, options))));
 }
 
 /** Runs the CLI and resolves with the process exit code. */

@@ -5,6 +5,7 @@ import { identityEvents, identityMethods } from './identity.ts';
 import { modelMethods } from './models.ts';
 import { systemEvents, systemMethods } from './system.ts';
 import { toolMethods } from './tools.ts';
+import { tracingEvents, tracingMethods } from './tracing.ts';
 import { workflowEvents, workflowMethods } from './workflows.ts';
 
 /** The whole API: every method any client can call. Add an area's methods here. */
@@ -15,6 +16,7 @@ export const apiMethods = {
   ...workflowMethods,
   ...modelMethods,
   ...toolMethods,
+  ...tracingMethods,
 };
 
 /** Every push event a client can subscribe to. */
@@ -22,6 +24,7 @@ export const apiEvents = {
   ...systemEvents,
   ...identityEvents,
   ...workflowEvents,
+  ...tracingEvents,
 };
 
 export type ApiMethods = typeof apiMethods;

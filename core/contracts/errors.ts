@@ -57,6 +57,10 @@ export const errorCodes = [
   'ERR_WORKFLOW_CANCELLED',
   'ERR_WORKFLOW_NOT_WAITING',
   'ERR_WORKFLOW_REPLAY_MISSING',
+  // Tracing and feedback (issue 7).
+  'ERR_TRACE_NOT_FOUND',
+  'ERR_FEEDBACK_NOT_FOUND',
+  'ERR_FEEDBACK_EMPTY',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(errorCodes);

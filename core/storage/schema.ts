@@ -361,6 +361,91 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'tracing: traces, spans, versioned feedback, the OTLP push setting',
+    up(db) {
+      // Metadata (names, times, statuses, token counts, model ids, GenAI attributes) stays
+      // plaintext so the explorer can filter and chart it; spans.content (inputs and outputs) and
+      // feedback.content (comment, instruction, expert edit and its diff) are sealed per account.
+      // Times are Unix microseconds: exact in a double, unlike nanoseconds. Span ids derive from
+      // the run and the step path, so a step re-entered after a resume updates its span in place.
+      // Feedback is append-only: a revision is a new (id, version) row, nothing is overwritten.
+      db.exec(`
+        CREATE TABLE traces (
+          trace_id TEXT PRIMARY KEY,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          run_id TEXT,
+          workflow_id TEXT,
+          version TEXT,
+          model_id TEXT,
+          user_id TEXT,
+          status TEXT NOT NULL,
+          started_us INTEGER NOT NULL,
+          ended_us INTEGER,
+          duration_ms REAL,
+          span_count INTEGER NOT NULL DEFAULT 0,
+          input_tokens INTEGER NOT NULL DEFAULT 0,
+          output_tokens INTEGER NOT NULL DEFAULT 0,
+          feedback_count INTEGER NOT NULL DEFAULT 0,
+          flagged INTEGER NOT NULL DEFAULT 0,
+          incomplete INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX traces_account_started ON traces (account_id, started_us DESC, trace_id DESC);
+        CREATE INDEX traces_account_workflow ON traces (account_id, workflow_id, started_us DESC);
+        CREATE INDEX traces_open ON traces (status) WHERE status = 'running';
+        CREATE TABLE spans (
+          -- key = trace_id:span_id, the row id each sealed content value is bound to
+          key TEXT PRIMARY KEY,
+          trace_id TEXT NOT NULL,
+          span_id TEXT NOT NULL,
+          parent_span_id TEXT,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          kind TEXT NOT NULL,
+          name TEXT NOT NULL,
+          path TEXT NOT NULL,
+          start_us INTEGER NOT NULL,
+          end_us INTEGER,
+          duration_ms REAL,
+          status TEXT NOT NULL CHECK (status IN ('unset', 'ok', 'error')),
+          error_code TEXT,
+          error_message TEXT,
+          input_tokens INTEGER NOT NULL DEFAULT 0,
+          output_tokens INTEGER NOT NULL DEFAULT 0,
+          attributes TEXT NOT NULL DEFAULT '{}',
+          content BLOB
+        ) STRICT;
+        CREATE INDEX spans_trace ON spans (trace_id, start_us);
+        CREATE TABLE feedback (
+          key TEXT PRIMARY KEY,
+          id TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          trace_id TEXT NOT NULL,
+          span_id TEXT NOT NULL,
+          action TEXT NOT NULL,
+          rating INTEGER,
+          verdict TEXT CHECK (verdict IN ('approve', 'reject')),
+          labels TEXT NOT NULL DEFAULT '[]',
+          scores TEXT NOT NULL DEFAULT '{}',
+          edit_distance INTEGER,
+          content BLOB,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          UNIQUE (id, version)
+        ) STRICT;
+        CREATE INDEX feedback_trace ON feedback (account_id, trace_id, span_id);
+        CREATE TABLE trace_push (
+          singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+          enabled INTEGER NOT NULL DEFAULT 0,
+          endpoint TEXT,
+          include_content INTEGER NOT NULL DEFAULT 0,
+          updated_by TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**
@@ -382,6 +467,9 @@ export const appSealedTables: readonly SealedTable[] = [
   { table: 'run_steps', idColumn: 'key', accountColumn: 'account_id', columns: ['output', 'recorded'] },
   // What side-effecting tools answered, replayed on retry (the ledger's codec seals it).
   { table: 'tool_calls', idColumn: 'idempotency_key', accountColumn: 'account_id', columns: ['result'] },
+  // Span inputs/outputs and feedback comments and edits (tracing).
+  { table: 'spans', idColumn: 'key', accountColumn: 'account_id', columns: ['content'] },
+  { table: 'feedback', idColumn: 'key', accountColumn: 'account_id', columns: ['content'] },
   // Installation-level secrets are sealed under the administration (first) account's key.
   { table: 'auth_sessions', idColumn: 'id_hash', accountColumn: 'seal_account_id', columns: ['refresh_token'] },
   { table: 'jwks_cache', idColumn: 'issuer', accountColumn: 'seal_account_id', columns: ['jwks'] },

@@ -5,7 +5,7 @@ import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
 import type { AccountScope } from '../storage/index.ts';
-import type { StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
+import type { RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
 import { compose } from './middleware.ts';
 import type { Retriever, SourceDocument } from './retrieve.ts';
 import { childScope, evaluateCondition, renderTemplate, resolveArguments, resolveReference } from './scope.ts';
@@ -39,6 +39,8 @@ export interface EngineDependencies {
   workflows: (id: string, accountId: string, version?: string) => CompiledWorkflow | undefined;
   retriever: Retriever;
   middleware: readonly StepMiddleware[];
+  /** Records every pass, step, model and tool call as a trace (its middleware runs outermost). */
+  tracer?: RunTracer;
   /** Bounded parallelism of map steps without their own `concurrency`. */
   defaultConcurrency?: number;
 }
@@ -118,7 +120,9 @@ export class WorkflowEngine {
 
   /** Resumes every run of the account that was executing when the process stopped. */
   recover(scope: AccountScope): string[] {
-    const ids = new RunStore(scope).interruptedRunIds();
+    const store = new RunStore(scope);
+    const ids = store.interruptedRunIds();
+    if (ids.length > 0) this.deps.tracer?.recovering(ids.map((id) => store.run(id)!), scope.accountId);
     for (const id of ids) this.resume(scope, id);
     return ids;
   }
@@ -134,6 +138,7 @@ export class WorkflowEngine {
     const definition = this.findStep(scope, run, path);
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
     store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
+    this.deps.tracer?.span(run, scope.accountId, { path, kind: 'human', name: definition?.id ?? path, startedAtMs: step.startedAt, status: 'ok', attributes: { 'strongroom.step.path': path, 'strongroom.human.action': definition?.action ?? 'input', 'strongroom.human.answered_by': answeredBy }, input: step.output, output });
     this.publish(scope.accountId, runId, path, 'human', 'done');
     if (options.resume !== false) this.resume(scope, runId);
   }
@@ -178,19 +183,27 @@ export class WorkflowEngine {
       return;
     }
     store.markRunning(runId, now());
+    const tracer = this.deps.tracer;
+    const ended = (outcome: RunPassOutcome): void => tracer?.passEnded(run, scope.accountId, outcome);
+    tracer?.passStarted(run, scope.accountId);
     const execution = new RunExecution(this.deps, store, scope.accountId, run, compiled, abort.signal, run.replayOf ? store.steps(run.replayOf) : null);
     try {
       const output = await execution.runDefinition(compiled.definition, { inputs: run.input, steps: {} }, '');
       store.finishRun(runId, { status: 'completed', output }, now());
+      ended({ status: 'completed' });
       this.publish(scope.accountId, runId, '', 'workflow', 'completed');
     } catch (error) {
       if (error instanceof Suspended) {
         store.finishRun(runId, { status: 'waiting', waitingOn: [...new Set(error.paths)].sort() }, now());
+        ended({ status: 'waiting' });
         this.publish(scope.accountId, runId, '', 'workflow', 'waiting');
         return;
       }
       const shuttingDown = abort.signal.aborted && (abort.signal.reason as CoreError | undefined)?.message.includes('shutting down');
-      if (shuttingDown) return; // stays 'running': recovered at next start
+      if (shuttingDown) {
+        ended({ status: 'interrupted' });
+        return; // stays 'running': recovered at next start
+      }
       const cancelled = abort.signal.aborted;
       const code = cancelled ? 'ERR_WORKFLOW_CANCELLED' : error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED';
       const message = cancelled ? 'The run was cancelled.' : error instanceof CoreError ? error.message : 'A step failed unexpectedly.';
@@ -200,6 +213,7 @@ export class WorkflowEngine {
         this.deps.logger.error({ runId, errorType: error instanceof Error ? error.name : typeof error, stack }, 'workflow step failed unexpectedly');
       }
       store.finishRun(runId, { status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message }, now());
+      ended({ status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message });
       this.publish(scope.accountId, runId, '', 'workflow', cancelled ? 'cancelled' : 'failed');
     }
   }
@@ -270,7 +284,7 @@ class RunExecution {
     this.signal = signal;
     this.memo = store.steps(run.id);
     this.replay = replay;
-    this.chain = compose(deps.middleware, (context) => this.perform(context));
+    this.chain = compose(deps.tracer ? [deps.tracer.middleware, ...deps.middleware] : deps.middleware, (context) => this.perform(context));
   }
 
   async runDefinition(definition: WorkflowDefinition, scope: DataScope, prefix: string): Promise<unknown> {
@@ -295,7 +309,7 @@ class RunExecution {
     if (prior?.status === 'waiting') throw new Suspended([path]);
     const startedAt = this.deps.clock.now();
     this.scopes.set(path, scope);
-    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {} };
+    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {}, content: {} };
     this.publish(path, step.kind, 'running');
     let outcome: StepOutcome;
     try {
@@ -331,7 +345,9 @@ class RunExecution {
       case 'retrieve': {
         const documents = resolveReference(scope, step.documents);
         if (!Array.isArray(documents)) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: ${step.documents} is not a list of documents.`, { details: { path } });
-        const passages = this.deps.retriever.retrieve(documents as SourceDocument[], renderTemplate(step.query, scope, path), step.topK ?? 4);
+        const query = renderTemplate(step.query, scope, path);
+        context.content.input = { query, documents: documents.length };
+        const passages = this.deps.retriever.retrieve(documents as SourceDocument[], query, step.topK ?? 4);
         context.attributes['strongroom.retrieval.top_score'] = passages[0]?.score ?? 0;
         return { output: passages };
       }
@@ -350,10 +366,11 @@ class RunExecution {
         const parsed = z.fromJSONSchema(nested.definition.inputs).safeParse(input);
         if (!parsed.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${path}: the input for ${step.workflow} does not match its schema.`, { details: { path, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
         context.attributes['strongroom.workflow.nested'] = `${step.workflow}@${nested.version.slice(0, 12)}`;
+        context.content.input = input;
         return { output: await this.runDefinition(nested.definition, { inputs: input, steps: {} }, `${path}/`) };
       }
       case 'human':
-        return this.human(step, scope, path);
+        return this.human(step, scope, context);
       case 'agent':
         return this.agent(step, scope, context);
       case 'guardrail':
@@ -392,9 +409,12 @@ class RunExecution {
     return results;
   }
 
-  private human(step: HumanStep, scope: DataScope, path: string): never {
+  private human(step: HumanStep, scope: DataScope, context: StepContext): never {
+    const path = context.path;
     const prompt = renderTemplate(step.prompt, scope, path);
     const shown = step.show ? resolveReference(scope, step.show) : undefined;
+    context.content.input = { prompt, shown: shown ?? null };
+    context.attributes['strongroom.human.action'] = step.action;
     const now = this.deps.clock.now();
     this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
@@ -417,6 +437,7 @@ class RunExecution {
       { role: 'user', content: renderTemplate(step.prompt, scope, context.path) },
     ];
     const modelId = step.model ?? this.run.modelId;
+    context.content.input = { messages };
     const hash = requestHash({ messages, output: step.output ?? null, modelId, temperature: step.temperature ?? 0 });
     const replay = this.replayed(context.path, hash);
     if (replay) return replay;
@@ -443,6 +464,7 @@ class RunExecution {
 
   private async tool(step: ToolStep, scope: DataScope, context: StepContext): Promise<StepOutcome> {
     const args = resolveArguments(step.args, scope, context.path);
+    context.content.input = { tool: step.tool, arguments: args };
     const hash = requestHash({ tool: step.tool, args });
     const replay = this.replayed(context.path, hash);
     if (replay) return replay;
@@ -476,6 +498,7 @@ class RunExecution {
       { role: 'system', content: 'You are a careful assistant at a bank. Use the tools to gather facts; call final_answer with the result. Never invent facts.' },
       { role: 'user', content: renderTemplate(step.goal, scope, context.path) },
     ];
+    context.content.input = { goal: messages[1]!.content, tools: step.tools };
     const answerSchema = z.fromJSONSchema(step.output);
     const maxSteps = step.maxSteps ?? 8;
     for (let turn = 1; turn <= maxSteps; turn += 1) {
@@ -484,9 +507,21 @@ class RunExecution {
       let calls: Array<{ id: string; name: string; arguments: unknown }>;
       if (recorded?.status === 'done') calls = recorded.output as typeof calls;
       else {
+        const startedAt = this.deps.clock.now();
         const result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal });
         calls = result.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
-        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+        this.deps.tracer?.span(this.run, this.accountId, {
+          path: turnPath,
+          kind: 'llm',
+          name: `turn ${turn}`,
+          startedAtMs: startedAt,
+          status: 'ok',
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': result.finishReason, 'strongroom.agent.turn': turn },
+          // A copy: the conversation grows after this turn, the span records what the model saw.
+          input: { messages: messages.slice() },
+          output: { toolCalls: calls },
+        });
       }
       if (calls.length === 0) messages.push({ role: 'user', content: 'Call one of the tools, or final_answer.' });
       messages.push({ role: 'assistant', content: '', toolCalls: calls });
@@ -506,12 +541,16 @@ class RunExecution {
         let output: unknown;
         if (done?.status === 'done') output = done.output;
         else {
+          const startedAt = this.deps.clock.now();
+          let failure: string | null = null;
           try {
-            output = await this.callTool(call.name, call.arguments, `${this.run.id}:${callPath}`, { ...context, path: callPath });
+            output = await this.callTool(call.name, call.arguments, `${this.run.id}:${callPath}`, { ...context, path: callPath, attributes: {} });
           } catch (error) {
+            failure = error instanceof CoreError ? error.code : 'ERR_TOOL_FAILED';
             output = { error: error instanceof CoreError ? error.message : 'the tool failed' };
           }
-          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+          this.deps.tracer?.span(this.run, this.accountId, { path: callPath, kind: 'tool', name: call.name, startedAtMs: startedAt, status: failure ? 'error' : 'ok', errorCode: failure, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name, 'gen_ai.tool.call.id': call.id }, input: call.arguments, output });
         }
         messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(output) });
       }

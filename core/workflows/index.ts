@@ -6,7 +6,7 @@ export { Suspended, WorkflowEngine } from './engine.ts';
 export type { EngineDependencies, StartOptions } from './engine.ts';
 export { workflowHandlers } from './handlers.ts';
 export { compose, isRetriable, timeoutsAndRetries } from './middleware.ts';
-export type { StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
+export type { EngineSpan, RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
 export { lexicalRetriever } from './retrieve.ts';
 export type { RetrievedPassage, Retriever, SourceDocument } from './retrieve.ts';
 export { runSummary, WorkflowService } from './service.ts';

@@ -14,8 +14,41 @@ export interface StepContext {
   attempt: number;
   /** Cancelled with the run, or when the step times out. */
   signal: AbortSignal;
-  /** Attributes for the trace (model, tokens, cache hit, guardrail decision, …). */
+  /** Attributes for the trace (model, tokens, cache hit, guardrail decision, …). Metadata only, never content. */
   attributes: Record<string, string | number | boolean>;
+  /** What the step sent out (model messages, tool arguments, a query): content, sealed when traced. */
+  content: { input?: unknown };
+}
+
+/** The final state of one execution pass over a run, as the trace records it. */
+export interface RunPassOutcome {
+  status: 'completed' | 'failed' | 'cancelled' | 'waiting' | 'interrupted';
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+/** A span the engine records itself, outside the step chain: agent turns, their tool calls, answered human steps. */
+export interface EngineSpan {
+  path: string;
+  kind: 'llm' | 'tool' | 'human';
+  name: string;
+  /** Wall-clock start in milliseconds (the end is now). */
+  startedAtMs: number;
+  status: 'ok' | 'error';
+  errorCode?: string | null;
+  attributes: Record<string, string | number | boolean>;
+  input?: unknown;
+  output?: unknown;
+}
+
+/** What the engine tells a tracer beyond the step chain: each pass over a run, and spans it records itself. */
+export interface RunTracer {
+  middleware: StepMiddleware;
+  passStarted(run: { id: string; traceId: string; workflowId: string; version: string; modelId: string | null; createdBy: string }, accountId: string): void;
+  passEnded(run: { id: string; traceId: string; workflowId: string; version: string }, accountId: string, outcome: RunPassOutcome): void;
+  span(run: { id: string; traceId: string }, accountId: string, span: EngineSpan): void;
+  /** Runs found executing at start, about to be resumed by this process (their last pass may have died with its process). */
+  recovering(runs: ReadonlyArray<{ id: string; traceId: string }>, accountId: string): void;
 }
 
 export interface StepOutcome {

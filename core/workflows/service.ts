@@ -162,6 +162,11 @@ export class WorkflowService {
     return runSummary(run);
   }
 
+  /** Resolves when the run has no execution in flight (tests, CLI). */
+  settled(runId: string): Promise<void> {
+    return this.engine.settled(runId);
+  }
+
   /** Resumes, in every account, the runs that were executing when the process stopped. */
   recoverAll(): number {
     let count = 0;

@@ -47,6 +47,9 @@ const statusByCode: Record<ErrorCode, number> = {
   ERR_WORKFLOW_CANCELLED: 409,
   ERR_WORKFLOW_NOT_WAITING: 409,
   ERR_WORKFLOW_REPLAY_MISSING: 422,
+  ERR_TRACE_NOT_FOUND: 404,
+  ERR_FEEDBACK_NOT_FOUND: 404,
+  ERR_FEEDBACK_EMPTY: 422,
 };
 
 /** HTTP status for an error code; the body always carries the code itself. */

@@ -16,7 +16,8 @@ import { runStorageCommand, secretsFor } from './common.ts';
  * installation's local operator (every account). Exports are recorded in the log like any other.
  */
 async function withCore<T>(io: CliIo, options: StorageCommandOptions, body: (core: Core, call: <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>) => Promise<T>): Promise<T> {
-  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
+  // Never resumes runs: a CLI command must not take over work the running app owns.
+  const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env), resumeInterruptedRuns: false });
   try {
     const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
     return await body(core, async (method, input) => {

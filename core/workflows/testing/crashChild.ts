@@ -21,5 +21,11 @@ if (!runId) {
 }
 process.stdout.write('ready\n');
 const run = await h.settle(runId);
-process.stdout.write(`${JSON.stringify({ status: run.status, errorCode: run.errorCode, errorMessage: run.errorMessage, output: run.output, counter: counterState(h.core.storage!.db) })}\n`);
+// The trace as stored: its summary, and every span's content opened (a torn or corrupt span would fail here).
+const { trace, spans } = await h.call('traces.get', { traceId: run.traceId });
+let contentOpened = 0;
+for (const span of spans) if ((await h.call('traces.span', { traceId: run.traceId, spanId: span.spanId })).content !== null) contentOpened += 1;
+const ids = new Set(spans.map((s) => s.spanId));
+const orphans = spans.filter((s) => s.parentSpanId !== null && !ids.has(s.parentSpanId)).length;
+process.stdout.write(`${JSON.stringify({ status: run.status, errorCode: run.errorCode, errorMessage: run.errorMessage, output: run.output, counter: counterState(h.core.storage!.db), trace: { status: trace.status, incomplete: trace.incomplete, spanCount: trace.spanCount, contentOpened, orphans } })}\n`);
 await h.core.dispose();

@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { defineEvent, defineMethod } from './define.ts';
+import { RunStatusSchema } from './workflows.ts';
+
+/**
+ * Traces and feedback. Every run is one trace (W3C ids: 32 hex trace id, 16 hex span ids); every
+ * step, model call and tool call one span, with OpenTelemetry GenAI attributes. Metadata (names,
+ * times, status, token counts, model ids) is plaintext for filtering; content — messages,
+ * outputs, tool arguments and results, feedback comments and edits — is sealed, and shown only
+ * to roles holding `traces.content` (an auditor sees metadata, never content).
+ */
+
+export const TraceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'a trace id is 32 lowercase hex characters');
+export const SpanIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'a span id is 16 lowercase hex characters');
+
+export const spanKinds = ['workflow', 'step', 'llm', 'tool', 'retrieval', 'guardrail', 'cache', 'human', 'agent'] as const;
+export const SpanKindSchema = z.enum(spanKinds);
+export type SpanKind = z.infer<typeof SpanKindSchema>;
+
+/** OpenTelemetry status codes. */
+export const SpanStatusSchema = z.enum(['unset', 'ok', 'error']);
+
+export const AttributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+export type AttributeValue = z.infer<typeof AttributeValueSchema>;
+
+/** running/completed/… follow the run; `interrupted` = the app stopped mid-run (it resumes at next start). */
+export const TraceStatusSchema = z.union([RunStatusSchema, z.literal('interrupted')]);
+
+export const TraceSummarySchema = z.object({
+  traceId: z.string(),
+  runId: z.string().nullable(),
+  workflowId: z.string().nullable(),
+  version: z.string().nullable(),
+  modelId: z.string().nullable(),
+  status: TraceStatusSchema,
+  userId: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  spanCount: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  feedbackCount: z.number().int(),
+  flagged: z.boolean(),
+  /** Spans were lost (a crash before the last batch was written); what is stored is intact. */
+  incomplete: z.boolean(),
+});
+export type TraceSummary = z.infer<typeof TraceSummarySchema>;
+
+export const SpanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string().nullable(),
+  kind: SpanKindSchema,
+  name: z.string(),
+  /** The step path (`risks[2].draft`), empty for the run's root span. */
+  path: z.string(),
+  /** Wall-clock start (ISO) and exact start/end as Unix microseconds; end is null while open. */
+  startTime: z.string(),
+  startUs: z.number().int(),
+  endUs: z.number().int().nullable(),
+  /** Measured on the monotonic clock. */
+  durationMs: z.number().nullable(),
+  status: SpanStatusSchema,
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  attributes: z.record(z.string(), AttributeValueSchema),
+});
+export type Span = z.infer<typeof SpanSchema>;
+
+export const SpanDetailSchema = SpanSchema.extend({
+  /** Whether the caller's role may read content; when false, `content` is null whatever was recorded. */
+  contentVisible: z.boolean(),
+  content: z.object({ input: z.unknown(), output: z.unknown() }).nullable(),
+});
+export type SpanDetail = z.infer<typeof SpanDetailSchema>;
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const TraceFilterSchema = z.object({
+  workflowId: z.string().max(128).optional(),
+  version: z.string().max(64).optional(),
+  modelId: z.string().max(128).optional(),
+  status: TraceStatusSchema.optional(),
+  userId: z.string().max(256).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  hasFeedback: z.boolean().optional(),
+  flagged: z.boolean().optional(),
+}).strict();
+export type TraceFilter = z.infer<typeof TraceFilterSchema>;
+
+export const feedbackActions = ['review', 'accept', 'reject', 'edit', 'regenerate'] as const;
+export const FeedbackActionSchema = z.enum(feedbackActions);
+
+const LabelSchema = z.string().trim().min(1).max(64);
+
+/** What a person says about a span. At least one of the judgement fields must be given. */
+export const FeedbackInputSchema = z.object({
+  /** `review` for a reviewer's judgement; the drafting actions record what an analyst did. */
+  action: FeedbackActionSchema.default('review'),
+  rating: z.number().int().min(1).max(5).optional(),
+  verdict: z.enum(['approve', 'reject']).optional(),
+  comment: z.string().max(20_000).optional(),
+  labels: z.array(LabelSchema).max(32).optional(),
+  /** Rubric scores, each 0–10 (e.g. `accuracy`, `completeness`). */
+  scores: z.record(z.string().trim().min(1).max(64), z.number().min(0).max(10)).optional(),
+  /** An expert edit of the span's output: the diff and edit distance are computed when stored. */
+  edit: z.object({ before: z.string().max(1_000_000), after: z.string().max(1_000_000) }).strict().optional(),
+  /** The instruction given with a regenerate ("shorter", "add the 2024 covenant breach"). */
+  instruction: z.string().max(4_000).optional(),
+}).strict();
+export type FeedbackInput = z.input<typeof FeedbackInputSchema>;
+
+export const FeedbackSchema = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  traceId: z.string(),
+  spanId: z.string(),
+  action: FeedbackActionSchema,
+  rating: z.number().nullable(),
+  verdict: z.enum(['approve', 'reject']).nullable(),
+  labels: z.array(z.string()),
+  scores: z.record(z.string(), z.number()),
+  /** Characters inserted, deleted or substituted (Levenshtein) from before to after. */
+  editDistance: z.number().int().nullable(),
+  contentVisible: z.boolean(),
+  /** Null unless the caller may read content. */
+  comment: z.string().nullable(),
+  instruction: z.string().nullable(),
+  edit: z.object({ before: z.string(), after: z.string(), diff: z.string() }).nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type Feedback = z.infer<typeof FeedbackSchema>;
+
+export const TraceStatsSchema = z.object({
+  bucket: z.enum(['hour', 'day']),
+  series: z.array(z.object({
+    workflowId: z.string(),
+    bucketStart: z.string(),
+    runs: z.number().int(),
+    p50Ms: z.number(),
+    p90Ms: z.number(),
+    p99Ms: z.number(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+  })),
+});
+
+export const OtlpPushConfigSchema = z.object({
+  enabled: z.boolean(),
+  /** An OTLP/HTTP traces endpoint, e.g. https://collector.bank.internal:4318/v1/traces. */
+  endpoint: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  /** Content is never pushed unless this is on; metadata only by default. */
+  includeContent: z.boolean(),
+});
+export type OtlpPushConfig = z.infer<typeof OtlpPushConfigSchema>;
+
+export const tracingMethods = {
+  'traces.list': defineMethod({
+    summary: 'Traces in this account, newest first, filtered; page with the returned cursor.',
+    input: TraceFilterSchema.extend({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    output: z.object({ traces: z.array(TraceSummarySchema), nextCursor: z.string().nullable(), total: z.number().int() }),
+    permission: 'traces.read',
+  }),
+  'traces.get': defineMethod({
+    summary: 'One trace with every span (metadata; content comes per span with traces.span).',
+    input: z.object({ traceId: TraceIdSchema }).strict(),
+    output: z.object({ trace: TraceSummarySchema, spans: z.array(SpanSchema) }),
+    permission: 'traces.read',
+  }),
+  'traces.span': defineMethod({
+    summary: 'One span with its inputs and outputs, if the role may read content.',
+    input: z.object({ traceId: TraceIdSchema, spanId: SpanIdSchema }).strict(),
+    output: SpanDetailSchema,
+    permission: 'traces.read',
+  }),
+  'traces.flag': defineMethod({
+    summary: 'Flag a trace for attention (or clear the flag).',
+    input: z.object({ traceId: TraceIdSchema, flagged: z.boolean() }).strict(),
+    output: TraceSummarySchema,
+    permission: 'feedback.write',
+    audit: true,
+  }),
+  'traces.stats': defineMethod({
+    summary: 'Latency percentiles and tokens per workflow over time.',
+    input: z.object({ workflowId: z.string().max(128).optional(), from: isoDate.optional(), to: isoDate.optional(), bucket: z.enum(['hour', 'day']).default('day') }).strict(),
+    output: TraceStatsSchema,
+    permission: 'traces.read',
+  }),
+  'traces.export': defineMethod({
+    summary: 'Traces as OTLP/JSON (one trace, or every trace since a time); content only if the role may read it.',
+    input: z.object({ traceId: TraceIdSchema.optional(), since: isoDate.optional() }).strict().refine((v) => (v.traceId === undefined) !== (v.since === undefined), 'give either traceId or since'),
+    output: z.object({ document: z.record(z.string(), z.unknown()), traces: z.number().int(), spans: z.number().int(), contentIncluded: z.boolean() }),
+    permission: 'traces.export',
+    audit: true,
+  }),
+  'traces.pushConfig': defineMethod({
+    summary: 'The OTLP/HTTP push to a collector (off by default).',
+    input: z.object({}).strict(),
+    output: OtlpPushConfigSchema,
+    permission: 'installation.manage',
+  }),
+  'traces.setPushConfig': defineMethod({
+    summary: 'Turn the OTLP/HTTP push to a collector on or off, and set where it goes.',
+    input: OtlpPushConfigSchema.strict().refine((v) => !v.enabled || v.endpoint !== null, { message: 'an endpoint is required to enable the push', path: ['endpoint'] }),
+    output: OtlpPushConfigSchema,
+    permission: 'installation.manage',
+    audit: true,
+  }),
+  'feedback.submit': defineMethod({
+    summary: 'Attach feedback to a span: rating, verdict, comment, labels, rubric scores or an expert edit.',
+    input: z.object({ traceId: TraceIdSchema, spanId: SpanIdSchema, feedback: FeedbackInputSchema }).strict(),
+    output: FeedbackSchema,
+    permission: 'feedback.write',
+    audit: true,
+  }),
+  'feedback.revise': defineMethod({
+    summary: 'Change feedback: a new version is stored, the earlier ones are kept.',
+    input: z.object({ feedbackId: z.uuid(), feedback: FeedbackInputSchema }).strict(),
+    output: FeedbackSchema,
+    permission: 'feedback.write',
+    audit: true,
+  }),
+  'feedback.list': defineMethod({
+    summary: 'The latest version of each feedback on a trace (or one span of it).',
+    input: z.object({ traceId: TraceIdSchema, spanId: SpanIdSchema.optional() }).strict(),
+    output: z.array(FeedbackSchema),
+    permission: 'feedback.read',
+  }),
+  'feedback.history': defineMethod({
+    summary: 'Every version of one feedback, oldest first.',
+    input: z.object({ feedbackId: z.uuid() }).strict(),
+    output: z.array(FeedbackSchema),
+    permission: 'feedback.read',
+  }),
+};
+
+export const tracingEvents = {
+  /** Spans of a trace were written (the explorer refreshes). */
+  'traces.recorded': defineEvent({
+    payload: z.object({ accountId: z.string(), traceIds: z.array(z.string()) }),
+    permission: 'traces.read',
+    accountScoped: true,
+  }),
+};

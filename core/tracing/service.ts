@@ -1,0 +1,194 @@
+import type { z } from 'zod';
+import { CoreError } from '../base/index.ts';
+import type { Clock } from '../base/index.ts';
+import { can } from '../api/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter } from '../contracts/index.ts';
+import { durableTransaction } from '../storage/index.ts';
+import type { AccountScope, Storage } from '../storage/index.ts';
+import { FeedbackStore } from './feedback.ts';
+import type { FeedbackVersion } from './feedback.ts';
+import { toOtlpDocument } from './otlp.ts';
+import type { ExportSpan, OtlpTracesData } from './otlp.ts';
+import type { OtlpPusher } from './push.ts';
+import { PushConfigStore } from './push.ts';
+import type { TraceRecorder } from './recorder.ts';
+import { TraceStore } from './store.ts';
+
+type FeedbackInput = z.output<typeof FeedbackInputSchema>;
+
+/** The same answer for a trace that does not exist and one in another account: nothing is revealed. */
+const noSuchTrace = () => new CoreError('ERR_TRACE_NOT_FOUND', 'There is no such trace in your account.');
+
+/** At most this many traces in one export by time (narrow `since`, or export trace by trace). */
+export const exportTraceLimit = 10_000;
+
+/**
+ * Traces and feedback for the API and the CLI. The account always comes from the principal;
+ * content (span inputs and outputs, feedback comments and edits) is opened only for principals
+ * holding `traces.content` — the role decision lives in contracts/roles.ts. Reads flush the
+ * recorder first, so a span recorded a moment ago is visible.
+ */
+export class TracingService {
+  private readonly storage: Storage;
+  private readonly recorder: TraceRecorder;
+  private readonly pusher: OtlpPusher;
+  private readonly audit: AuditLog;
+  private readonly clock: Clock;
+
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock }) {
+    this.storage = options.storage;
+    this.recorder = options.recorder;
+    this.pusher = options.pusher;
+    this.audit = options.audit;
+    this.clock = options.clock;
+  }
+
+  private scope(principal: Principal): AccountScope {
+    this.recorder.flush();
+    return this.storage.scopeFor(principal);
+  }
+
+  private audited<T>(scope: AccountScope | null, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
+    scope?.prepareForWrite();
+    return durableTransaction(this.storage.db, () => {
+      const result = change();
+      const { resource, details } = describe(result);
+      this.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, ...(scope ? { accountId: scope.accountId } : {}), ...(details ? { details } : {}) });
+      return result;
+    });
+  }
+
+  list(principal: Principal, input: TraceFilter & { cursor?: string; limit: number }) {
+    return new TraceStore(this.scope(principal)).list(input);
+  }
+
+  get(principal: Principal, traceId: string) {
+    const store = new TraceStore(this.scope(principal));
+    const trace = store.summary(traceId);
+    if (!trace) throw noSuchTrace();
+    return { trace, spans: store.spans(traceId) };
+  }
+
+  span(principal: Principal, traceId: string, spanId: string): SpanDetail {
+    const store = new TraceStore(this.scope(principal));
+    const span = store.span(traceId, spanId);
+    if (!span) throw noSuchTrace();
+    const contentVisible = can(principal, 'traces.content');
+    return { ...span, contentVisible, content: contentVisible ? store.spanContent(traceId, spanId) : null };
+  }
+
+  flag(principal: Principal, traceId: string, flagged: boolean, requestId: string) {
+    const scope = this.scope(principal);
+    const store = new TraceStore(scope);
+    if (!store.summary(traceId)) throw noSuchTrace();
+    this.audited(scope, principal, requestId, 'traces.flag', () => store.setFlag(traceId, flagged), () => ({ resource: `trace:${traceId}`, details: { flagged } }));
+    return store.summary(traceId)!;
+  }
+
+  stats(principal: Principal, input: { workflowId?: string; from?: string; to?: string; bucket: 'hour' | 'day' }) {
+    const rows = new TraceStore(this.scope(principal)).finished({
+      ...(input.workflowId ? { workflowId: input.workflowId } : {}),
+      ...(input.from ? { fromUs: Date.parse(input.from) * 1000 } : {}),
+      ...(input.to ? { toUs: Date.parse(input.to) * 1000 } : {}),
+    });
+    const size = input.bucket === 'hour' ? 3_600_000 : 86_400_000;
+    const groups = new Map<string, { workflowId: string; bucketStart: number; durations: number[]; inputTokens: number; outputTokens: number }>();
+    for (const row of rows) {
+      const bucketStart = Math.floor(row.startedUs / 1000 / size) * size;
+      const key = `${row.workflowId}\u0000${bucketStart}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { workflowId: row.workflowId, bucketStart, durations: [], inputTokens: 0, outputTokens: 0 }));
+      group.durations.push(row.durationMs);
+      group.inputTokens += row.inputTokens;
+      group.outputTokens += row.outputTokens;
+    }
+    const series = [...groups.values()].sort((a, b) => a.bucketStart - b.bucketStart || a.workflowId.localeCompare(b.workflowId)).map((g) => {
+      const sorted = g.durations.sort((a, b) => a - b);
+      return { workflowId: g.workflowId, bucketStart: new Date(g.bucketStart).toISOString(), runs: sorted.length, p50Ms: percentile(sorted, 0.5), p90Ms: percentile(sorted, 0.9), p99Ms: percentile(sorted, 0.99), inputTokens: g.inputTokens, outputTokens: g.outputTokens };
+    });
+    return { bucket: input.bucket, series };
+  }
+
+  /** OTLP/JSON of one trace or every trace since a time; content only for roles that may read it. Audited. */
+  export(principal: Principal, input: { traceId?: string; since?: string }, requestId: string): { document: OtlpTracesData; traces: number; spans: number; contentIncluded: boolean } {
+    const scope = this.scope(principal);
+    const store = new TraceStore(scope);
+    const contentIncluded = can(principal, 'traces.content');
+    const traceIds = input.traceId ? [input.traceId] : store.traceIdsSince(input.since!, exportTraceLimit);
+    if (input.traceId && !store.summary(input.traceId)) throw noSuchTrace();
+    const spans: ExportSpan[] = [];
+    for (const traceId of traceIds) spans.push(...(contentIncluded ? store.spansWithContent(traceId) : store.spans(traceId)));
+    const document = toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId });
+    this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: input.traceId ? `trace:${input.traceId}` : `traces:since:${input.since}`, details: { traces: traceIds.length, spans: spans.length, contentIncluded } }));
+    return { document, traces: traceIds.length, spans: spans.length, contentIncluded };
+  }
+
+  pushConfig(): OtlpPushConfig {
+    return this.pusher.current();
+  }
+
+  setPushConfig(principal: Principal, config: OtlpPushConfig, requestId: string): OtlpPushConfig {
+    const store = new PushConfigStore(this.storage.db);
+    this.audited(null, principal, requestId, 'traces.setPushConfig', () => store.set(config, principal.userId, this.clock.now()), () => ({ resource: 'installation:trace-push', details: { enabled: config.enabled, endpoint: config.endpoint, includeContent: config.includeContent } }));
+    this.pusher.reload();
+    return this.pusher.current();
+  }
+
+  submitFeedback(principal: Principal, traceId: string, spanId: string, input: FeedbackInput, requestId: string): Feedback {
+    const scope = this.scope(principal);
+    if (!new TraceStore(scope).span(traceId, spanId)) throw noSuchTrace();
+    const feedback = new FeedbackStore(scope);
+    const stored = this.audited(scope, principal, requestId, 'feedback.submit', () => feedback.submit(traceId, spanId, input, principal.userId, this.clock.now()), (f) => ({ resource: `span:${traceId}/${spanId}`, details: { feedbackId: f.id, version: f.version, action: f.action } }));
+    return this.view(principal, stored);
+  }
+
+  reviseFeedback(principal: Principal, feedbackId: string, input: FeedbackInput, requestId: string): Feedback {
+    const scope = this.scope(principal);
+    const feedback = new FeedbackStore(scope);
+    const stored = this.audited(scope, principal, requestId, 'feedback.revise', () => feedback.revise(feedbackId, input, principal.userId, this.clock.now()), (f) => ({ resource: `span:${f.traceId}/${f.spanId}`, details: { feedbackId: f.id, version: f.version, action: f.action } }));
+    return this.view(principal, stored);
+  }
+
+  listFeedback(principal: Principal, traceId: string, spanId?: string): Feedback[] {
+    const scope = this.scope(principal);
+    if (!new TraceStore(scope).summary(traceId)) throw noSuchTrace();
+    const visible = can(principal, 'traces.content');
+    return new FeedbackStore(scope).latest(traceId, spanId, visible).map((f) => this.view(principal, f));
+  }
+
+  feedbackHistory(principal: Principal, feedbackId: string): Feedback[] {
+    const visible = can(principal, 'traces.content');
+    return new FeedbackStore(this.scope(principal)).history(feedbackId, visible).map((f) => this.view(principal, f));
+  }
+
+  private view(principal: Principal, f: FeedbackVersion): Feedback {
+    const contentVisible = can(principal, 'traces.content');
+    const content = contentVisible ? f.content : null;
+    return {
+      id: f.id,
+      version: f.version,
+      traceId: f.traceId,
+      spanId: f.spanId,
+      action: f.action,
+      rating: f.rating,
+      verdict: f.verdict,
+      labels: f.labels,
+      scores: f.scores,
+      editDistance: f.editDistance,
+      contentVisible,
+      comment: content?.comment ?? null,
+      instruction: content?.instruction ?? null,
+      edit: content?.edit ?? null,
+      createdBy: f.createdBy,
+      createdAt: new Date(f.createdAt).toISOString(),
+    };
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}

@@ -1,0 +1,216 @@
+import { CoreError } from '../base/index.ts';
+import type { AttributeValue, Span, SpanKind, TraceFilter, TraceSummary } from '../contracts/index.ts';
+import type { Sealed } from '../crypto/index.ts';
+import { AccountRepository } from '../storage/index.ts';
+
+interface TraceRow {
+  trace_id: string;
+  run_id: string | null;
+  workflow_id: string | null;
+  version: string | null;
+  model_id: string | null;
+  user_id: string | null;
+  status: TraceSummary['status'];
+  started_us: number;
+  ended_us: number | null;
+  duration_ms: number | null;
+  span_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  feedback_count: number;
+  flagged: number;
+  incomplete: number;
+}
+
+interface SpanRow {
+  key: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  kind: SpanKind;
+  name: string;
+  path: string;
+  start_us: number;
+  end_us: number | null;
+  duration_ms: number | null;
+  status: Span['status'];
+  error_code: string | null;
+  error_message: string | null;
+  attributes: string;
+}
+
+const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+const micros = (isoTime: string) => Date.parse(isoTime) * 1000;
+
+/** Keyset cursor over (started_us, trace_id), newest first: stable while new traces arrive. */
+function encodeCursor(row: { started_us: number; trace_id: string }): string {
+  return Buffer.from(`${row.started_us}:${row.trace_id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { startedUs: number; traceId: string } {
+  const [startedUs, traceId] = Buffer.from(cursor, 'base64url').toString().split(':');
+  if (!startedUs || !traceId || !/^\d+$/.test(startedUs) || !/^[0-9a-f]{32}$/.test(traceId)) throw new CoreError('ERR_INPUT_INVALID', 'The cursor is not one this list returned.', { details: { issues: [{ path: 'cursor', message: 'invalid cursor' }] } });
+  return { startedUs: Number(startedUs), traceId };
+}
+
+export interface SpanWithContent extends Span {
+  content: { input: unknown; output: unknown } | null;
+}
+
+/**
+ * Reads of one account's traces and spans. Metadata queries never touch sealed columns; content
+ * is opened only by `spanContent` and `spansWithContent`, which the service calls for roles that
+ * may read it.
+ */
+export class TraceStore extends AccountRepository {
+  protected readonly table = 'spans';
+
+  list(filter: TraceFilter & { cursor?: string; limit: number }): { traces: TraceSummary[]; nextCursor: string | null; total: number } {
+    const where: string[] = ['account_id = ?'];
+    const params: Array<string | number> = [this.accountId];
+    if (filter.workflowId) {
+      where.push('workflow_id = ?');
+      params.push(filter.workflowId);
+    }
+    if (filter.version) {
+      where.push('version LIKE ?');
+      params.push(`${filter.version.replace(/[%_]/g, '')}%`);
+    }
+    if (filter.modelId) {
+      where.push('model_id = ?');
+      params.push(filter.modelId);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.userId) {
+      where.push('user_id = ?');
+      params.push(filter.userId);
+    }
+    if (filter.from) {
+      where.push('started_us >= ?');
+      params.push(micros(filter.from));
+    }
+    if (filter.to) {
+      where.push('started_us < ?');
+      params.push(micros(filter.to));
+    }
+    if (filter.hasFeedback !== undefined) where.push(filter.hasFeedback ? 'feedback_count > 0' : 'feedback_count = 0');
+    if (filter.flagged !== undefined) {
+      where.push('flagged = ?');
+      params.push(filter.flagged ? 1 : 0);
+    }
+    const total = (this.statement<typeof params, { n: number }>(`SELECT count(*) AS n FROM traces WHERE ${where.join(' AND ')}`).get(...params)?.n) ?? 0;
+    const page = [...where];
+    const pageParams = [...params];
+    if (filter.cursor) {
+      const { startedUs, traceId } = decodeCursor(filter.cursor);
+      page.push('(started_us, trace_id) < (?, ?)');
+      pageParams.push(startedUs, traceId);
+    }
+    const rows = this.statement<Array<string | number>, TraceRow>(`SELECT * FROM traces WHERE ${page.join(' AND ')} ORDER BY started_us DESC, trace_id DESC LIMIT ?`).all(...pageParams, filter.limit + 1);
+    const more = rows.length > filter.limit;
+    const shown = more ? rows.slice(0, filter.limit) : rows;
+    return { traces: shown.map(toSummary), nextCursor: more ? encodeCursor(shown.at(-1)!) : null, total };
+  }
+
+  summary(traceId: string): TraceSummary | undefined {
+    const row = this.statement<[string, string], TraceRow>('SELECT * FROM traces WHERE trace_id = ? AND account_id = ?').get(traceId, this.accountId);
+    return row ? toSummary(row) : undefined;
+  }
+
+  /** Every span of a trace, metadata only, in start order. */
+  spans(traceId: string): Span[] {
+    return this.statement<[string, string], SpanRow>('SELECT key, trace_id, span_id, parent_span_id, kind, name, path, start_us, end_us, duration_ms, status, error_code, error_message, attributes FROM spans WHERE trace_id = ? AND account_id = ? ORDER BY start_us, span_id').all(traceId, this.accountId).map(toSpan);
+  }
+
+  span(traceId: string, spanId: string): Span | undefined {
+    const row = this.statement<[string, string], SpanRow>('SELECT key, trace_id, span_id, parent_span_id, kind, name, path, start_us, end_us, duration_ms, status, error_code, error_message, attributes FROM spans WHERE key = ? AND account_id = ?').get(`${traceId}:${spanId}`, this.accountId);
+    return row ? toSpan(row) : undefined;
+  }
+
+  /** The sealed inputs and outputs of one span (null if it recorded none). */
+  spanContent(traceId: string, spanId: string): { input: unknown; output: unknown } | null {
+    const key = `${traceId}:${spanId}`;
+    const row = this.statement<[string, string], { content: Buffer | null }>('SELECT content FROM spans WHERE key = ? AND account_id = ?').get(key, this.accountId);
+    if (!row?.content) return null;
+    return this.open('content', key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>);
+  }
+
+  /** Spans with content opened, for exports by roles that may read it. */
+  spansWithContent(traceId: string): SpanWithContent[] {
+    const rows = this.statement<[string, string], SpanRow & { content: Buffer | null }>('SELECT * FROM spans WHERE trace_id = ? AND account_id = ? ORDER BY start_us, span_id').all(traceId, this.accountId);
+    return rows.map((row) => ({ ...toSpan(row), content: row.content ? this.open<{ input: unknown; output: unknown }>('content', row.key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>) : null }));
+  }
+
+  /** Trace ids started at or after a time, oldest first (exports). */
+  traceIdsSince(sinceIso: string, limit: number): string[] {
+    return this.statement<[string, number, number], { trace_id: string }>('SELECT trace_id FROM traces WHERE account_id = ? AND started_us >= ? ORDER BY started_us LIMIT ?').all(this.accountId, micros(sinceIso), limit).map((r) => r.trace_id);
+  }
+
+  setFlag(traceId: string, flagged: boolean): boolean {
+    return this.transaction(() => this.statement<[number, string, string]>('UPDATE traces SET flagged = ? WHERE trace_id = ? AND account_id = ?').run(flagged ? 1 : 0, traceId, this.accountId).changes > 0);
+  }
+
+  /** Durations and tokens of finished runs (for the charts), oldest first. */
+  finished(options: { workflowId?: string; fromUs?: number; toUs?: number }): Array<{ workflowId: string; startedUs: number; durationMs: number; inputTokens: number; outputTokens: number }> {
+    const where = ['account_id = ?', 'duration_ms IS NOT NULL', "status IN ('completed', 'failed', 'cancelled')"];
+    const params: Array<string | number> = [this.accountId];
+    if (options.workflowId) {
+      where.push('workflow_id = ?');
+      params.push(options.workflowId);
+    }
+    if (options.fromUs !== undefined) {
+      where.push('started_us >= ?');
+      params.push(options.fromUs);
+    }
+    if (options.toUs !== undefined) {
+      where.push('started_us < ?');
+      params.push(options.toUs);
+    }
+    return this.statement<typeof params, { workflow_id: string | null; started_us: number; duration_ms: number; input_tokens: number; output_tokens: number }>(
+      `SELECT workflow_id, started_us, duration_ms, input_tokens, output_tokens FROM traces WHERE ${where.join(' AND ')} ORDER BY started_us`,
+    ).all(...params).map((r) => ({ workflowId: r.workflow_id ?? '(none)', startedUs: r.started_us, durationMs: r.duration_ms, inputTokens: r.input_tokens, outputTokens: r.output_tokens }));
+  }
+}
+
+function toSummary(row: TraceRow): TraceSummary {
+  return {
+    traceId: row.trace_id,
+    runId: row.run_id,
+    workflowId: row.workflow_id,
+    version: row.version,
+    modelId: row.model_id,
+    status: row.status,
+    userId: row.user_id,
+    startedAt: iso(row.started_us),
+    endedAt: row.ended_us === null ? null : iso(row.ended_us),
+    durationMs: row.duration_ms,
+    spanCount: row.span_count,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    feedbackCount: row.feedback_count,
+    flagged: row.flagged === 1,
+    incomplete: row.incomplete === 1,
+  };
+}
+
+function toSpan(row: SpanRow): Span {
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    kind: row.kind,
+    name: row.name,
+    path: row.path,
+    startTime: iso(row.start_us),
+    startUs: row.start_us,
+    endUs: row.end_us,
+    durationMs: row.duration_ms,
+    status: row.status,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    attributes: JSON.parse(row.attributes) as Record<string, AttributeValue>,
+  };
+}

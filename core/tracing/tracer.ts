@@ -1,0 +1,140 @@
+import { CoreError } from '../base/index.ts';
+import type { SpanKind } from '../contracts/index.ts';
+import { Suspended } from '../workflows/index.ts';
+import type { EngineSpan, RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from '../workflows/index.ts';
+import { nowMicros, parentPath, spanIdFor } from './ids.ts';
+import type { TraceRecorder } from './recorder.ts';
+
+const spanKindOf: Readonly<Record<StepContext['step']['kind'], SpanKind>> = {
+  llm: 'llm',
+  tool: 'tool',
+  retrieve: 'retrieval',
+  map: 'step',
+  branch: 'step',
+  workflow: 'workflow',
+  human: 'human',
+  agent: 'agent',
+  guardrail: 'guardrail',
+};
+
+/** How a failure is recorded: our own errors by code and message (they never carry content), anything else by code only. */
+function failure(error: unknown): { errorCode: string; errorMessage: string | null } {
+  if (error instanceof CoreError) return { errorCode: error.code, errorMessage: error.message };
+  return { errorCode: 'ERR_WORKFLOW_STEP_FAILED', errorMessage: null };
+}
+
+/**
+ * Turns the engine's execution into spans: one root span per run (re-opened by each pass), one
+ * span per step through the middleware chain (outermost, so retries and timeouts are inside
+ * it), and the spans the engine reports itself (agent turns, their tool calls, answers to human
+ * steps). Span ids derive from the run's trace and the step path; parents from the path.
+ */
+export function createRunTracer(recorder: TraceRecorder, now: () => number = nowMicros): RunTracer {
+  const middleware: StepMiddleware = async (context: StepContext, next): Promise<StepOutcome> => {
+    const startUs = now();
+    const started = performance.now();
+    const parent = parentPath(context.path);
+    const base = {
+      accountId: context.accountId,
+      traceId: context.traceId,
+      spanId: spanIdFor(context.traceId, context.path),
+      parentSpanId: parent === null ? null : spanIdFor(context.traceId, parent),
+      kind: spanKindOf[context.step.kind],
+      name: context.step.id,
+      path: context.path,
+      startUs,
+    };
+    try {
+      const outcome = await next(context);
+      const durationMs = performance.now() - started;
+      recorder.record({ ...base, endUs: startUs + Math.round(durationMs * 1000), durationMs, status: 'ok', errorCode: null, errorMessage: null, attributes: { ...context.attributes, 'strongroom.step.kind': context.step.kind, 'strongroom.step.path': context.path }, input: context.content.input, output: outcome.output });
+      return outcome;
+    } catch (error) {
+      if (error instanceof Suspended) {
+        // Waiting on a person (here or inside): the span stays open until a later pass closes it.
+        recorder.record({ ...base, endUs: null, durationMs: null, status: 'unset', errorCode: null, errorMessage: null, attributes: { ...context.attributes, 'strongroom.step.kind': context.step.kind, 'strongroom.step.path': context.path, 'strongroom.step.status': 'waiting' }, input: context.content.input });
+      } else {
+        const durationMs = performance.now() - started;
+        recorder.record({ ...base, endUs: startUs + Math.round(durationMs * 1000), durationMs, status: 'error', ...failure(error), attributes: { ...context.attributes, 'strongroom.step.kind': context.step.kind, 'strongroom.step.path': context.path }, input: context.content.input });
+      }
+      throw error;
+    }
+  };
+
+  const passStarts = new Map<string, { startUs: number; started: number }>();
+
+  return {
+    middleware,
+    passStarted(run, accountId) {
+      const startUs = now();
+      passStarts.set(run.id, { startUs, started: performance.now() });
+      recorder.openTrace({ accountId, traceId: run.traceId, runId: run.id, workflowId: run.workflowId, version: run.version, modelId: run.modelId, userId: run.createdBy, startUs });
+      recorder.record({
+        accountId,
+        traceId: run.traceId,
+        spanId: spanIdFor(run.traceId, ''),
+        parentSpanId: null,
+        kind: 'workflow',
+        name: run.workflowId,
+        path: '',
+        startUs,
+        endUs: null,
+        durationMs: null,
+        status: 'unset',
+        errorCode: null,
+        errorMessage: null,
+        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'strongroom.workflow.id': run.workflowId, 'strongroom.workflow.version': run.version, 'strongroom.run.id': run.id },
+      });
+    },
+    passEnded(run, accountId, outcome: RunPassOutcome) {
+      const pass = passStarts.get(run.id);
+      passStarts.delete(run.id);
+      const endUs = now();
+      const startUs = pass?.startUs ?? endUs;
+      const status = outcome.status === 'completed' ? 'ok' : outcome.status === 'failed' || outcome.status === 'cancelled' ? 'error' : 'unset';
+      recorder.record({
+        accountId,
+        traceId: run.traceId,
+        spanId: spanIdFor(run.traceId, ''),
+        parentSpanId: null,
+        kind: 'workflow',
+        name: run.workflowId,
+        path: '',
+        startUs,
+        endUs,
+        durationMs: pass ? performance.now() - pass.started : 0,
+        status,
+        errorCode: outcome.errorCode ?? null,
+        errorMessage: outcome.errorMessage ?? null,
+        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'strongroom.workflow.id': run.workflowId, 'strongroom.workflow.version': run.version, 'strongroom.run.id': run.id, 'strongroom.run.status': outcome.status },
+      });
+      recorder.closeTrace({ accountId, traceId: run.traceId, status: outcome.status, endUs });
+    },
+    recovering(runs, accountId) {
+      recorder.markCrashed(accountId, runs.map((r) => r.traceId));
+    },
+    span(run, accountId, span: EngineSpan) {
+      const endUs = now();
+      const startUs = Math.min(endUs, Math.round(span.startedAtMs * 1000));
+      const parent = parentPath(span.path);
+      recorder.record({
+        accountId,
+        traceId: run.traceId,
+        spanId: spanIdFor(run.traceId, span.path),
+        parentSpanId: parent === null ? null : spanIdFor(run.traceId, parent),
+        kind: span.kind,
+        name: span.name,
+        path: span.path,
+        startUs,
+        endUs,
+        durationMs: (endUs - startUs) / 1000,
+        status: span.status,
+        errorCode: span.errorCode ?? null,
+        errorMessage: null,
+        attributes: { ...span.attributes, 'strongroom.step.path': span.path },
+        ...(span.input === undefined ? {} : { input: span.input }),
+        ...(span.output === undefined ? {} : { output: span.output }),
+      });
+    },
+  };
+}
