@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = [...builtinModules.filter((name) => !name.startsWith('_')), ...builtinModules.map((name) => `node:${name}`)];
 const nativeAndServerPackages = ['better-sqlite3', 'keytar', 'node-llama-cpp', 'fastify', '@fastify/static', 'pino', 'rotating-file-stream', 'commander'];
 /** core's top-level areas; another area is reached through its index.ts only. */
-const coreAreas = ['contracts', 'base', 'api', 'storage', 'crypto', 'secrets', 'identity', 'models', 'workflows', 'tracing', 'feedback', 'evals', 'cache', 'guardrails', 'knowledge', 'audit', 'sync', 'cli'];
+const coreAreas = ['contracts', 'base', 'api', 'storage', 'crypto', 'secrets', 'identity', 'models', 'workflows', 'tracing', 'drafts', 'feedback', 'evals', 'cache', 'guardrails', 'knowledge', 'audit', 'sync', 'cli'];
 
 const noExportAll = {
   selector: 'ExportAllDeclaration',

@@ -5,7 +5,8 @@ import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
 import { CoreError } from './base/index.ts';
-import { auditMethods, identityMethods, modelMethods, toolMethods, tracingMethods, workflowMethods } from './contracts/index.ts';
+import { auditMethods, draftMethods, identityMethods, modelMethods, toolMethods, tracingMethods, workflowMethods } from './contracts/index.ts';
+import { draftHandlers, DraftService } from './drafts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
 import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
@@ -88,6 +89,8 @@ export interface Core {
   readonly tracing: TracingService | null;
   /** The span recorder; null when storage is off or tracing is disabled. */
   readonly traceRecorder: TraceRecorder | null;
+  /** The drafting workspace; null only when created with `storage: false`. */
+  readonly drafts: DraftService | null;
   dispose(): Promise<void>;
 }
 
@@ -112,7 +115,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let models: ModelRegistry | null = null;
   let tracing: TracingService | null = null;
   let traceRecorder: TraceRecorder | null = null;
-  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods | keyof typeof toolMethods | keyof typeof tracingMethods;
+  let drafts: DraftService | null = null;
+  type AreaMethod = keyof typeof identityMethods | keyof typeof auditMethods | keyof typeof workflowMethods | keyof typeof modelMethods | keyof typeof toolMethods | keyof typeof tracingMethods | keyof typeof draftMethods;
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
@@ -148,12 +152,13 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     if (config.tracing !== false) traceRecorder = recorder;
     tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
+    // The registry refuses models the account may not use; config.models (tests) overrides it.
+    const resolveModel = config.models ?? ((modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => registry.resolve(modelId, accountId, classification));
     const engine = new WorkflowEngine({
       clock,
       logger,
       events,
-      // The registry refuses models the account may not use; config.models (tests) overrides it.
-      models: config.models ?? ((modelId, accountId, classification) => registry.resolve(modelId, accountId, classification)),
+      models: resolveModel,
       tools: config.tools ?? toolConfig.registry,
       workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
@@ -162,7 +167,10 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     });
     disposables.defer(() => engine.dispose());
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig), ...tracingHandlers(tracing) };
+    const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
+    drafts = draftService;
+    disposables.defer(() => draftService.dispose());
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig), ...tracingHandlers(tracing), ...draftHandlers(draftService) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
@@ -176,7 +184,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     timer.unref();
     disposables.defer(() => clearInterval(timer));
   } else {
-    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods), ...Object.keys(toolMethods), ...Object.keys(tracingMethods)] as AreaMethod[]);
+    areaHandlers = unavailable([...Object.keys(identityMethods), ...Object.keys(auditMethods), ...Object.keys(workflowMethods), ...Object.keys(modelMethods), ...Object.keys(toolMethods), ...Object.keys(tracingMethods), ...Object.keys(draftMethods)] as AreaMethod[]);
   }
 
   const handlers: MethodHandlers = {
@@ -217,6 +225,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     models,
     tracing,
     traceRecorder,
+    drafts,
     dispose: () => disposables.dispose(),
   };
 }

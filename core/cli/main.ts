@@ -6,6 +6,7 @@ import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRete
 import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
+import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
 import { modelsAddCommand, modelsListCommand, modelsTestCommand } from './commands/models.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
@@ -327,6 +328,11 @@ function addToolCommands(program: Command, io: CliIo, setExitCode: (code: number
 }
 
 type RunStatus = 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+function parseDraftFormat(value: string): 'docx' | 'pdf' | 'md' {
+  if (value !== 'docx' && value !== 'pdf' && value !== 'md') throw new InvalidArgumentError('must be one of: docx, pdf, md.');
+  return value;
+}
+
 function parseRunStatus(value: string): RunStatus {
   const statuses: readonly string[] = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
   if (!statuses.includes(value)) throw new InvalidArgumentError(`must be one of: ${statuses.join(', ')}.`);
@@ -384,6 +390,15 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--include-content', 'also push inputs and outputs (default: metadata only)', false)
     .option('--off', 'turn the push off', false))
     .action(async (options: Common & { endpoint?: string; includeContent: boolean; off: boolean }) => setExitCode(await opened(options, (core) => tracesPushCommand(io, core, options))));
+
+  const drafts = program.command('drafts').description('documents drafted by workflows: list, export');
+  common(drafts.command('list').description('drafts in the account, most recently changed first')
+    .option('--limit <count>', 'at most this many', parseBatchSize, 100))
+    .action(async (options: Common & { limit: number }) => setExitCode(await opened(options, (core) => draftsListCommand(io, core, options))));
+  common(drafts.command('export').description('export a draft with its provenance appendix (the export is audited)').argument('<draftId>', 'draft id')
+    .requiredOption('--format <format>', 'docx, pdf or md', parseDraftFormat)
+    .requiredOption('--out <file>', 'new file to write'))
+    .action(async (draftId: string, options: Common & { format: 'docx' | 'pdf' | 'md'; out: string }) => setExitCode(await opened(options, (core) => draftsExportCommand(io, core, { ...options, draftId }))));
 
   const feedback = program.command('feedback').description('feedback on spans');
   common(feedback.command('list').description('the latest version of each feedback on a trace')

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { auditMethods } from './audit.ts';
+import { draftEvents, draftMethods } from './drafts.ts';
 import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
 import { modelMethods } from './models.ts';
@@ -17,6 +18,7 @@ export const apiMethods = {
   ...modelMethods,
   ...toolMethods,
   ...tracingMethods,
+  ...draftMethods,
 };
 
 /** Every push event a client can subscribe to. */
@@ -25,6 +27,7 @@ export const apiEvents = {
   ...identityEvents,
   ...workflowEvents,
   ...tracingEvents,
+  ...draftEvents,
 };
 
 export type ApiMethods = typeof apiMethods;

@@ -95,3 +95,20 @@ export {
   tracingMethods,
 } from './tracing.ts';
 export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TraceSummary } from './tracing.ts';
+export {
+  DraftCommentSchema,
+  DraftDetailSchema,
+  draftEvents,
+  DraftExportFormatSchema,
+  DraftIdSchema,
+  DraftingWorkflowSchema,
+  draftMethods,
+  DraftSectionSchema,
+  DraftSourceSchema,
+  DraftStatusSchema,
+  DraftSummarySchema,
+  exportFormats,
+  SectionPathSchema,
+  SectionStatusSchema,
+} from './drafts.ts';
+export type { DraftComment, DraftDetail, DraftSection, DraftSource, DraftStatus, DraftSummary, SectionStatus } from './drafts.ts';

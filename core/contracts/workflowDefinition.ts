@@ -77,6 +77,12 @@ export const WorkflowDefinitionSchema = z.object({
   steps: z.array(StepSchema).min(1),
   /** Which step's output is the run's output; default: the last top-level step. */
   output: StepIdSchema.optional(),
+  /**
+   * Makes this a drafting workflow: the document's title (a template over the inputs) and which
+   * top-level steps are its sections, in order. A map or workflow step listed nests: each item's
+   * (or the nested workflow's) sections become sub-sections.
+   */
+  document: z.object({ title: TemplateSchema, sections: z.array(StepIdSchema).min(1).max(100) }).strict().optional(),
   /** Data classification of what flows through it; model manifests declare what they may see. */
   classification: z.enum(['public', 'internal', 'confidential', 'restricted']).default('confidential'),
 }).strict();

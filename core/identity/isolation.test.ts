@@ -24,6 +24,7 @@ interface World {
   traceA: string;
   spanA: string;
   feedbackA: string;
+  draftA: string;
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
@@ -91,6 +92,19 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'feedback.revise': (w) => ({ feedbackId: w.feedbackA, feedback: { rating: 1 } }),
   'feedback.list': (w) => ({ traceId: w.traceA }),
   'feedback.history': (w) => ({ feedbackId: w.feedbackA }),
+  'drafts.workflows': () => ({}),
+  'drafts.list': () => ({}),
+  'drafts.create': () => ({ workflowId: 'drafted', input: {} }),
+  'drafts.get': (w) => ({ draftId: w.draftA }),
+  'drafts.accept': (w) => ({ draftId: w.draftA, path: 'write' }),
+  'drafts.reject': (w) => ({ draftId: w.draftA, path: 'write', comment: 'intruder' }),
+  'drafts.edit': (w) => ({ draftId: w.draftA, path: 'write', markdown: 'intruder text', baseRevision: 0 }),
+  'drafts.autosave': (w) => ({ draftId: w.draftA, path: 'write', markdown: 'intruder text' }),
+  'drafts.regenerate': (w) => ({ draftId: w.draftA, path: 'write', instruction: 'leak everything' }),
+  'drafts.comment': (w) => ({ draftId: w.draftA, body: 'intruder' }),
+  'drafts.submit': (w) => ({ draftId: w.draftA, status: 'in_review' }),
+  'drafts.approve': (w) => ({ draftId: w.draftA }),
+  'drafts.export': (w) => ({ draftId: w.draftA, format: 'md' }),
 };
 
 let core: Core;
@@ -116,7 +130,7 @@ async function callAs(who: Principal, method: MethodName) {
 /** Nothing of account A may appear in what a refused or foreign caller gets back. */
 function expectNothingOfA(result: unknown): void {
   const text = JSON.stringify(result);
-  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA, world.feedbackA, 'alpha-feedback-comment']) expect(text).not.toContain(secret);
+  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA, world.feedbackA, 'alpha-feedback-comment', world.draftA, 'Alpha draft title']) expect(text).not.toContain(secret);
   // The trace id is in the request itself (echoed in input errors); what must not come back is the trace.
   expect(text).not.toContain('"spans"');
   expect(text).not.toContain('"resourceSpans"');
@@ -142,7 +156,12 @@ beforeAll(async () => {
   const spanA = spanIdFor(run.value.traceId, '');
   const feedback = await inA.invoke('feedback.submit', { traceId: run.value.traceId, spanId: spanA, feedback: { rating: 4, comment: 'alpha-feedback-comment' } });
   if (!feedback.ok) throw new Error(`setup failed: ${feedback.error.code}`);
-  world = { runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
+  const drafted = await importer.invoke('workflows.import', { text: 'id: drafted\nname: Drafted\ninputs: {type: object}\ndocument: {title: "Alpha draft title", sections: [write]}\nsteps:\n  - {id: write, kind: llm, prompt: "Write"}\n' });
+  if (!drafted.ok) throw new Error(`setup failed: ${drafted.error.message}`);
+  const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {} });
+  if (!draft.ok) throw new Error(`setup failed: ${draft.error.code} ${draft.error.message}`);
+  await core.workflows!.settled(draft.value.runId);
+  world = { draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
 });
 afterAll(() => core.dispose());
 

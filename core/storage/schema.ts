@@ -446,6 +446,60 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'drafts: documents drafted from runs, the analyst\'s section changes, comments',
+    up(db) {
+      // A draft's sections are derived from its run; draft_sections holds only what people
+      // changed (status, edited or regenerated text, an autosaved working copy) over them.
+      // Titles, section texts and comments are content, sealed; statuses and ids stay plaintext.
+      db.exec(`
+        CREATE TABLE drafts (
+          id TEXT PRIMARY KEY,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          run_id TEXT NOT NULL REFERENCES runs (id),
+          workflow_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          title BLOB NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('draft', 'in_review', 'approved')),
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          approved_by TEXT,
+          approved_at INTEGER
+        ) STRICT;
+        CREATE INDEX drafts_account_updated ON drafts (account_id, updated_at DESC);
+        CREATE INDEX drafts_run ON drafts (run_id);
+        CREATE TABLE draft_sections (
+          -- key = draft_id|path: the row id each sealed text is bound to
+          key TEXT PRIMARY KEY,
+          draft_id TEXT NOT NULL REFERENCES drafts (id),
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          path TEXT NOT NULL,
+          status TEXT NOT NULL,
+          markdown BLOB,
+          model_markdown BLOB,
+          working_markdown BLOB,
+          span_id TEXT,
+          model_id TEXT,
+          regenerations INTEGER NOT NULL DEFAULT 0,
+          revision INTEGER NOT NULL DEFAULT 0,
+          updated_by TEXT,
+          updated_at INTEGER
+        ) STRICT;
+        CREATE TABLE draft_comments (
+          id TEXT PRIMARY KEY,
+          draft_id TEXT NOT NULL REFERENCES drafts (id),
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          section_path TEXT,
+          body BLOB NOT NULL,
+          created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX draft_comments_draft ON draft_comments (draft_id, created_at);
+      `);
+    },
+  },
 ];
 
 /**
@@ -470,6 +524,10 @@ export const appSealedTables: readonly SealedTable[] = [
   // Span inputs/outputs and feedback comments and edits (tracing).
   { table: 'spans', idColumn: 'key', accountColumn: 'account_id', columns: ['content'] },
   { table: 'feedback', idColumn: 'key', accountColumn: 'account_id', columns: ['content'] },
+  // Draft titles, the analyst's section texts and comments (drafting).
+  { table: 'drafts', idColumn: 'id', accountColumn: 'account_id', columns: ['title'] },
+  { table: 'draft_sections', idColumn: 'key', accountColumn: 'account_id', columns: ['markdown', 'model_markdown', 'working_markdown'] },
+  { table: 'draft_comments', idColumn: 'id', accountColumn: 'account_id', columns: ['body'] },
   // Installation-level secrets are sealed under the administration (first) account's key.
   { table: 'auth_sessions', idColumn: 'id_hash', accountColumn: 'seal_account_id', columns: ['refresh_token'] },
   { table: 'jwks_cache', idColumn: 'issuer', accountColumn: 'seal_account_id', columns: ['jwks'] },

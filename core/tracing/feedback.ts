@@ -7,7 +7,8 @@ import type { JsonValue, Sealed } from '../crypto/index.ts';
 import { AccountRepository } from '../storage/index.ts';
 import type { z } from 'zod';
 
-type FeedbackInput = z.output<typeof FeedbackInputSchema>;
+/** Feedback as stored: the contract's input with its defaults applied. */
+export type FeedbackInput = z.output<typeof FeedbackInputSchema>;
 
 /** One stored version of one feedback, content opened only when asked for. */
 export interface FeedbackVersion {

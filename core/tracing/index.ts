@@ -1,7 +1,7 @@
 // core/tracing: every run as an OpenTelemetry-shaped trace (GenAI attributes, sealed content),
 // the batched recorder, OTLP/JSON export and push, and versioned feedback on spans.
 export { editDistance, FeedbackStore, unifiedDiff } from './feedback.ts';
-export type { FeedbackContent, FeedbackVersion } from './feedback.ts';
+export type { FeedbackContent, FeedbackInput, FeedbackVersion } from './feedback.ts';
 export { tracingHandlers } from './handlers.ts';
 export { nowMicros, parentPath, spanIdFor } from './ids.ts';
 export { anyValue, toOtlpDocument, toOtlpSpan } from './otlp.ts';

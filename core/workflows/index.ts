@@ -9,6 +9,8 @@ export { compose, isRetriable, timeoutsAndRetries } from './middleware.ts';
 export type { EngineSpan, RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
 export { lexicalRetriever } from './retrieve.ts';
 export type { RetrievedPassage, Retriever, SourceDocument } from './retrieve.ts';
+export { renderTemplate, resolveReference } from './scope.ts';
+export type { DataScope } from './scope.ts';
 export { runSummary, WorkflowService } from './service.ts';
 export { RunStore } from './store.ts';
 export type { RunRecord, RunStatus, StepRecord } from './store.ts';

@@ -70,6 +70,11 @@ export function validateDefinition(raw: unknown, resolve: (id: string) => Workfl
   const ids = new Set<string>();
   checkSteps(definition.steps, 'steps', { inputs, steps: new Set(), inMap: false }, ids, issues);
   if (definition.output && !definition.steps.some((s) => s.id === definition.output)) issues.push({ path: 'output', message: `unknown top-level step "${definition.output}"` });
+  for (const [index, id] of (definition.document?.sections ?? []).entries()) {
+    const step = definition.steps.find((s) => s.id === id);
+    if (!step) issues.push({ path: `document.sections[${index}]`, message: `unknown top-level step "${id}"` });
+    else if (!['llm', 'agent', 'map', 'workflow'].includes(step.kind)) issues.push({ path: `document.sections[${index}]`, message: `step "${id}" is a ${step.kind} step; sections are llm, agent, map or workflow steps` });
+  }
   checkCycles(definition, resolve, issues);
   if (issues.length > 0) throw invalid(issues);
   return { definition, version: versionOf(definition) };

@@ -3,7 +3,7 @@ export interface DraftExportProvenance {
   traceId: string | null;
   spanId: string | null;
   model: string | null;
-  sources: Array<{ kind: 'input' | 'tool' | 'passage'; label: string }>;
+  sources: Array<{ kind: 'input' | 'tool' | 'passage' | 'section'; label: string }>;
 }
 
 /** One section of a draft as it is exported; nesting comes from `level`, not from a tree. */

@@ -3,7 +3,7 @@ import type { DraftExportDocument, DraftExportProvenance, DraftExportSection } f
 
 const documentStatusLabels: Record<DraftExportDocument['status'], string> = { draft: 'Draft', in_review: 'In review', approved: 'Approved' };
 const sectionStatusLabels: Record<DraftExportSection['status'], string> = { pending: 'Pending', drafted: 'Drafted', accepted: 'Accepted', edited: 'Edited', rejected: 'Rejected' };
-const sourceKindLabels: Record<DraftExportProvenance['sources'][number]['kind'], string> = { input: 'Input', tool: 'Tool result', passage: 'Retrieved passage' };
+const sourceKindLabels: Record<DraftExportProvenance['sources'][number]['kind'], string> = { input: 'Input', tool: 'Tool result', passage: 'Retrieved passage', section: 'Earlier section' };
 
 /** The label a person reads for a document status. */
 export const documentStatusLabel = (status: DraftExportDocument['status']): string => documentStatusLabels[status] ?? String(status);

@@ -115,7 +115,12 @@ export class ModelRegistry {
     return this.provider(entry);
   }
 
-  async list(principal: Actor): Promise<ModelView[]> {
+  /** Whether a model is a generated test model (its text is meaningless; documents say so). */
+  isTestModel(modelId: string): boolean {
+    return this.entries().some((entry) => entry.manifest.id === modelId && entry.manifest.testModel === true);
+  }
+
+    async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;
     const defaultId = accountId === null ? undefined : defaultOf(entries.filter((entry) => availableTo(entry, accountId)))?.manifest.id;

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { defineEvent, defineMethod } from './define.ts';
+import { WorkflowIdSchema } from './workflowDefinition.ts';
+import { RunStatusSchema } from './workflows.ts';
+
+/**
+ * The drafting workspace. A draft is the document a drafting workflow's run produces: its
+ * sections mirror the workflow (the steps its `document.sections` names; map items and nested
+ * workflows nest as sub-headings), each linked to the span that produced it. Analysts accept,
+ * reject, edit and regenerate sections — each action is stored as feedback on the producing
+ * span — and the document moves draft → in review → approved.
+ */
+
+export const DraftIdSchema = z.uuid();
+export const DraftStatusSchema = z.enum(['draft', 'in_review', 'approved']);
+export type DraftStatus = z.infer<typeof DraftStatusSchema>;
+
+/** pending: not produced yet; running: being produced (or regenerated) now. */
+export const SectionStatusSchema = z.enum(['pending', 'running', 'drafted', 'accepted', 'edited', 'rejected', 'failed']);
+export type SectionStatus = z.infer<typeof SectionStatusSchema>;
+
+/** A section path as the run names its step: `borrower_profile`, `risk_sections[1].risk_section/self_check`. */
+export const SectionPathSchema = z.string().min(1).max(1000).regex(/^[a-z0-9_.[\]/#]+$/, 'a section path as the draft lists it');
+
+export const DraftSourceSchema = z.object({
+  kind: z.enum(['input', 'tool', 'passage', 'section']),
+  label: z.string(),
+});
+export type DraftSource = z.infer<typeof DraftSourceSchema>;
+
+export const DraftSectionSchema = z.object({
+  path: z.string(),
+  parentPath: z.string().nullable(),
+  heading: z.string(),
+  /** 1 for top-level sections; nested ones deeper. */
+  level: z.number().int().min(1).max(6),
+  /** A heading that only groups nested sections (a map or a nested workflow): no text of its own. */
+  container: z.boolean(),
+  status: SectionStatusSchema,
+  /** The section as it stands (the model's draft, or the analyst's edit), as Markdown. */
+  markdown: z.string().nullable(),
+  /** The model's latest draft (after a regenerate, the regenerated text). */
+  modelMarkdown: z.string().nullable(),
+  /** An unsaved edit autosaved by the editor; restored after a reload or a crash. */
+  workingMarkdown: z.string().nullable(),
+  /** Bumped by every change; an edit names the revision it started from. */
+  revision: z.number().int(),
+  provenance: z.object({
+    traceId: z.string(),
+    spanId: z.string().nullable(),
+    model: z.string().nullable(),
+    workflowId: z.string(),
+    workflowVersion: z.string(),
+    sources: z.array(DraftSourceSchema),
+  }),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type DraftSection = z.infer<typeof DraftSectionSchema>;
+
+export const DraftCommentSchema = z.object({
+  id: z.string(),
+  sectionPath: z.string().nullable(),
+  body: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type DraftComment = z.infer<typeof DraftCommentSchema>;
+
+export const DraftSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  workflowId: z.string(),
+  workflowName: z.string(),
+  version: z.string(),
+  status: DraftStatusSchema,
+  runId: z.string(),
+  runStatus: RunStatusSchema,
+  traceId: z.string(),
+  modelId: z.string().nullable(),
+  /** Drafted with the generated test model: its text is meaningless, and exports say so. */
+  demo: z.boolean(),
+  sectionCount: z.number().int(),
+  sectionsDone: z.number().int(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  approvedBy: z.string().nullable(),
+  approvedAt: z.string().nullable(),
+});
+export type DraftSummary = z.infer<typeof DraftSummarySchema>;
+
+export const DraftDetailSchema = DraftSummarySchema.extend({
+  sections: z.array(DraftSectionSchema),
+  comments: z.array(DraftCommentSchema),
+});
+export type DraftDetail = z.infer<typeof DraftDetailSchema>;
+
+export const DraftingWorkflowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  version: z.string(),
+  /** JSON Schema of the input: the New draft form is generated from it. */
+  inputs: z.record(z.string(), z.unknown()),
+  /** A sample input shipped with the workflow (resources/samples), if any. */
+  sample: z.unknown().nullable(),
+});
+
+const sectionRef = { draftId: DraftIdSchema, path: SectionPathSchema };
+const markdownSchema = z.string().max(200_000);
+
+export const exportFormats = ['docx', 'pdf', 'md'] as const;
+export const DraftExportFormatSchema = z.enum(exportFormats);
+
+export const draftMethods = {
+  'drafts.workflows': defineMethod({
+    summary: 'Workflows that produce documents, with their input schema and sample input.',
+    input: z.object({}).strict(),
+    output: z.array(DraftingWorkflowSchema),
+    permission: 'drafts.read',
+  }),
+  'drafts.list': defineMethod({
+    summary: 'Drafts in this account, most recently changed first.',
+    input: z.object({ status: DraftStatusSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.array(DraftSummarySchema),
+    permission: 'drafts.read',
+  }),
+  'drafts.create': defineMethod({
+    summary: 'Start a draft: runs the drafting workflow on the input; sections fill in as the run produces them.',
+    input: z.object({ workflowId: WorkflowIdSchema, input: z.unknown(), modelId: z.string().max(128).optional() }).strict(),
+    output: DraftSummarySchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.get': defineMethod({
+    summary: 'A draft with its sections (text, status, provenance) and comments.',
+    input: z.object({ draftId: DraftIdSchema }).strict(),
+    output: DraftDetailSchema,
+    permission: 'drafts.read',
+  }),
+  'drafts.accept': defineMethod({
+    summary: "Accept a section's text as it stands (feedback on its span).",
+    input: z.object(sectionRef).strict(),
+    output: DraftSectionSchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.reject': defineMethod({
+    summary: "Reject a section's text, with an optional reason (feedback on its span).",
+    input: z.object({ ...sectionRef, comment: z.string().max(4_000).optional() }).strict(),
+    output: DraftSectionSchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.edit': defineMethod({
+    summary: 'Save an edit of a section (feedback on its span with before, after and diff); refused if the section changed since `baseRevision`.',
+    input: z.object({ ...sectionRef, markdown: markdownSchema, baseRevision: z.number().int().min(0) }).strict(),
+    output: DraftSectionSchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.autosave': defineMethod({
+    summary: 'Keep an unsaved edit of a section (restored after a reload or crash); null clears it.',
+    input: z.object({ ...sectionRef, markdown: markdownSchema.nullable() }).strict(),
+    output: z.object({ savedAt: z.string() }),
+    permission: 'drafts.write',
+  }),
+  'drafts.regenerate': defineMethod({
+    summary: 'Regenerate a section with an instruction ("shorter", "add the 2024 covenant breach"); the new text streams in.',
+    input: z.object({ ...sectionRef, instruction: z.string().trim().min(1).max(2_000) }).strict(),
+    output: DraftSectionSchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.comment': defineMethod({
+    summary: 'Comment on the draft or on one section.',
+    input: z.object({ draftId: DraftIdSchema, path: SectionPathSchema.optional(), body: z.string().trim().min(1).max(10_000) }).strict(),
+    output: DraftCommentSchema,
+    permission: 'feedback.write',
+  }),
+  'drafts.submit': defineMethod({
+    summary: 'Send a draft for review (draft → in review), or take it back (in review → draft).',
+    input: z.object({ draftId: DraftIdSchema, status: z.enum(['in_review', 'draft']) }).strict(),
+    output: DraftSummarySchema,
+    permission: 'drafts.write',
+    audit: true,
+  }),
+  'drafts.approve': defineMethod({
+    summary: 'Approve a draft that is in review; the workflow\'s own approval step, if it waits, is answered too.',
+    input: z.object({ draftId: DraftIdSchema, comment: z.string().max(4_000).optional() }).strict(),
+    output: DraftSummarySchema,
+    permission: 'drafts.approve',
+    audit: true,
+  }),
+  'drafts.export': defineMethod({
+    summary: 'Export a draft as DOCX, PDF or Markdown with a provenance appendix; every export is audited.',
+    input: z.object({ draftId: DraftIdSchema, format: DraftExportFormatSchema }).strict(),
+    output: z.object({ fileName: z.string(), mimeType: z.string(), base64: z.string() }),
+    permission: 'drafts.export',
+    audit: true,
+  }),
+};
+
+export const draftEvents = {
+  /** A draft changed: a section arrived or was edited, its status moved. */
+  'drafts.updated': defineEvent({
+    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string().nullable() }),
+    permission: 'drafts.read',
+    accountScoped: true,
+  }),
+  /** Text of a section being (re)generated, as it streams. */
+  'drafts.delta': defineEvent({
+    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string(), text: z.string() }),
+    permission: 'drafts.read',
+    accountScoped: true,
+  }),
+};

@@ -1,0 +1,282 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync, strFromU8 } from 'fflate';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInProcessBridge } from '../api/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { DraftDetail, MethodInput, MethodName, MethodOutput, Role } from '../contracts/index.ts';
+import { installationPermissions, rolePermissions } from '../contracts/index.ts';
+import { MemorySecretStore } from '../secrets/index.ts';
+import { spanIdFor } from '../tracing/index.ts';
+/* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
+import { harness } from '../workflows/testing/harness.ts';
+import type { Harness } from '../workflows/testing/harness.ts';
+import { instantModel } from '../workflows/testing/instantModel.ts';
+/* eslint-enable no-restricted-imports */
+// eslint-disable-next-line no-restricted-imports -- the CLI commands are exercised on the same drafted document
+import { draftsExportCommand, draftsListCommand } from '../cli/commands/drafts.ts';
+// eslint-disable-next-line no-restricted-imports -- the shipped credit memo needs the real built-in tools
+import { createCalculatorTool, createCustomerLookupTool, defaultCustomerTableFile } from '../workflows/tools/index.ts';
+import { outputToMarkdown } from './markdown.ts';
+
+const open: Harness[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.core.dispose();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const report = `id: report
+name: Borrower report
+inputs: {type: object, properties: {borrower: {type: string}, years: {type: array, items: {type: object, properties: {fiscalYear: {type: integer}}, required: [fiscalYear]}}, risks: {type: array, items: {type: object, properties: {name: {type: string}}, required: [name]}}}, required: [borrower, years, risks]}
+document:
+  title: "Report on {{ inputs.borrower }}"
+  sections: [profile, years, risks, conclusion]
+steps:
+  - {id: lookup, kind: tool, title: Customer record, tool: counter, args: {label: {ref: inputs.borrower}}}
+  - id: profile
+    kind: llm
+    title: Borrower profile
+    prompt: "Profile {{ inputs.borrower }} using {{ steps.lookup.output | json }}"
+    output: {type: object, properties: {overview: {type: string}, keyFacts: {type: array, items: {type: object, properties: {label: {type: string}, value: {type: string}}, required: [label, value]}}}, required: [overview, keyFacts]}
+  - id: years
+    kind: map
+    title: Financial analysis by year
+    over: inputs.years
+    output: analysis
+    steps:
+      - {id: analysis, kind: llm, title: Analyse the year, prompt: "Analyse {{ item.fiscalYear }}"}
+  - id: risks
+    kind: map
+    title: Risks
+    over: inputs.risks
+    steps:
+      - id: section
+        kind: workflow
+        workflow: report-risk
+        input: {name: {ref: item.name}}
+  - {id: conclusion, kind: llm, title: Conclusion, prompt: "Conclude on {{ inputs.borrower }} after {{ steps.profile.output | json }}"}
+  - {id: signoff, kind: human, title: Credit decision, action: approve, prompt: "Approve the report?"}
+`;
+const reportRisk = `id: report-risk
+name: Risk section
+inputs: {type: object, properties: {name: {type: string}}, required: [name]}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft {{ inputs.name }}"}
+  - {id: check, kind: llm, title: Checked section, prompt: "Check {{ steps.draft.output }}"}
+output: check
+`;
+
+const input = { borrower: 'Acme Shipping', years: [{ fiscalYear: 2023 }, { fiscalYear: 2024 }], risks: [{ name: 'Customer concentration' }, { name: 'Fuel prices' }] };
+
+async function make(options: { dataDir?: string; secrets?: MemorySecretStore } = {}) {
+  const h = await harness({ model: instantModel({ delayMs: 2 }), workflows: { report, 'report-risk': reportRisk }, ...options });
+  open.push(h);
+  return h;
+}
+
+function as(h: Harness, role: Role) {
+  const principal: Principal = { kind: 'user', userId: `user-${role}`, displayName: role, accountId: h.accountId, roles: [role], permissions: new Set(rolePermissions[role].filter((p) => !installationPermissions.includes(p))), installationAdmin: false };
+  const api = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(principal).id);
+  return async <M extends MethodName>(method: M, value: MethodInput<M>): Promise<MethodOutput<M>> => {
+    const result = await api.invoke(method, value);
+    if (!result.ok) throw Object.assign(new Error(`${method}: ${result.error.code} ${result.error.message}`), { code: result.error.code });
+    return result.value;
+  };
+}
+
+async function drafted(h: Harness): Promise<DraftDetail> {
+  const created = await h.call('drafts.create', { workflowId: 'report', input });
+  await h.core.workflows!.settled(created.runId);
+  return h.call('drafts.get', { draftId: created.id });
+}
+
+const section = (draft: DraftDetail, path: string) => draft.sections.find((s) => s.path === path)!;
+
+describe('drafts', () => {
+  it('lists only drafting workflows, with their input schema', async () => {
+    const h = await make();
+    const workflows = await h.call('drafts.workflows', {});
+    expect(workflows.map((w) => w.id)).toEqual(['report']);
+    expect(workflows[0]!.inputs).toMatchObject({ type: 'object', required: ['borrower', 'years', 'risks'] });
+    await expect(h.call('drafts.create', { workflowId: 'report-risk', input: { name: 'x' } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+
+  it('mirrors the workflow: nested headings for map items and nested workflows, text from outputs, linked spans and sources', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    expect(draft).toMatchObject({ title: 'Report on Acme Shipping', status: 'draft', runStatus: 'waiting', sectionCount: 6, sectionsDone: 6, demo: false, modelId: 'instant' });
+    expect(draft.sections.map((s) => [s.path, s.heading, s.level, s.container])).toEqual([
+      ['profile', 'Borrower profile', 1, false],
+      ['years', 'Financial analysis by year', 1, true],
+      ['years[0].analysis', 'Fiscal year 2023', 2, false],
+      ['years[1].analysis', 'Fiscal year 2024', 2, false],
+      ['risks', 'Risks', 1, true],
+      ['risks[0].section/check', 'Customer concentration', 2, false],
+      ['risks[1].section/check', 'Fuel prices', 2, false],
+      ['conclusion', 'Conclusion', 1, false],
+    ]);
+    const profile = section(draft, 'profile');
+    expect(profile.status).toBe('drafted');
+    expect(profile.markdown).toContain('**Overview:**');
+    expect(profile.markdown).toMatch(/\| Label \| Value \|\n\| --- \| --- \|/);
+    expect(profile.provenance).toMatchObject({ traceId: draft.traceId, spanId: spanIdFor(draft.traceId, 'profile'), model: 'instant', workflowId: 'report' });
+    expect(profile.provenance.sources).toEqual([{ kind: 'input', label: 'Borrower' }, { kind: 'tool', label: 'Customer record' }]);
+    expect(section(draft, 'conclusion').provenance.sources).toContainEqual({ kind: 'section', label: 'Borrower profile' });
+    // The span it links to exists in the trace, with the model call's content.
+    const span = await h.call('traces.span', { traceId: draft.traceId, spanId: profile.provenance.spanId! });
+    expect(span).toMatchObject({ kind: 'llm', path: 'profile' });
+  });
+
+  it('records accept, reject and edit as feedback on the producing span (edits with before, after and diff), audited', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    const profile = section(draft, 'profile');
+    const accepted = await h.call('drafts.accept', { draftId: draft.id, path: 'conclusion' });
+    expect(accepted).toMatchObject({ status: 'accepted', revision: 1 });
+    const rejected = await h.call('drafts.reject', { draftId: draft.id, path: 'years[1].analysis', comment: 'wrong year' });
+    expect(rejected.status).toBe('rejected');
+    const after = `${profile.markdown!}\n\nThe 2024 covenant breach was waived on 3 March.`;
+    const edited = await h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: after, baseRevision: 0 });
+    expect(edited).toMatchObject({ status: 'edited', markdown: after, modelMarkdown: profile.markdown, revision: 1 });
+    // A stale edit is refused, naming the conflict.
+    await expect(h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: 'stale', baseRevision: 0 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    const feedback = await h.call('feedback.list', { traceId: draft.traceId });
+    const on = (path: string) => feedback.filter((f) => f.spanId === spanIdFor(draft.traceId, path));
+    expect(on('conclusion')).toMatchObject([{ action: 'accept', verdict: 'approve', createdBy: 'analyst-1' }]);
+    expect(on('years[1].analysis')).toMatchObject([{ action: 'reject', verdict: 'reject', comment: 'wrong year' }]);
+    const [edit] = on('profile');
+    expect(edit).toMatchObject({ action: 'edit', edit: { before: profile.markdown, after } });
+    expect(edit!.edit!.diff).toContain('+The 2024 covenant breach was waived on 3 March.');
+    expect(edit!.editDistance).toBe(after.length - profile.markdown!.length);
+    const actions = (h.core.storage!.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'drafts.%' ORDER BY seq").all() as Array<{ action: string }>).map((r) => r.action);
+    expect(actions).toEqual(['drafts.create', 'drafts.accept', 'drafts.reject', 'drafts.edit']);
+  });
+
+  it('regenerates a section with an instruction: streamed, traced as a child span, the regenerate recorded on the old span', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    const deltas: string[] = [];
+    const off = h.api.subscribe('drafts.delta', (event) => { if (event.draftId === draft.id) deltas.push(event.path); });
+    const oldSpan = spanIdFor(draft.traceId, 'conclusion');
+    const running = await h.call('drafts.regenerate', { draftId: draft.id, path: 'conclusion', instruction: 'shorter, and add the 2024 covenant breach' });
+    expect(running.status).toBe('running');
+    await expect(h.call('drafts.regenerate', { draftId: draft.id, path: 'conclusion', instruction: 'again' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    await h.core.drafts!.settled();
+    off();
+    const after = section(await h.call('drafts.get', { draftId: draft.id }), 'conclusion');
+    expect(after.status).toBe('drafted');
+    expect(after.markdown).not.toBe(section(draft, 'conclusion').markdown);
+    expect(after.markdown).toBe(after.modelMarkdown);
+    expect(after.provenance.spanId).not.toBe(oldSpan);
+    expect(deltas).toContain('conclusion');
+    const { spans } = await h.call('traces.get', { traceId: draft.traceId });
+    const regenerated = spans.find((s) => s.spanId === after.provenance.spanId)!;
+    expect(regenerated).toMatchObject({ kind: 'llm', parentSpanId: oldSpan, attributes: { 'strongroom.draft.id': draft.id } });
+    const content = await h.call('traces.span', { traceId: draft.traceId, spanId: regenerated.spanId });
+    expect(JSON.stringify(content.content)).toContain('shorter, and add the 2024 covenant breach');
+    const feedback = await h.call('feedback.list', { traceId: draft.traceId, spanId: oldSpan });
+    expect(feedback).toMatchObject([{ action: 'regenerate', instruction: 'shorter, and add the 2024 covenant breach' }]);
+  });
+
+  it('keeps an autosaved edit across a restart of the app', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-drafts-'));
+    dirs.push(dataDir);
+    const secrets = new MemorySecretStore();
+    const first = await make({ dataDir, secrets });
+    const draft = await drafted(first);
+    await first.call('drafts.autosave', { draftId: draft.id, path: 'profile', markdown: 'Half-written sentence about liquid' });
+    await first.core.dispose();
+    open.splice(open.indexOf(first), 1);
+    const second = await make({ dataDir, secrets });
+    const reopened = section(await second.call('drafts.get', { draftId: draft.id }), 'profile');
+    expect(reopened.workingMarkdown).toBe('Half-written sentence about liquid');
+    expect(reopened.markdown).toBe(section(draft, 'profile').markdown);
+    await second.call('drafts.autosave', { draftId: draft.id, path: 'profile', markdown: null });
+    expect(section(await second.call('drafts.get', { draftId: draft.id }), 'profile').workingMarkdown).toBeNull();
+  });
+
+  it('moves draft → in review → approved, approval gated by role, and answers the workflow\'s own approval step', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    const analyst = as(h, 'analyst');
+    const reviewer = as(h, 'reviewer');
+    expect((await analyst('drafts.submit', { draftId: draft.id, status: 'in_review' })).status).toBe('in_review');
+    await expect(analyst('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    const approved = await reviewer('drafts.approve', { draftId: draft.id, comment: 'Fine.' });
+    expect(approved).toMatchObject({ status: 'approved', approvedBy: 'user-reviewer' });
+    await h.core.workflows!.settled(draft.runId);
+    const run = await h.call('runs.get', { runId: draft.runId });
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: true, comment: 'Fine.', answeredBy: 'user-reviewer' });
+    await expect(h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: 'late', baseRevision: 0 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+  });
+
+  it('exports DOCX, PDF and Markdown with the edited text and provenance, every export audited; the CLI lists and exports', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    await h.call('drafts.edit', { draftId: draft.id, path: 'conclusion', markdown: 'Zürich office confirmed the <waiver> & the covenant reset.', baseRevision: 0 });
+    const docx = await h.call('drafts.export', { draftId: draft.id, format: 'docx' });
+    expect(docx.fileName).toBe('report-on-acme-shipping.docx');
+    const xml = strFromU8(unzipSync(Buffer.from(docx.base64, 'base64'))['word/document.xml']!);
+    expect(xml).toContain('Zürich office confirmed the &lt;waiver&gt; &amp; the covenant reset.');
+    expect(xml).toContain('Customer concentration');
+    expect(xml).toContain(draft.version);
+    const pdf = await h.call('drafts.export', { draftId: draft.id, format: 'pdf' });
+    expect(Buffer.from(pdf.base64, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    const md = Buffer.from((await h.call('drafts.export', { draftId: draft.id, format: 'md' })).base64, 'base64').toString();
+    expect(md).toMatch(/^# Report on Acme Shipping/m);
+    expect(md).toMatch(/^# Financial analysis by year/m);
+    expect(md).toMatch(/^## Fiscal year 2023/m);
+    const exports = h.core.storage!.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'drafts.export'").get() as { n: number };
+    expect(exports.n).toBe(3);
+    await expect(as(h, 'auditor')('drafts.export', { draftId: draft.id, format: 'md' })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    // The CLI: list, then export to a new file.
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    expect(await draftsListCommand(io, h.core, { json: false, limit: 10 })).toBe(0);
+    expect(out[0]).toContain('Report on Acme Shipping');
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-drafts-export-'));
+    dirs.push(dir);
+    expect(await draftsExportCommand(io, h.core, { json: false, draftId: draft.id, format: 'md', out: join(dir, 'memo.md') })).toBe(0);
+    expect(readFileSync(join(dir, 'memo.md'), 'utf8')).toContain('Zürich office confirmed');
+  });
+
+  it('drafts the shipped credit memo from its sample input: sections per fiscal year and per risk factor, then waits for the credit decision', async () => {
+    const root = join(import.meta.dirname, '..', '..', 'resources');
+    const sample = JSON.parse(readFileSync(join(root, 'samples', 'credit-memo.input.json'), 'utf8')) as { financials: Array<{ fiscalYear: number }>; riskFactors: Array<{ name: string }> };
+    const h = await harness({
+      model: instantModel(),
+      workflows: { 'credit-memo': readFileSync(join(root, 'workflows', 'credit-memo.yaml'), 'utf8'), 'credit-risk-section': readFileSync(join(root, 'workflows', 'credit-risk-section.yaml'), 'utf8') },
+      tools: [createCustomerLookupTool({ files: [defaultCustomerTableFile] }), createCalculatorTool()],
+    });
+    open.push(h);
+    const [workflow] = await h.call('drafts.workflows', {});
+    expect(workflow).toMatchObject({ id: 'credit-memo', sample });
+    const created = await h.call('drafts.create', { workflowId: 'credit-memo', input: sample });
+    await h.core.workflows!.settled(created.runId);
+    const draft = await h.call('drafts.get', { draftId: created.id });
+    expect(draft.runStatus).toBe('waiting');
+    expect(draft.title).toMatch(/^Credit approval memorandum — /);
+    const headings = draft.sections.map((s) => s.heading);
+    expect(headings.slice(0, 2)).toEqual(['Borrower profile', 'Financial analysis by fiscal year']);
+    for (const year of sample.financials) expect(headings).toContain(`Fiscal year ${year.fiscalYear}`);
+    for (const risk of sample.riskFactors) expect(headings).toContain(risk.name);
+    expect(headings.at(-1)).toBe('Recommendation, structure and approval authority');
+    expect(draft.sections.filter((s) => !s.container).every((s) => s.status === 'drafted' && (s.markdown ?? '').length > 0)).toBe(true);
+    const risk = draft.sections.find((s) => s.heading === sample.riskFactors[0]!.name)!;
+    expect(risk.path).toBe('risk_sections[0].risk_section/self_check');
+    expect(risk.provenance.sources.some((source) => source.kind === 'passage')).toBe(true);
+  });
+
+  it('turns structured outputs into Markdown an analyst can edit', () => {
+    expect(outputToMarkdown('  Plain text.  ')).toBe('Plain text.');
+    const markdown = outputToMarkdown({ heading: 'Liquidity', rating: 'moderate', assessment: 'Cash covers two months.\nThe line is undrawn.', mitigants: ['Undrawn revolver', 'Cash sweep'], citations: [{ documentId: 'ar-2024', excerpt: 'cash of | 2.1m' }] });
+    expect(markdown).toContain('**Heading:** Liquidity  \n**Rating:** moderate');
+    expect(markdown).toContain('**Assessment**\n\nCash covers two months.\nThe line is undrawn.');
+    expect(markdown).toContain('- Undrawn revolver\n- Cash sweep');
+    expect(markdown).toContain('| Document id | Excerpt |\n| --- | --- |\n| ar-2024 | cash of \\| 2.1m |');
+  });
+});

@@ -1,0 +1,552 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreError } from '../base/index.ts';
+import type { Clock, EventBus, Logger } from '../base/index.ts';
+import type { Principal } from '../api/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, WorkflowDefinition } from '../contracts/index.ts';
+import type { ChatMessage, ModelProvider } from '../models/index.ts';
+import { durableTransaction } from '../storage/index.ts';
+import type { AccountScope, Storage } from '../storage/index.ts';
+import { FeedbackStore, nowMicros, spanIdFor, TraceStore } from '../tracing/index.ts';
+import type { FeedbackInput, TraceRecorder } from '../tracing/index.ts';
+import { renderTemplate, RunStore } from '../workflows/index.ts';
+import type { RunRecord, WorkflowCatalog, WorkflowEngine } from '../workflows/index.ts';
+import { exportDocx, exportMarkdown, exportPdf } from './export/index.ts';
+import type { DraftExportDocument } from './export/index.ts';
+import { outputToMarkdown } from './markdown.ts';
+import { buildOutline } from './outline.ts';
+import type { OutlineNode } from './outline.ts';
+import { DraftStore } from './store.ts';
+import type { DraftRecord, SectionChange } from './store.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The same answer for a draft that does not exist and one in another account. */
+const noSuchDraft = () => new CoreError('ERR_NOT_FOUND', 'There is no such draft in your account.');
+
+export interface DraftServiceOptions {
+  storage: Storage;
+  catalog: WorkflowCatalog;
+  engine: WorkflowEngine;
+  audit: AuditLog;
+  clock: Clock;
+  events: EventBus;
+  logger: Logger;
+  /** The engine's model source (the registry, or a test's stand-in). */
+  models: (modelId: string | null, accountId: string, classification?: WorkflowDefinition['classification']) => ModelProvider;
+  isTestModel: (modelId: string) => boolean;
+  /** Records regenerations as spans of the draft's trace; null when tracing is off. */
+  recorder: TraceRecorder | null;
+  /** Sample inputs, `<workflow id>.input.json` (default resources/samples). */
+  samplesDir?: string;
+}
+
+interface Section extends DraftSection {
+  node: OutlineNode;
+}
+
+/**
+ * The drafting workspace. A draft is a run of a drafting workflow seen as a document: its
+ * sections come from the workflow's outline and the run's step outputs; what analysts do to
+ * them (accept, reject, edit, regenerate) is kept over them in draft_sections and recorded as
+ * feedback on the span that produced the text, in the same transaction as its audit entry.
+ */
+export class DraftService {
+  private readonly options: DraftServiceOptions;
+  private readonly samplesDir: string;
+  /** Section paths being produced right now, per run (from the engine's progress events). */
+  private readonly running = new Map<string, Set<string>>();
+  /** Regenerations in flight, by draft and path. */
+  private readonly regenerating = new Set<string>();
+  private readonly unsubscribe: () => void;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(options: DraftServiceOptions) {
+    this.options = options;
+    this.samplesDir = options.samplesDir ?? new URL('../../resources/samples/', import.meta.url).pathname;
+    this.unsubscribe = options.events.subscribe((event, payload) => {
+      if (event === 'runs.progress') this.onProgress(payload as { accountId: string; runId: string; path: string; status: string });
+      else if (event === 'runs.delta') this.onDelta(payload as { accountId: string; runId: string; path: string; text: string });
+    });
+  }
+
+  private scope(principal: Principal): AccountScope {
+    return this.options.storage.scopeFor(principal);
+  }
+
+  private audited<T>(scope: AccountScope, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
+    scope.prepareForWrite();
+    return durableTransaction(this.options.storage.db, () => {
+      const result = change();
+      const { resource, details } = describe(result);
+      this.options.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, accountId: scope.accountId, ...(details ? { details } : {}) });
+      return result;
+    });
+  }
+
+  // ---- workflows and drafts ----
+
+  drafting(principal: Principal) {
+    const scope = this.scope(principal);
+    const latest = new Map<string, ReturnType<WorkflowCatalog['entries']>[number]>();
+    for (const entry of this.options.catalog.entries(scope)) if (entry.definition.document) latest.set(entry.definition.id, entry);
+    return [...latest.values()].map((entry) => ({
+      id: entry.definition.id,
+      name: entry.definition.name,
+      description: entry.definition.description ?? null,
+      version: entry.version,
+      inputs: entry.definition.inputs,
+      sample: this.sample(entry.definition.id),
+    }));
+  }
+
+  private sample(workflowId: string): unknown {
+    const file = join(this.samplesDir, `${workflowId}.input.json`);
+    if (!/^[a-z0-9-]+$/.test(workflowId) || !existsSync(file)) return null;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  list(principal: Principal, options: { status?: DraftStatus; limit: number }): DraftSummary[] {
+    const scope = this.scope(principal);
+    const store = new DraftStore(scope);
+    return store.list(options).map((draft) => this.summary(scope, draft, this.sections(scope, draft)));
+  }
+
+  create(principal: Principal, input: { workflowId: string; input: unknown; modelId?: string }, requestId: string): DraftSummary {
+    const scope = this.scope(principal);
+    const entry = this.options.catalog.get(scope, input.workflowId);
+    if (!entry) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `There is no workflow "${input.workflowId}" in this account.`);
+    const document = entry.definition.document;
+    if (!document) throw new CoreError('ERR_INPUT_INVALID', `Workflow ${input.workflowId} does not produce a document (it declares no document sections).`, { details: { issues: [{ path: 'workflowId', message: 'not a drafting workflow' }] } });
+    const store = new DraftStore(scope);
+    const draft = this.audited(scope, principal, requestId, 'drafts.create', () => {
+      const run = this.options.engine.create(scope, input.workflowId, input.input, { createdBy: principal.userId, modelId: input.modelId ?? null });
+      let title: string;
+      try {
+        title = renderTemplate(document.title, { inputs: input.input, steps: {} }, 'document.title').trim().slice(0, 300) || entry.definition.name;
+      } catch {
+        title = entry.definition.name;
+      }
+      return store.create({ runId: run.id, workflowId: input.workflowId, version: run.version, title, createdBy: principal.userId, createdAt: this.options.clock.now() });
+    }, (d) => ({ resource: `draft:${d.id}`, details: { workflowId: d.workflowId, version: d.version, runId: d.runId } }));
+    this.options.engine.launch(scope, draft.runId);
+    return this.summary(scope, draft, this.sections(scope, draft));
+  }
+
+  get(principal: Principal, draftId: string): DraftDetail {
+    const scope = this.scope(principal);
+    const draft = this.existing(scope, draftId);
+    const sections = this.sections(scope, draft);
+    return { ...this.summary(scope, draft, sections), sections: sections.map(({ node: _node, ...section }) => section), comments: new DraftStore(scope).comments(draftId).map(commentView) };
+  }
+
+  private existing(scope: AccountScope, draftId: string): DraftRecord {
+    const draft = new DraftStore(scope).get(draftId);
+    if (!draft) throw noSuchDraft();
+    return draft;
+  }
+
+  private run(scope: AccountScope, draft: DraftRecord): RunRecord {
+    const run = new RunStore(scope).run(draft.runId);
+    if (!run) throw new CoreError('ERR_INTERNAL', 'The run behind this draft is missing.');
+    return run;
+  }
+
+  /** The draft's sections: the outline, filled from the run, with people's changes over it. */
+  private sections(scope: AccountScope, draft: DraftRecord): Section[] {
+    const run = this.run(scope, draft);
+    const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
+    if (!entry) return [];
+    const steps = new RunStore(scope).steps(run.id);
+    const outline = buildOutline({ definition: entry.definition, workflow: (id) => this.options.catalog.get(scope, id), steps, input: run.input });
+    const changes = new DraftStore(scope).changes(draft.id);
+    const inFlight = this.running.get(run.id);
+    return outline.map((node) => {
+      const record = steps.get(node.path);
+      const change = changes.get(node.path);
+      const produced = record?.status === 'done' ? outputToMarkdown(record.output) : null;
+      const recordedModel = (record?.recorded as { model?: unknown } | null | undefined)?.model;
+      const baseStatus = node.container ? containerStatus(node, run, steps) : produced !== null ? 'drafted' : inFlight?.has(node.path) ? 'running' : run.status === 'failed' ? 'failed' : 'pending';
+      const regenerating = this.regenerating.has(`${draft.id}|${node.path}`);
+      return {
+        node,
+        path: node.path,
+        parentPath: node.parentPath,
+        heading: node.heading,
+        level: node.level,
+        container: node.container,
+        status: regenerating ? 'running' : change?.status ?? baseStatus,
+        markdown: change?.markdown ?? produced,
+        modelMarkdown: change?.modelMarkdown ?? produced,
+        workingMarkdown: change?.workingMarkdown ?? null,
+        revision: change?.revision ?? 0,
+        provenance: {
+          traceId: run.traceId,
+          spanId: node.container ? null : change?.spanId ?? (record ? spanIdFor(run.traceId, node.path) : null),
+          model: change?.modelId ?? (typeof recordedModel === 'string' ? recordedModel : null),
+          workflowId: draft.workflowId,
+          workflowVersion: draft.version,
+          sources: node.sources,
+        },
+        updatedBy: change?.updatedBy ?? null,
+        updatedAt: iso(change?.updatedAt ?? record?.finishedAt ?? null),
+      } satisfies Section;
+    });
+  }
+
+  private summary(scope: AccountScope, draft: DraftRecord, sections: readonly Section[]): DraftSummary {
+    const run = this.run(scope, draft);
+    const texts = sections.filter((s) => !s.container);
+    const modelId = run.modelId ?? texts.find((s) => s.provenance.model)?.provenance.model ?? null;
+    const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
+    return {
+      id: draft.id,
+      title: draft.title,
+      workflowId: draft.workflowId,
+      workflowName: entry?.definition.name ?? draft.workflowId,
+      version: draft.version,
+      status: draft.status,
+      runId: run.id,
+      runStatus: run.status,
+      traceId: run.traceId,
+      modelId,
+      demo: modelId !== null && this.options.isTestModel(modelId),
+      sectionCount: texts.length,
+      sectionsDone: texts.filter((s) => s.status !== 'pending' && s.status !== 'running' && s.status !== 'failed').length,
+      createdBy: draft.createdBy,
+      createdAt: iso(draft.createdAt)!,
+      updatedAt: iso(Math.max(draft.updatedAt, run.updatedAt))!,
+      approvedBy: draft.approvedBy,
+      approvedAt: iso(draft.approvedAt),
+    };
+  }
+
+  // ---- section actions ----
+
+  private section(scope: AccountScope, draft: DraftRecord, path: string): Section {
+    const section = this.sections(scope, draft).find((s) => s.path === path);
+    if (!section) throw new CoreError('ERR_NOT_FOUND', `The draft has no section ${path}.`, { details: { path } });
+    if (section.container) throw new CoreError('ERR_INPUT_INVALID', `${section.heading} only groups sections; act on one of them.`, { details: { issues: [{ path: 'path', message: 'a grouping heading has no text' }] } });
+    if (section.markdown === null) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" has no text yet; wait until it is drafted.`, { details: { path } });
+    if (draft.status === 'approved') throw new CoreError('ERR_CONFLICT', 'The draft is approved; it can no longer change.');
+    return section;
+  }
+
+  /** Applies a change to a section with its feedback and audit entry, in one transaction. */
+  private change(principal: Principal, requestId: string, draftId: string, path: string, action: 'accept' | 'reject' | 'edit', apply: (section: Section) => { change: Partial<SectionChange>; feedback: FeedbackInput }): DraftSection {
+    const scope = this.scope(principal);
+    const store = new DraftStore(scope);
+    const draft = this.existing(scope, draftId);
+    const section = this.section(scope, draft, path);
+    const now = this.options.clock.now();
+    const { change, feedback } = apply(section);
+    const spanId = section.provenance.spanId ?? spanIdFor(section.provenance.traceId, path);
+    this.options.recorder?.flush();
+    this.audited(scope, principal, requestId, `drafts.${action}`, () => {
+      const stored = new FeedbackStore(scope).submit(section.provenance.traceId, spanId, feedback, principal.userId, now);
+      store.saveChange(draft.id, {
+        path,
+        status: section.status,
+        markdown: section.markdown,
+        modelMarkdown: section.modelMarkdown,
+        workingMarkdown: section.workingMarkdown,
+        spanId: section.provenance.spanId,
+        modelId: section.provenance.model,
+        regenerations: 0,
+        ...this.existingChange(store, draft.id, path),
+        ...change,
+        revision: section.revision + 1,
+        updatedBy: principal.userId,
+        updatedAt: now,
+      });
+      return stored;
+    }, (stored) => ({ resource: `draft:${draft.id}`, details: { path, feedbackId: stored.id, spanId } }));
+    this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path });
+    return this.view(scope, draft, path);
+  }
+
+  private existingChange(store: DraftStore, draftId: string, path: string): Partial<SectionChange> {
+    const existing = store.changes(draftId).get(path);
+    return existing ? { regenerations: existing.regenerations } : {};
+  }
+
+  private view(scope: AccountScope, draft: DraftRecord, path: string): DraftSection {
+    const { node: _node, ...section } = this.sections(scope, this.existing(scope, draft.id)).find((s) => s.path === path)!;
+    return section;
+  }
+
+  accept(principal: Principal, draftId: string, path: string, requestId: string): DraftSection {
+    return this.change(principal, requestId, draftId, path, 'accept', () => ({ change: { status: 'accepted', workingMarkdown: null }, feedback: { action: 'accept', verdict: 'approve' } }));
+  }
+
+  reject(principal: Principal, draftId: string, path: string, comment: string | undefined, requestId: string): DraftSection {
+    return this.change(principal, requestId, draftId, path, 'reject', () => ({ change: { status: 'rejected' }, feedback: { action: 'reject', verdict: 'reject', ...(comment ? { comment } : {}) } }));
+  }
+
+  edit(principal: Principal, draftId: string, path: string, markdown: string, baseRevision: number, requestId: string): DraftSection {
+    return this.change(principal, requestId, draftId, path, 'edit', (section) => {
+      if (section.revision !== baseRevision) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" changed since you started editing (revision ${section.revision}, yours ${baseRevision}). Your text is kept in the editor; reload the section to merge.`, { details: { path, revision: section.revision } });
+      return { change: { status: 'edited', markdown, workingMarkdown: null }, feedback: { action: 'edit', edit: { before: section.markdown ?? '', after: markdown } } };
+    });
+  }
+
+  /** Keeps an unsaved edit (no feedback, no audit: it is not a decision, just the editor's state). */
+  autosave(principal: Principal, draftId: string, path: string, markdown: string | null): { savedAt: string } {
+    const scope = this.scope(principal);
+    const store = new DraftStore(scope);
+    const draft = this.existing(scope, draftId);
+    const section = this.section(scope, draft, path);
+    const now = this.options.clock.now();
+    const existing = store.changes(draft.id).get(path);
+    store.saveChange(draft.id, {
+      path,
+      status: existing?.status ?? section.status,
+      markdown: existing?.markdown ?? null,
+      modelMarkdown: existing?.modelMarkdown ?? null,
+      workingMarkdown: markdown,
+      spanId: existing?.spanId ?? null,
+      modelId: existing?.modelId ?? null,
+      regenerations: existing?.regenerations ?? 0,
+      revision: section.revision,
+      updatedBy: existing?.updatedBy ?? null,
+      updatedAt: now,
+    });
+    return { savedAt: new Date(now).toISOString() };
+  }
+
+  /**
+   * Regenerates a section with an instruction: the model sees the request that produced the
+   * section (from its span), the section as it stands and the instruction, and writes the new
+   * text, which streams to the editor. The regenerate is feedback on the span that produced the
+   * old text; the new text gets its own span in the draft's trace.
+   */
+  regenerate(principal: Principal, draftId: string, path: string, instruction: string, requestId: string): DraftSection {
+    const scope = this.scope(principal);
+    const store = new DraftStore(scope);
+    const draft = this.existing(scope, draftId);
+    const section = this.section(scope, draft, path);
+    const key = `${draft.id}|${path}`;
+    if (this.regenerating.has(key)) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" is being regenerated already.`, { details: { path } });
+    const run = this.run(scope, draft);
+    const spanId = section.provenance.spanId ?? spanIdFor(run.traceId, path);
+    this.options.recorder?.flush();
+    const original = new TraceStore(scope).spanContent(run.traceId, spanId);
+    const messages = (original?.input as { messages?: ChatMessage[] } | null | undefined)?.messages;
+    if (!messages) throw new CoreError('ERR_CONFLICT', `The request that produced "${section.heading}" was not recorded (tracing was off), so it cannot be regenerated.`, { details: { path } });
+    const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
+    const model = this.options.models(section.provenance.model ?? run.modelId, scope.accountId, entry?.definition.classification);
+    const now = this.options.clock.now();
+    const existing = store.changes(draft.id).get(path);
+    const regenerations = (existing?.regenerations ?? 0) + 1;
+    this.audited(scope, principal, requestId, 'drafts.regenerate', () => new FeedbackStore(scope).submit(run.traceId, spanId, { action: 'regenerate', instruction }, principal.userId, now), (stored) => ({ resource: `draft:${draft.id}`, details: { path, feedbackId: stored.id, spanId } }));
+    this.regenerating.add(key);
+    const prompt: ChatMessage[] = [
+      ...messages,
+      { role: 'assistant', content: section.markdown ?? '' },
+      { role: 'user', content: `Rewrite this section as Markdown, following this instruction from the analyst: ${instruction}\nKeep every figure and fact the material above supports; do not add facts it does not contain. Reply with the section text only.` },
+    ];
+    const work = this.produce(scope, draft, section, { model, prompt, spanId, regenerations, instruction, by: principal.userId }).finally(() => {
+      this.regenerating.delete(key);
+      this.pending.delete(work);
+      this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path });
+    });
+    this.pending.add(work);
+    this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path });
+    return this.view(scope, draft, path);
+  }
+
+  private async produce(scope: AccountScope, draft: DraftRecord, section: Section, job: { model: ModelProvider; prompt: ChatMessage[]; spanId: string; regenerations: number; instruction: string; by: string }): Promise<void> {
+    const traceId = section.provenance.traceId;
+    const path = `${section.path}~regenerate-${job.regenerations}`;
+    const startUs = nowMicros();
+    const started = performance.now();
+    try {
+      const result = await job.model.chat({ messages: job.prompt, temperature: 0.2, maxTokens: 2_000, onDelta: (text) => this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text }) });
+      const text = result.text.trim();
+      const durationMs = performance.now() - started;
+      const newSpan = spanIdFor(traceId, path);
+      this.options.recorder?.record({
+        accountId: scope.accountId, traceId, spanId: newSpan, parentSpanId: job.spanId, kind: 'llm', name: `regenerate ${section.heading}`.slice(0, 200), path,
+        startUs, endUs: startUs + Math.round(durationMs * 1000), durationMs, status: 'ok', errorCode: null, errorMessage: null,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': job.model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': result.finishReason, 'strongroom.draft.id': draft.id, 'strongroom.step.path': section.path },
+        input: { messages: job.prompt }, output: text,
+      });
+      const store = new DraftStore(scope);
+      const current = store.changes(draft.id).get(section.path);
+      store.saveChange(draft.id, {
+        path: section.path,
+        status: 'drafted',
+        markdown: text,
+        modelMarkdown: text,
+        workingMarkdown: current?.workingMarkdown ?? null,
+        spanId: newSpan,
+        modelId: result.model,
+        regenerations: job.regenerations,
+        revision: (current?.revision ?? section.revision) + 1,
+        updatedBy: job.by,
+        updatedAt: this.options.clock.now(),
+      });
+    } catch (error) {
+      this.options.logger.warn({ draftId: draft.id, path: section.path, code: error instanceof CoreError ? error.code : error instanceof Error ? error.name : 'unknown' }, 'regenerating a section failed; its text is unchanged');
+    }
+  }
+
+  comment(principal: Principal, draftId: string, path: string | undefined, body: string): DraftComment {
+    const scope = this.scope(principal);
+    const draft = this.existing(scope, draftId);
+    if (path !== undefined && !this.sections(scope, draft).some((s) => s.path === path)) throw new CoreError('ERR_NOT_FOUND', `The draft has no section ${path}.`, { details: { path } });
+    const comment = new DraftStore(scope).addComment(draft.id, path ?? null, body, principal.userId, this.options.clock.now());
+    this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: path ?? null });
+    return commentView(comment);
+  }
+
+  // ---- document status ----
+
+  submit(principal: Principal, draftId: string, status: 'in_review' | 'draft', requestId: string): DraftSummary {
+    const scope = this.scope(principal);
+    const draft = this.existing(scope, draftId);
+    const from = status === 'in_review' ? 'draft' : 'in_review';
+    if (draft.status !== from) throw new CoreError('ERR_CONFLICT', status === 'in_review' ? `The draft is ${label(draft.status)}; only a draft can be sent for review.` : `The draft is ${label(draft.status)}; only a draft in review can be taken back.`);
+    if (status === 'in_review') {
+      const unfinished = this.sections(scope, draft).filter((s) => !s.container && (s.status === 'pending' || s.status === 'running'));
+      if (unfinished.length > 0) throw new CoreError('ERR_CONFLICT', `${unfinished.length} section${unfinished.length === 1 ? ' is' : 's are'} still being drafted; send the draft for review when every section is there.`, { details: { pending: unfinished.map((s) => s.path).slice(0, 20) } });
+    }
+    const store = new DraftStore(scope);
+    this.audited(scope, principal, requestId, 'drafts.submit', () => store.setStatus(draft.id, status, this.options.clock.now()), () => ({ resource: `draft:${draft.id}`, details: { from, to: status } }));
+    this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
+    const updated = this.existing(scope, draftId);
+    return this.summary(scope, updated, this.sections(scope, updated));
+  }
+
+  /**
+   * Approves a draft in review. A workflow waiting on its own approval step (the credit memo's
+   * credit decision) gets that answer too, so the run completes with the document's approval.
+   */
+  approve(principal: Principal, draftId: string, comment: string | undefined, requestId: string): DraftSummary {
+    const scope = this.scope(principal);
+    const draft = this.existing(scope, draftId);
+    if (draft.status !== 'in_review') throw new CoreError('ERR_CONFLICT', `The draft is ${label(draft.status)}; only a draft in review can be approved.`);
+    const run = this.run(scope, draft);
+    const store = new DraftStore(scope);
+    const approvals = run.status === 'waiting' ? this.waitingApprovals(scope, run) : [];
+    this.audited(scope, principal, requestId, 'drafts.approve', () => {
+      store.setStatus(draft.id, 'approved', this.options.clock.now(), principal.userId);
+      for (const path of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal.userId, { resume: false });
+    }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.join(',') || null } }));
+    if (approvals.length > 0) this.options.engine.resume(scope, run.id);
+    this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
+    const updated = this.existing(scope, draftId);
+    return this.summary(scope, updated, this.sections(scope, updated));
+  }
+
+  /** The run's waiting human steps that ask for an approval. */
+  private waitingApprovals(scope: AccountScope, run: RunRecord): string[] {
+    const steps = new RunStore(scope).steps(run.id);
+    return run.waitingOn.filter((path) => (steps.get(path)?.output as { action?: unknown } | null | undefined)?.action === 'approve');
+  }
+
+  // ---- export ----
+
+  async export(principal: Principal, draftId: string, format: 'docx' | 'pdf' | 'md', requestId: string): Promise<{ fileName: string; mimeType: string; base64: string }> {
+    const scope = this.scope(principal);
+    const draft = this.existing(scope, draftId);
+    const detail = this.get(principal, draftId);
+    const document = this.exportDocument(detail, draft, principal);
+    const bytes = format === 'docx' ? await exportDocx(document) : format === 'pdf' ? await exportPdf(document) : Buffer.from(exportMarkdown(document), 'utf8');
+    const mimeType = format === 'docx' ? 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' : format === 'pdf' ? 'application/pdf' : 'text/markdown; charset=utf-8';
+    const fileName = `${slug(draft.title)}.${format}`;
+    this.audited(scope, principal, requestId, 'drafts.export', () => null, () => ({ resource: `draft:${draft.id}`, details: { format, bytes: bytes.length, status: draft.status } }));
+    return { fileName, mimeType, base64: bytes.toString('base64') };
+  }
+
+  private exportDocument(detail: DraftDetail, draft: DraftRecord, principal: Principal): DraftExportDocument {
+    const texts = detail.sections.filter((s) => !s.container);
+    return {
+      id: detail.id,
+      title: detail.title,
+      workflow: { id: detail.workflowId, name: detail.workflowName, version: detail.version },
+      status: detail.status,
+      createdBy: detail.createdBy,
+      createdAt: detail.createdAt,
+      approvals: draft.approvedBy ? [{ by: draft.approvedBy, at: iso(draft.approvedAt)! }] : [],
+      models: [...new Set(texts.map((s) => s.provenance.model).filter((m): m is string => m !== null))],
+      sections: detail.sections.map((s) => ({
+        id: s.path,
+        heading: s.heading,
+        level: s.level,
+        markdown: s.container ? '' : s.status === 'rejected' ? `_This section was rejected by the analyst._\n\n${s.markdown ?? ''}` : s.markdown ?? '_Not drafted yet._',
+        provenance: { traceId: s.provenance.traceId, spanId: s.provenance.spanId, model: s.provenance.model, sources: s.provenance.sources },
+        status: s.status === 'running' || s.status === 'failed' ? 'pending' : s.status,
+      })),
+      exportedBy: principal.userId,
+      exportedAt: new Date(this.options.clock.now()).toISOString(),
+      notice: detail.demo ? 'Drafted with the Strongroom test model: the text is meaningless and is not an analysis.' : null,
+    };
+  }
+
+  // ---- live progress ----
+
+  private onProgress(event: { accountId: string; runId: string; path: string; status: string }): void {
+    let paths = this.running.get(event.runId);
+    if (event.status === 'running') {
+      if (!paths) this.running.set(event.runId, (paths = new Set()));
+      paths.add(event.path);
+    } else paths?.delete(event.path);
+    if (event.path === '' && event.status !== 'running') this.running.delete(event.runId);
+    const draftId = this.draftOf(event.accountId, event.runId);
+    if (draftId && (event.status !== 'running' || event.path !== '')) this.options.events.publish('drafts.updated', { accountId: event.accountId, draftId, path: event.path || null });
+  }
+
+  private onDelta(event: { accountId: string; runId: string; path: string; text: string }): void {
+    const draftId = this.draftOf(event.accountId, event.runId);
+    if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text });
+  }
+
+  private readonly draftIds = new Map<string, string | null>();
+
+  private draftOf(accountId: string, runId: string): string | null {
+    let id = this.draftIds.get(runId);
+    if (id === undefined || id === null) {
+      try {
+        id = new DraftStore(this.options.storage.scopeFor({ accountId })).byRun(runId)?.id ?? null;
+      } catch {
+        id = null;
+      }
+      // Remember only hits: a run's draft row may be committed just after its first events.
+      if (id !== null) this.draftIds.set(runId, id);
+    }
+    return id;
+  }
+
+  /** Waits for regenerations in flight (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    await this.settled();
+  }
+}
+
+function containerStatus(node: OutlineNode, run: RunRecord, steps: ReadonlyMap<string, { status: string }>): DraftSection['status'] {
+  const record = steps.get(node.path);
+  if (record?.status === 'done') return 'drafted';
+  if (run.status === 'failed') return 'failed';
+  return 'pending';
+}
+
+function commentView(comment: { id: string; sectionPath: string | null; body: string; createdBy: string; createdAt: number }): DraftComment {
+  return { id: comment.id, sectionPath: comment.sectionPath, body: comment.body, createdBy: comment.createdBy, createdAt: new Date(comment.createdAt).toISOString() };
+}
+
+const label = (status: DraftStatus) => (status === 'in_review' ? 'in review' : status);
+
+function slug(title: string): string {
+  return title.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-').slice(0, 80).toLowerCase() || 'draft';
+}
