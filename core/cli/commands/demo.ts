@@ -47,6 +47,7 @@ export function demoCommand(io: CliIo, options: StorageCommandOptions): Promise<
         steps.push(`Registered it as ${DEMO_MODEL_ID}, available to every account and labelled as a test model.`);
       } else steps.push(`${DEMO_MODEL_ID} is already registered; nothing to do.`);
       steps.push('Its text is meaningless: it exists to run workflows end to end, not to answer.');
+      steps.push('Try it: `strongroom serve`, sign in, open Drafts → New draft → "Credit approval memorandum" → Use sample input. The draft and its exports are labelled as written by the test model.');
       io.out(options.json ? JSON.stringify({ ok: true, value: { modelId: DEMO_MODEL_ID, path, wroteFile, registered } }) : steps.join('\n'));
       return 0;
     }),
