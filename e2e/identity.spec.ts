@@ -210,6 +210,24 @@ test.describe('local mode', () => {
     await expect(page.getByTestId('account-current')).toHaveText('Account: Default · admin');
     expect(cspViolations()).toEqual([]);
   });
+
+  test('Admin: the trace push is off by default; an endpoint is required to turn it on', async ({ page }, testInfo) => {
+    await signInLocally(page, serve);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Trace push' }).click();
+    await expect(page.getByTestId('trace-push-summary')).toContainText('Off');
+    await page.getByLabel('Push spans to a collector').check();
+    await page.getByRole('button', { name: 'Save trace push' }).click();
+    await expect(page.getByTestId('field-error-endpoint')).toContainText('endpoint is required');
+    await page.getByLabel(/Collector traces endpoint/).fill('https://collector.bank.internal:4318/v1/traces');
+    await page.getByRole('button', { name: 'Save trace push' }).click();
+    await expect(page.getByTestId('trace-push-summary')).toContainText('https://collector.bank.internal:4318/v1/traces, metadata only');
+    await expectNoSeriousA11yViolations(page, 'Admin: trace push');
+    await page.screenshot({ path: testInfo.outputPath('admin-trace-push.png'), fullPage: true });
+    await page.getByLabel('Push spans to a collector').uncheck();
+    await page.getByRole('button', { name: 'Save trace push' }).click();
+    await expect(page.getByTestId('trace-push-summary')).toContainText('Off');
+  });
 });
 
 test.describe('local mode lockout', () => {

@@ -57,6 +57,7 @@ const tabs = [
   { to: '/admin/groups', label: 'Group mappings', end: false, installationOnly: false },
   { to: '/admin/members', label: 'Members and roles', end: false, installationOnly: false },
   { to: '/admin/boundaries', label: 'Boundaries', end: false, installationOnly: false },
+  { to: '/admin/trace-push', label: 'Trace push', end: false, installationOnly: true },
 ] as const;
 
 /** Admin: accounts, the identity provider, group mappings, members and roles, boundaries. */

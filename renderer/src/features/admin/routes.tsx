@@ -5,13 +5,14 @@ import { BoundariesPanel } from './BoundariesPanel.tsx';
 import { GroupsPanel } from './GroupsPanel.tsx';
 import { IdpPanel } from './IdpPanel.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
+import { TracePushPanel } from './TracePushPanel.tsx';
 import { useAdmin } from './AdminPage.tsx';
 
 /** The identity provider is the installation's: only its administrators reach the page. */
-function InstallationOnly({ children }: { children: ReactNode }) {
+function InstallationOnly({ children, what = 'the identity provider' }: { children: ReactNode; what?: string }) {
   const { installationAdmin } = useAdmin();
   if (installationAdmin) return children;
-  return <p className="notice">Only administrators of the administration account configure the identity provider.</p>;
+  return <p className="notice">Only administrators of the administration account configure {what}.</p>;
 }
 
 /** `/admin` and its pages; mounted by App under the Admin section. */
@@ -23,5 +24,6 @@ export const adminRoutes = {
     { path: 'groups', element: <GroupsPanel /> },
     { path: 'members', element: <MembersPanel /> },
     { path: 'boundaries', element: <BoundariesPanel /> },
+    { path: 'trace-push', element: <InstallationOnly what="the trace push"><TracePushPanel /></InstallationOnly> },
   ],
 };
