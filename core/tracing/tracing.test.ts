@@ -149,6 +149,16 @@ steps:
     expect(paths.get('')!.endUs!).toBeGreaterThanOrEqual(paths.get('final')!.endUs!);
   });
 
+  it('closes the trace of a waiting run that is cancelled', async () => {
+    const h = await make({ workflows: { ...workflows, gated: 'id: gated\nname: Gated\ninputs: {type: object}\nsteps:\n  - {id: approval, kind: human, action: approve, prompt: "Approve?"}\n' } });
+    const started = await h.call('runs.start', { workflowId: 'gated', input: {} });
+    await h.settle(started.id);
+    await h.call('runs.cancel', { runId: started.id });
+    const { trace, spans } = await h.call('traces.get', { traceId: started.traceId });
+    expect(trace.status).toBe('cancelled');
+    expect(byPath(spans).get('')).toMatchObject({ status: 'error', errorCode: 'ERR_WORKFLOW_CANCELLED' });
+  });
+
   it('records a failing step with its error code and the run as failed', async () => {
     const h = await make({ workflows: { broken: `id: broken
 name: Broken

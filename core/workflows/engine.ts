@@ -149,7 +149,10 @@ export class WorkflowEngine {
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     const active = this.active.get(runId);
     if (active) active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
-    else if (run.status === 'waiting' || run.status === 'running') store.finishRun(runId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' }, this.deps.clock.now());
+    else if (run.status === 'waiting' || run.status === 'running') {
+      store.finishRun(runId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' }, this.deps.clock.now());
+      this.deps.tracer?.passEnded(run, scope.accountId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' });
+    }
   }
 
   /** Resolves when the run has no execution in flight (tests, CLI). */
