@@ -9,16 +9,17 @@ import { FeedbackForm } from './FeedbackForm.tsx';
  * The feedback on one span: the latest version of each (`feedback.list`), each with its history
  * on demand (`feedback.history`) and a way to revise it, then a form for new feedback.
  */
-export function FeedbackPanel({ traceId, spanId, output }: { traceId: string; spanId: string; output: string | null }) {
+export function FeedbackPanel({ traceId, spanId, output, onSaved: notify }: { traceId: string; spanId: string; output: string | null; onSaved?: (feedback: Feedback) => void }) {
   const id = useId();
   const { can } = useAuth();
   const list = useApiQuery('feedback.list', { traceId, spanId });
   const [revising, setRevising] = useState<Feedback | null>(null);
-  const [saved, setSaved] = useState<string>('');
+  const [savedMessage, setSaved] = useState<string>('');
   const [historyGeneration, setHistoryGeneration] = useState(0);
   const mayWrite = can('feedback.write');
 
   const onSaved = (feedback: Feedback) => {
+    notify?.(feedback);
     setSaved(`Feedback saved (version ${feedback.version}).`);
     setRevising(null);
     setHistoryGeneration((g) => g + 1);
@@ -28,7 +29,7 @@ export function FeedbackPanel({ traceId, spanId, output }: { traceId: string; sp
   return (
     <section className="feedback-panel" aria-labelledby={`${id}-title`} data-testid="feedback-panel">
       <h4 id={`${id}-title`}>Feedback</h4>
-      <p className="announcement" role="status" data-testid="feedback-saved">{saved}</p>
+      <p className="announcement" role="status" data-testid="feedback-saved">{savedMessage}</p>
       {list.state.status === 'loading' && <p className="notice">Loading feedback…</p>}
       {list.state.status === 'error' && <ApiErrorView error={list.state.error} onRetry={list.reload} />}
       {list.state.status === 'ok' && (list.state.value.length === 0

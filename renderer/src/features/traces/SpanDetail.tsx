@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { AttributeValue, Span } from '../../../../core/contracts/index.ts';
+import type { AttributeValue, Feedback, Span } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
@@ -32,7 +32,7 @@ const numberAttribute = (attributes: Record<string, AttributeValue>, key: string
  * then its inputs and outputs, which `traces.span` returns only to roles that may read content,
  * and the feedback on it.
  */
-export function SpanDetail({ span, traceStartUs }: { span: Span; traceStartUs: number }) {
+export function SpanDetail({ span, traceStartUs, onFeedbackSaved }: { span: Span; traceStartUs: number; onFeedbackSaved?: (feedback: Feedback) => void }) {
   const id = useId();
   const { can } = useAuth();
   const detail = useApiQuery('traces.span', { traceId: span.traceId, spanId: span.spanId });
@@ -89,7 +89,7 @@ export function SpanDetail({ span, traceStartUs }: { span: Span; traceStartUs: n
         </table>
       )}
 
-      {can('feedback.read') && <FeedbackPanel key={span.spanId} traceId={span.traceId} spanId={span.spanId} output={output} />}
+      {can('feedback.read') && <FeedbackPanel key={span.spanId} traceId={span.traceId} spanId={span.spanId} output={output} onSaved={onFeedbackSaved} />}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router';
-import type { ApiError, MethodOutput, TraceSummary } from '../../../../core/contracts/index.ts';
+import type { ApiError, Feedback, MethodOutput, TraceSummary } from '../../../../core/contracts/index.ts';
 import { TraceIdSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
@@ -57,9 +57,16 @@ function TraceBody({ detail }: { detail: TraceDetail }) {
   const { can } = useAuth();
   const [searchParams, setSearchParams] = useSearchParams();
   const [flagged, setFlagged] = useState<{ source: TraceSummary; value: boolean } | null>(null);
+  const [feedbackAdded, setFeedbackAdded] = useState<{ source: TraceSummary; count: number } | null>(null);
   const trace = detail.trace;
-  // A flag change shows at once; a refetched trace (new summary object) says what is stored.
+  // A flag change or new feedback shows at once (without refetching every span); a refetched
+  // trace (a new summary object) says what is stored.
   const isFlagged = flagged !== null && flagged.source === trace ? flagged.value : trace.flagged;
+  const feedbackCount = trace.feedbackCount + (feedbackAdded !== null && feedbackAdded.source === trace ? feedbackAdded.count : 0);
+  const onFeedbackSaved = (feedback: Feedback) => {
+    if (feedback.version !== 1) return;
+    setFeedbackAdded((current) => ({ source: trace, count: (current !== null && current.source === trace ? current.count : 0) + 1 }));
+  };
   const tree = useMemo(() => buildSpanTree(detail.spans), [detail.spans]);
   const bounds = useMemo(() => traceBounds(detail.spans), [detail.spans]);
   const selectedId = searchParams.get('span');
@@ -95,7 +102,7 @@ function TraceBody({ detail }: { detail: TraceDetail }) {
         <dt>Duration</dt><dd>{trace.endedAt === null ? 'still running' : formatMillis(trace.durationMs)}</dd>
         <dt>Spans</dt><dd>{formatCount(trace.spanCount)}</dd>
         <dt>Tokens</dt><dd>{formatCount(trace.inputTokens)} in · {formatCount(trace.outputTokens)} out</dd>
-        <dt>Feedback</dt><dd>{formatCount(trace.feedbackCount)}</dd>
+        <dt>Feedback</dt><dd data-testid="trace-feedback-count">{formatCount(feedbackCount)}</dd>
       </dl>
       <TraceActions trace={trace} flagged={isFlagged} onFlagged={(value) => setFlagged({ source: trace, value })} />
 
@@ -104,7 +111,7 @@ function TraceBody({ detail }: { detail: TraceDetail }) {
         ? <p className="notice">No spans recorded yet.</p>
         : <SpanExplorer tree={tree} bounds={bounds} selectedId={selected ? selected.spanId : null} onSelect={select} />}
       {selected
-        ? <SpanDetail key={selected.spanId} span={selected} traceStartUs={bounds.startUs} />
+        ? <SpanDetail key={selected.spanId} span={selected} traceStartUs={bounds.startUs} onFeedbackSaved={onFeedbackSaved} />
         : detail.spans.length > 0 && <p className="notice">Select a span (click it, or press Enter on it) to see its detail and feedback.</p>}
     </div>
   );
