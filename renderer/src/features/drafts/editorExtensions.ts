@@ -1,0 +1,35 @@
+import type { JSONContent } from '@tiptap/core';
+import { TableKit } from '@tiptap/extension-table';
+import { MarkdownManager } from '@tiptap/markdown';
+import StarterKit from '@tiptap/starter-kit';
+
+/**
+ * The document model a section's Markdown is read into — the editor's and the read-only view's
+ * alike, so what an analyst sees is exactly what they edit: StarterKit's blocks and marks (headings,
+ * lists, quotes, code, links) and GitHub-style tables, which the DOCX export prints as Word tables.
+ */
+export const contentExtensions = [
+  StarterKit.configure({
+    // A link in a model's draft is text to review, not somewhere to go while editing.
+    link: { openOnClick: false, autolink: false, linkOnPaste: true },
+  }),
+  // Resizing writes inline widths, which serve mode's CSP (style-src 'self') would refuse.
+  TableKit.configure({ table: { resizable: false } }),
+];
+
+let manager: MarkdownManager | null = null;
+
+/** A section's Markdown as the editor's document (JSON), for the read-only view. */
+export function parseMarkdown(markdown: string): JSONContent {
+  manager ??= new MarkdownManager({ extensions: contentExtensions });
+  return manager.parse(markdown);
+}
+
+/**
+ * Markdown as the editor writes it (its list markers, emphasis, table layout). Comparing two texts
+ * after this shows what changed in substance, not where the editor re-spelled the model's Markdown.
+ */
+export function normalizeMarkdown(markdown: string): string {
+  manager ??= new MarkdownManager({ extensions: contentExtensions });
+  return manager.serialize(manager.parse(markdown));
+}
