@@ -41,7 +41,7 @@ export interface CoreConfig {
   /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
   workflowMiddleware?: readonly StepMiddleware[];
   /** Trace every run (default true); the recorder's batching can be tuned (tests, benchmarks). */
-  tracing?: boolean | Pick<RecorderOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueued'>;
+  tracing?: boolean | Pick<RecorderOptions, 'batchSize' | 'flushIntervalMs'>;
   /** Resume runs interrupted by a crash or shutdown at start (default: on, except in tests). */
   resumeInterruptedRuns?: boolean;
   /** Where the shipped workflows are read from (default: resources/workflows). */
@@ -163,7 +163,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
-      ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder) }),
+      ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder, undefined, () => clock.now()) }),
     });
     disposables.defer(() => engine.dispose());
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });

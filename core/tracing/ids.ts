@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A span's id is derived from its trace and its step path, so every pass over a run (the first,
@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * a container re-entered later updates its span instead of growing a second one.
  */
 export function spanIdFor(traceId: string, path: string): string {
-  return createHash('sha256').update(traceId).update('\u0000').update(path).digest('hex').slice(0, 16);
+  // One-shot hash: a quarter of createHash's cost, and this runs twice per step.
+  return hash('sha256', `${traceId}\u0000${path}`).slice(0, 16);
 }
 
 /**

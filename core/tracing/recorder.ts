@@ -51,15 +51,14 @@ export interface RecorderOptions {
   storage: Storage;
   logger: Logger;
   events?: EventBus;
-  /** Spans per write transaction (default 512); a full batch is written on the next tick. */
+  /**
+   * Spans per write transaction (default 512). A full batch is written at once, so a crash loses
+   * at most one batch and memory holds at most one: a batch the database refuses is dropped
+   * (and its traces marked incomplete), never held.
+   */
   batchSize?: number;
   /** A partial batch is written this long after its first span (default 200 ms). */
   flushIntervalMs?: number;
-  /**
-   * Memory bound: past this many queued items the hot path writes synchronously, and if the
-   * database refuses them they are dropped (and their traces marked incomplete) rather than held.
-   */
-  maxQueued?: number;
   /** Called after each successful write with what was written (the OTLP push listens here). */
   onWritten?: (batch: { spans: readonly SpanRecord[] }) => void;
 }
@@ -86,11 +85,9 @@ export class TraceRecorder {
   private readonly events: EventBus | undefined;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
-  private readonly maxQueued: number;
   private readonly onWritten: RecorderOptions['onWritten'];
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private immediate: NodeJS.Immediate | null = null;
   private readonly scopes = new Map<string, AccountScope>();
   private readonly statements: ReturnType<TraceRecorder['prepare']>;
   private disposed = false;
@@ -102,7 +99,6 @@ export class TraceRecorder {
     this.events = options.events;
     this.batchSize = options.batchSize ?? 512;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
-    this.maxQueued = options.maxQueued ?? 20_000;
     this.onWritten = options.onWritten;
     this.statements = this.prepare();
   }
@@ -157,8 +153,10 @@ export class TraceRecorder {
     if (this.disposed) return;
     this.queue.push(item);
     this.stats.queued = this.queue.length;
-    if (this.queue.length >= this.maxQueued) this.flush();
-    else if (this.queue.length >= this.batchSize) this.immediate ??= setImmediate(() => this.flush());
+    // A full batch is written now, inside whichever step filled it (a few ms per 512 spans): a
+    // run whose steps never wait on I/O would otherwise never yield to a timer, and the queue —
+    // what a crash loses — would grow with the run.
+    if (this.queue.length >= this.batchSize) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
       this.timer.unref();
@@ -172,9 +170,7 @@ export class TraceRecorder {
    */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
-    this.immediate = null;
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
@@ -186,6 +182,7 @@ export class TraceRecorder {
     }
     const spans: SpanRecord[] = [];
     const touched = new Map<string, string>();
+    const models = new Map<string, { accountId: string; model: string }>();
     try {
       const write = () => {
         for (const item of batch) {
@@ -201,9 +198,13 @@ export class TraceRecorder {
             this.writeSpan(scope, item.span);
             spans.push(item.span);
             touched.set(item.span.traceId, item.span.accountId);
+            const model = item.span.attributes['gen_ai.request.model'];
+            if (typeof model === 'string' && !models.has(item.span.traceId)) models.set(item.span.traceId, { accountId: item.span.accountId, model });
           }
         }
         for (const [traceId, accountId] of touched) this.statements.totals.run(traceId, traceId, accountId);
+        // The trace's model: the first one a span names (once per trace and batch, not per span).
+        for (const [traceId, { accountId, model }] of models) this.statements.model.run(model, traceId, accountId);
       };
       if (this.storage.db.inTransaction) write();
       else this.storage.db.transaction(write).immediate();
@@ -238,8 +239,6 @@ export class TraceRecorder {
       tokens(attributes['gen_ai.usage.input_tokens']), tokens(attributes['gen_ai.usage.output_tokens']),
       JSON.stringify(attributes), content,
     );
-    const model = attributes['gen_ai.request.model'];
-    if (typeof model === 'string') this.statements.model.run(model, span.traceId, span.accountId);
   }
 
   /** The account's scope with its key ready for writing, or null when the account is gone. */

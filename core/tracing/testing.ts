@@ -29,7 +29,7 @@ export interface SeedOptions {
  * come out of large `spansPerTrace`. Returns the trace ids, newest first.
  */
 export function seedTraces(storage: Storage, options: SeedOptions): string[] {
-  const recorder = new TraceRecorder({ storage, logger: silentLogger(), batchSize: 5_000, maxQueued: 50_000, flushIntervalMs: 60_000 });
+  const recorder = new TraceRecorder({ storage, logger: silentLogger(), batchSize: 5_000, flushIntervalMs: 60_000 });
   const workflows = options.workflows ?? ['credit-memo', 'kyc-periodic-review', 'sar-narrative'];
   const models = options.models ?? ['test-model', 'bank-vllm-70b'];
   const users = options.users ?? ['analyst-1', 'analyst-2', 'reviewer-1'];

@@ -29,7 +29,7 @@ function failure(error: unknown): { errorCode: string; errorMessage: string | nu
  * it), and the spans the engine reports itself (agent turns, their tool calls, answers to human
  * steps). Span ids derive from the run's trace and the step path; parents from the path.
  */
-export function createRunTracer(recorder: TraceRecorder, now: () => number = nowMicros): RunTracer {
+export function createRunTracer(recorder: TraceRecorder, now: () => number = nowMicros, wallMs: () => number = Date.now): RunTracer {
   const middleware: StepMiddleware = async (context: StepContext, next): Promise<StepOutcome> => {
     const startUs = now();
     const started = performance.now();
@@ -114,8 +114,10 @@ export function createRunTracer(recorder: TraceRecorder, now: () => number = now
       recorder.markCrashed(accountId, runs.map((r) => r.traceId));
     },
     span(run, accountId, span: EngineSpan) {
+      // The engine measured the start on its wall clock; place the span on the same timeline as
+      // the others (monotonic-derived), ending now, lasting what the wall clock says it lasted.
       const endUs = now();
-      const startUs = Math.min(endUs, Math.round(span.startedAtMs * 1000));
+      const startUs = endUs - Math.max(0, Math.round((wallMs() - span.startedAtMs) * 1000));
       const parent = parentPath(span.path);
       recorder.record({
         accountId,

@@ -95,6 +95,24 @@ describe('agent step (planner–executor)', () => {
     expect(run.steps.find((s) => s.path === 'solve#2.multiply')?.output).toEqual({ product: 42 });
   });
 
+  it('checkpoints and traces two calls of the same tool in one turn separately', async () => {
+    const { run, received } = await runAgent([
+      () => [call('d1', 'multiply', { a: 2, b: 3 }), call('d2', 'multiply', { a: 6, b: 7 })],
+      (messages) => [call('d3', 'final_answer', { answer: (JSON.parse(toolMessages(messages).at(-1)!.content) as { product: number }).product })],
+    ]);
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ answer: 42 });
+    expect(received).toEqual([{ a: 2, b: 3 }, { a: 6, b: 7 }]);
+    expect(run.steps.find((s) => s.path === 'solve#1.multiply')?.output).toEqual({ product: 6 });
+    expect(run.steps.find((s) => s.path === 'solve#1.multiply~2')?.output).toEqual({ product: 42 });
+    const h = open.at(-1)!;
+    const { spans } = await h.call('traces.get', { traceId: run.traceId });
+    const tools = spans.filter((s) => s.kind === 'tool').map((s) => s.path).sort();
+    expect(tools).toEqual(['solve#1.multiply', 'solve#1.multiply~2']);
+    const turn = spans.find((s) => s.path === 'solve#1')!;
+    expect(spans.filter((s) => s.kind === 'tool').every((s) => s.parentSpanId === turn.spanId)).toBe(true);
+  });
+
   it('gives an invalid final answer one more turn with the schema problems', async () => {
     const { run, seen } = await runAgent([
       () => [call('f1', 'final_answer', { answer: 'forty-two' })],

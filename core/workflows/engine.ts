@@ -528,6 +528,7 @@ class RunExecution {
       }
       if (calls.length === 0) messages.push({ role: 'user', content: 'Call one of the tools, or final_answer.' });
       messages.push({ role: 'assistant', content: '', toolCalls: calls });
+      const calledInTurn = new Map<string, number>();
       for (const call of calls) {
         if (call.name === 'final_answer') {
           const parsed = answerSchema.safeParse(call.arguments);
@@ -539,7 +540,10 @@ class RunExecution {
           messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify({ error: `tool ${call.name} is not available` }) });
           continue;
         }
-        const callPath = `${turnPath}.${call.name}`;
+        // The same tool twice in one turn: `lookup`, then `lookup~2` — each call its own checkpoint and span.
+        const nth = (calledInTurn.get(call.name) ?? 0) + 1;
+        calledInTurn.set(call.name, nth);
+        const callPath = nth === 1 ? `${turnPath}.${call.name}` : `${turnPath}.${call.name}~${nth}`;
         const done = this.memo.get(callPath);
         let output: unknown;
         if (done?.status === 'done') output = done.output;
