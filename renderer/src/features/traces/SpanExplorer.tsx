@@ -25,9 +25,11 @@ export function SpanExplorer({ tree, bounds, selectedId, onSelect }: { tree: Spa
   const [activeId, setActiveId] = useState<string | null>(selectedId);
   const activeIndex = Math.max(0, activeId === null ? 0 : (indexOf.get(activeId) ?? 0));
   const scroller = useRef<HTMLDivElement>(null);
-  const focusWanted = useRef(false);
+  /** The span a key press moved to, until its row has focus (the virtualizer may render it a frame later). */
+  const focusTarget = useRef<string | null>(null);
+  // initialRect: rows on the first render instead of after the first resize observation (a frame later).
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns new functions each render; this app does not use the React Compiler, so nothing memoizes them wrongly.
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 15 });
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 15, initialRect: { width: 0, height: 512 } });
   const duration = bounds.endUs - bounds.startUs;
   const ticks = useMemo(() => timeTicks(duration), [duration]);
 
@@ -39,11 +41,13 @@ export function SpanExplorer({ tree, bounds, selectedId, onSelect }: { tree: Spa
     if (index !== undefined && index > 0) virtualizer.scrollToIndex(index, { align: 'center' });
   }, [indexOf, virtualizer]);
 
+  // Kept by span, not by "the active row": the virtualizer can render (while scrolling) before
+  // the move is committed, and focusing the row active then would drop it.
   useEffect(() => {
-    if (!focusWanted.current) return;
-    const row = scroller.current?.querySelector<HTMLElement>(`[data-row-index="${activeIndex}"]`);
+    if (focusTarget.current === null) return;
+    const row = scroller.current?.querySelector<HTMLElement>(`[data-testid="span-row-${focusTarget.current}"]`);
     if (row) {
-      focusWanted.current = false;
+      focusTarget.current = null;
       row.focus({ preventScroll: true });
     }
   });
@@ -63,7 +67,7 @@ export function SpanExplorer({ tree, bounds, selectedId, onSelect }: { tree: Spa
     const row = rows[clamped];
     if (!row) return;
     setActiveId(row.node.span.spanId);
-    focusWanted.current = true;
+    focusTarget.current = row.node.span.spanId;
     virtualizer.scrollToIndex(clamped, { align: 'auto' });
   };
 

@@ -99,10 +99,12 @@ function TraceGrid({ traces, total, hasMore, loadingMore, loadMore, onOpen, list
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
-  const focusWanted = useRef(false);
+  /** The row a key press moved to, until its link has focus (the virtualizer may render it a frame later). */
+  const focusTarget = useRef<number | null>(null);
   const count = traces.length + (hasMore ? 1 : 0);
+  // initialRect: rows on the first render instead of after the first resize observation (a frame later).
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns new functions each render; this app does not use the React Compiler, so nothing memoizes them wrongly.
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12, initialRect: { width: 0, height: 640 } });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? 0;
   const activeIndex = Math.min(active, traces.length - 1);
@@ -112,11 +114,13 @@ function TraceGrid({ traces, total, hasMore, loadingMore, loadMore, onOpen, list
   }, [hasMore, loadingMore, lastIndex, traces.length, loadMore]);
 
   // After a key press moved the active row, focus its link once the virtualizer has rendered it.
+  // The target is kept by index: the virtualizer can render (while scrolling) before the new
+  // active row is committed, and focusing whatever row is active then would drop the move.
   useEffect(() => {
-    if (!focusWanted.current) return;
-    const link = scroller.current?.querySelector<HTMLElement>(`[data-row-index="${activeIndex}"] a`);
+    if (focusTarget.current === null) return;
+    const link = scroller.current?.querySelector<HTMLElement>(`[data-row-index="${focusTarget.current}"] a`);
     if (link) {
-      focusWanted.current = false;
+      focusTarget.current = null;
       link.focus({ preventScroll: true });
     }
   });
@@ -129,7 +133,7 @@ function TraceGrid({ traces, total, hasMore, loadingMore, loadMore, onOpen, list
     event.preventDefault();
     const next = Math.max(0, Math.min(traces.length - 1, target));
     setActive(next);
-    focusWanted.current = true;
+    focusTarget.current = next;
     virtualizer.scrollToIndex(next, { align: 'auto' });
   }
 
