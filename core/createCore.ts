@@ -150,7 +150,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       await pusher.idle();
     });
     if (config.tracing !== false) traceRecorder = recorder;
-    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock });
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     // The registry refuses models the account may not use; config.models (tests) overrides it.
     const resolveModel = config.models ?? ((modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => registry.resolve(modelId, accountId, classification));

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CoreError } from '../base/index.ts';
-import type { Clock } from '../base/index.ts';
+import type { Clock, EventBus } from '../base/index.ts';
 import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -36,13 +36,20 @@ export class TracingService {
   private readonly pusher: OtlpPusher;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
+  private readonly events: EventBus | undefined;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock }) {
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus }) {
     this.storage = options.storage;
     this.recorder = options.recorder;
     this.pusher = options.pusher;
     this.audit = options.audit;
     this.clock = options.clock;
+    this.events = options.events;
+  }
+
+  /** Open lists refresh a trace whose flag or feedback changed, as they do for new spans. */
+  private changed(scope: AccountScope, traceId: string): void {
+    this.events?.publish('traces.recorded', { accountId: scope.accountId, traceIds: [traceId] });
   }
 
   private scope(principal: Principal): AccountScope {
@@ -84,6 +91,7 @@ export class TracingService {
     const store = new TraceStore(scope);
     if (!store.summary(traceId)) throw noSuchTrace();
     this.audited(scope, principal, requestId, 'traces.flag', () => store.setFlag(traceId, flagged), () => ({ resource: `trace:${traceId}`, details: { flagged } }));
+    this.changed(scope, traceId);
     return store.summary(traceId)!;
   }
 
@@ -141,6 +149,7 @@ export class TracingService {
     if (!new TraceStore(scope).span(traceId, spanId)) throw noSuchTrace();
     const feedback = new FeedbackStore(scope);
     const stored = this.audited(scope, principal, requestId, 'feedback.submit', () => feedback.submit(traceId, spanId, input, principal.userId, this.clock.now()), (f) => ({ resource: `span:${traceId}/${spanId}`, details: { feedbackId: f.id, version: f.version, action: f.action } }));
+    this.changed(scope, traceId);
     return this.view(principal, stored);
   }
 
@@ -148,6 +157,7 @@ export class TracingService {
     const scope = this.scope(principal);
     const feedback = new FeedbackStore(scope);
     const stored = this.audited(scope, principal, requestId, 'feedback.revise', () => feedback.revise(feedbackId, input, principal.userId, this.clock.now()), (f) => ({ resource: `span:${f.traceId}/${f.spanId}`, details: { feedbackId: f.id, version: f.version, action: f.action } }));
+    this.changed(scope, stored.traceId);
     return this.view(principal, stored);
   }
 
