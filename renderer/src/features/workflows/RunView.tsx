@@ -151,7 +151,7 @@ export function RunView() {
       <h2>Run of <Link to={`/workflows/${run.workflowId}`}>{run.workflowId}</Link> <StatusBadge status={run.status} /></h2>
       <dl className="facts">
         <dt>Run id</dt><dd><code>{run.id}</code></dd>
-        <dt>Trace id</dt><dd><code>{run.traceId}</code></dd>
+        <dt>Trace id</dt><dd>{can('traces.read') ? <Link to={`/traces/${run.traceId}`} aria-label={`Open trace ${run.traceId}`}><code>{run.traceId}</code></Link> : <code>{run.traceId}</code>}</dd>
         <dt>Version</dt><dd><code title={run.version}>{run.version.slice(0, 12)}</code></dd>
         <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()}</dd>
       </dl>
