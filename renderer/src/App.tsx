@@ -7,6 +7,7 @@ import { sections } from './app/navigation.ts';
 import type { Section } from './app/navigation.ts';
 import { adminRoutes } from './features/admin/routes.tsx';
 import { AuditPage } from './features/audit/AuditPage.tsx';
+import { draftsRoutes } from './features/drafts/routes.tsx';
 import { AuthGate } from './features/auth/AuthContext.tsx';
 import { RequireSection } from './features/auth/RequireSection.tsx';
 import { ModelsPage } from './features/models/ModelsPage.tsx';
@@ -31,9 +32,10 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'audit', element: <RequireSection section={section('/audit')}><AuditPage /></RequireSection> },
       { path: 'models', element: <RequireSection section={section('/models')}><ModelsPage /></RequireSection> },
       { path: 'workflows', element: <RequireSection section={section('/workflows')}>{workflowsRoutes.element}</RequireSection>, children: workflowsRoutes.children },
+      { path: 'drafts', element: <RequireSection section={section('/drafts')}>{draftsRoutes.element}</RequireSection>, children: draftsRoutes.children },
       { path: 'traces', element: <RequireSection section={section('/traces')}>{tracesRoutes.element}</RequireSection>, children: tracesRoutes.children },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],

@@ -1,0 +1,115 @@
+import { useId, useState } from 'react';
+import type { ApiError, ApiResult, DraftSummary } from '../../../../core/contracts/index.ts';
+import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { useBridge } from '../../bridge/context.tsx';
+import { saveFile } from '../audit/download.ts';
+import { useAuth } from '../auth/AuthContext.tsx';
+
+const exportChoices = [
+  { format: 'docx', label: 'Word (DOCX)' },
+  { format: 'pdf', label: 'PDF' },
+  { format: 'md', label: 'Markdown' },
+] as const;
+
+/**
+ * The document's status: Submit for review and Take back (drafts.write), Approve with an optional
+ * comment (drafts.approve, only while in review). The router still decides; a refusal is shown.
+ */
+export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onChanged: () => void }) {
+  const bridge = useBridge();
+  const { can } = useAuth();
+  const id = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [approving, setApproving] = useState(false);
+  const [comment, setComment] = useState('');
+  const [announcement, setAnnouncement] = useState('');
+
+  async function act(call: () => Promise<ApiResult<DraftSummary>>, done: string): Promise<void> {
+    setBusy(true);
+    setError(null);
+    setAnnouncement('');
+    const result = await call();
+    setBusy(false);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    setAnnouncement(done);
+    setApproving(false);
+    setComment('');
+    onChanged();
+  }
+
+  const canWrite = can('drafts.write');
+  const canApprove = can('drafts.approve');
+  return (
+    <div className="status-actions" data-testid="status-actions">
+      <div className="button-row">
+        {draft.status === 'draft' && canWrite && (
+          <button type="button" className="primary" disabled={busy} onClick={() => void act(() => bridge.invoke('drafts.submit', { draftId: draft.id, status: 'in_review' }), 'Sent for review.')}>Submit for review</button>
+        )}
+        {draft.status === 'in_review' && canWrite && (
+          <button type="button" disabled={busy} onClick={() => void act(() => bridge.invoke('drafts.submit', { draftId: draft.id, status: 'draft' }), 'Taken back to draft: sections can be edited again.')}>Take back</button>
+        )}
+        {draft.status === 'in_review' && canApprove && !approving && (
+          <button type="button" className="primary" disabled={busy} onClick={() => setApproving(true)}>Approve…</button>
+        )}
+      </div>
+      {approving && (
+        <form className="action-form" onSubmit={(event) => { event.preventDefault(); void act(() => bridge.invoke('drafts.approve', { draftId: draft.id, ...(comment.trim() ? { comment: comment.trim() } : {}) }), 'Approved.'); }} onKeyDown={(event) => { if (event.key === 'Escape') { event.preventDefault(); setApproving(false); } }}>
+          <div className="field field-wide">
+            <label htmlFor={`${id}-comment`}>Approval comment (optional)</label>
+            <textarea id={`${id}-comment`} rows={2} maxLength={4_000} value={comment} autoFocus onChange={(event) => setComment(event.target.value)} />
+          </div>
+          <div className="button-row">
+            <button type="submit" className="primary" disabled={busy}>{busy ? 'Approving…' : 'Approve draft'}</button>
+            <button type="button" onClick={() => setApproving(false)}>Cancel</button>
+          </div>
+        </form>
+      )}
+      {draft.status === 'approved' && (
+        <p data-testid="approved-by">Approved{draft.approvedBy ? ` by ${draft.approvedBy}` : ''}{draft.approvedAt ? ` on ${new Date(draft.approvedAt).toLocaleString()}` : ''}.</p>
+      )}
+      {draft.status === 'in_review' && !canApprove && <p className="hint">Waiting for someone who may approve drafts.</p>}
+      <p className="announcement" role="status">{announcement}</p>
+      {error && <ApiErrorView error={error} />}
+    </div>
+  );
+}
+
+/** Export as DOCX, PDF or Markdown (every export is audited); the file downloads from a Blob. */
+export function ExportActions({ draftId }: { draftId: string }) {
+  const bridge = useBridge();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+
+  async function exportAs(format: (typeof exportChoices)[number]['format']): Promise<void> {
+    setBusy(format);
+    setError(null);
+    setAnnouncement('');
+    const result = await bridge.invoke('drafts.export', { draftId, format });
+    setBusy(null);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    saveFile({ fileName: result.value.fileName, mediaType: result.value.mimeType, encoding: 'base64', content: result.value.base64 });
+    setAnnouncement(`Exported ${result.value.fileName}.`);
+  }
+
+  return (
+    <div className="export-actions" role="group" aria-label="Export">
+      <div className="button-row">
+        {exportChoices.map((choice) => (
+          <button key={choice.format} type="button" disabled={busy !== null} onClick={() => void exportAs(choice.format)}>
+            {busy === choice.format ? 'Exporting…' : `Export ${choice.label}`}
+          </button>
+        ))}
+      </div>
+      <p className="announcement" role="status">{announcement}</p>
+      {error && <ApiErrorView error={error} />}
+    </div>
+  );
+}
