@@ -42,9 +42,11 @@ export function DraftList() {
                 </td>
                 <td>{draft.workflowName}</td>
                 <td><DraftStatusBadge status={draft.status} /></td>
-                <td className="draft-table-progress">
-                  <span>{draft.sectionsDone} of {draft.sectionCount} sections</span>
-                  <progress max={Math.max(draft.sectionCount, 1)} value={draft.sectionsDone} aria-label={`${draft.title}: ${draft.sectionsDone} of ${draft.sectionCount} sections done`} aria-valuetext={`${percent(draft.sectionsDone, draft.sectionCount)}%`} />
+                <td>
+                  <div className="draft-table-progress">
+                    <span>{draft.sectionsDone} of {draft.sectionCount} sections</span>
+                    <progress max={Math.max(draft.sectionCount, 1)} value={draft.sectionsDone} aria-label={`${draft.title}: ${draft.sectionsDone} of ${draft.sectionCount} sections done`} aria-valuetext={`${percent(draft.sectionsDone, draft.sectionCount)}%`} />
+                  </div>
                 </td>
                 <td><time dateTime={draft.updatedAt}>{new Date(draft.updatedAt).toLocaleString()}</time></td>
               </tr>

@@ -17,5 +17,6 @@ describe('the section document model', () => {
   it('writes Markdown the way the editor does, so re-spelt syntax compares equal', () => {
     expect(normalizeMarkdown('* one\n* two\n\n_it_')).toBe(normalizeMarkdown('- one\n- two\n\n*it*'));
     expect(normalizeMarkdown('Plain paragraph.')).toBe('Plain paragraph.');
+    expect(normalizeMarkdown('Before.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nAfter.')).not.toMatch(/\n{3}/);
   });
 });

@@ -31,5 +31,6 @@ export function parseMarkdown(markdown: string): JSONContent {
  */
 export function normalizeMarkdown(markdown: string): string {
   manager ??= new MarkdownManager({ extensions: contentExtensions });
-  return manager.serialize(manager.parse(markdown));
+  // The serialiser leaves two blank lines around tables; one is what a reader sees.
+  return manager.serialize(manager.parse(markdown)).replace(/\n{3,}/g, '\n\n');
 }
