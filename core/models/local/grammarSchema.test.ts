@@ -86,3 +86,34 @@ describe('tightenNumberRules', () => {
     expect(tightened.startsWith('root ::= integer-number-rule')).toBe(true);
   });
 });
+
+describe('the shipped workflows on a local model', () => {
+  it('turns every structured output of every shipped workflow into a grammar llama.cpp accepts', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { parse } = await import('yaml');
+    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+    const llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
+    const dir = join(import.meta.dirname, '..', '..', '..', 'resources', 'workflows');
+    const schemas: Array<[string, Record<string, unknown>]> = [];
+    const collect = (file: string, steps: Array<Record<string, unknown>>): void => {
+      for (const step of steps) {
+        if ((step.kind === 'llm' || step.kind === 'agent') && step.output) schemas.push([`${file} ${String(step.id)}`, step.output as Record<string, unknown>]);
+        for (const nested of [step.steps, ...((step.cases as Array<{ steps: unknown }> | undefined) ?? []).map((c) => c.steps), step.otherwise]) if (Array.isArray(nested)) collect(file, nested as Array<Record<string, unknown>>);
+      }
+    };
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) collect(file, (parse(readFileSync(join(dir, file), 'utf8')) as { steps: Array<Record<string, unknown>> }).steps);
+    expect(schemas.length).toBeGreaterThan(10);
+    const failures: string[] = [];
+    for (const [where, schema] of schemas) {
+      try {
+        await llama.createGrammarForJsonSchema(fromZod(z.fromJSONSchema(schema as never)) as never);
+      } catch {
+        failures.push(where);
+      }
+    }
+    expect(failures).toEqual([]);
+    // The bound that broke the credit memo: exactly 2,000 characters.
+    await expect(llama.createGrammarForJsonSchema(fromZod(z.string().max(2_000)) as never)).resolves.toBeDefined();
+  }, 60_000);
+});

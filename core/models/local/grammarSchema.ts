@@ -39,6 +39,8 @@ export function zodToJsonSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 const ENUMERABLE_INTEGER_RANGE = 256;
+/** llama.cpp's MAX_REPETITION_THRESHOLD: a grammar repetition must stay below it. */
+const GRAMMAR_REPETITION_LIMIT = 2_000;
 const immutableTypes = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 type Json = Record<string, unknown>;
 
@@ -121,8 +123,11 @@ function convertString(schema: Json): GbnfJsonSchema {
     return { type: 'string', format: schema.format };
   }
   const result: { type: 'string'; minLength?: number; maxLength?: number } = { type: 'string' };
-  if (typeof schema.minLength === 'number') result.minLength = schema.minLength;
-  if (typeof schema.maxLength === 'number') result.maxLength = schema.maxLength;
+  // llama.cpp's grammar parser refuses a repetition of 2,000 or more characters ("Failed to parse
+  // grammar" for exactly {0,2000}; larger bounds silently become unbounded). Longer bounds are
+  // left to zod's check after generation, like every other constraint the grammar cannot hold.
+  if (typeof schema.minLength === 'number' && schema.minLength < GRAMMAR_REPETITION_LIMIT) result.minLength = schema.minLength;
+  if (typeof schema.maxLength === 'number' && schema.maxLength < GRAMMAR_REPETITION_LIMIT) result.maxLength = schema.maxLength;
   return result;
 }
 
