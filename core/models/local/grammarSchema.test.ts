@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CoreError } from '../../base/index.ts';
 import { tightenNumberRules, toGrammarSchema, zodToJsonSchema } from './grammarSchema.ts';
@@ -89,10 +93,6 @@ describe('tightenNumberRules', () => {
 
 describe('the shipped workflows on a local model', () => {
   it('turns every structured output of every shipped workflow into a grammar llama.cpp accepts', async () => {
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { parse } = await import('yaml');
-    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
     const llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
     const dir = join(import.meta.dirname, '..', '..', '..', 'resources', 'workflows');
     const schemas: Array<[string, Record<string, unknown>]> = [];
@@ -102,7 +102,7 @@ describe('the shipped workflows on a local model', () => {
         for (const nested of [step.steps, ...((step.cases as Array<{ steps: unknown }> | undefined) ?? []).map((c) => c.steps), step.otherwise]) if (Array.isArray(nested)) collect(file, nested as Array<Record<string, unknown>>);
       }
     };
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) collect(file, (parse(readFileSync(join(dir, file), 'utf8')) as { steps: Array<Record<string, unknown>> }).steps);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) collect(file, (parseYaml(readFileSync(join(dir, file), 'utf8')) as { steps: Array<Record<string, unknown>> }).steps);
     expect(schemas.length).toBeGreaterThan(10);
     const failures: string[] = [];
     for (const [where, schema] of schemas) {
