@@ -7,6 +7,7 @@ import { createInProcessBridge } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { DraftDetail, MethodInput, MethodName, MethodOutput, Role } from '../contracts/index.ts';
 import { installationPermissions, rolePermissions } from '../contracts/index.ts';
+import { CoreError } from '../base/index.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
 import { spanIdFor } from '../tracing/index.ts';
 /* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
@@ -178,6 +179,30 @@ describe('drafts', () => {
     expect(JSON.stringify(content.content)).toContain('shorter, and add the 2024 covenant breach');
     const feedback = await h.call('feedback.list', { traceId: draft.traceId, spanId: oldSpan });
     expect(feedback).toMatchObject([{ action: 'regenerate', instruction: 'shorter, and add the 2024 covenant breach' }]);
+  });
+
+  it('shows a failed regenerate on the section, its text unchanged; the model is pinned when the draft starts', async () => {
+    const base = instantModel();
+    const failing = { ...base, chat: async <T,>(request: Parameters<typeof base.chat<T>>[0]) => {
+      if (request.messages.at(-1)?.content.includes('FAIL-THIS')) throw new CoreError('ERR_MODEL_UNAVAILABLE', 'The model went away.');
+      return base.chat(request);
+    } };
+    const h = await harness({ model: failing, workflows: { report, 'report-risk': reportRisk } });
+    open.push(h);
+    const created = await h.call('drafts.create', { workflowId: 'report', input });
+    expect(created.modelId).toBe('instant');
+    await h.core.workflows!.settled(created.runId);
+    const before = section(await h.call('drafts.get', { draftId: created.id }), 'conclusion');
+    await h.call('drafts.autosave', { draftId: created.id, path: 'conclusion', markdown: 'working copy' });
+    await h.call('drafts.regenerate', { draftId: created.id, path: 'conclusion', instruction: 'FAIL-THIS please' });
+    await h.core.drafts!.settled();
+    const after = section(await h.call('drafts.get', { draftId: created.id }), 'conclusion');
+    expect(after).toMatchObject({ status: 'failed', markdown: before.markdown, workingMarkdown: 'working copy' });
+    // In review, nothing changes until the draft is taken back.
+    await h.call('drafts.submit', { draftId: created.id, status: 'in_review' });
+    await expect(h.call('drafts.accept', { draftId: created.id, path: 'conclusion' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    await h.call('drafts.submit', { draftId: created.id, status: 'draft' });
+    expect((await h.call('drafts.accept', { draftId: created.id, path: 'conclusion' })).status).toBe('accepted');
   });
 
   it('keeps an autosaved edit across a restart of the app', async () => {

@@ -124,8 +124,11 @@ export class DraftService {
     const document = entry.definition.document;
     if (!document) throw new CoreError('ERR_INPUT_INVALID', `Workflow ${input.workflowId} does not produce a document (it declares no document sections).`, { details: { issues: [{ path: 'workflowId', message: 'not a drafting workflow' }] } });
     const store = new DraftStore(scope);
+    // Pin the model now (the account default when none is named): the draft says from its first
+    // moment whether a test model writes it, and a later change of default does not switch models mid-document.
+    const modelId = input.modelId ?? this.options.models(null, scope.accountId, entry.definition.classification).id;
     const draft = this.audited(scope, principal, requestId, 'drafts.create', () => {
-      const run = this.options.engine.create(scope, input.workflowId, input.input, { createdBy: principal.userId, modelId: input.modelId ?? null });
+      const run = this.options.engine.create(scope, input.workflowId, input.input, { createdBy: principal.userId, modelId });
       let title: string;
       try {
         title = renderTemplate(document.title, { inputs: input.input, steps: {} }, 'document.title').trim().slice(0, 300) || entry.definition.name;
@@ -234,6 +237,7 @@ export class DraftService {
     if (section.container) throw new CoreError('ERR_INPUT_INVALID', `${section.heading} only groups sections; act on one of them.`, { details: { issues: [{ path: 'path', message: 'a grouping heading has no text' }] } });
     if (section.markdown === null) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" has no text yet; wait until it is drafted.`, { details: { path } });
     if (draft.status === 'approved') throw new CoreError('ERR_CONFLICT', 'The draft is approved; it can no longer change.');
+    if (draft.status === 'in_review') throw new CoreError('ERR_CONFLICT', 'The draft is in review; take it back to a draft to change it.');
     return section;
   }
 
@@ -305,7 +309,8 @@ export class DraftService {
     const existing = store.changes(draft.id).get(path);
     store.saveChange(draft.id, {
       path,
-      status: existing?.status ?? section.status,
+      // Never the transient 'running' of a regenerate in flight: that status is not stored.
+      status: existing?.status ?? 'drafted',
       markdown: existing?.markdown ?? null,
       modelMarkdown: existing?.modelMarkdown ?? null,
       workingMarkdown: markdown,
@@ -392,7 +397,24 @@ export class DraftService {
         updatedAt: this.options.clock.now(),
       });
     } catch (error) {
-      this.options.logger.warn({ draftId: draft.id, path: section.path, code: error instanceof CoreError ? error.code : error instanceof Error ? error.name : 'unknown' }, 'regenerating a section failed; its text is unchanged');
+      const code = error instanceof CoreError ? error.code : error instanceof Error ? error.name : 'unknown';
+      this.options.logger.warn({ draftId: draft.id, path: section.path, code }, 'regenerating a section failed; its text is unchanged');
+      // The section shows the failure (its text unchanged) until the analyst acts on it again.
+      const store = new DraftStore(scope);
+      const current = store.changes(draft.id).get(section.path);
+      store.saveChange(draft.id, {
+        path: section.path,
+        status: 'failed',
+        markdown: current?.markdown ?? section.markdown,
+        modelMarkdown: current?.modelMarkdown ?? section.modelMarkdown,
+        workingMarkdown: current?.workingMarkdown ?? null,
+        spanId: current?.spanId ?? section.provenance.spanId,
+        modelId: current?.modelId ?? section.provenance.model,
+        regenerations: job.regenerations,
+        revision: (current?.revision ?? section.revision) + 1,
+        updatedBy: job.by,
+        updatedAt: this.options.clock.now(),
+      });
     }
   }
 

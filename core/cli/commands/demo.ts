@@ -9,6 +9,8 @@ import { withOperator } from './api.ts';
 /** The demo model's manifest id, file name and shape: small (64 wide, 2 layers) so it loads in well under a second. */
 export const DEMO_MODEL_ID = 'strongroom-test';
 export const DEMO_MODEL_FILE = 'strongroom-test-model.gguf';
+/** Context of the demo model, written into the GGUF and its manifest. */
+export const DEMO_CONTEXT = 16_384;
 
 /**
  * `strongroom demo`: makes a fresh installation runnable without a real model. Writes a generated
@@ -25,7 +27,9 @@ export function demoCommand(io: CliIo, options: StorageCommandOptions): Promise<
       let wroteFile = false;
       if (!existsSync(path)) {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const written = await writeTestModel(path, { embedding: 64, layers: 2, seed: 1 });
+        // 16k tokens of context: the test tokenizer spends about a token per character, and the shipped
+        // workflows' prompts (the credit memo's sample documents) run to several thousand characters.
+        const written = await writeTestModel(path, { embedding: 64, layers: 2, seed: 1, contextLength: DEMO_CONTEXT });
         wroteFile = true;
         steps.push(`Wrote a generated test model (${Math.round(written.sizeBytes / 1024)} KiB, random weights) to ${path}.`);
       } else steps.push(`The test model file is already at ${path}.`);
@@ -41,7 +45,7 @@ export function demoCommand(io: CliIo, options: StorageCommandOptions): Promise<
           allAccounts: true,
           testModel: true,
           threads: 1,
-          contextSize: 2048,
+          contextSize: DEMO_CONTEXT,
         });
         registered = true;
         steps.push(`Registered it as ${DEMO_MODEL_ID}, available to every account and labelled as a test model.`);
