@@ -158,7 +158,8 @@ beforeAll(async () => {
   if (!feedback.ok) throw new Error(`setup failed: ${feedback.error.code}`);
   const drafted = await importer.invoke('workflows.import', { text: 'id: drafted\nname: Drafted\ninputs: {type: object}\ndocument: {title: "Alpha draft title", sections: [write]}\nsteps:\n  - {id: write, kind: llm, prompt: "Write"}\n' });
   if (!drafted.ok) throw new Error(`setup failed: ${drafted.error.message}`);
-  const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {} });
+  // A named model that does not exist: the draft is created and its run fails at once (no model here).
+  const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {}, modelId: 'no-such-model' });
   if (!draft.ok) throw new Error(`setup failed: ${draft.error.code} ${draft.error.message}`);
   await core.workflows!.settled(draft.value.runId);
   world = { draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
