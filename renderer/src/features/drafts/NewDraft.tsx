@@ -8,7 +8,7 @@ import { SchemaForm } from '../workflows/SchemaForm.tsx';
 import type { JsonSchema } from '../workflows/schemaValues.ts';
 import { acceptedFileTypes, documentsField, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
 import type { SourceDocument } from './attachments.ts';
-import { relaxNullable, restoreNulls } from './nullableFields.ts';
+import { relaxNullable, restoreNulls } from '../workflows/nullableFields.ts';
 
 type DraftingWorkflow = MethodOutput<'drafts.workflows'>[number];
 

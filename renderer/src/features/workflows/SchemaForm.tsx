@@ -1,6 +1,7 @@
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import type { JsonSchema } from './schemaValues.ts';
 import { initialValue, labelFor, pruneBlank, setIn, typeOf } from './schemaValues.ts';
+import { relaxNullable, restoreNulls } from './nullableFields.ts';
 
 interface FieldProps {
   schema: JsonSchema;
@@ -93,8 +94,11 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
  * mode for pasting a whole value — a sample input, say. Submits the value as it stands; the API
  * validates it and names any field that does not fit.
  */
-export function SchemaForm({ schema, submitLabel, busy, onSubmit, initial }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown }) {
+export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, initial }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown }) {
   const id = useId();
+  // A required field that may be null is optional in the browser (its empty control is a valid
+  // answer); the nulls are put back before submitting.
+  const schema = useMemo(() => relaxNullable(declared), [declared]);
   const [value, setValue] = useState<unknown>(() => initial ?? initialValue(schema));
   const [mode, setMode] = useState<'form' | 'json'>('form');
   const [text, setText] = useState('');
@@ -112,7 +116,7 @@ export function SchemaForm({ schema, submitLabel, busy, onSubmit, initial }: { s
   const toForm = () => { const result = parsed(); if (result.ok) { setValue(result.value); setParseError(null); setMode('form'); } };
 
   return (
-    <form className="schema-form" onSubmit={(event) => { event.preventDefault(); if (mode === 'form') onSubmit(pruneBlank(schema, value)); else { const result = parsed(); if (result.ok) onSubmit(result.value); } }}>
+    <form className="schema-form" onSubmit={(event) => { event.preventDefault(); if (mode === 'form') onSubmit(restoreNulls(declared, pruneBlank(schema, value))); else { const result = parsed(); if (result.ok) onSubmit(result.value); } }}>
       <div className="schema-mode" role="group" aria-label="How to enter the input">
         <button type="button" aria-pressed={mode === 'form'} onClick={() => mode === 'json' && toForm()}>Form</button>
         <button type="button" aria-pressed={mode === 'json'} onClick={() => mode === 'form' && toJson()}>JSON</button>

@@ -1,5 +1,5 @@
-import type { JsonSchema } from '../workflows/schemaValues.ts';
-import { typeOf } from '../workflows/schemaValues.ts';
+import type { JsonSchema } from './schemaValues.ts';
+import { typeOf } from './schemaValues.ts';
 
 /** A field whose type allows null (`type: [number, 'null']`): "no value" is an answer. */
 export function isNullable(schema: JsonSchema): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonSchema } from '../workflows/schemaValues.ts';
-import { pruneBlank } from '../workflows/schemaValues.ts';
+import type { JsonSchema } from './schemaValues.ts';
+import { pruneBlank } from './schemaValues.ts';
 import { isNullable, relaxNullable, restoreNulls } from './nullableFields.ts';
 
 // The credit memo's shape: guarantors with a nullable limit, facilities with nullable amortization.
