@@ -54,6 +54,16 @@ describe('electron-builder.yml', () => {
     expect(config.npmRebuild).toBe(false);
   });
 
+  it('leaves out the unused font weights but keeps every font the PDF export embeds', () => {
+    const { minimatch } = load('minimatch') as { minimatch: (path: string, pattern: string) => boolean };
+    const excluded = (path: string) => config.files.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1)));
+    const used = [...readFileSync(join(root, 'core', 'drafts', 'export', 'pdfFonts.ts'), 'utf8').matchAll(/'(@expo-google-fonts\/[^']+\.ttf)'/g)].map((m) => `node_modules/${m[1]!}`);
+    expect(used.length).toBeGreaterThanOrEqual(6);
+    expect(used.filter(excluded)).toEqual([]);
+    expect(excluded('node_modules/@expo-google-fonts/noto-sans/100Thin/NotoSans_100Thin.ttf')).toBe(true);
+    expect(excluded('node_modules/@expo-google-fonts/noto-sans-sc/900Black/NotoSansSC_900Black.ttf')).toBe(true);
+  });
+
   it('turns off the fuses that would let the binary run as plain Node', () => {
     expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true });
   });
