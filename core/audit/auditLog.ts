@@ -169,6 +169,24 @@ export class AuditLog {
     return this.storage.installationId;
   }
 
+  /**
+   * Runs a change and appends its success entry in one durable transaction — the way services
+   * record what a person did. The account's keys are prepared before the transaction opens.
+   */
+  recordChange<T>(
+    context: { scope: { accountId: string; prepareForWrite(): void } | null; actor: NonNullable<AuditEntry['actor']>; requestId: string; action: string },
+    change: () => T,
+    describe: (result: T) => { resource: string; details?: Record<string, AuditDetailValue> },
+  ): T {
+    context.scope?.prepareForWrite();
+    return durableTransaction(this.storage.db, () => {
+      const result = change();
+      const { resource, details } = describe(result);
+      this.append({ action: context.action, outcome: 'success', actor: { userId: context.actor.userId, accountId: context.actor.accountId, roles: context.actor.roles ?? [] }, resource, requestId: context.requestId, ...(context.scope ? { accountId: context.scope.accountId } : {}), ...(details ? { details } : {}) });
+      return result;
+    });
+  }
+
   /** Appends one entry and returns its seq. Call it inside the transaction of the change it records. */
   append(entry: AuditEntry): number {
     const db = this.storage.db;

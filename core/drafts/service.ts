@@ -6,7 +6,6 @@ import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider } from '../models/index.ts';
-import { durableTransaction } from '../storage/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore, nowMicros, spanIdFor, TraceStore } from '../tracing/index.ts';
 import type { FeedbackInput, TraceRecorder } from '../tracing/index.ts';
@@ -76,13 +75,7 @@ export class DraftService {
   }
 
   private audited<T>(scope: AccountScope, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
-    scope.prepareForWrite();
-    return durableTransaction(this.options.storage.db, () => {
-      const result = change();
-      const { resource, details } = describe(result);
-      this.options.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, accountId: scope.accountId, ...(details ? { details } : {}) });
-      return result;
-    });
+    return this.options.audit.recordChange({ scope, actor: principal, requestId, action }, change, describe);
   }
 
   // ---- workflows and drafts ----

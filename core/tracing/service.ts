@@ -5,7 +5,6 @@ import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter } from '../contracts/index.ts';
-import { durableTransaction } from '../storage/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore } from './feedback.ts';
 import type { FeedbackVersion } from './feedback.ts';
@@ -58,13 +57,7 @@ export class TracingService {
   }
 
   private audited<T>(scope: AccountScope | null, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
-    scope?.prepareForWrite();
-    return durableTransaction(this.storage.db, () => {
-      const result = change();
-      const { resource, details } = describe(result);
-      this.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, ...(scope ? { accountId: scope.accountId } : {}), ...(details ? { details } : {}) });
-      return result;
-    });
+    return this.audit.recordChange({ scope, actor: principal, requestId, action }, change, describe);
   }
 
   list(principal: Principal, input: TraceFilter & { cursor?: string; limit: number }) {

@@ -2,7 +2,6 @@ import { CoreError } from '../base/index.ts';
 import type { Clock } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import { durableTransaction } from '../storage/index.ts';
 import type { Storage, AccountScope } from '../storage/index.ts';
 import type { WorkflowCatalog } from './catalog.ts';
 import type { WorkflowEngine } from './engine.ts';
@@ -57,13 +56,7 @@ export class WorkflowService {
 
   /** Runs `change` and its audit entry in one transaction (keys prepared before it opens). */
   private audited<T>(scope: AccountScope, principal: Principal, requestId: string, action: string, change: () => T, describe: (result: T) => { resource: string; details?: Record<string, string | number | boolean | null> }): T {
-    scope.prepareForWrite();
-    return durableTransaction(this.storage.db, () => {
-      const result = change();
-      const { resource, details } = describe(result);
-      this.audit.append({ action, outcome: 'success', actor: { userId: principal.userId, accountId: principal.accountId, roles: principal.roles }, resource, requestId, accountId: scope.accountId, ...(details ? { details } : {}) });
-      return result;
-    });
+    return this.audit.recordChange({ scope, actor: principal, requestId, action }, change, describe);
   }
 
   list(principal: Principal) {
