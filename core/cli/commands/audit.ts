@@ -9,7 +9,7 @@ import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
-import { runStorageCommand, secretsFor } from './common.ts';
+import { runStorageCommand, secretsFor, writeNewFile } from './common.ts';
 
 /**
  * `strongroom audit …`: verify, export and keep the audit log from the machine itself, as the
@@ -109,7 +109,7 @@ export async function auditExportCommand(io: CliIo, options: AuditExportOptions)
       let entries: number;
       if (options.format === 'pdf') {
         const result = await core.auditService!.export(localOperator(), filter, 'pdf', { write: () => undefined });
-        writeFileSync(options.out, result.pdf!, { flag: 'wx', mode: 0o600 });
+        writeNewFile(options.out, result.pdf!);
         entries = result.entries;
       } else {
         const sink = new FileSink(options.out);

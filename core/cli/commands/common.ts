@@ -1,4 +1,5 @@
-import { isCoreError } from '../../base/index.ts';
+import { writeFileSync } from 'node:fs';
+import { CoreError, isCoreError } from '../../base/index.ts';
 import { resolveSecretStore } from '../../secrets/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
 import type { CliIo } from '../output.ts';
@@ -35,4 +36,18 @@ function issueLines(details: Record<string, unknown> | undefined): string[] {
   const issues = details?.issues;
   if (!Array.isArray(issues)) return [];
   return issues.map((issue: { path?: unknown; message?: unknown }) => `  ${String(issue.path)}: ${String(issue.message)}`);
+}
+
+/**
+ * Writes an export to a new file readable by its owner only (exports hold content); never
+ * overwrites, and names the problem when the file exists or cannot be written.
+ */
+export function writeNewFile(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `${file} already exists; give a new file name (exports never overwrite).`);
+    throw new CoreError('ERR_INTERNAL', `Cannot write ${file}: ${code ?? 'unknown error'}.`);
+  }
 }

@@ -1,8 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { CoreError } from '../../base/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
-import { runStorageCommand } from './common.ts';
+import { runStorageCommand, writeNewFile } from './common.ts';
 import type { AccountCommandOptions } from './workflows.ts';
 import { accountApi } from './workflows.ts';
 
@@ -24,14 +22,7 @@ export async function draftsExportCommand(io: CliIo, core: Core, options: Accoun
   return runStorageCommand(io, options.json, async () => {
     const result = await accountApi(core, options.account).call('drafts.export', { draftId: options.draftId, format: options.format });
     const bytes = Buffer.from(result.base64, 'base64');
-    try {
-      // wx: never overwrite; 0600: the document is content.
-      writeFileSync(options.out, bytes, { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `${options.out} already exists; give a new file name (exports never overwrite).`);
-      throw new CoreError('ERR_INTERNAL', `Cannot write ${options.out}: ${code ?? 'unknown error'}.`);
-    }
+    writeNewFile(options.out, bytes);
     const value = { file: options.out, format: options.format, bytes: bytes.length };
     io.out(options.json ? JSON.stringify({ ok: true, value }) : `Wrote ${options.out} (${options.format.toUpperCase()}, ${Math.max(1, Math.round(bytes.length / 1024))} KiB).`);
     return 0;

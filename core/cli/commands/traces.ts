@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { CoreError } from '../../base/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
-import { runStorageCommand } from './common.ts';
+import { runStorageCommand, writeNewFile } from './common.ts';
 import type { AccountCommandOptions } from './workflows.ts';
 import { accountApi } from './workflows.ts';
 
@@ -13,17 +12,6 @@ import { accountApi } from './workflows.ts';
 
 function print(io: CliIo, json: boolean, value: unknown, text: string): void {
   io.out(json ? JSON.stringify({ ok: true, value }) : text);
-}
-
-/** Writes a new file readable by its owner only (an export can hold content); never overwrites. */
-function writeNewFile(file: string, text: string): void {
-  try {
-    writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `${file} already exists; give a new file name (exports never overwrite).`);
-    throw new CoreError('ERR_INTERNAL', `Cannot write ${file}: ${code ?? 'unknown error'}.`);
-  }
 }
 
 /** `strongroom traces export (--trace ID | --since TIME) --out FILE`: OTLP/JSON, written to a new file. */
