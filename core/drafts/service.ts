@@ -45,6 +45,12 @@ interface Section extends DraftSection {
   node: OutlineNode;
 }
 
+interface DraftState {
+  run: RunRecord;
+  workflowName: string;
+  sections: Section[];
+}
+
 /**
  * The drafting workspace. A draft is a run of a drafting workflow seen as a document: its
  * sections come from the workflow's outline and the run's step outputs; what analysts do to
@@ -107,7 +113,7 @@ export class DraftService {
   list(principal: Principal, options: { status?: DraftStatus; limit: number }): DraftSummary[] {
     const scope = this.scope(principal);
     const store = new DraftStore(scope);
-    return store.list(options).map((draft) => this.summary(scope, draft, this.sections(scope, draft)));
+    return store.list(options).map((draft) => this.summaryOf(scope, draft));
   }
 
   create(principal: Principal, input: { workflowId: string; input: unknown; modelId?: string }, requestId: string): DraftSummary {
@@ -131,14 +137,14 @@ export class DraftService {
       return store.create({ runId: run.id, workflowId: input.workflowId, version: run.version, title, createdBy: principal.userId, createdAt: this.options.clock.now() });
     }, (d) => ({ resource: `draft:${d.id}`, details: { workflowId: d.workflowId, version: d.version, runId: d.runId } }));
     this.options.engine.launch(scope, draft.runId);
-    return this.summary(scope, draft, this.sections(scope, draft));
+    return this.summaryOf(scope, draft);
   }
 
   get(principal: Principal, draftId: string): DraftDetail {
     const scope = this.scope(principal);
     const draft = this.existing(scope, draftId);
-    const sections = this.sections(scope, draft);
-    return { ...this.summary(scope, draft, sections), sections: sections.map(({ node: _node, ...section }) => section), comments: new DraftStore(scope).comments(draftId).map(commentView) };
+    const state = this.state(scope, draft);
+    return { ...this.summary(draft, state), sections: state.sections.map(({ node: _node, ...section }) => section), comments: new DraftStore(scope).comments(draftId).map(commentView) };
   }
 
   private existing(scope: AccountScope, draftId: string): DraftRecord {
@@ -153,13 +159,21 @@ export class DraftService {
     return run;
   }
 
-  /** The draft's sections: the outline, filled from the run, with people's changes over it. */
-  private sections(scope: AccountScope, draft: DraftRecord): Section[] {
+  /** The draft's run, workflow and sections, read once for a summary or a detail. */
+  private state(scope: AccountScope, draft: DraftRecord): DraftState {
     const run = this.run(scope, draft);
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    if (!entry) return [];
+    return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [] };
+  }
+
+  private sections(scope: AccountScope, draft: DraftRecord): Section[] {
+    return this.state(scope, draft).sections;
+  }
+
+  /** The outline, filled from the run, with people's changes over it. */
+  private sectionsOf(scope: AccountScope, draft: DraftRecord, run: RunRecord, definition: WorkflowDefinition): Section[] {
     const steps = new RunStore(scope).steps(run.id);
-    const outline = buildOutline({ definition: entry.definition, workflow: (id) => this.options.catalog.get(scope, id), steps, input: run.input });
+    const outline = buildOutline({ definition, workflow: (id) => this.options.catalog.get(scope, id), steps, input: run.input });
     const changes = new DraftStore(scope).changes(draft.id);
     const inFlight = this.running.get(run.id);
     return outline.map((node) => {
@@ -195,16 +209,18 @@ export class DraftService {
     });
   }
 
-  private summary(scope: AccountScope, draft: DraftRecord, sections: readonly Section[]): DraftSummary {
-    const run = this.run(scope, draft);
+  private summaryOf(scope: AccountScope, draft: DraftRecord): DraftSummary {
+    return this.summary(draft, this.state(scope, draft));
+  }
+
+  private summary(draft: DraftRecord, { run, workflowName, sections }: DraftState): DraftSummary {
     const texts = sections.filter((s) => !s.container);
     const modelId = run.modelId ?? texts.find((s) => s.provenance.model)?.provenance.model ?? null;
-    const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
     return {
       id: draft.id,
       title: draft.title,
       workflowId: draft.workflowId,
-      workflowName: entry?.definition.name ?? draft.workflowId,
+      workflowName,
       version: draft.version,
       status: draft.status,
       runId: run.id,
@@ -435,7 +451,7 @@ export class DraftService {
     this.audited(scope, principal, requestId, 'drafts.submit', () => store.setStatus(draft.id, status, this.options.clock.now()), () => ({ resource: `draft:${draft.id}`, details: { from, to: status } }));
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
     const updated = this.existing(scope, draftId);
-    return this.summary(scope, updated, this.sections(scope, updated));
+    return this.summaryOf(scope, updated);
   }
 
   /**
@@ -456,7 +472,7 @@ export class DraftService {
     if (approvals.length > 0) this.options.engine.resume(scope, run.id);
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
     const updated = this.existing(scope, draftId);
-    return this.summary(scope, updated, this.sections(scope, updated));
+    return this.summaryOf(scope, updated);
   }
 
   /** The run's waiting human steps that ask for an approval. */
