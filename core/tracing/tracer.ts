@@ -3,7 +3,7 @@ import type { SpanKind } from '../contracts/index.ts';
 import { Suspended } from '../workflows/index.ts';
 import type { EngineSpan, RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from '../workflows/index.ts';
 import { nowMicros, parentPath, spanIdFor } from './ids.ts';
-import type { TraceRecorder } from './recorder.ts';
+import type { SpanRecord, TraceRecorder } from './recorder.ts';
 
 const spanKindOf: Readonly<Record<StepContext['step']['kind'], SpanKind>> = {
   llm: 'llm',
@@ -63,51 +63,35 @@ export function createRunTracer(recorder: TraceRecorder, now: () => number = now
 
   const passStarts = new Map<string, { startUs: number; started: number }>();
 
+  /** The run's root span: opened by each pass (its first start is kept), closed when the pass ends. */
+  const rootSpan = (run: { id: string; traceId: string; workflowId: string; version: string }, accountId: string, state: Pick<SpanRecord, 'startUs' | 'endUs' | 'durationMs' | 'status' | 'errorCode' | 'errorMessage'>, runStatus?: RunPassOutcome['status']): void => {
+    recorder.record({
+      accountId,
+      traceId: run.traceId,
+      spanId: spanIdFor(run.traceId, ''),
+      parentSpanId: null,
+      kind: 'workflow',
+      name: run.workflowId,
+      path: '',
+      ...state,
+      attributes: { 'gen_ai.operation.name': 'invoke_agent', 'strongroom.workflow.id': run.workflowId, 'strongroom.workflow.version': run.version, 'strongroom.run.id': run.id, ...(runStatus ? { 'strongroom.run.status': runStatus } : {}) },
+    });
+  };
+
   return {
     middleware,
     passStarted(run, accountId) {
       const startUs = now();
       passStarts.set(run.id, { startUs, started: performance.now() });
       recorder.openTrace({ accountId, traceId: run.traceId, runId: run.id, workflowId: run.workflowId, version: run.version, modelId: run.modelId, userId: run.createdBy, startUs });
-      recorder.record({
-        accountId,
-        traceId: run.traceId,
-        spanId: spanIdFor(run.traceId, ''),
-        parentSpanId: null,
-        kind: 'workflow',
-        name: run.workflowId,
-        path: '',
-        startUs,
-        endUs: null,
-        durationMs: null,
-        status: 'unset',
-        errorCode: null,
-        errorMessage: null,
-        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'strongroom.workflow.id': run.workflowId, 'strongroom.workflow.version': run.version, 'strongroom.run.id': run.id },
-      });
+      rootSpan(run, accountId, { startUs, endUs: null, durationMs: null, status: 'unset', errorCode: null, errorMessage: null });
     },
     passEnded(run, accountId, outcome: RunPassOutcome) {
       const pass = passStarts.get(run.id);
       passStarts.delete(run.id);
       const endUs = now();
-      const startUs = pass?.startUs ?? endUs;
       const status = outcome.status === 'completed' ? 'ok' : outcome.status === 'failed' || outcome.status === 'cancelled' ? 'error' : 'unset';
-      recorder.record({
-        accountId,
-        traceId: run.traceId,
-        spanId: spanIdFor(run.traceId, ''),
-        parentSpanId: null,
-        kind: 'workflow',
-        name: run.workflowId,
-        path: '',
-        startUs,
-        endUs,
-        durationMs: pass ? performance.now() - pass.started : 0,
-        status,
-        errorCode: outcome.errorCode ?? null,
-        errorMessage: outcome.errorMessage ?? null,
-        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'strongroom.workflow.id': run.workflowId, 'strongroom.workflow.version': run.version, 'strongroom.run.id': run.id, 'strongroom.run.status': outcome.status },
-      });
+      rootSpan(run, accountId, { startUs: pass?.startUs ?? endUs, endUs, durationMs: pass ? performance.now() - pass.started : 0, status, errorCode: outcome.errorCode ?? null, errorMessage: outcome.errorMessage ?? null }, outcome.status);
       recorder.closeTrace({ accountId, traceId: run.traceId, status: outcome.status, endUs });
     },
     recovering(runs, accountId) {
