@@ -29,6 +29,7 @@ import type { ChatRequest, ChatResult, ModelProvider } from '../core/models/inde
 import { harness } from '../core/workflows/testing/harness.ts';
 import type { Harness } from '../core/workflows/testing/harness.ts';
 import { RunStore } from '../core/workflows/index.ts';
+import { nestedWorkflows } from './support/nestedWorkflows.ts';
 
 const { values: args } = parseArgs({ options: { repetitions: { type: 'string', default: '3' }, 'skip-gguf': { type: 'boolean', default: false } } });
 const repetitions = Number(args.repetitions);
@@ -82,26 +83,6 @@ const constantModel: ModelProvider = {
   dispose: () => Promise.resolve(),
 };
 
-function strongroomWorkflows(): Record<string, string> {
-  const workflows: Record<string, string> = {};
-  for (let level = 1; level <= LEVELS; level += 1) {
-    const steps = Array.from({ length: STEPS_PER_LEVEL }, (_, i) => `  - {id: s${i + 1}, kind: llm, prompt: "level ${level} step ${i + 1} of {{ inputs.topic }}"}`);
-    if (level < LEVELS) steps.push(`  - {id: down, kind: workflow, workflow: level-${level + 1}, input: {topic: {ref: inputs.topic}}}`);
-    workflows[`level-${level}`] = `id: level-${level}\nname: Level ${level}\ninputs: {type: object, properties: {topic: {type: string}}, required: [topic]}\nsteps:\n${steps.join('\n')}\n`;
-  }
-  workflows.root = `id: root
-name: Root
-inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
-steps:
-  - id: each
-    kind: map
-    over: inputs.items
-    concurrency: ${CONCURRENCY}
-    steps:
-      - {id: chain, kind: workflow, workflow: level-1, input: {topic: {ref: item}}}
-`;
-  return workflows;
-}
 
 /** Times RunStore.saveStep (every checkpoint write: seal + INSERT/UPSERT) for the breakdown. */
 const checkpoint = { ms: 0, writes: 0 };
@@ -302,7 +283,7 @@ async function ggufRun(dataRoot: string): Promise<void> {
 const dataRoot = mkdtempSync(join(tmpdir(), 'strongroom-engine-bench-'));
 try {
   console.log(`engine bench: ${ITEMS} items × ${LEVELS} nested levels × ${STEPS_PER_LEVEL} steps = ${MODEL_STEPS} model steps, ${CONCURRENCY} in flight; load ${loadavg().map((l) => fmt(l, 2)).join(' ')}`);
-  const h = await harness({ workflows: strongroomWorkflows(), model: constantModel, dataDir: join(dataRoot, 'core') });
+  const h = await harness({ workflows: nestedWorkflows({ levels: LEVELS, stepsPerLevel: STEPS_PER_LEVEL, concurrency: CONCURRENCY }), model: constantModel, dataDir: join(dataRoot, 'core') });
   const mastra = mastraWorkflow();
   const langGraph = langGraphWorkflow();
   const results: Record<Engine, Measurement[]> = { strongroom: [], whatIf: [], mastra: [], langgraph: [] };

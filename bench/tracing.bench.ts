@@ -62,6 +62,7 @@ import { createRunTracer, nowMicros, parentPath, spanIdFor, TraceRecorder } from
 import { RunStore } from '../core/workflows/index.ts';
 import type { StepContext, StepMiddleware, StepOutcome } from '../core/workflows/index.ts';
 import { instantModel } from '../core/workflows/testing/instantModel.ts';
+import { nestedWorkflows } from './support/nestedWorkflows.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -454,28 +455,6 @@ function summarize(result: OnOff, sequential: boolean): OnOffSummary {
   };
 }
 
-/** The engine bench's shape: a map over 10 items (4 in flight), each a chain of 10 nested workflows of 10 llm steps. */
-function nestedWorkflows(): Record<string, string> {
-  const levels = 10;
-  const workflows: Record<string, string> = {};
-  for (let level = 1; level <= levels; level += 1) {
-    const steps = Array.from({ length: 10 }, (_, i) => `  - {id: s${i + 1}, kind: llm, prompt: "level ${level} step ${i + 1} of {{ inputs.topic }}"}`);
-    if (level < levels) steps.push(`  - {id: down, kind: workflow, workflow: level-${level + 1}, input: {topic: {ref: inputs.topic}}}`);
-    workflows[`level-${level}`] = `id: level-${level}\nname: Level ${level}\ninputs: {type: object, properties: {topic: {type: string}}, required: [topic]}\nsteps:\n${steps.join('\n')}\n`;
-  }
-  workflows.root = `id: root
-name: Root
-inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
-steps:
-  - id: each
-    kind: map
-    over: inputs.items
-    concurrency: 4
-    steps:
-      - {id: chain, kind: workflow, workflow: level-1, input: {topic: {ref: item}}}
-`;
-  return workflows;
-}
 
 /** Wraps a model so the time spent inside chat() is measured. */
 function timedModel(model: ModelProvider, clock: { ms: number }): ModelProvider {
@@ -500,7 +479,7 @@ function timedModel(model: ModelProvider, clock: { ms: number }): ModelProvider 
 async function instantOnOff(dataRoot: string): Promise<OnOffSummary> {
   const clock = { ms: 0 };
   const model = timedModel(instantModel({ id: 'instant' }), clock);
-  const workflows = nestedWorkflows();
+  const workflows = nestedWorkflows({ levels: 10, stepsPerLevel: 10, concurrency: 4 });
   const on = await benchCore(join(dataRoot, 'instant-on'), workflows, model, true);
   const off = await benchCore(join(dataRoot, 'instant-off'), workflows, model, false);
   try {
