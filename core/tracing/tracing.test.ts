@@ -229,7 +229,9 @@ describe('OTLP/JSON export', () => {
       const h = await make();
       await memoRun(h);
       h.core.traceRecorder!.flush();
-      expect(received).toHaveLength(0); // off by default
+      // Off by default: give a push that should not happen the time one that does takes (below).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(received).toHaveLength(0);
       const admin = as(h, 'admin');
       await expect(admin('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
       const installationAdmin = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
