@@ -180,6 +180,13 @@ function hexInto(buffer, from, target, at) {
   return true;
 }
 
+/** Whether buffer[at..] starts with `bytes` (a JS loop: Buffer#compare's native call costs more for a few bytes). */
+function startsWith(buffer, at, bytes, end) {
+  if (end - at < bytes.length) return false;
+  for (let k = 0; k < bytes.length; k += 1) if (buffer[at + k] !== bytes[k]) return false;
+  return true;
+}
+
 /**
  * Scans the whole lines in buffer[start, end) (each ends with \n; buffer[start - 1] is scratch).
  * Entry lines are hashed as they are (SHA-256 over 0x00 ‖ line, the RFC 6962 leaf) and their seq
@@ -199,7 +206,7 @@ function scan(buffer, start, end, firstLineIsText) {
   let s = start;
   for (let i = 0; i < count; i += 1) {
     const e = view.indexOf(10, s);
-    if ((i === 0 && firstLineIsText) || e - s <= ENTRY_PREFIX.length || buffer.compare(ENTRY_PREFIX, 0, ENTRY_PREFIX.length, s, s + ENTRY_PREFIX.length) !== 0) {
+    if ((i === 0 && firstLineIsText) || e - s <= ENTRY_PREFIX.length || !startsWith(buffer, s, ENTRY_PREFIX, e)) {
       kinds[i] = KIND_TEXT;
       texts.push(buffer.toString('utf8', s, e));
     } else {
@@ -211,12 +218,12 @@ function scan(buffer, start, end, firstLineIsText) {
       if (p === digits || buffer[digits] === 48 || p - digits > 15) {
         kinds[i] = KIND_BAD;
         bad.push({ reason: 'an entry has a malformed seq' });
-      } else if (buffer.compare(PREV_MARKER, 0, PREV_MARKER.length, p, p + PREV_MARKER.length) === 0) {
+      } else if (startsWith(buffer, p, PREV_MARKER, e)) {
         kinds[i] = KIND_ENTRY;
         prevValid[i] = e - p >= PREV_MARKER.length + 64 && hexInto(buffer, p + PREV_MARKER.length, prevs, i * 32) ? 1 : 0;
         buffer[s - 1] = 0; // RFC 6962 leaf prefix, written over the previous line's newline
         leaves.write(hash('sha256', buffer.subarray(s - 1, e), 'latin1'), i * 32, 32, 'latin1');
-      } else if (buffer.compare(PURGED_MARKER, 0, PURGED_MARKER.length, p, p + PURGED_MARKER.length) === 0 && e === p + PURGED_MARKER.length + 66 && buffer[e - 2] === 34 && buffer[e - 1] === 125) {
+      } else if (startsWith(buffer, p, PURGED_MARKER, e) && e === p + PURGED_MARKER.length + 66 && buffer[e - 2] === 34 && buffer[e - 1] === 125) {
         if (hexInto(buffer, p + PURGED_MARKER.length, leaves, i * 32)) {
           kinds[i] = KIND_STUB;
         } else {
@@ -247,9 +254,16 @@ function hashBlocks(count, kinds, seqs, leaves, prevs, prevValid) {
   const lines = [];
   const hashes = [];
   const level = Buffer.allocUnsafe(BLOCK * 32);
+  // Both buffers own their whole ArrayBuffer from offset 0, so 32-bit views line up with hashes.
+  const prevWords = new Int32Array(prevs.buffer, 0, count * 8);
+  const leafWords = new Int32Array(leaves.buffer, 0, count * 8);
+  const linked = (i) => {
+    for (let k = 0; k < 8; k += 1) if (prevWords[i * 8 + k] !== leafWords[(i - 1) * 8 + k]) return false;
+    return true;
+  };
   let runStart = 0;
   for (let i = 0; i < count; i += 1) {
-    const continues = i > runStart && kinds[i] === KIND_ENTRY && kinds[i - 1] === KIND_ENTRY && seqs[i] === seqs[i - 1] + 1 && prevValid[i] === 1 && prevs.compare(leaves, (i - 1) * 32, i * 32, i * 32, i * 32 + 32) === 0;
+    const continues = i > runStart && kinds[i] === KIND_ENTRY && kinds[i - 1] === KIND_ENTRY && seqs[i] === seqs[i - 1] + 1 && prevValid[i] === 1 && linked(i);
     if (!continues) runStart = i;
     if (kinds[i] !== KIND_ENTRY) {
       runStart = i + 1;
