@@ -170,7 +170,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());
-    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry), ...toolHandlers(toolConfig), ...tracingHandlers(tracing), ...draftHandlers(draftService) };
+    areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry, events), ...toolHandlers(toolConfig), ...tracingHandlers(tracing), ...draftHandlers(draftService) };
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;

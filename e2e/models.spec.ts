@@ -36,29 +36,51 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
   await card.getByRole('button', { name: 'Check health' }).click();
   await expect(card.getByTestId('model-health')).toContainText('Health: ok');
 
+  // The reply streams in (models.testDelta over SSE) before the final result replaces it: record
+  // every text the streaming area shows.
+  // (A string, because the page's DOM types are not in the e2e tsconfig.)
+  await page.evaluate(`(() => {
+    const seen = [];
+    window.streamedTexts = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="test-streaming"] pre')?.textContent;
+      if (text && text !== seen.at(-1)) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
   await card.getByRole('textbox', { name: 'Test prompt', exact: true }).fill('Write one sentence about credit risk.');
   await card.getByRole('button', { name: 'Run test prompt' }).click();
   const result = card.getByTestId('test-result');
   await expect(result).toContainText(/\d+ input and \d+ output tokens in \d+ ms/, { timeout: 30_000 });
   await expect(result.getByTestId('test-model-badge')).toBeVisible();
+  const finalText = (await result.locator('pre').textContent()) ?? '';
+  const streamed = (await page.evaluate<string[]>('window.streamedTexts')).filter((text) => text !== 'Waiting for the first token…');
+  expect(streamed.length).toBeGreaterThan(1);
+  for (const partial of streamed) expect(finalText.startsWith(partial)).toBe(true);
   await page.screenshot({ path: testInfo.outputPath('models-1-demo-tested.png'), fullPage: true });
 
   await card.getByRole('button', { name: 'Verify checksum' }).click();
   await expect(card.getByTestId('verify-result')).toHaveText('Checksum matches the manifest.');
 
-  // Add a GGUF by path (serve mode has no native file picker); a wrong path is a typed error first.
+  // Add a GGUF by path (serve mode has no native file picker, so no Choose button); a wrong path
+  // and an unusable chat template are typed errors first.
   const form = page.getByTestId('add-model-form');
+  await expect(form.getByRole('button', { name: 'Choose file…' })).toHaveCount(0);
   await form.getByLabel('Model id').fill('second-copy');
   await form.getByLabel('Display name').fill('Second copy');
   await form.getByLabel('GGUF file path on the server').fill(join(serve.dataDir, 'models', 'missing.gguf'));
   await form.getByRole('button', { name: 'Add model' }).click();
   await expect(form.getByRole('alert')).toContainText('ERR_MODEL_NOT_FOUND');
   await form.getByLabel('GGUF file path on the server').fill(join(serve.dataDir, 'models', 'strongroom-test-model.gguf'));
+  await form.getByLabel('Chat template override (optional)').fill('{% for m in messages %}{{ m.content ');
+  await form.getByRole('button', { name: 'Add model' }).click();
+  await expect(form.getByRole('alert')).toContainText('ERR_MODEL_UNSUPPORTED');
+  await form.getByLabel('Chat template override (optional)').fill('{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}');
   await form.getByRole('button', { name: 'Add model' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Model second-copy added.' })).toBeVisible();
   const added = page.getByTestId('model-second-copy');
   await expect(added).toContainText('Local GGUF (added)');
   await expect(added.getByTestId('test-model-badge')).toHaveCount(0);
+  await expect(added).toContainText('the manifest’s override, not the file’s own');
   await page.screenshot({ path: testInfo.outputPath('models-2-added.png'), fullPage: true });
 
   await expectNoSeriousA11yViolations(page, 'models page');

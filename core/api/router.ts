@@ -161,6 +161,10 @@ export function createRouter(options: RouterOptions): Router {
     const principal = sessions.resolve(sessionId)?.principal;
     if (contract.permission === 'public') return true;
     if (!principal || !can(principal, contract.permission)) return false;
+    if (contract.userScoped === true) {
+      const userId = (payload as { userId?: unknown } | undefined)?.userId;
+      if (typeof userId !== 'string' || userId !== principal.userId) return false;
+    }
     if (contract.accountScoped !== true) return true;
     const accountId = (payload as { accountId?: unknown } | undefined)?.accountId;
     return typeof accountId === 'string' && accountId === principal.accountId;

@@ -196,6 +196,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--sha256 <hex>', 'expected SHA-256 of the file (computed and recorded when omitted)')
     .option('--threads <n>', 'threads for a local model', parsePositive)
     .option('--context-size <n>', 'context size in tokens', parsePositive)
+    .option('--chat-template <file>', 'a Jinja chat template file used instead of the one inside the GGUF')
     .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. https://llm.bank.internal/v1')
     .option('--remote-model <name>', 'the model name the server knows (default: the id)')
     .option('--ca-file <file>', 'PEM of the CA to trust for the endpoint')
@@ -206,7 +207,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(
-      async (options: { id: string; name: string; path?: string; sha256?: string; threads?: number; contextSize?: number; endpoint?: string; remoteModel?: string; caFile?: string; apiKeyStdin: boolean; account: string[]; allAccounts: boolean; classification: string[]; dataDir: string; json: boolean }) => {
+      async (options: { id: string; name: string; path?: string; sha256?: string; threads?: number; contextSize?: number; chatTemplate?: string; endpoint?: string; remoteModel?: string; caFile?: string; apiKeyStdin: boolean; account: string[]; allAccounts: boolean; classification: string[]; dataDir: string; json: boolean }) => {
         const { apiKeyStdin, ...rest } = options;
         setExitCode(await modelsAddCommand(io, { ...rest, env, ...(apiKeyStdin ? { apiKey: await readSecretFromStdin() } : {}) }));
       },

@@ -4,10 +4,13 @@ import type { ApiResult } from '../contracts/index.ts';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Text without a line break of its own (streamed output); `out` when absent. */
+  write?(text: string): void;
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  write: (text) => void process.stdout.write(text),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
 

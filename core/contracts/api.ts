@@ -3,7 +3,7 @@ import { auditMethods } from './audit.ts';
 import { draftEvents, draftMethods } from './drafts.ts';
 import type { ApiResult } from './errors.ts';
 import { identityEvents, identityMethods } from './identity.ts';
-import { modelMethods } from './models.ts';
+import { modelEvents, modelMethods } from './models.ts';
 import { systemEvents, systemMethods } from './system.ts';
 import { toolMethods } from './tools.ts';
 import { tracingEvents, tracingMethods } from './tracing.ts';
@@ -26,6 +26,7 @@ export const apiEvents = {
   ...systemEvents,
   ...identityEvents,
   ...workflowEvents,
+  ...modelEvents,
   ...tracingEvents,
   ...draftEvents,
 };
@@ -57,4 +58,14 @@ export function isEventName(name: unknown): name is EventName {
 export interface StrongroomBridge {
   invoke<M extends MethodName>(method: M, input: MethodInput<M>): Promise<ApiResult<MethodOutput<M>>>;
   subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/**
+ * What only the desktop app can do for its pages, exposed by the Electron preload as
+ * `window.strongroomDesktop`. Absent in serve mode (a browser), where pages fall back — e.g. a
+ * typed path instead of the native file picker.
+ */
+export interface StrongroomDesktop {
+  /** The native open dialog for a GGUF file: its absolute path, or null when cancelled. */
+  pickModelFile(): Promise<string | null>;
 }

@@ -30,6 +30,8 @@ export interface EventContract<P extends z.ZodType = z.ZodType> {
   replayLatest?: boolean;
   /** The payload carries `accountId`; only principals acting in that account receive it. */
   accountScoped?: boolean;
+  /** The payload carries `userId`; only that user's sessions receive it (a reply streamed to its caller). */
+  userScoped?: boolean;
 }
 
 export function defineMethod<I extends z.ZodType, O extends z.ZodType, P extends MethodPermission>(

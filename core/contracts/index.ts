@@ -10,6 +10,7 @@ export type {
   MethodName,
   MethodOutput,
   StrongroomBridge,
+  StrongroomDesktop,
 } from './api.ts';
 export { defineEvent, defineMethod } from './define.ts';
 export type { EventContract, MethodContract, MethodPermission } from './define.ts';
@@ -65,6 +66,7 @@ export {
   ModelHealthSchema,
   ModelIdSchema,
   ModelManifestSchema,
+  modelEvents,
   modelMethods,
   ModelTestResultSchema,
   ModelViewSchema,

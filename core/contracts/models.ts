@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineMethod } from './define.ts';
+import { defineEvent, defineMethod } from './define.ts';
 
 /** What a workflow's data may be; a model serves only the classifications its manifest allows. */
 export const DataClassificationSchema = z.enum(['public', 'internal', 'confidential', 'restricted']);
@@ -74,6 +74,8 @@ export const ModelViewSchema = z.object({
   sha256: z.string().nullable(),
   contextSize: z.number().nullable(),
   threads: z.number().nullable(),
+  /** Whether a local model is prompted with its manifest's chat template instead of the GGUF's. */
+  chatTemplate: z.boolean(),
   classifications: z.array(DataClassificationSchema),
   allAccounts: z.boolean(),
   /** Accounts it is available to (only the caller's own, unless the caller administers the installation). */
@@ -106,6 +108,8 @@ export const AddModelInputSchema = z.discriminatedUnion('kind', [
       sha256: Sha256Schema.optional(),
       contextSize: z.number().int().min(128).max(1_048_576).optional(),
       threads: z.number().int().min(1).max(256).optional(),
+      /** A Jinja chat template used instead of the one inside the GGUF; checked when the model is added. */
+      chatTemplate: z.string().min(1).max(20_000).optional(),
     })
     .strict(),
   z
@@ -173,8 +177,25 @@ export const modelMethods = {
   }),
   'models.test': defineMethod({
     summary: 'Run a short test prompt; returns the text, usage and latency.',
-    input: z.object({ modelId: ModelIdSchema, prompt: z.string().min(1).max(2000).default('Say hello.'), maxTokens: z.number().int().min(1).max(256).default(32) }).strict(),
+    input: z
+      .object({
+        modelId: ModelIdSchema,
+        prompt: z.string().min(1).max(2000).default('Say hello.'),
+        maxTokens: z.number().int().min(1).max(256).default(32),
+        /** When given, the text also streams to the caller as `models.testDelta` events carrying this id. */
+        streamId: z.uuid().optional(),
+      })
+      .strict(),
     output: ModelTestResultSchema,
     permission: 'models.use',
+  }),
+};
+
+export const modelEvents = {
+  /** Text of a test prompt as it is generated, to the user who asked for it only. */
+  'models.testDelta': defineEvent({
+    payload: z.object({ userId: z.string(), streamId: z.string(), text: z.string() }),
+    permission: 'models.use',
+    userScoped: true,
   }),
 };

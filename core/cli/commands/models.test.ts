@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,13 +15,14 @@ const dataDir = join(root, 'data');
 const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: Record<string, unknown> } } }> {
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; writes: string[]; json: { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: Record<string, unknown> } } }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const io: CliIo = { out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+  const writes: string[] = [];
+  const io: CliIo = { out: (t) => stdout.push(t.endsWith('\n') ? t : `${t}\n`), err: (t) => stderr.push(t), write: (t) => { writes.push(t); stdout.push(t); } };
   const code = await main(['node', 'strongroom', ...args, '--data-dir', dataDir], io, env);
   const text = stdout.join('');
-  return { code, stdout: text, stderr: stderr.join(''), json: args.includes('--json') ? (JSON.parse(text) as { ok: boolean }) : { ok: code === 0 } };
+  return { code, stdout: text, stderr: stderr.join(''), writes, json: args.includes('--json') ? (JSON.parse(text) as { ok: boolean }) : { ok: code === 0 } };
 }
 
 describe('strongroom demo / models list|add|test', () => {
@@ -46,8 +47,14 @@ describe('strongroom demo / models list|add|test', () => {
     const result = await run('models', 'test', 'strongroom-test', '--max-tokens', '4', '--json');
     expect(result.code).toBe(0);
     expect(result.json.value).toMatchObject({ health: { status: 'ok' }, model: 'strongroom-test', testModel: true, usage: { outputTokens: expect.any(Number) as number } });
-    const text = await run('models', 'test', 'strongroom-test', '--max-tokens', '2');
-    expect(text.stdout).toMatch(/^strongroom-test \(test model: its text is meaningless\): \d+ tokens in \d+ ms/);
+    // Text mode streams the reply as it is generated, then prints the figures.
+    const text = await run('models', 'test', 'strongroom-test', '--max-tokens', '8');
+    expect(text.writes.length).toBeGreaterThan(2); // several deltas, then the closing line break
+    expect(text.writes.at(-1)).toBe('\n');
+    const header = 'strongroom-test:\n';
+    const streamed = text.writes.join('');
+    expect(text.stdout.startsWith(header + streamed)).toBe(true);
+    expect(text.stdout.slice(header.length + streamed.length)).toMatch(/^strongroom-test \(test model: its text is meaningless\): 8 tokens in \d+ ms .*\n$/);
   }, 60_000);
 
   it('add: a local file for a named account, an endpoint, and typed errors for a missing file, a mismatch and an unknown account', async () => {
@@ -78,5 +85,15 @@ describe('strongroom demo / models list|add|test', () => {
     const result = await run('models', 'test', 'down', '--json');
     expect(result.code).toBe(1);
     expect(result.json.error).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: 'down' } });
+  }, 60_000);
+
+  it('add --chat-template reads the template from a file, and names a file it cannot read', async () => {
+    const file = join(root, 'chat.jinja');
+    writeFileSync(file, '{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}');
+    const model = join(dataDir, 'models', 'strongroom-test-model.gguf');
+    const added = await run('models', 'add', '--id', 'templated', '--name', 'Templated', '--path', model, '--chat-template', file, '--json');
+    expect(added.json).toMatchObject({ ok: true, value: { id: 'templated', chatTemplate: true } });
+    const missing = await run('models', 'add', '--id', 'templated-2', '--name', 'T2', '--path', model, '--chat-template', join(root, 'nope.jinja'), '--json');
+    expect(missing.json).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { file: join(root, 'nope.jinja') } } });
   }, 60_000);
 });

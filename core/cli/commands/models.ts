@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
 import type { CliIo } from '../output.ts';
@@ -35,6 +37,16 @@ export interface ModelsAddOptions extends StorageCommandOptions {
   classification: string[];
   threads?: number;
   contextSize?: number;
+  /** A file holding a Jinja chat template to use instead of the GGUF's. */
+  chatTemplate?: string;
+}
+
+function readChatTemplate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CoreError('ERR_INPUT_INVALID', `The chat template file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}).`, { details: { file } });
+  }
 }
 
 export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<number> {
@@ -52,7 +64,7 @@ export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<
       };
       const input: AddModelInput =
         options.path !== undefined
-          ? { ...common, kind: 'local', path: options.path, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}) }
+          ? { ...common, kind: 'local', path: options.path, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}), ...(options.chatTemplate ? { chatTemplate: readChatTemplate(options.chatTemplate) } : {}) }
           : { ...common, kind: 'remote', endpoint: options.endpoint ?? '', ...(options.remoteModel ? { remoteModel: options.remoteModel } : {}), ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
       const model = await api.call('models.add', input);
       io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model added:\n${describeModel(model)}`);
@@ -72,12 +84,32 @@ export function modelsTestCommand(io: CliIo, options: ModelsTestOptions): Promis
     withOperator(io, options, async (api) => {
       const health = await api.call('models.health', { modelId: options.id });
       if (health.status === 'failed') throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${options.id} is not healthy: ${health.detail ?? 'no detail'}.`, { details: { model: options.id, cause: health.detail } });
-      const result = await api.call('models.test', { modelId: options.id, prompt: options.prompt, maxTokens: options.maxTokens });
-      if (options.json) io.out(JSON.stringify({ ok: true, value: { health, ...result } }));
-      else {
-        const label = result.testModel ? ' (test model: its text is meaningless)' : '';
-        io.out(`${result.model}${label}: ${result.usage.outputTokens} tokens in ${result.latencyMs} ms (${result.usage.tokensPerSecond.toFixed(1)} tokens/s)\n${result.text}`);
+      if (options.json) {
+        const result = await api.call('models.test', { modelId: options.id, prompt: options.prompt, maxTokens: options.maxTokens });
+        io.out(JSON.stringify({ ok: true, value: { health, ...result } }));
+        return 0;
       }
+      // Text mode prints the reply as the model writes it (models.testDelta events), where the
+      // output can take text without line breaks; otherwise all at once.
+      const write = io.write?.bind(io);
+      const streamId = randomUUID();
+      let streamed = false;
+      const stop = write === undefined ? () => undefined : api.bridge.subscribe('models.testDelta', (event) => {
+        if (event.streamId !== streamId) return;
+        if (!streamed) io.out(`${options.id}:`);
+        streamed = true;
+        write(event.text);
+      });
+      let result;
+      try {
+        result = await api.call('models.test', { modelId: options.id, prompt: options.prompt, maxTokens: options.maxTokens, ...(write === undefined ? {} : { streamId }) });
+      } finally {
+        stop();
+      }
+      if (streamed) write?.('\n');
+      else io.out(`${result.model}:\n${result.text}`);
+      const label = result.testModel ? ' (test model: its text is meaningless)' : '';
+      io.out(`${result.model}${label}: ${result.usage.outputTokens} tokens in ${result.latencyMs} ms (${result.usage.tokensPerSecond.toFixed(1)} tokens/s, first after ${Math.round(result.usage.timeToFirstTokenMs)} ms)`);
       return 0;
     }),
   );

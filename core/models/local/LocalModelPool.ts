@@ -1,9 +1,10 @@
 import { totalmem } from 'node:os';
 import * as nodeLlamaCpp from 'node-llama-cpp';
-import { GgufInsights, LlamaLogLevel, getLlama, readGgufFileInfo, resolveChatWrapper } from 'node-llama-cpp';
+import { GgufInsights, LlamaLogLevel, getLlama, readGgufFileInfo } from 'node-llama-cpp';
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaEmbeddingContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { CoreError, isCoreError, silentLogger, systemClock } from '../../base/index.ts';
 import type { Clock, Logger } from '../../base/index.ts';
+import { chatWrapperFor } from './chatTemplate.ts';
 import { ChecksumVerifier, statModelFile } from './ChecksumVerifier.ts';
 import { tightenNumberRules } from './grammarSchema.ts';
 import { SequencePool } from './SequencePool.ts';
@@ -51,6 +52,8 @@ export interface LocalModelSpec {
   threads?: number;
   /** Prompt tokens evaluated per batch. Default node-llama-cpp's (512). */
   batchSize?: number;
+  /** A Jinja chat template used instead of the one the GGUF embeds. */
+  chatTemplate?: string;
 }
 
 export interface LocalModelPoolOptions {
@@ -289,6 +292,7 @@ export class LocalModelPool {
       throw new CoreError('ERR_MODEL_UNSUPPORTED', `llama.cpp could not load model ${spec.id}.`, { details: { ...cause('load failed'), architecture }, cause: error });
     }
     try {
+      const chatWrapper = chatWrapperFor(spec.id, model, spec.chatTemplate);
       const context = await model.createContext({
         contextSize,
         sequences,
@@ -302,7 +306,7 @@ export class LocalModelPool {
         spec,
         llama,
         model,
-        chatWrapper: resolveChatWrapper(model),
+        chatWrapper,
         sequences: sequencePool,
         threads,
         embeddingContext: () => (embedding ??= model.createEmbeddingContext({ contextSize: Math.min(contextSize, 2048), threads })),

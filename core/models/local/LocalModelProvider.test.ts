@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { CoreError } from '../../base/index.ts';
 import { writeTestModel } from '../gguf/testModel.ts';
 import type { GgufWriteResult } from '../gguf/GgufWriter.ts';
+import { renderChat } from './chatPrompt.ts';
+import { chatTemplateWrapper } from './chatTemplate.ts';
 import { LocalModelPool } from './LocalModelPool.ts';
 import { LocalModelProvider } from './LocalModelProvider.ts';
 
@@ -272,6 +274,31 @@ describe('LocalModelProvider: embeddings and tokens', () => {
     expect(short).toBeGreaterThan(0);
     expect(long).toBeGreaterThan(short * 5);
   });
+
+  it('prompts with the manifest’s chat template override instead of the one the GGUF embeds', async () => {
+    const template = '{% for m in messages %}[[{{ m.role }}]] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[[assistant]] {% endif %}';
+    const rendered = async (id: string, chatTemplate?: string): Promise<string> => {
+      pool.register({ id, path: model.path, contextSize: 512, sequences: 1, ...(chatTemplate === undefined ? {} : { chatTemplate }) });
+      const lease = await pool.acquire(id);
+      try {
+        const prompt = renderChat(lease.loaded, [{ role: 'system', content: 'Policy first.' }, ...user('Summarise the file.')]);
+        return lease.loaded.model.detokenize(prompt.tokens, true);
+      } finally {
+        lease.release();
+        await pool.unload(id);
+      }
+    };
+    const overridden = await rendered('templated', template);
+    // (The test model's tokenizer spells a space before each newline when it detokenizes.)
+    expect(overridden).toMatch(/\[\[system\]\] Policy first\.\s+\[\[user\]\] Summarise the file\.\s+\[\[assistant\]\]/);
+    const embedded = await rendered('embedded');
+    expect(embedded).not.toContain('[[user]]');
+    expect(embedded).toContain('Summarise the file.');
+    // And generation runs through it.
+    const templated = new LocalModelProvider('templated-chat', { pool, spec: { id: 'templated-chat', path: model.path, contextSize: 512, sequences: 1, chatTemplate: template } });
+    expect((await templated.chat({ messages: user('Hello'), maxTokens: 4 })).usage.outputTokens).toBeGreaterThan(0);
+    await templated.dispose();
+  });
 });
 
 describe('LocalModelProvider: bad input is a typed error naming the model', () => {
@@ -303,6 +330,14 @@ describe('LocalModelProvider: bad input is a typed error naming the model', () =
     const provider2 = new LocalModelProvider('notes', { pool, spec: { id: 'notes', path } });
     const error = await expectCoreError(provider2.embed(['x']), 'ERR_MODEL_UNSUPPORTED');
     expect(error.details).toMatchObject({ model: 'notes', cause: 'not a GGUF file' });
+  });
+
+  it('an unusable chat template override → ERR_MODEL_UNSUPPORTED naming the model and the fault', async () => {
+    const broken = new LocalModelProvider('broken-template', { pool, spec: { id: 'broken-template', path: model.path, contextSize: 512, chatTemplate: '{% for m in messages %}{{ m.content ' } });
+    const error = await expectCoreError(broken.chat({ messages: user('x'), maxTokens: 2 }), 'ERR_MODEL_UNSUPPORTED');
+    expect(error.message).toContain('broken-template');
+    expect(error.details).toMatchObject({ model: 'broken-template', cause: 'chat template override is not a usable Jinja template' });
+    expect(() => chatTemplateWrapper('drops-messages', 'Always the same text.')).toThrow(/drops-messages/);
   });
 
   it('an unregistered model → ERR_MODEL_NOT_FOUND', async () => {

@@ -9,6 +9,7 @@ import { ModelManifestSchema } from '../../contracts/index.ts';
 import type { AddModelInput, DataClassification, ModelManifest, ModelView } from '../../contracts/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
 import type { Storage } from '../../storage/index.ts';
+import { chatTemplateWrapper } from '../local/chatTemplate.ts';
 import { ChecksumVerifier } from '../local/ChecksumVerifier.ts';
 import { LocalModelPool } from '../local/LocalModelPool.ts';
 import { LocalModelProvider } from '../local/LocalModelProvider.ts';
@@ -139,7 +140,8 @@ export class ModelRegistry {
       const sha256 = await this.checksums.digest(input.id, input.path);
       if (input.sha256 !== undefined) await this.checksums.verify(input.id, input.path, input.sha256);
       await checkArchitecture(input.id, input.path);
-      manifest = ModelManifestSchema.parse({ ...common, kind: 'local', path: input.path, sha256, ...pick(input, ['contextSize', 'threads']) });
+      if (input.chatTemplate !== undefined) chatTemplateWrapper(input.id, input.chatTemplate);
+      manifest = ModelManifestSchema.parse({ ...common, kind: 'local', path: input.path, sha256, ...pick(input, ['contextSize', 'threads', 'chatTemplate']) });
     } else {
       const url = new URL(input.endpoint);
       if (url.username !== '' || url.password !== '') throw invalid('endpoint', 'must not carry credentials; give the API key in its own field');
@@ -194,10 +196,11 @@ export class ModelRegistry {
     return { status: health.status, detail: health.detail ?? null, latencyMs: health.latencyMs ?? null };
   }
 
-  async test(principal: Actor, modelId: string, prompt: string, maxTokens: number, signal?: AbortSignal): Promise<ModelTestResult> {
+  /** Runs a short prompt; `onDelta` receives the text as it is generated. */
+  async test(principal: Actor, modelId: string, prompt: string, maxTokens: number, signal?: AbortSignal, onDelta?: (text: string) => void): Promise<ModelTestResult> {
     const entry = this.entry(principal, modelId);
     const started = this.clock.monotonic();
-    const result = await this.provider(entry).chat({ messages: [{ role: 'user', content: prompt }], maxTokens, temperature: 0, seed: 1, ...(signal === undefined ? {} : { signal }) });
+    const result = await this.provider(entry).chat({ messages: [{ role: 'user', content: prompt }], maxTokens, temperature: 0, seed: 1, ...(signal === undefined ? {} : { signal }), ...(onDelta === undefined ? {} : { onDelta }) });
     return { model: modelId, text: result.text, testModel: entry.manifest.testModel, finishReason: result.finishReason, latencyMs: Math.round(this.clock.monotonic() - started), usage: result.usage };
   }
 
@@ -279,6 +282,7 @@ export class ModelRegistry {
       sha256: manifest.kind === 'local' ? (manifest.sha256 ?? null) : null,
       contextSize: manifest.contextSize ?? null,
       threads: manifest.kind === 'local' ? (manifest.threads ?? null) : null,
+      chatTemplate: manifest.kind === 'local' && manifest.chatTemplate !== undefined,
       classifications: manifest.classifications,
       allAccounts: availability.allAccounts,
       accounts: shown.map((id) => ({ id, name: names.get(id) ?? id })),
@@ -300,7 +304,7 @@ export class ModelRegistry {
       provider = new LocalModelProvider(manifest.id, {
         pool: this.pool,
         clock: this.clock,
-        spec: { id: manifest.id, path: manifest.path, ...pick(manifest, ['sha256', 'contextSize', 'threads']) },
+        spec: { id: manifest.id, path: manifest.path, ...pick(manifest, ['sha256', 'contextSize', 'threads', 'chatTemplate']) },
       });
     } else {
       provider = new RemoteModelProvider({ id: manifest.id, model: manifest.remoteModel ?? manifest.id, endpoint: this.endpoint(manifest), clock: this.clock });

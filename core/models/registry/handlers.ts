@@ -1,4 +1,5 @@
 import type { HandlerContext, MethodHandlers } from '../../api/index.ts';
+import type { EventBus } from '../../base/index.ts';
 import type { modelMethods } from '../../contracts/index.ts';
 import type { ModelRegistry } from './ModelRegistry.ts';
 
@@ -15,7 +16,7 @@ function callSignal(context: HandlerContext): AbortSignal | undefined {
 }
 
 /** The models.* API over the registry; the router has authorized the permission already. */
-export function modelHandlers(registry: ModelRegistry): Pick<MethodHandlers, ModelMethod> {
+export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<MethodHandlers, ModelMethod> {
   return {
     'models.list': (_input, { principal }) => registry.list(principal),
     'models.add': (input, { principal, requestId }) => registry.add(principal, input, requestId),
@@ -23,6 +24,11 @@ export function modelHandlers(registry: ModelRegistry): Pick<MethodHandlers, Mod
     'models.setAvailability': (input, { principal, requestId }) => registry.setAvailability(principal, input.modelId, input.accounts, input.allAccounts, requestId),
     'models.verify': (input, { principal }) => registry.verify(principal, input.modelId),
     'models.health': (input, context) => registry.health(context.principal, input.modelId, callSignal(context)),
-    'models.test': (input, context) => registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, callSignal(context)),
+    'models.test': (input, context) => {
+      const { streamId } = input;
+      const userId = context.principal.userId;
+      const onDelta = streamId === undefined || events === undefined ? undefined : (text: string) => events.publish('models.testDelta', { userId, streamId, text });
+      return registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, callSignal(context), onDelta);
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ function principal(accountId: string, role: Role, installationAdmin = false): Pr
 function as(who: Principal = localOperator()) {
   const bridge = createInProcessBridge(core.router, core.events, core.sessions.create(who).id);
   return {
+    bridge,
     invoke: <M extends MethodName>(method: M, input: MethodInput<M>) => bridge.invoke(method, input),
     call: async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
       const result = await bridge.invoke(method, input);
@@ -170,4 +172,39 @@ describe('model registry', () => {
     expect(await as(principal(accountA, 'analyst')).invoke('models.add', { kind: 'remote', id: 'x', name: 'x', endpoint: server.baseUrl })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
     expect(await as(principal(accountA, 'reviewer')).invoke('models.test', { modelId: 'alpha-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
   });
+
+  it('checks a chat template override when the model is added, keeps it in the manifest and prompts with it', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const refused = await admin.invoke('models.add', { kind: 'local', id: 'bad-template', name: 'b', path: modelPath, chatTemplate: '{% if %}' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_UNSUPPORTED', details: { model: 'bad-template', cause: 'chat template override is not a usable Jinja template' } } });
+    expect((await admin.call('models.list', {})).map((m) => m.id)).not.toContain('bad-template');
+
+    const template = '{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}';
+    const added = await admin.call('models.add', { kind: 'local', id: 'templated', name: 'Templated', path: modelPath, chatTemplate: template });
+    expect(added).toMatchObject({ id: 'templated', chatTemplate: true });
+    const plain = await as(principal(accountA, 'analyst')).call('models.test', { modelId: 'alpha-tiny', prompt: 'Hi', maxTokens: 1 });
+    const templated = await as(principal(accountA, 'analyst')).call('models.test', { modelId: 'templated', prompt: 'Hi', maxTokens: 1 });
+    // The same message rendered through a different template is a different prompt.
+    expect(templated.usage.inputTokens).not.toBe(plain.usage.inputTokens);
+    await admin.call('models.remove', { modelId: 'templated' });
+  }, 60_000);
+
+  it('streams a test prompt’s text to the user who asked, as it is generated, and to no one else', async () => {
+    const analyst = as(principal(accountA, 'analyst'));
+    const colleague = as({ ...principal(accountA, 'analyst'), userId: 'u-colleague' });
+    const mine: string[] = [];
+    const theirs: string[] = [];
+    const streamId = randomUUID();
+    const unsubscribe = [
+      analyst.bridge.subscribe('models.testDelta', (event) => { if (event.streamId === streamId) mine.push(event.text); }),
+      colleague.bridge.subscribe('models.testDelta', (event) => theirs.push(event.text)),
+    ];
+    const result = await analyst.call('models.test', { modelId: 'alpha-tiny', prompt: 'Say hello.', maxTokens: 12, streamId });
+    unsubscribe.forEach((stop) => stop());
+    expect(result.usage.outputTokens).toBeGreaterThan(1);
+    expect(mine.length).toBeGreaterThan(1);
+    expect(mine.join('')).toBe(result.text);
+    expect(theirs).toEqual([]);
+    expect(await analyst.invoke('models.test', { modelId: 'alpha-tiny', streamId: 'not-a-uuid' })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+  }, 60_000);
 });

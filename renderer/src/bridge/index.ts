@@ -1,10 +1,12 @@
-import type { StrongroomBridge } from '../../../core/contracts/index.ts';
+import type { StrongroomBridge, StrongroomDesktop } from '../../../core/contracts/index.ts';
 import { createHttpBridge } from './httpBridge.ts';
 
 declare global {
   interface Window {
     /** Present in the desktop app, exposed by the Electron preload. */
     strongroom?: StrongroomBridge;
+    /** Present in the desktop app only: the native shell's extras (file picker). */
+    strongroomDesktop?: StrongroomDesktop;
   }
 }
 

@@ -7,12 +7,16 @@ type Kind = 'local' | 'remote';
 
 /**
  * Add a local GGUF by path or an OpenAI-compatible endpoint. In Electron a native file picker
- * fills the path; in serve mode (a browser) a page cannot read local paths, so the path is typed.
+ * (window.strongroomDesktop) fills the path; in serve mode (a browser) a page cannot read local
+ * paths, so the path is typed. Either way models.add checks the file, checksum and architecture.
  */
 export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
   const add = useApiAction('models.add');
   const [kind, setKind] = useState<Kind>('local');
-  const [values, setValues] = useState({ id: '', name: '', path: '', sha256: '', endpoint: '', remoteModel: '', apiKey: '' });
+  const empty = { id: '', name: '', path: '', sha256: '', chatTemplate: '', endpoint: '', remoteModel: '', apiKey: '' };
+  const [values, setValues] = useState(empty);
+  const [pickError, setPickError] = useState<string | null>(null);
+  const desktop = window.strongroomDesktop;
   const base = useId();
   const set = (key: keyof typeof values) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
   const field = (name: keyof typeof values) => fieldErrorFor(add.error, name, `${base}-${name}`);
@@ -22,12 +26,25 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
     const common = { id: values.id, name: values.name };
     const input: AddModelInput =
       kind === 'local'
-        ? { ...common, kind, path: values.path, ...(values.sha256 ? { sha256: values.sha256.trim() } : {}) }
+        ? { ...common, kind, path: values.path, ...(values.sha256 ? { sha256: values.sha256.trim() } : {}), ...(values.chatTemplate.trim() ? { chatTemplate: values.chatTemplate } : {}) }
         : { ...common, kind, endpoint: values.endpoint, ...(values.remoteModel ? { remoteModel: values.remoteModel } : {}), ...(values.apiKey ? { apiKey: values.apiKey } : {}) };
     const result = await add.run(input);
     if (result.ok) {
-      setValues({ id: '', name: '', path: '', sha256: '', endpoint: '', remoteModel: '', apiKey: '' });
+      setValues(empty);
       onAdded(result.value.id);
+    }
+  }
+
+  const templateField = fieldErrorFor(add.error, 'chatTemplate', `${base}-chatTemplate`, `${base}-chatTemplate-hint`);
+
+  async function browse(): Promise<void> {
+    if (!desktop) return;
+    setPickError(null);
+    try {
+      const path = await desktop.pickModelFile();
+      if (path !== null) setValues((current) => ({ ...current, path }));
+    } catch (error) {
+      setPickError(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -55,8 +72,20 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
       {text('name', 'Display name')}
       {kind === 'local' ? (
         <>
-          {text('path', 'GGUF file path on the server', { hint: 'An absolute path. In the desktop app a file picker fills this; in a browser type the path.' })}
+          {desktop ? text('path', 'GGUF file', { hint: 'Choose the file, or type its absolute path.' }) : text('path', 'GGUF file path on the server', { hint: 'An absolute path on the machine running Strongroom.' })}
+          {desktop && (
+            <div className="field">
+              <button type="button" onClick={() => { void browse(); }}>Choose file…</button>
+              {pickError && <p role="alert" className="error">The file picker failed: {pickError}</p>}
+            </div>
+          )}
           {text('sha256', 'Expected SHA-256 (optional)', { hint: 'Computed and recorded when left empty; a mismatch is refused.' })}
+          <div className="field">
+            <label htmlFor={`${base}-chatTemplate`}>Chat template override (optional)</label>
+            <p className="hint" id={`${base}-chatTemplate-hint`}>A Jinja template used instead of the one inside the GGUF, for models whose embedded template is missing or wrong. Checked when the model is added.</p>
+            <textarea id={`${base}-chatTemplate`} rows={4} value={values.chatTemplate} onChange={set('chatTemplate')} spellCheck={false} maxLength={20000} {...templateField.inputProps} />
+            {templateField.message}
+          </div>
         </>
       ) : (
         <>
@@ -66,7 +95,7 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
         </>
       )}
       <button type="submit" className="primary" disabled={add.pending}>{add.pending ? 'Verifying…' : 'Add model'}</button>
-      <FormError error={add.error} fields={['id', 'name', 'path', 'sha256', 'endpoint', 'remoteModel', 'apiKey']} />
+      <FormError error={add.error} fields={['id', 'name', 'path', 'sha256', 'chatTemplate', 'endpoint', 'remoteModel', 'apiKey']} />
     </form>
   );
 }

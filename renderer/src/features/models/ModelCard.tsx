@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useCallback, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { MethodOutput, ModelView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { useApiEvent } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 
@@ -22,11 +23,24 @@ function TestPrompt({ model }: { model: ModelView }) {
   const test = useApiAction('models.test');
   const [prompt, setPrompt] = useState('Say hello.');
   const [result, setResult] = useState<MethodOutput<'models.test'> | null>(null);
+  // The text so far while the model generates: the reply streams as models.testDelta events
+  // addressed to this user and tagged with this request's stream id.
+  const [streamed, setStreamed] = useState<string | null>(null);
+  const streamId = useRef<string | null>(null);
   const id = useId();
+  const onDelta = useCallback((event: { streamId: string; text: string }) => {
+    if (event.streamId === streamId.current) setStreamed((text) => (text ?? '') + event.text);
+  }, []);
+  useApiEvent('models.testDelta', onDelta);
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
-    const outcome = await test.run({ modelId: model.id, prompt, maxTokens: 32 });
+    streamId.current = crypto.randomUUID();
+    setResult(null);
+    setStreamed('');
+    const outcome = await test.run({ modelId: model.id, prompt, maxTokens: 32, streamId: streamId.current });
+    streamId.current = null;
+    setStreamed(null);
     setResult(outcome.ok ? outcome.value : null);
   }
 
@@ -36,6 +50,12 @@ function TestPrompt({ model }: { model: ModelView }) {
       <input id={id} value={prompt} onChange={(event) => setPrompt(event.target.value)} maxLength={2000} />
       <button type="submit" disabled={test.pending}>{test.pending ? 'Generating…' : 'Run test prompt'}</button>
       <FormError error={test.error} />
+      {streamed !== null && (
+        <div className="test-result" data-testid="test-streaming" aria-live="polite" aria-busy="true">
+          {model.testModel && <TestModelBadge />}
+          <pre>{streamed === '' ? 'Waiting for the first token…' : streamed}</pre>
+        </div>
+      )}
       {result && (
         <div className="test-result" data-testid="test-result">
           {result.testModel && <TestModelBadge />}
@@ -102,6 +122,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
         <dt>Kind</dt><dd>{model.kind === 'local' ? 'Local GGUF' : 'Endpoint'} ({model.source})</dd>
         <dt>{model.kind === 'local' ? 'File' : 'URL'}</dt><dd><code>{model.location}</code></dd>
         {model.sha256 && (<><dt>SHA-256</dt><dd><code className="digest">{model.sha256}</code></dd></>)}
+        {model.chatTemplate && (<><dt>Chat template</dt><dd>the manifest’s override, not the file’s own</dd></>)}
         {model.kind === 'remote' && (<><dt>API key</dt><dd>{model.hasApiKey ? 'stored in the keychain' : 'none'}</dd></>)}
         <dt>Data it may see</dt><dd>{model.classifications.join(', ')}</dd>
         <dt>Available to</dt><dd>{who}</dd>
