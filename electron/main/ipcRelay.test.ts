@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../core/contracts/index.ts';
-import { eventChannel, invokeChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
+import { eventChannel, invokeChannel, pickModelFileChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
 import { appOrigin } from './appOrigin.ts';
 import { EventSubscriptions } from './eventSubscriptions.ts';
 import type { SubscriberContents } from './eventSubscriptions.ts';
@@ -168,5 +168,51 @@ describe('registerIpcRelay: events', () => {
     t.subscriptions.publish('system.heartbeat', { at: 'b', uptimeMs: 2 });
     expect(t.ours.sent).toEqual([]);
     expect(t.subscriptions.subscribers('system.heartbeat')).toBe(0);
+  });
+});
+
+describe('registerIpcRelay: the model file picker', () => {
+  function withPicker(answer: string | null) {
+    const ipc = fakeIpcMain();
+    const ours = fakeContents(1);
+    const asked: number[] = [];
+    const refused: string[] = [];
+    const remove = registerIpcRelay({
+      ipcMain: ipc.ipcMain,
+      allowedOrigins: [appOrigin],
+      ownsSender: (sender) => sender.id === ours.contents.id,
+      call: async () => ({ ok: true, value: null }),
+      subscriptions: new EventSubscriptions(),
+      pickModelFile: async (sender) => {
+        asked.push(sender.id);
+        return answer;
+      },
+      onRefused: (channel, reason) => refused.push(`${channel} ${reason}`),
+    });
+    return { ...ipc, ours, asked, refused, remove };
+  }
+
+  it('shows the picker over the asking window and returns the chosen path or null', async () => {
+    const chosen = withPicker('/models/credit.gguf');
+    expect(await chosen.invoke(pickModelFileChannel, { sender: chosen.ours.contents, senderFrame: mainFrame('app://strongroom/models') })).toEqual({ ok: true, value: '/models/credit.gguf' });
+    expect(chosen.asked).toEqual([1]);
+    const cancelled = withPicker(null);
+    expect(await cancelled.invoke(pickModelFileChannel, { sender: cancelled.ours.contents, senderFrame: mainFrame('app://strongroom/models') })).toEqual({ ok: true, value: null });
+  });
+
+  it('never opens it for a frame that is not ours', async () => {
+    const t = withPicker('/models/credit.gguf');
+    expect(await t.invoke(pickModelFileChannel, { sender: t.ours.contents, senderFrame: subFrame('app://strongroom/') })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await t.invoke(pickModelFileChannel, { sender: fakeContents(9).contents, senderFrame: mainFrame('app://strongroom/') })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(t.asked).toEqual([]);
+    expect(t.refused).toEqual([`${pickModelFileChannel} sender`, `${pickModelFileChannel} sender`]);
+  });
+
+  it('registers its channel only when given, and removes it with the rest', () => {
+    const t = withPicker(null);
+    expect([...t.handlers.keys()]).toContain(pickModelFileChannel);
+    t.remove();
+    expect(t.handlers.size).toBe(0);
+    expect([...setup().handlers.keys()]).not.toContain(pickModelFileChannel);
   });
 });

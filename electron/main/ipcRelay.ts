@@ -4,7 +4,7 @@
 // Errors travel as ApiResult data, because Electron passes only `message` of a thrown error.
 import type { ApiResult } from '../../core/contracts/index.ts';
 import { isEventName, isMethodName } from '../../core/contracts/index.ts';
-import { invokeChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
+import { invokeChannel, pickModelFileChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
 import { originOf } from './appOrigin.ts';
 import type { EventSubscriptions, SubscriberContents } from './eventSubscriptions.ts';
 
@@ -39,6 +39,12 @@ export interface IpcRelayOptions {
   ownsSender: (sender: SubscriberContents) => boolean;
   call: (method: string, input: unknown) => Promise<ApiResult<unknown>>;
   subscriptions: EventSubscriptions;
+  /**
+   * Shows the native open dialog for a GGUF file over the sender's window and resolves to the
+   * chosen absolute path, or null when cancelled. The path is only a suggestion for the Models
+   * page's form: models.add still checks the file, its checksum and its architecture.
+   */
+  pickModelFile?: (sender: SubscriberContents) => Promise<string | null>;
   onRefused?: (channel: string, reason: 'sender' | 'method' | 'event', url: string | undefined) => void;
 }
 
@@ -47,9 +53,9 @@ function refusal(code: 'ERR_AUTH_FORBIDDEN' | 'ERR_API_UNKNOWN_METHOD' | 'ERR_AP
   return { ok: false, error: { code, message } };
 }
 
-/** Registers the three channels; returns a function that removes them. */
+/** Registers the channels (the file picker's only when given); returns a function that removes them. */
 export function registerIpcRelay(options: IpcRelayOptions): () => void {
-  const { ipcMain, allowedOrigins, ownsSender, call, subscriptions, onRefused } = options;
+  const { ipcMain, allowedOrigins, ownsSender, call, subscriptions, pickModelFile, onRefused } = options;
   const trusted = (channel: string, event: IpcInvokeEvent): boolean => {
     if (ownsSender(event.sender) && validateIpcSender(event.senderFrame, allowedOrigins)) return true;
     onRefused?.(channel, 'sender', event.senderFrame?.url);
@@ -76,7 +82,15 @@ export function registerIpcRelay(options: IpcRelayOptions): () => void {
       return { ok: true, value: null };
     });
   }
+  const channels = [invokeChannel, subscribeChannel, unsubscribeChannel];
+  if (pickModelFile !== undefined) {
+    channels.push(pickModelFileChannel);
+    ipcMain.handle(pickModelFileChannel, async (event): Promise<ApiResult<string | null>> => {
+      if (!trusted(pickModelFileChannel, event)) return refusal('ERR_AUTH_FORBIDDEN');
+      return { ok: true, value: await pickModelFile(event.sender) };
+    });
+  }
   return () => {
-    for (const channel of [invokeChannel, subscribeChannel, unsubscribeChannel]) ipcMain.removeHandler(channel);
+    for (const channel of channels) ipcMain.removeHandler(channel);
   };
 }

@@ -4,12 +4,14 @@
 // disposed before the process exits. Each step's security reasoning lives in its own module.
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
+import type { WebContents } from 'electron';
 import { createLogger, defaultDataDir } from '../../core/base/index.ts';
 import { appEntryUrl, appOrigin, appScheme, devServerOrigin, originOf } from './appOrigin.ts';
 import { createAppProtocolHandler, privilegedSchemes } from './appProtocol.ts';
 import { CoreHost } from './coreHost.ts';
 import { EventSubscriptions } from './eventSubscriptions.ts';
 import { registerIpcRelay } from './ipcRelay.ts';
+import { pickModelFile } from './modelFilePicker.ts';
 import { guardNavigation } from './navigationGuard.ts';
 import { denyAllPermissions } from './permissionGuard.ts';
 import { quitCleanly } from './quitCleanly.ts';
@@ -60,6 +62,8 @@ async function start(): Promise<void> {
     ownsSender: (sender) => windows.owns(sender),
     call: (method, input) => coreHost.call(method, input),
     subscriptions,
+    // The relay has checked the sender is one of our windows, so it is a real WebContents.
+    pickModelFile: (sender) => pickModelFile(dialog, BrowserWindow.fromWebContents(sender as WebContents)),
     onRefused: (channel, reason, url) => logger.warn({ channel, reason, origin: url ? originOf(url) : null }, 'ipc message refused'),
   });
   quitCleanly(app, async () => {

@@ -1,11 +1,12 @@
-// The preload: exposes exactly `window.strongroom` = { invoke, subscribe } and nothing else —
-// never ipcRenderer (CONVENTIONS 6; security checklist #20, "Do not expose Electron APIs to
+// The preload: exposes exactly `window.strongroom` = { invoke, subscribe } and
+// `window.strongroomDesktop` = { pickModelFile } (what only the desktop app can do) and nothing
+// else — never ipcRenderer (CONVENTIONS 6; security checklist #20, "Do not expose Electron APIs to
 // untrusted web content"). It runs in a sandboxed renderer, which can `require('electron')` but
 // no other module, so scripts/build-electron.mjs bundles it into one CommonJS file. Only types
 // come from core/contracts; main validates every method and event name.
 import { contextBridge, ipcRenderer } from 'electron';
-import type { ApiResult, EventName, EventPayload, MethodName, MethodInput, MethodOutput, StrongroomBridge } from '../../core/contracts/index.ts';
-import { eventChannel, invokeChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
+import type { ApiResult, EventName, EventPayload, MethodName, MethodInput, MethodOutput, StrongroomBridge, StrongroomDesktop } from '../../core/contracts/index.ts';
+import { eventChannel, invokeChannel, pickModelFileChannel, subscribeChannel, unsubscribeChannel } from '../shared/ipcChannels.ts';
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
@@ -54,4 +55,13 @@ const bridge = {
   },
 } satisfies StrongroomBridge;
 
+const desktop = {
+  async pickModelFile(): Promise<string | null> {
+    const result = (await ipcRenderer.invoke(pickModelFileChannel)) as ApiResult<string | null>;
+    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+    return result.value;
+  },
+} satisfies StrongroomDesktop;
+
 contextBridge.exposeInMainWorld('strongroom', bridge);
+contextBridge.exposeInMainWorld('strongroomDesktop', desktop);

@@ -9,3 +9,5 @@ export const subscribeChannel = 'strongroom:subscribe';
 export const unsubscribeChannel = 'strongroom:unsubscribe';
 /** Main → renderer: `(eventName, payload)` for every event the window subscribed to. */
 export const eventChannel = 'strongroom:event';
+/** Renderer → main: show the native open dialog for a GGUF file; answered with `ApiResult<string | null>`. */
+export const pickModelFileChannel = 'strongroom:pick-model-file';
