@@ -1,19 +1,9 @@
-import type { HandlerContext, MethodHandlers } from '../../api/index.ts';
+import type { MethodHandlers } from '../../api/index.ts';
 import type { EventBus } from '../../base/index.ts';
 import type { modelMethods } from '../../contracts/index.ts';
 import type { ModelRegistry } from './ModelRegistry.ts';
 
 type ModelMethod = keyof typeof modelMethods;
-
-/**
- * The caller's cancellation signal, except over serve-mode HTTP: api/http/server.ts aborts on the
- * request stream's 'close', which Node emits as soon as the body has been read, so every HTTP call
- * would be cancelled at once. Until it listens on the response's 'close', HTTP calls run to their
- * own bounds (maxTokens ≤ 256 locally, the endpoint's timeouts remotely).
- */
-function callSignal(context: HandlerContext): AbortSignal | undefined {
-  return context.transport === 'http' ? undefined : context.signal;
-}
 
 /** The models.* API over the registry; the router has authorized the permission already. */
 export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<MethodHandlers, ModelMethod> {
@@ -23,12 +13,12 @@ export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<
     'models.remove': (input, { principal, requestId }) => registry.remove(principal, input.modelId, requestId),
     'models.setAvailability': (input, { principal, requestId }) => registry.setAvailability(principal, input.modelId, input.accounts, input.allAccounts, requestId),
     'models.verify': (input, { principal }) => registry.verify(principal, input.modelId),
-    'models.health': (input, context) => registry.health(context.principal, input.modelId, callSignal(context)),
+    'models.health': (input, context) => registry.health(context.principal, input.modelId, context.signal),
     'models.test': (input, context) => {
       const { streamId } = input;
       const userId = context.principal.userId;
       const onDelta = streamId === undefined || events === undefined ? undefined : (text: string) => events.publish('models.testDelta', { userId, streamId, text });
-      return registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, callSignal(context), onDelta);
+      return registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, context.signal, onDelta);
     },
   };
 }
