@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInProcessBridge } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { DraftDetail, MethodInput, MethodName, MethodOutput, Role } from '../contracts/index.ts';
@@ -20,6 +20,7 @@ import { draftsExportCommand, draftsListCommand } from '../cli/commands/drafts.t
 // eslint-disable-next-line no-restricted-imports -- the shipped credit memo needs the real built-in tools
 import { createCalculatorTool, createCustomerLookupTool, defaultCustomerTableFile } from '../workflows/tools/index.ts';
 import { outputToMarkdown } from './markdown.ts';
+import { DraftStore } from './store.ts';
 
 const open: Harness[] = [];
 const dirs: string[] = [];
@@ -102,6 +103,30 @@ describe('drafts', () => {
     expect(workflows.map((w) => w.id)).toEqual(['report']);
     expect(workflows[0]!.inputs).toMatchObject({ type: 'object', required: ['borrower', 'years', 'risks'] });
     await expect(h.call('drafts.create', { workflowId: 'report-risk', input: { name: 'x' } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+
+  it('looks a run up once per pass, not on every step event, and still streams a draft\'s updates', async () => {
+    const h = await make();
+    const lookups = vi.spyOn(DraftStore.prototype, 'byRun');
+    const updates: string[] = [];
+    const stop = h.api.subscribe('drafts.updated', (event) => updates.push(event.draftId));
+    try {
+      // A plain run of the same workflow (not a draft): one lookup for the whole pass, whatever its step count.
+      const run = await h.call('runs.start', { workflowId: 'report', input });
+      await h.core.workflows!.settled(run.id);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(updates).toEqual([]);
+      // A draft's run is known from its creation: no lookup at all, and its updates arrive.
+      lookups.mockClear();
+      const created = await h.call('drafts.create', { workflowId: 'report', input });
+      await h.core.workflows!.settled(created.runId);
+      expect(lookups).not.toHaveBeenCalled();
+      expect(updates.length).toBeGreaterThan(3);
+      expect(new Set(updates)).toEqual(new Set([created.id]));
+    } finally {
+      stop();
+      lookups.mockRestore();
+    }
   });
 
   it('mirrors the workflow: nested headings for map items and nested workflows, text from outputs, linked spans and sources', async () => {

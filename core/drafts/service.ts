@@ -136,6 +136,7 @@ export class DraftService {
       }
       return store.create({ runId: run.id, workflowId: input.workflowId, version: run.version, title, createdBy: principal.userId, createdAt: this.options.clock.now() });
     }, (d) => ({ resource: `draft:${d.id}`, details: { workflowId: d.workflowId, version: d.version, runId: d.runId } }));
+    this.draftIds.set(draft.runId, draft.id);
     this.options.engine.launch(scope, draft.runId);
     return this.summaryOf(scope, draft);
   }
@@ -528,8 +529,10 @@ export class DraftService {
       if (!paths) this.running.set(event.runId, (paths = new Set()));
       paths.add(event.path);
     } else paths?.delete(event.path);
-    if (event.path === '' && event.status !== 'running') this.running.delete(event.runId);
+    const passEnded = event.path === '' && event.status !== 'running';
+    if (passEnded) this.running.delete(event.runId);
     const draftId = this.draftOf(event.accountId, event.runId);
+    if (passEnded) this.draftIds.delete(event.runId);
     if (draftId && (event.status !== 'running' || event.path !== '')) this.options.events.publish('drafts.updated', { accountId: event.accountId, draftId, path: event.path || null });
   }
 
@@ -538,19 +541,24 @@ export class DraftService {
     if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text });
   }
 
+  /**
+   * Run id → its draft's id, or null for a run that is not a draft — cached both ways, because
+   * this is asked on every progress event of every run (a database lookup each time cost the
+   * engine ~75 µs per step). A draft's row is committed with its run, before the run is launched,
+   * so a miss is final. Entries go when the run's pass ends; a resumed run is looked up again.
+   */
   private readonly draftIds = new Map<string, string | null>();
 
   private draftOf(accountId: string, runId: string): string | null {
-    let id = this.draftIds.get(runId);
-    if (id === undefined || id === null) {
-      try {
-        id = new DraftStore(this.options.storage.scopeFor({ accountId })).byRun(runId)?.id ?? null;
-      } catch {
-        id = null;
-      }
-      // Remember only hits: a run's draft row may be committed just after its first events.
-      if (id !== null) this.draftIds.set(runId, id);
+    const known = this.draftIds.get(runId);
+    if (known !== undefined) return known;
+    let id: string | null;
+    try {
+      id = new DraftStore(this.options.storage.scopeFor({ accountId })).byRun(runId)?.id ?? null;
+    } catch {
+      id = null;
     }
+    this.draftIds.set(runId, id);
     return id;
   }
 

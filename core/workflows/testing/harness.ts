@@ -27,7 +27,7 @@ export interface Harness {
  * A core for engine tests: the given workflows as the shipped set, a model, and the counter tool
  * (plus any others), signed in as an analyst-and-reviewer of the default account.
  */
-export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger }): Promise<Harness> {
+export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger; tracing?: boolean }): Promise<Harness> {
   const shipped = mkdtempSync(join(tmpdir(), 'strongroom-workflows-'));
   for (const [name, text] of Object.entries(options.workflows)) writeFileSync(join(shipped, `${name}.yaml`), text);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-engine-'));
@@ -48,6 +48,7 @@ export async function harness(options: { workflows: Record<string, string>; mode
     // Resume only once everything below exists (a resumed run may reach a tool step at once).
     resumeInterruptedRuns: false,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.tracing === false ? { tracing: false } : {}),
   });
   if (options.resume) core.workflows!.recoverAll();
   const accountId = core.storage!.accounts.list()[0]!.id;
