@@ -15,7 +15,7 @@
 // Written independently of Strongroom's own verifier (core/audit/verifyExport.ts) on purpose: the
 // tests run both against the same tampered files, so a bug in one does not hide in the other.
 
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createPublicKey, hash, verify } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,9 +156,9 @@ const isObject = (value) => typeof value === 'object' && value !== null && !Arra
 const exactly = (value, keys) => Object.keys(value).length === keys.length && keys.every((key) => Object.hasOwn(value, key));
 
 // ── Scanning: lines → records ─────────────────────────────────────────────────
-// Hashing every entry is most of the work, and entries hash independently, so with --threads a
-// file is scanned by worker threads (this same file) while the main thread checks links, counts
-// and Merkle roots in order. Otherwise the same code scans it inline.
+// Hashing every entry is most of the work, and entries hash independently, so with --threads
+// worker threads (this same file) read and scan ranges of the file while the main thread checks
+// links, counts and Merkle roots in order. Otherwise the same code scans it inline.
 
 const KIND_ENTRY = 0;
 const KIND_STUB = 1;
@@ -180,6 +180,23 @@ function hexInto(buffer, from, target, at) {
   return true;
 }
 
+// Two hex digits of each byte value as they read from a line, little-endian: (low digit << 8) | high digit.
+const HEX_TEXT = new Uint16Array(256);
+for (let b = 0; b < 256; b += 1) HEX_TEXT[b] = '0123456789abcdef'.charCodeAt(b >> 4) | ('0123456789abcdef'.charCodeAt(b & 15) << 8);
+
+/** Whether the 64 hex digits at text[at] spell the 32 bytes hashes[from..from+32). */
+function spells(text, at, hashes, from) {
+  for (let k = 0; k < 32; k += 2) {
+    if (text.getUint32(at + 2 * k, true) !== (HEX_TEXT[hashes[from + k]] | (HEX_TEXT[hashes[from + k + 1]] << 16))) return false;
+  }
+  return true;
+}
+
+/** Copies a hash held as a latin1 string into bytes[at..at+32). */
+function store(digest, bytes, at) {
+  for (let k = 0; k < 32; k += 1) bytes[at + k] = digest.charCodeAt(k);
+}
+
 /** Whether buffer[at..] starts with `bytes` (a JS loop: Buffer#compare's native call costs more for a few bytes). */
 function startsWith(buffer, at, bytes, end) {
   if (end - at < bytes.length) return false;
@@ -190,25 +207,43 @@ function startsWith(buffer, at, bytes, end) {
 /**
  * Scans the whole lines in buffer[start, end) (each ends with \n; buffer[start - 1] is scratch).
  * Entry lines are hashed as they are (SHA-256 over 0x00 ‖ line, the RFC 6962 leaf) and their seq
- * and prev read; other lines are kept as text.
+ * and prev read; other lines are kept as text. With `keys` (id → public key), checkpoint
+ * signatures are checked here too, so the thread that checks order need not.
  */
-function scan(buffer, start, end, firstLineIsText) {
-  let count = 0;
-  const view = buffer.subarray(0, end);
-  for (let nl = view.indexOf(10, start); nl !== -1; nl = view.indexOf(10, nl + 1)) count += 1;
-  const kinds = new Uint8Array(count);
-  const seqs = new Float64Array(count);
-  const leaves = Buffer.from(new ArrayBuffer(count * 32));
-  const prevs = Buffer.from(new ArrayBuffer(count * 32));
-  const prevValid = new Uint8Array(count);
+function scan(buffer, start, end, firstLineIsText, keys) {
+  let capacity = ((end - start) >> 8) + 16;
+  let kinds = new Uint8Array(capacity);
+  let seqs = new Float64Array(capacity);
+  let leaves = Buffer.from(new ArrayBuffer(capacity * 32));
+  let prevs = Buffer.from(new ArrayBuffer(capacity * 32));
+  let prevValid = new Uint8Array(capacity);
+  let leafWords = new Int32Array(leaves.buffer);
   const texts = [];
+  const signatures = [];
   const bad = [];
-  let s = start;
-  for (let i = 0; i < count; i += 1) {
-    const e = view.indexOf(10, s);
+  const runs = []; // [first, last] line pairs of linked entries
+  const memory = buffer.buffer;
+  const base = buffer.byteOffset;
+  const text = new DataView(memory, base, buffer.length);
+  let runStart = -1;
+  let i = 0;
+  for (let s = start; s < end; i += 1) {
+    if (i === capacity) {
+      capacity *= 2;
+      kinds = grow(kinds, new Uint8Array(capacity));
+      seqs = grow(seqs, new Float64Array(capacity));
+      leaves = Buffer.from(grow(leaves, new Uint8Array(capacity * 32)).buffer);
+      prevs = Buffer.from(grow(prevs, new Uint8Array(capacity * 32)).buffer);
+      prevValid = grow(prevValid, new Uint8Array(capacity));
+      leafWords = new Int32Array(leaves.buffer);
+    }
+    const e = buffer.indexOf(10, s);
+    let kind = KIND_BAD;
     if ((i === 0 && firstLineIsText) || e - s <= ENTRY_PREFIX.length || !startsWith(buffer, s, ENTRY_PREFIX, e)) {
-      kinds[i] = KIND_TEXT;
-      texts.push(buffer.toString('utf8', s, e));
+      kind = KIND_TEXT;
+      const text = buffer.toString('utf8', s, e);
+      texts.push(text);
+      if (keys) signatures.push(checkpointSignature(text, keys));
     } else {
       let p = s + ENTRY_PREFIX.length;
       const digits = p;
@@ -216,74 +251,114 @@ function scan(buffer, start, end, firstLineIsText) {
       while (p < e && buffer[p] >= 48 && buffer[p] <= 57) seq = seq * 10 + buffer[p++] - 48;
       seqs[i] = seq;
       if (p === digits || buffer[digits] === 48 || p - digits > 15) {
-        kinds[i] = KIND_BAD;
         bad.push({ reason: 'an entry has a malformed seq' });
       } else if (startsWith(buffer, p, PREV_MARKER, e)) {
-        kinds[i] = KIND_ENTRY;
-        prevValid[i] = e - p >= PREV_MARKER.length + 64 && hexInto(buffer, p + PREV_MARKER.length, prevs, i * 32) ? 1 : 0;
+        kind = KIND_ENTRY;
         buffer[s - 1] = 0; // RFC 6962 leaf prefix, written over the previous line's newline
-        leaves.write(hash('sha256', buffer.subarray(s - 1, e), 'latin1'), i * 32, 32, 'latin1');
-      } else if (startsWith(buffer, p, PURGED_MARKER, e) && e === p + PURGED_MARKER.length + 66 && buffer[e - 2] === 34 && buffer[e - 1] === 125) {
-        if (hexInto(buffer, p + PURGED_MARKER.length, leaves, i * 32)) {
-          kinds[i] = KIND_STUB;
+        store(hash('sha256', new Uint8Array(memory, base + s - 1, e - s + 1), 'latin1'), leaves, i * 32);
+        const at = p + PREV_MARKER.length;
+        const room = e - at >= 64;
+        if (room && runStart >= 0 && seq === seqs[i - 1] + 1 && spells(text, at, leaves, i * 32 - 32)) {
+          prevValid[i] = 2; // its prev is the leaf of the line before: the run goes on
         } else {
-          kinds[i] = KIND_BAD;
-          bad.push({ reason: `purged entry ${seq} has a malformed hash`, seq });
+          prevValid[i] = room && hexInto(buffer, at, prevs, i * 32) ? 1 : 0;
+          if (runStart >= 0 && runStart < i - 1) runs.push(runStart, i - 1);
+          runStart = i;
         }
+      } else if (startsWith(buffer, p, PURGED_MARKER, e) && e === p + PURGED_MARKER.length + 66 && buffer[e - 2] === 34 && buffer[e - 1] === 125) {
+        if (hexInto(buffer, p + PURGED_MARKER.length, leaves, i * 32)) kind = KIND_STUB;
+        else bad.push({ reason: `purged entry ${seq} has a malformed hash`, seq });
       } else {
-        kinds[i] = KIND_BAD;
         bad.push({ reason: `entry ${seq} is malformed`, seq });
       }
     }
+    kinds[i] = kind;
+    if (kind !== KIND_ENTRY) {
+      if (runStart >= 0 && runStart < i - 1) runs.push(runStart, i - 1);
+      runStart = -1;
+    }
     s = e + 1;
   }
-  const blocks = hashBlocks(count, kinds, seqs, leaves, prevs, prevValid);
-  return { count, kinds, seqs, leaves, prevs, prevValid, texts, bad, blockLines: blocks.lines, blockHashes: blocks.hashes };
+  if (runStart >= 0 && runStart < i - 1) runs.push(runStart, i - 1);
+  const groups = groupRuns(runs, seqs, leafWords);
+  return { count: i, kinds, seqs, leaves, prevs, prevValid, texts, signatures, bad, ...groups };
 }
 
-const BLOCK_HEIGHT = 8;
-const BLOCK = 1 << BLOCK_HEIGHT;
+function grow(from, to) {
+  to.set(from);
+  return to;
+}
+
+/** 1 or 0 when `text` is a checkpoint line whose signature can be checked with `keys`; -1 otherwise. */
+function checkpointSignature(text, keys) {
+  if (!text.startsWith('{"checkpoint":')) return -1;
+  let value;
+  try { value = JSON.parse(text); } catch { return -1; }
+  if (!isObject(value) || typeof value.checkpoint !== 'string' || typeof value.key !== 'string') return -1;
+  const key = keys.get(value.key);
+  const bytes = strictBase64(value.signature);
+  if (!key || !bytes) return -1;
+  return verify(null, Buffer.from(value.checkpoint, 'utf8'), key, bytes) ? 1 : 0;
+}
 
 /**
- * Within runs of adjacent entry lines whose seqs follow on and whose prev links hold, the Merkle
- * root of each aligned block of 256 leaves — so the thread that checks order only has to check a
- * block's first entry and append one subtree. Lines are only grouped when every link inside holds:
- * a broken one is left for the checker to find and report at its own line.
+ * Splits each run of adjacent entry lines whose seqs follow on and whose prev links hold into
+ * aligned subtrees (leaf index seq - 1 a multiple of 2^height), with their Merkle roots — so the
+ * thread that checks order only has to check a group's first entry and append one subtree. Lines
+ * are only grouped when every link inside holds: a broken one is left for the checker to find and
+ * report at its own line.
  */
-function hashBlocks(count, kinds, seqs, leaves, prevs, prevValid) {
+function groupRuns(runs, seqs, leafWords) {
   const lines = [];
+  const heights = [];
   const hashes = [];
-  const level = Buffer.allocUnsafe(BLOCK * 32);
-  // Both buffers own their whole ArrayBuffer from offset 0, so 32-bit views line up with hashes.
-  const prevWords = new Int32Array(prevs.buffer, 0, count * 8);
-  const leafWords = new Int32Array(leaves.buffer, 0, count * 8);
-  const linked = (i) => {
-    for (let k = 0; k < 8; k += 1) if (prevWords[i * 8 + k] !== leafWords[(i - 1) * 8 + k]) return false;
-    return true;
-  };
-  let runStart = 0;
-  for (let i = 0; i < count; i += 1) {
-    const continues = i > runStart && kinds[i] === KIND_ENTRY && kinds[i - 1] === KIND_ENTRY && seqs[i] === seqs[i - 1] + 1 && prevValid[i] === 1 && linked(i);
-    if (!continues) runStart = i;
-    if (kinds[i] !== KIND_ENTRY) {
-      runStart = i + 1;
-      continue;
-    }
-    // A block ends here when its first leaf index (seq - 1) is aligned and it lies wholly in the run.
-    const first = i - (BLOCK - 1);
-    if (first >= runStart && (seqs[first] - 1) % BLOCK === 0 && (kinds[first] === KIND_ENTRY)) {
-      leaves.copy(level, 0, first * 32, (i + 1) * 32);
-      for (let width = BLOCK; width > 1; width /= 2) {
-        for (let k = 0; k < width / 2; k += 1) {
-          level.copy(binaryScratch, 1, 2 * k * 32, 2 * k * 32 + 64);
-          level.write(hash('sha256', binaryScratch, 'latin1'), k * 32, 32, 'latin1');
-        }
+  for (let r = 0; r < runs.length; r += 2) {
+    let line = runs[r];
+    const last = runs[r + 1];
+    while (line < last) {
+      const index = seqs[line] - 1;
+      let height = 0;
+      while (height < 30 && index % 2 ** (height + 1) === 0 && line + 2 ** (height + 1) - 1 <= last) height += 1;
+      if (height > 0) {
+        lines.push(line);
+        heights.push(height);
+        hashes.push(subtreeRoot(leafWords, line, height));
       }
-      lines.push(first);
-      hashes.push(level.toString('latin1', 0, 32));
+      line += 2 ** height;
     }
   }
-  return { lines: Uint32Array.from(lines), hashes };
+  return { groupLines: Uint32Array.from(lines), groupHeights: Uint8Array.from(heights), groupHashes: hashes };
+}
+
+// Inner nodes are hashed in place: record k holds 0x01 ‖ left ‖ right (starting at byte 68k + 3,
+// so both halves are 4-byte aligned), and each node's hash is written straight into its parent's
+// record, which the level below has already used.
+let records = Buffer.alloc(0);
+let recordWords = new Int32Array(0);
+let recordViews = [];
+
+function subtreeRoot(leafWords, first, height) {
+  const pairs = 2 ** (height - 1);
+  if (recordViews.length < pairs) {
+    const size = Math.max(pairs, 256);
+    records = Buffer.from(new ArrayBuffer(size * 68));
+    recordWords = new Int32Array(records.buffer);
+    recordViews = [];
+    for (let k = 0; k < size; k += 1) {
+      records[68 * k + 3] = 1;
+      recordViews.push(new Uint8Array(records.buffer, 68 * k + 3, 65));
+    }
+  }
+  const words = recordWords;
+  for (let k = 0; k < pairs; k += 1) {
+    const from = (first + 2 * k) * 8;
+    const to = 17 * k + 1;
+    for (let w = 0; w < 16; w += 1) words[to + w] = leafWords[from + w];
+  }
+  for (let width = pairs; width > 1; width /= 2) {
+    for (let k = 0; k < width; k += 1) store(hash('sha256', recordViews[k], 'latin1'), records, 68 * (k >> 1) + 4 + 32 * (k & 1));
+  }
+  return hash('sha256', recordViews[0], 'latin1');
 }
 
 // ── The checker: records → verdict, strictly in file order ─────────────────────
@@ -298,6 +373,13 @@ function nodeBinary(left, right) {
   binaryScratch.write(left, 1, 32, 'latin1');
   binaryScratch.write(right, 33, 32, 'latin1');
   return hash('sha256', binaryScratch, 'latin1');
+}
+
+/** The prev hash of entry line i as a latin1 string, or undefined when it is not 64 hex digits. */
+function prevOf({ prevs, prevValid, leaves }, i) {
+  if (prevValid[i] === 1) return prevs.toString('latin1', i * 32, i * 32 + 32);
+  if (prevValid[i] === 2) return leaves.toString('latin1', i * 32 - 32, i * 32);
+  return undefined;
 }
 
 class BinaryFrontier {
@@ -344,11 +426,12 @@ class Checker {
     this.tombstones = [];
   }
 
-  checkSignature(body, id, signature, what) {
+  /** `checked` is the scanner's verdict on this signature with these keys (1 or 0), or -1. */
+  checkSignature(body, id, signature, what, checked = -1) {
     const key = typeof id === 'string' ? this.keys.get(id) : undefined;
     if (!key) throw new Broken(`${what} is signed by a key that is not ${this.pinned ? 'pinned' : 'in the export'}`);
     const bytes = strictBase64(signature);
-    if (!bytes || !verify(null, Buffer.from(body, 'utf8'), key, bytes)) throw new Broken(`${what}'s signature is not valid`);
+    if (!bytes || !(checked === -1 ? verify(null, Buffer.from(body, 'utf8'), key, bytes) : checked === 1)) throw new Broken(`${what}'s signature is not valid`);
   }
 
   onManifest(text) {
@@ -391,27 +474,28 @@ class Checker {
     this.entries += 1;
   }
 
-  /** 256 linked entries from `seq` at once; false when its first entry needs the one-by-one path (to report it). */
-  onBlock(seq, prev, subtree, lastLeaf) {
+  /** 2^height linked entries from `seq` at once; false when its first entry needs the one-by-one path (to report it). */
+  onGroup(seq, prev, height, subtree, lastLeaf) {
     const manifest = this.manifest;
-    const last = seq + BLOCK - 1;
+    const size = 2 ** height;
+    const last = seq + size - 1;
     if (manifest.scope === 'complete') {
-      if (seq !== this.lastSeq + 1 || prev !== this.lastHash || this.frontier.size % BLOCK !== 0) return false;
-      this.frontier.push(subtree, BLOCK_HEIGHT);
+      if (seq !== this.lastSeq + 1 || prev !== this.lastHash || this.frontier.size % size !== 0) return false;
+      this.frontier.push(subtree, height);
     } else {
       if (seq <= this.lastSeq || (this.runOpen && (seq !== this.lastSeq + 1 || prev !== this.lastHash)) || last > manifest.treeSize) return false;
       this.runOpen = true;
     }
     this.lastSeq = last;
     this.lastHash = lastLeaf;
-    this.entries += BLOCK;
+    this.entries += size;
     return true;
   }
 
-  onCheckpoint(value) {
+  onCheckpoint(value, checked) {
     const manifest = this.manifest;
     if (!exactly(value, ['checkpoint', 'key', 'signature']) || typeof value.checkpoint !== 'string') throw new Broken('a checkpoint line is malformed');
-    this.checkSignature(value.checkpoint, value.key, value.signature, 'a checkpoint');
+    this.checkSignature(value.checkpoint, value.key, value.signature, 'a checkpoint', checked);
     const body = parseCheckpoint(value.checkpoint);
     if (!body) throw new Broken('a checkpoint body is malformed');
     if (body.installation !== manifest.installation) throw new Broken('a checkpoint belongs to another installation');
@@ -438,38 +522,41 @@ class Checker {
     this.runOpen = false;
   }
 
-  onText(text) {
+  onText(text, checked) {
     if (this.line === 1) return this.onManifest(text);
     if (this.manifest.scope === 'filtered' && this.finalSeen) throw new Broken('lines follow the final checkpoint');
     let value;
     try { value = JSON.parse(text); } catch { throw new Broken('a line is not valid JSON'); }
-    if (isObject(value) && 'checkpoint' in value) return this.onCheckpoint(value);
+    if (isObject(value) && 'checkpoint' in value) return this.onCheckpoint(value, checked);
     if (isObject(value) && 'proof' in value) return this.onProof(value);
     throw new Broken('a line is neither an entry, a checkpoint nor a proof');
   }
 
   /** Checks one scanned block of lines, in order. */
   consume(records) {
-    const { count, kinds, seqs, leaves, prevs, prevValid, texts, bad, blockLines, blockHashes } = records;
+    const { count, kinds, seqs, leaves, prevs, prevValid, texts, signatures, bad, groupLines, groupHeights, groupHashes } = records;
     let text = 0;
-    let block = 0;
+    let group = 0;
     for (let i = 0; i < count; i += 1) {
       this.line += 1;
       const kind = kinds[i];
-      if (block < blockLines.length && blockLines[block] === i) {
-        const subtree = blockHashes[block];
-        block += 1;
-        // The scanner proved entries i+1..i+255 follow on and link; check entry i as usual.
+      if (group < groupLines.length && groupLines[group] === i) {
+        const height = groupHeights[group];
+        const subtree = groupHashes[group];
+        const size = 2 ** height;
+        group += 1;
+        // The scanner proved entries i+1..i+size-1 follow on and link; check entry i as usual.
         if (this.manifest.scope === 'filtered' && this.finalSeen) throw new Broken('lines follow the final checkpoint');
-        const prev = prevValid[i] === 1 ? prevs.toString('latin1', i * 32, i * 32 + 32) : null;
-        if (this.onBlock(seqs[i], prev, subtree, leaves.toString('latin1', (i + BLOCK - 1) * 32, (i + BLOCK) * 32))) {
-          this.line += BLOCK - 1;
-          i += BLOCK - 1;
+        const prev = prevOf(records, i) ?? null;
+        if (this.onGroup(seqs[i], prev, height, subtree, leaves.toString('latin1', (i + size - 1) * 32, (i + size) * 32))) {
+          this.line += size - 1;
+          i += size - 1;
           continue;
         }
       }
       if (kind === KIND_TEXT) {
-        this.onText(texts[text++]);
+        this.onText(texts[text], signatures.length > text ? signatures[text] : -1);
+        text += 1;
         continue;
       }
       if (kind === KIND_BAD) {
@@ -477,8 +564,7 @@ class Checker {
         throw new Broken(problem.reason, problem.seq);
       }
       if (this.manifest.scope === 'filtered' && this.finalSeen) throw new Broken('lines follow the final checkpoint');
-      const prev = kind === KIND_ENTRY && prevValid[i] === 1 ? prevs.toString('latin1', i * 32, i * 32 + 32) : undefined;
-      this.onEntry(kind, seqs[i], leaves.toString('latin1', i * 32, i * 32 + 32), kind === KIND_ENTRY ? (prev ?? null) : undefined);
+      this.onEntry(kind, seqs[i], leaves.toString('latin1', i * 32, i * 32 + 32), kind === KIND_ENTRY ? (prevOf(records, i) ?? null) : undefined);
     }
   }
 
@@ -594,63 +680,124 @@ export function verifyBytes(bytes, options = {}) {
 }
 
 /**
- * Verifies an export file with `workers` threads hashing entries while this thread checks them in
- * order: the same verdict and first broken line as verifyFile. Faster only when the machine has
- * idle cores; bench/audit.bench.ts measures it.
+ * Verifies an export file with `workers` threads reading and scanning ranges of it (hashing
+ * entries, checking checkpoint signatures) while this thread reads the manifest and checks
+ * everything in order: the same verdict and first broken line as verifyFile. Faster only when the
+ * machine has idle cores; bench/audit.bench.ts measures it.
  */
 export async function verifyFileParallel(path, options = {}, tuning = {}) {
   const workers = Math.max(1, tuning.workers ?? 2);
   const chunk = Math.max(1024, tuning.chunkBytes ?? 4 << 20);
   const checker = new Checker(options);
-  const pool = Array.from({ length: workers }, () => new Worker(new URL(import.meta.url), { workerData: { role: 'verify-audit-scan' } }));
-  const waiting = new Map();
-  let nextId = 0;
-  for (const worker of pool) {
-    worker.on('message', (message) => { waiting.get(message.id)?.resolve(message); waiting.delete(message.id); });
-    worker.on('error', (error) => { for (const entry of waiting.values()) entry.reject(error); waiting.clear(); });
-  }
-  const submit = (buffer, end, first) => new Promise((resolve, reject) => {
-    const id = nextId++;
-    waiting.set(id, { resolve, reject });
-    pool[id % workers].postMessage({ id, buffer: buffer.buffer, end, first }, [buffer.buffer]);
-  });
-  const revive = (m) => ({ ...m, leaves: Buffer.from(m.leaves.buffer), prevs: Buffer.from(m.prevs.buffer) });
   const fd = openSync(path, 'r');
-  const inFlight = [];
+  // Started first: a worker takes tens of milliseconds to load while this thread reads line 1.
+  const pool = Array.from({ length: workers }, () => new Worker(new URL(import.meta.url), { workerData: { role: 'verify-audit-scan', fd } }));
   try {
-    let carry = Buffer.alloc(0);
-    let first = true;
-    for (;;) {
-      const buffer = Buffer.from(new ArrayBuffer(1 + carry.length + chunk));
-      carry.copy(buffer, 1);
-      const got = readSync(fd, buffer, 1 + carry.length, chunk, null);
-      const end = 1 + carry.length + got;
-      if (got === 0) {
-        while (inFlight.length > 0) checker.consume(revive(await inFlight.shift()));
-        if (carry.length > 0) {
-          checker.line += 1;
-          throw new Broken('the last line has no newline: the export was cut short or appended to');
+    const size = fstatSync(fd).size;
+    // Line 1, the manifest: its keys check every checkpoint, so the workers need them.
+    let head = Buffer.allocUnsafe(1 + Math.min(size, 1 << 16));
+    let got = 0;
+    let newline = -1;
+    while (newline === -1 && got < size) {
+      if (1 + got === head.length) head = grow(head, Buffer.allocUnsafe(2 * head.length));
+      const n = readSync(fd, head, 1 + got, head.length - 1 - got, got);
+      if (n === 0) break;
+      newline = head.subarray(0, 1 + got + n).indexOf(10, 1 + got);
+      got += n;
+    }
+    if (newline === -1) return verifyFile(path, options); // not one whole line: that path reports it
+    checker.consume(scan(head, 1, newline + 1, true));
+    const keys = [...checker.keys];
+    for (const worker of pool) worker.postMessage({ keys });
+
+    // Then the rest in ranges; each worker scans the lines that start in its range.
+    const from = newline; // file offset of line 2
+    const jobs = Math.ceil((size - from) / chunk);
+    const results = new Map();
+    const busy = new Array(workers).fill(0);
+    let failure;
+    let wake;
+    pool.forEach((worker, w) => {
+      worker.on('message', (message) => { results.set(message.id, message); busy[w] -= 1; wake?.(); });
+      worker.on('error', (error) => { failure = error; wake?.(); });
+    });
+    let sent = 0;
+    let done = 0;
+    const dispatch = () => {
+      for (let w = 0; w < workers; w += 1) {
+        while (busy[w] < 2 && sent < jobs && sent < done + 4 * workers) {
+          const start = from + sent * chunk;
+          pool[w].postMessage({ id: sent, from: start, to: Math.min(size, start + chunk), size });
+          busy[w] += 1;
+          sent += 1;
         }
-        break;
       }
-      const last = buffer.subarray(0, end).lastIndexOf(10);
-      if (last < 1) {
-        carry = Buffer.from(buffer.subarray(1, end));
+    };
+    dispatch();
+    while (done < jobs) {
+      if (failure) throw failure;
+      const records = results.get(done);
+      if (!records) {
+        await new Promise((resolve) => { wake = resolve; });
+        wake = undefined;
         continue;
       }
-      carry = Buffer.from(buffer.subarray(last + 1, end));
-      inFlight.push(submit(buffer, last + 1, first));
-      first = false;
-      while (inFlight.length >= 2 * workers) checker.consume(revive(await inFlight.shift()));
+      results.delete(done);
+      done += 1;
+      dispatch();
+      checker.consume({ ...records, leaves: Buffer.from(records.leaves.buffer), prevs: Buffer.from(records.prevs.buffer) });
+      if (records.unterminated) {
+        checker.line += 1;
+        throw new Broken('the last line has no newline: the export was cut short or appended to');
+      }
     }
     checker.finish();
     return checker.report(null);
   } catch (error) {
     return checker.fail(error);
   } finally {
-    closeSync(fd);
     await Promise.all(pool.map((worker) => worker.terminate()));
+    closeSync(fd);
   }
+}
+
+/**
+ * In a worker: reads and scans the lines of the file that start in [from, to) — the first after
+ * the newline at or after from - 1, the last ending at the newline at or after to - 1 — into the
+ * same records scan() makes, plus whether the file ended before that newline.
+ */
+function scanRange(fd, from, to, size, keys, state) {
+  const readAt = from - 1; // buffer[1 + k] holds file byte readAt + k; buffer[0] is scratch
+  let want = Math.min(size, to + (1 << 16)) - readAt;
+  let got = 0;
+  const fill = () => {
+    if (state.buffer.length < 1 + want) state.buffer = grow(state.buffer.subarray(0, 1 + got), Buffer.allocUnsafe(Math.max(1 + want, 2 * state.buffer.length)));
+    while (got < want) {
+      const n = readSync(fd, state.buffer, 1 + got, want - got, readAt + got);
+      if (n === 0) break;
+      got += n;
+    }
+  };
+  fill();
+  const limit = 1 + (to - 1 - readAt); // buffer index of file byte to - 1
+  const first = state.buffer.subarray(0, Math.min(limit, 1 + got)).indexOf(10, 1);
+  if (first === -1) return { ...scan(state.buffer, 0, 0, false), unterminated: false }; // no line starts here
+  let end = -1;
+  let unterminated = false;
+  for (let search = limit; end === -1;) {
+    const newline = state.buffer.subarray(0, 1 + got).indexOf(10, search);
+    if (newline !== -1) {
+      end = newline + 1;
+    } else if (readAt + got >= size) {
+      end = state.buffer.subarray(0, 1 + got).lastIndexOf(10) + 1;
+      unterminated = true;
+    } else {
+      search = 1 + got;
+      want = Math.min(size - readAt, 2 * want);
+      fill();
+    }
+  }
+  return { ...scan(state.buffer, first + 1, end, false, keys), unterminated };
 }
 
 async function main(argv) {
@@ -692,9 +839,16 @@ async function main(argv) {
 }
 
 if (!isMainThread && workerData?.role === 'verify-audit-scan') {
-  parentPort.on('message', ({ id, buffer, end, first }) => {
-    const records = scan(Buffer.from(buffer), 1, end, first);
-    parentPort.postMessage({ id, ...records }, [records.kinds.buffer, records.seqs.buffer, records.leaves.buffer, records.prevs.buffer, records.prevValid.buffer, records.blockLines.buffer]);
+  // The main thread's descriptor (descriptors belong to the process): positioned reads only.
+  const state = { buffer: Buffer.allocUnsafe(0) };
+  let keys;
+  parentPort.on('message', (message) => {
+    if (message.keys) {
+      keys = new Map(message.keys);
+      return;
+    }
+    const records = scanRange(workerData.fd, message.from, message.to, message.size, keys, state);
+    parentPort.postMessage({ id: message.id, ...records }, [records.kinds.buffer, records.seqs.buffer, records.leaves.buffer, records.prevs.buffer, records.prevValid.buffer, records.groupLines.buffer, records.groupHeights.buffer]);
   });
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   process.exitCode = await main(process.argv.slice(2));
