@@ -192,10 +192,10 @@ function spells(text, at, hashes, from) {
   return true;
 }
 
-/** Copies a hash held as a latin1 string into bytes[at..at+32). */
-function store(digest, bytes, at) {
-  for (let k = 0; k < 32; k += 1) bytes[at + k] = digest.charCodeAt(k);
-}
+// The markers every entry line has, as little-endian 32-bit words of their first 12 and 8 bytes.
+const wordsOf = (bytes) => Array.from({ length: bytes.length >> 2 }, (_, k) => bytes.readUInt32LE(4 * k));
+const [ENTRY_0, ENTRY_1, ENTRY_2] = wordsOf(ENTRY_PREFIX); // {"v":1,"seq":  (then ':')
+const [PREV_0, PREV_1] = wordsOf(PREV_MARKER); // ,"prev":"  (then '"')
 
 /** Whether buffer[at..] starts with `bytes` (a JS loop: Buffer#compare's native call costs more for a few bytes). */
 function startsWith(buffer, at, bytes, end) {
@@ -239,11 +239,11 @@ function scan(buffer, start, end, firstLineIsText, keys) {
     }
     const e = buffer.indexOf(10, s);
     let kind = KIND_BAD;
-    if ((i === 0 && firstLineIsText) || e - s <= ENTRY_PREFIX.length || !startsWith(buffer, s, ENTRY_PREFIX, e)) {
+    if ((i === 0 && firstLineIsText) || e - s <= ENTRY_PREFIX.length || text.getUint32(s, true) !== ENTRY_0 || text.getUint32(s + 4, true) !== ENTRY_1 || text.getUint32(s + 8, true) !== ENTRY_2 || buffer[s + 12] !== ENTRY_PREFIX[12]) {
       kind = KIND_TEXT;
-      const text = buffer.toString('utf8', s, e);
-      texts.push(text);
-      if (keys) signatures.push(checkpointSignature(text, keys));
+      const line = buffer.toString('utf8', s, e);
+      texts.push(line);
+      if (keys) signatures.push(checkpointSignature(line, keys));
     } else {
       let p = s + ENTRY_PREFIX.length;
       const digits = p;
@@ -252,10 +252,10 @@ function scan(buffer, start, end, firstLineIsText, keys) {
       seqs[i] = seq;
       if (p === digits || buffer[digits] === 48 || p - digits > 15) {
         bad.push({ reason: 'an entry has a malformed seq' });
-      } else if (startsWith(buffer, p, PREV_MARKER, e)) {
+      } else if (e - p >= PREV_MARKER.length && text.getUint32(p, true) === PREV_0 && text.getUint32(p + 4, true) === PREV_1 && buffer[p + 8] === PREV_MARKER[8]) {
         kind = KIND_ENTRY;
         buffer[s - 1] = 0; // RFC 6962 leaf prefix, written over the previous line's newline
-        store(hash('sha256', new Uint8Array(memory, base + s - 1, e - s + 1), 'latin1'), leaves, i * 32);
+        leaves.write(hash('sha256', new Uint8Array(memory, base + s - 1, e - s + 1), 'latin1'), i * 32, 32, 'latin1');
         const at = p + PREV_MARKER.length;
         const room = e - at >= 64;
         if (room && runStart >= 0 && seq === seqs[i - 1] + 1 && spells(text, at, leaves, i * 32 - 32)) {
@@ -356,7 +356,7 @@ function subtreeRoot(leafWords, first, height) {
     for (let w = 0; w < 16; w += 1) words[to + w] = leafWords[from + w];
   }
   for (let width = pairs; width > 1; width /= 2) {
-    for (let k = 0; k < width; k += 1) store(hash('sha256', recordViews[k], 'latin1'), records, 68 * (k >> 1) + 4 + 32 * (k & 1));
+    for (let k = 0; k < width; k += 1) records.write(hash('sha256', recordViews[k], 'latin1'), 68 * (k >> 1) + 4 + 32 * (k & 1), 32, 'latin1');
   }
   return hash('sha256', recordViews[0], 'latin1');
 }
