@@ -161,7 +161,7 @@ describe('LocalModelProvider: structured output', () => {
     reason: z.string().max(12),
     flags: z.array(z.boolean()).max(3),
     note: z.string().max(6).nullable(),
-    limits: z.object({ currency: z.literal('EUR'), amount: z.number() }),
+    limits: z.object({ currency: z.literal('EUR'), amount: z.number(), exposure: z.number().min(0), facilities: z.number().int().min(1) }),
   });
 
   it('500 schema-constrained generations are all valid', async () => {

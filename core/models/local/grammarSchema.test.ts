@@ -21,7 +21,7 @@ describe('toGrammarSchema', () => {
       type: 'object',
       properties: {
         name: { type: 'string', minLength: 1, maxLength: 20 },
-        amount: { type: 'number' },
+        amount: { const: 'strongroom-grammar:non-negative-number' },
         when: { type: 'string', format: 'date' },
         tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
       },
@@ -32,7 +32,17 @@ describe('toGrammarSchema', () => {
   it('turns a small closed integer range into an enum, so the bound holds while sampling', () => {
     expect(fromZod(z.number().int().min(1).max(4))).toEqual({ enum: [1, 2, 3, 4] });
     expect(fromZod(z.number().int())).toEqual({ type: 'integer' });
-    expect(fromZod(z.number().int().min(0).max(100_000))).toEqual({ type: 'integer' });
+    expect(fromZod(z.number().int().min(-5).max(100_000))).toEqual({ type: 'integer' });
+  });
+
+  it('marks non-negative numbers and integers, and positive integers, for rules without a sign', () => {
+    expect(fromZod(z.number().min(0))).toEqual({ const: 'strongroom-grammar:non-negative-number' });
+    expect(fromZod(z.number().positive())).toEqual({ const: 'strongroom-grammar:non-negative-number' });
+    expect(fromZod(z.number().min(-1))).toEqual({ type: 'number' });
+    expect(fromZod(z.number().int().min(0).max(100_000))).toEqual({ const: 'strongroom-grammar:non-negative-integer' });
+    expect(fromZod(z.number().int().min(1))).toEqual({ const: 'strongroom-grammar:positive-integer' });
+    expect(fromZod(z.number().int().positive())).toEqual({ const: 'strongroom-grammar:positive-integer' });
+    expect(fromZod(z.number().min(0).nullable())).toEqual({ oneOf: [{ const: 'strongroom-grammar:non-negative-number' }, { type: 'null' }] });
   });
 
   it('maps unions, nullables, literals and enums', () => {
@@ -89,6 +99,19 @@ describe('tightenNumberRules', () => {
     expect(tightened).not.toContain('[0-9]{0,15}))?');
     expect(tightened.startsWith('root ::= integer-number-rule')).toBe(true);
   });
+
+  it('writes the sign-free rules where the sentinels stood, and refuses a grammar where one is left', async () => {
+    const llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
+    const schema = fromZod(z.object({ amount: z.number().min(0), count: z.number().int().min(1), items: z.array(z.number().int().min(0)).max(3), change: z.number() }));
+    const gbnf = tightenNumberRules((await llama.createGrammarForJsonSchema(schema as never)).grammar);
+    expect(gbnf).not.toContain('strongroom-grammar:');
+    expect(gbnf).toContain(' ::= (("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?)');
+    expect(gbnf).toContain(' ::= ([1-9] [0-9]{0,14})');
+    expect(gbnf).toContain(' ::= (("0" | [1-9] [0-9]{0,14}))');
+    expect(gbnf).toContain('"\\"change\\"" ":" [ ]? fractional-number-rule');
+    await expect(llama.createGrammar({ grammar: gbnf })).resolves.toBeDefined(); // llama.cpp parses it
+    expect(() => tightenNumberRules('root ::= val0\nval0 ::= "strongroom-grammar:non-negative-number"')).toThrow(/sentinel/);
+  });
 });
 
 describe('the shipped workflows on a local model', () => {
@@ -107,7 +130,8 @@ describe('the shipped workflows on a local model', () => {
     const failures: string[] = [];
     for (const [where, schema] of schemas) {
       try {
-        await llama.createGrammarForJsonSchema(fromZod(z.fromJSONSchema(schema as never)) as never);
+        const json = await llama.createGrammarForJsonSchema(fromZod(z.fromJSONSchema(schema as never)) as never);
+        await llama.createGrammar({ grammar: tightenNumberRules(json.grammar) }); // as LocalModelPool builds it
       } catch {
         failures.push(where);
       }

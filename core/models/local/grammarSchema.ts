@@ -9,6 +9,11 @@ import { CoreError } from '../../base/index.ts';
  * and enforced afterwards by zod, with one repair attempt. Two tightenings make the grammar
  * stricter than the library would by default:
  * - an integer with a small closed range becomes an `enum`, so the bound holds during sampling;
+ * - a number or integer with a lower bound of 0 (or 1, for integers) is generated without a minus
+ *   sign (or a zero): amounts, counts and ratios of a bank's schemas are mostly non-negative, and a
+ *   random or small model otherwise writes `-3` often enough to fail whole runs. The library has
+ *   no such rule, so the property is marked with a sentinel `const` here and its rule rewritten in
+ *   the generated GBNF by `tightenNumberRules`;
  * - every declared property is generated (the library ignores `required` anyway), which is valid
  *   for optional properties too.
  */
@@ -21,6 +26,21 @@ export function toGrammarSchema(schema: unknown, modelId: string): GbnfJsonSchem
   return { ...converted, $defs: defs } as GbnfJsonSchema;
 }
 
+/** Sentinel consts standing for number rules the library cannot express; see tightenNumberRules. */
+const numberSentinels = {
+  nonNegativeNumber: 'strongroom-grammar:non-negative-number',
+  nonNegativeInteger: 'strongroom-grammar:non-negative-integer',
+  positiveInteger: 'strongroom-grammar:positive-integer',
+} as const;
+
+const INTEGER_DIGITS = '("0" | [1-9] [0-9]{0,14})';
+const FRACTIONAL_DIGITS = '("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?';
+const sentinelRules: Record<string, string> = {
+  [numberSentinels.nonNegativeNumber]: FRACTIONAL_DIGITS,
+  [numberSentinels.nonNegativeInteger]: INTEGER_DIGITS,
+  [numberSentinels.positiveInteger]: '[1-9] [0-9]{0,14}',
+};
+
 /**
  * node-llama-cpp's number rules allow 16-digit exponents (`1e9999999` parses to Infinity, which
  * no schema accepts) and exponents on integers (`1e20` is not a safe integer). Rewrite them:
@@ -28,9 +48,15 @@ export function toGrammarSchema(schema: unknown, modelId: string): GbnfJsonSchem
  * numbers keep their digits but get a two-digit exponent, so they are always finite.
  */
 export function tightenNumberRules(gbnf: string): string {
-  return gbnf
-    .replace(/^integer-number-rule ::= .*$/m, 'integer-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,14})')
-    .replace(/^fractional-number-rule ::= .*$/m, 'fractional-number-rule ::= "-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?');
+  let tightened = gbnf
+    .replace(/^integer-number-rule ::= .*$/m, `integer-number-rule ::= "-"? ${INTEGER_DIGITS}`)
+    .replace(/^fractional-number-rule ::= .*$/m, `fractional-number-rule ::= "-"? ${FRACTIONAL_DIGITS}`);
+  // A sentinel const is its own rule, `val3 ::= "\"strongroom-grammar:…\""`: give it the number rule.
+  for (const [sentinel, rule] of Object.entries(sentinelRules)) {
+    tightened = tightened.replaceAll(`"\\"${sentinel}\\""`, `(${rule})`);
+  }
+  if (tightened.includes('strongroom-grammar:')) throw new Error('a number sentinel was left in the grammar: node-llama-cpp changed how it writes consts');
+  return tightened;
 }
 
 /** The JSON Schema of a zod schema, as the output half of a model call sees it. */
@@ -97,6 +123,7 @@ function convert(input: unknown, modelId: string): GbnfJsonSchema {
     case 'integer':
       return convertInteger(schema);
     case 'number':
+      return lowerBound(schema) >= 0 ? { const: numberSentinels.nonNegativeNumber } : { type };
     case 'boolean':
     case 'null':
       return { type };
@@ -139,7 +166,16 @@ function convertInteger(schema: Json): GbnfJsonSchema {
     for (let value = Math.ceil(minimum); value <= maximum; value++) values.push(value);
     return { enum: values };
   }
+  if (minimum !== undefined && minimum >= 1) return { const: numberSentinels.positiveInteger };
+  if (minimum !== undefined && minimum > -1) return { const: numberSentinels.nonNegativeInteger };
   return { type: 'integer' };
+}
+
+/** The least value a number schema allows (exclusive bounds count as their bound), or -Infinity. */
+function lowerBound(schema: Json): number {
+  if (typeof schema.minimum === 'number') return schema.minimum;
+  if (typeof schema.exclusiveMinimum === 'number') return schema.exclusiveMinimum;
+  return Number.NEGATIVE_INFINITY;
 }
 
 function convertArray(schema: Json, modelId: string): GbnfJsonSchema {
