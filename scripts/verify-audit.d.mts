@@ -16,6 +16,7 @@ export interface VerifyAuditOptions {
 }
 export function verifyStream(read: (buffer: Buffer, offset: number, length: number) => number, options?: VerifyAuditOptions, sizeHint?: number): VerifyAuditResult;
 export function verifyFile(path: string, options?: VerifyAuditOptions): VerifyAuditResult;
+/** `workers`: worker threads besides the calling one, which scans too (default 1); `chunkBytes`: the range each scans at a time (default 2 MiB). */
 export function verifyFileParallel(path: string, options?: VerifyAuditOptions, tuning?: { workers?: number; chunkBytes?: number }): Promise<VerifyAuditResult>;
 export function verifyBytes(bytes: Uint8Array, options?: VerifyAuditOptions): VerifyAuditResult;
 export function trustedKey(text: string): { id: string; key: KeyObject };

@@ -156,9 +156,10 @@ const isObject = (value) => typeof value === 'object' && value !== null && !Arra
 const exactly = (value, keys) => Object.keys(value).length === keys.length && keys.every((key) => Object.hasOwn(value, key));
 
 // ── Scanning: lines → records ─────────────────────────────────────────────────
-// Hashing every entry is most of the work, and entries hash independently, so with --threads
-// worker threads (this same file) read and scan ranges of the file while the main thread checks
-// links, counts and Merkle roots in order. Otherwise the same code scans it inline.
+// Hashing every entry is most of the work, and entries hash independently, so with --threads N
+// the file is cut into ranges that N - 1 worker threads (this same file) and the main thread read
+// and scan, while the main thread checks links, counts and Merkle roots in order. Otherwise the
+// same code scans it inline.
 
 const KIND_ENTRY = 0;
 const KIND_STUB = 1;
@@ -211,7 +212,7 @@ function startsWith(buffer, at, bytes, end) {
  * signatures are checked here too, so the thread that checks order need not.
  */
 function scan(buffer, start, end, firstLineIsText, keys) {
-  let capacity = ((end - start) >> 8) + 16;
+  let capacity = ((end - start) >> 9) + 16; // entries run ~300-600 bytes; more lines grow the arrays
   let kinds = new Uint8Array(capacity);
   let seqs = new Float64Array(capacity);
   let leaves = Buffer.from(new ArrayBuffer(capacity * 32));
@@ -680,14 +681,15 @@ export function verifyBytes(bytes, options = {}) {
 }
 
 /**
- * Verifies an export file with `workers` threads reading and scanning ranges of it (hashing
- * entries, checking checkpoint signatures) while this thread reads the manifest and checks
- * everything in order: the same verdict and first broken line as verifyFile. Faster only when the
- * machine has idle cores; bench/audit.bench.ts measures it.
+ * Verifies an export file with `workers` worker threads (default 1) reading and scanning ranges of
+ * it (hashing entries, checking checkpoint signatures), while this thread reads the manifest,
+ * checks the records in order and, whenever the next range in order is not ready, scans one itself:
+ * the same verdict and first broken line as verifyFile. Faster only when the machine has idle
+ * cores; bench/audit.bench.ts measures it (one worker is best on two cores).
  */
 export async function verifyFileParallel(path, options = {}, tuning = {}) {
-  const workers = Math.max(1, tuning.workers ?? 2);
-  const chunk = Math.max(1024, tuning.chunkBytes ?? 4 << 20);
+  const workers = Math.max(0, tuning.workers ?? 1);
+  const chunk = Math.max(1024, tuning.chunkBytes ?? 2 << 20);
   const checker = new Checker(options);
   const fd = openSync(path, 'r');
   // Started first: a worker takes tens of milliseconds to load while this thread reads line 1.
@@ -714,6 +716,8 @@ export async function verifyFileParallel(path, options = {}, tuning = {}) {
     const from = newline; // file offset of line 2
     const jobs = Math.ceil((size - from) / chunk);
     const results = new Map();
+    const state = { buffer: Buffer.allocUnsafe(0) };
+    const keyMap = new Map(keys);
     const busy = new Array(workers).fill(0);
     let failure;
     let wake;
@@ -723,9 +727,10 @@ export async function verifyFileParallel(path, options = {}, tuning = {}) {
     });
     let sent = 0;
     let done = 0;
+    const window = 4 * workers + 2;
     const dispatch = () => {
       for (let w = 0; w < workers; w += 1) {
-        while (busy[w] < 2 && sent < jobs && sent < done + 4 * workers) {
+        while (busy[w] < 2 && sent < jobs && sent < done + window) {
           const start = from + sent * chunk;
           pool[w].postMessage({ id: sent, from: start, to: Math.min(size, start + chunk), size });
           busy[w] += 1;
@@ -737,6 +742,14 @@ export async function verifyFileParallel(path, options = {}, tuning = {}) {
     while (done < jobs) {
       if (failure) throw failure;
       const records = results.get(done);
+      if (!records && sent < jobs && sent < done + window) {
+        // Nothing to check yet: scan the next range here, then let the workers' answers in.
+        const start = from + sent * chunk;
+        results.set(sent, scanRange(fd, start, Math.min(size, start + chunk), size, keyMap, state));
+        sent += 1;
+        if (workers > 0) await new Promise((resolve) => { setImmediate(resolve); });
+        continue;
+      }
       if (!records) {
         await new Promise((resolve) => { wake = resolve; });
         wake = undefined;
@@ -820,8 +833,8 @@ async function main(argv) {
   try {
     const options = keyFiles.length > 0 ? { trustedKeys: keyFiles.map((file) => readFileSync(file, 'utf8')) } : {};
     // Worker threads help only on cores nothing else is using (measured in bench/audit.bench.ts),
-    // so they are asked for, not assumed.
-    result = threads > 1 ? await verifyFileParallel(files[0], options, { workers: threads }) : verifyFile(files[0], options);
+    // so they are asked for, not assumed. This thread scans too: N threads are N - 1 workers.
+    result = threads > 1 ? await verifyFileParallel(files[0], options, { workers: threads - 1 }) : verifyFile(files[0], options);
   } catch (error) {
     process.stderr.write(`verify-audit: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
