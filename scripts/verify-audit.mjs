@@ -535,7 +535,7 @@ class Checker {
 
   /** Checks one scanned block of lines, in order. */
   consume(records) {
-    const { count, kinds, seqs, leaves, prevs, prevValid, texts, signatures, bad, groupLines, groupHeights, groupHashes } = records;
+    const { count, kinds, seqs, leaves, texts, signatures, bad, groupLines, groupHeights, groupHashes } = records;
     let text = 0;
     let group = 0;
     for (let i = 0; i < count; i += 1) {
