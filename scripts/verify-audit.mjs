@@ -718,19 +718,31 @@ export async function verifyFileParallel(path, options = {}, tuning = {}) {
     const results = new Map();
     const state = { buffer: Buffer.allocUnsafe(0) };
     const keyMap = new Map(keys);
+    // A worker gets ranges once it has loaded (tens of ms); meanwhile this thread scans the first
+    // ones itself, in order, instead of scanning ahead and then waiting for the worker's first.
     const busy = new Array(workers).fill(0);
+    const ready = new Array(workers).fill(false);
     let failure;
     let wake;
     pool.forEach((worker, w) => {
-      worker.on('message', (message) => { results.set(message.id, message); busy[w] -= 1; wake?.(); });
+      worker.on('message', (message) => {
+        if (message.ready) {
+          ready[w] = true;
+          dispatch();
+        } else {
+          results.set(message.id, message);
+          busy[w] -= 1;
+        }
+        wake?.();
+      });
       worker.on('error', (error) => { failure = error; wake?.(); });
     });
     let sent = 0;
     let done = 0;
-    const window = 4 * workers + 2;
+    const window = 4 * workers + 12; // ranges scanned ahead of the check: ~0.3 MB of records each
     const dispatch = () => {
       for (let w = 0; w < workers; w += 1) {
-        while (busy[w] < 2 && sent < jobs && sent < done + window) {
+        while (ready[w] && busy[w] < 2 && sent < jobs && sent < done + window) {
           const start = from + sent * chunk;
           pool[w].postMessage({ id: sent, from: start, to: Math.min(size, start + chunk), size });
           busy[w] += 1;
@@ -855,6 +867,7 @@ if (!isMainThread && workerData?.role === 'verify-audit-scan') {
   // The main thread's descriptor (descriptors belong to the process): positioned reads only.
   const state = { buffer: Buffer.allocUnsafe(0) };
   let keys;
+  parentPort.postMessage({ ready: true });
   parentPort.on('message', (message) => {
     if (message.keys) {
       keys = new Map(message.keys);
