@@ -1,10 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createPublicKey, hash, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { genesisHash } from './canonical.ts';
 import { parseCheckpointBody, parseManifest } from './checkpoints.ts';
 import type { ExportManifest, SeqRanges } from './checkpoints.ts';
-import { Frontier, isHash, verifyInclusion } from './merkle.ts';
+import { emptyRoot, isHash, verifyInclusion } from './merkle.ts';
 import { keyIdOf, publicKeyFromRaw } from './signing.ts';
 
 /** The result of checking an export file. */
@@ -50,6 +49,60 @@ function startsWith(buffer: Buffer, at: number, end: number, marker: Buffer): bo
   return true;
 }
 
+// Hashes on the hot path are 32-byte binary (latin1) strings, not hex: a hex digest costs more to
+// make, and each inner node would decode two of them again. Hex appears only where a line has it.
+const binaryOf = (hex: string): string => Buffer.from(hex, 'hex').toString('latin1');
+const hexOf = (binary: string): string => Buffer.from(binary, 'latin1').toString('hex');
+const genesis = '\0'.repeat(32);
+
+// The two lowercase hex digits of each byte value as they read from a line: (low << 8) | high.
+const hexDigits = new Uint16Array(256);
+for (let byte = 0; byte < 256; byte += 1) hexDigits[byte] = '0123456789abcdef'.charCodeAt(byte >> 4) | ('0123456789abcdef'.charCodeAt(byte & 15) << 8);
+
+/** Whether buffer[at, at + 64), within the line ending at `end`, spells the binary hash in lowercase hex. */
+function spells(buffer: Buffer, at: number, end: number, binary: string): boolean {
+  if (end - at < 64) return false;
+  for (let k = 0; k < 32; k += 1) if ((buffer[at + 2 * k]! | (buffer[at + 2 * k + 1]! << 8)) !== hexDigits[binary.charCodeAt(k)]) return false;
+  return true;
+}
+
+const nodeScratch = Buffer.alloc(65);
+nodeScratch[0] = 1;
+
+/** The RFC 6962 frontier (merkle.ts's Frontier) over binary hashes: SHA-256(0x01 ‖ left ‖ right). */
+class BinaryFrontier {
+  private readonly hashes: string[] = [];
+  private readonly heights: number[] = [];
+  size = 0;
+
+  append(leaf: string): void {
+    let current = leaf;
+    let height = 0;
+    while (this.heights.length > 0 && this.heights[this.heights.length - 1] === height) {
+      this.heights.pop();
+      current = BinaryFrontier.node(this.hashes.pop()!, current);
+      height += 1;
+    }
+    this.hashes.push(current);
+    this.heights.push(height);
+    this.size += 1;
+  }
+
+  /** The root, in hex. */
+  root(): string {
+    if (this.hashes.length === 0) return emptyRoot;
+    let root = this.hashes[this.hashes.length - 1]!;
+    for (let i = this.hashes.length - 2; i >= 0; i -= 1) root = BinaryFrontier.node(this.hashes[i]!, root);
+    return hexOf(root);
+  }
+
+  private static node(left: string, right: string): string {
+    nodeScratch.write(left, 1, 32, 'latin1');
+    nodeScratch.write(right, 33, 32, 'latin1');
+    return hash('sha256', nodeScratch, 'binary');
+  }
+}
+
 /** Parses a trusted key given as PEM (SPKI) or as the raw 32 bytes in base64. */
 export function parseTrustedKey(text: string): { id: string; key: KeyObject } {
   const trimmed = text.trim();
@@ -74,10 +127,11 @@ export class ExportVerifier {
   private entries = 0;
   private checkpoints = 0;
   private lastSeq = 0;
-  private lastHash = genesisHash;
+  /** The last entry's hash, binary. */
+  private lastHash = genesis;
   private runOpen = false;
   private finalCheckpointSeen = false;
-  private readonly frontier = new Frontier();
+  private readonly frontier = new BinaryFrontier();
   private readonly stubs: number[] = [];
   private readonly tombstones: Array<readonly [number, number]> = [];
 
@@ -147,29 +201,30 @@ export class ExportVerifier {
     const digitsStart = position;
     while (position < end && buffer[position]! >= 48 && buffer[position]! <= 57) seq = seq * 10 + buffer[position++]! - 48;
     if (position === digitsStart || (buffer[digitsStart] === 48) || position - digitsStart > 15) throw new Broken('an entry has a malformed seq');
-    let prev: string | undefined;
+    let linked: boolean | undefined; // whether its prev is the last entry's hash; undefined for a purged stub
     let leaf: string;
     if (startsWith(buffer, position, end, prevMarker)) {
-      prev = buffer.toString('latin1', position + prevMarker.length, position + prevMarker.length + 64);
+      linked = spells(buffer, position + prevMarker.length, end, this.lastHash);
       buffer[start - 1] = 0;
-      leaf = hash('sha256', buffer.subarray(start - 1, end), 'hex');
+      leaf = hash('sha256', buffer.subarray(start - 1, end), 'binary');
     } else if (startsWith(buffer, position, end, purgedMarker) && end === position + purgedMarker.length + 66 && buffer.toString('latin1', end - 2, end) === '"}') {
-      leaf = buffer.toString('latin1', position + purgedMarker.length, end - 2);
-      if (!isHash(leaf)) throw new Broken(`purged entry ${seq} has a malformed hash`, seq);
+      const hex = buffer.toString('latin1', position + purgedMarker.length, end - 2);
+      if (!isHash(hex)) throw new Broken(`purged entry ${seq} has a malformed hash`, seq);
       if (manifest.scope === 'filtered') throw new Broken(`a filtered export holds purged entry ${seq}`, seq);
       this.stubs.push(seq);
+      leaf = binaryOf(hex);
     } else {
       throw new Broken(`entry ${seq} is malformed`, seq);
     }
     if (manifest.scope === 'complete') {
       if (seq !== this.lastSeq + 1) throw new Broken(seq <= this.lastSeq ? `entry ${seq} is out of order or repeated` : `entries ${this.lastSeq + 1}–${seq - 1} are missing`, seq);
-      if (prev !== undefined && prev !== this.lastHash) throw new Broken(`entry ${seq} does not link to entry ${seq - 1}: one of them was altered`, seq);
+      if (linked === false) throw new Broken(`entry ${seq} does not link to entry ${seq - 1}: one of them was altered`, seq);
       this.frontier.append(leaf);
     } else {
       if (seq <= this.lastSeq) throw new Broken(`entry ${seq} is out of order or repeated`, seq);
       if (this.runOpen) {
         if (seq !== this.lastSeq + 1) throw new Broken(`entries after ${this.lastSeq} were removed: its proof is missing`, seq);
-        if (prev !== this.lastHash) throw new Broken(`entry ${seq} does not link to entry ${seq - 1}: one of them was altered`, seq);
+        if (linked !== true) throw new Broken(`entry ${seq} does not link to entry ${seq - 1}: one of them was altered`, seq);
       }
       if (seq > manifest.treeSize) throw new Broken(`entry ${seq} lies beyond the signed tree of ${manifest.treeSize}`, seq);
       this.runOpen = true;
@@ -206,7 +261,7 @@ export class ExportVerifier {
     const { seq, size, path } = proof;
     if (!this.runOpen || seq !== this.lastSeq) throw new Broken(`a proof for entry ${String(seq)} does not follow that entry`, this.lastSeq);
     if (size !== manifest.treeSize || !Array.isArray(path) || !path.every(isHash)) throw new Broken(`the proof for entry ${this.lastSeq} is malformed`, this.lastSeq);
-    if (!verifyInclusion(this.lastSeq - 1, manifest.treeSize, this.lastHash, path, manifest.treeRoot)) throw new Broken(`entry ${this.lastSeq} (or one linked before it) is not in the signed tree: it was altered`, this.lastSeq);
+    if (!verifyInclusion(this.lastSeq - 1, manifest.treeSize, hexOf(this.lastHash), path, manifest.treeRoot)) throw new Broken(`entry ${this.lastSeq} (or one linked before it) is not in the signed tree: it was altered`, this.lastSeq);
     this.runOpen = false;
   }
 
