@@ -24,7 +24,8 @@ const spansPerTrace = 32;
 
 const spanColumns = `id TEXT PRIMARY KEY, account_id TEXT NOT NULL, trace_id TEXT NOT NULL, parent_id TEXT, name TEXT NOT NULL,
   status TEXT NOT NULL, model_id TEXT, started_at INTEGER NOT NULL, ended_at INTEGER, input_tokens INTEGER, output_tokens INTEGER`;
-const spanIndex = 'CREATE INDEX spans_trace ON spans (account_id, trace_id, started_at)';
+// Its own table: the app's migrations already create `spans` (core/tracing), with another shape.
+const spanIndex = 'CREATE INDEX bench_spans_trace ON bench_spans (account_id, trace_id, started_at)';
 
 interface Span {
   id: string;
@@ -45,17 +46,17 @@ function makeSpans(count: number): Span[] {
 const spansMigration: Migration = {
   version: appMigrations.length + 1,
   name: 'bench: spans',
-  up: (db) => db.exec(`CREATE TABLE spans (${spanColumns}, payload BLOB NOT NULL) STRICT; ${spanIndex}`),
+  up: (db) => db.exec(`CREATE TABLE bench_spans (${spanColumns}, payload BLOB NOT NULL) STRICT; ${spanIndex}`),
 };
 
 type SpanInsert = [string, string, string, null, string, string, string, number, number, number, number];
 
 /** The encrypted side: a real AccountRepository sealing the payload. */
 class SpansRepository extends AccountRepository {
-  protected readonly table = 'spans';
+  protected readonly table = 'bench_spans';
 
   insertBatch(spans: readonly Span[]): void {
-    const insert = this.statement<[...SpanInsert, Sealed<string>]>('INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.statement<[...SpanInsert, Sealed<string>]>('INSERT INTO bench_spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.transaction(() => {
       for (const span of spans) {
         insert.run(span.id, this.accountId, span.traceId, null, 'llm.call', 'ok', 'model-x', span.startedAt, span.startedAt + 100, 120, 340, this.sealText('payload', span.id, span.payload));
@@ -64,7 +65,7 @@ class SpansRepository extends AccountRepository {
   }
 
   readTrace(traceId: string): number {
-    const select = this.statement<[string, string], { id: string; payload: Sealed<string> }>('SELECT * FROM spans WHERE account_id = ? AND trace_id = ? ORDER BY started_at');
+    const select = this.statement<[string, string], { id: string; payload: Sealed<string> }>('SELECT * FROM bench_spans WHERE account_id = ? AND trace_id = ? ORDER BY started_at');
     let bytes = 0;
     for (const row of select.all(this.accountId, traceId)) bytes += this.open('payload', row.id, row.payload).length;
     return bytes;
@@ -73,9 +74,9 @@ class SpansRepository extends AccountRepository {
 
 function plainSide(dir: string, accountId: string): { insertBatch(spans: readonly Span[]): void; readTrace(traceId: string): number; db: SqliteDatabase } {
   const db = openDatabase(join(dir, 'plain.db'));
-  db.exec(`CREATE TABLE spans (${spanColumns}, payload TEXT NOT NULL) STRICT; ${spanIndex}`);
-  const insert = db.prepare<[...SpanInsert, string]>('INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const select = db.prepare<[string, string], { payload: string }>('SELECT * FROM spans WHERE account_id = ? AND trace_id = ? ORDER BY started_at');
+  db.exec(`CREATE TABLE bench_spans (${spanColumns}, payload TEXT NOT NULL) STRICT; ${spanIndex}`);
+  const insert = db.prepare<[...SpanInsert, string]>('INSERT INTO bench_spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const select = db.prepare<[string, string], { payload: string }>('SELECT * FROM bench_spans WHERE account_id = ? AND trace_id = ? ORDER BY started_at');
   const insertBatch = db.transaction((spans: readonly Span[]) => {
     for (const span of spans) insert.run(span.id, accountId, span.traceId, null, 'llm.call', 'ok', 'model-x', span.startedAt, span.startedAt + 100, 120, 340, span.payload);
   });
@@ -143,7 +144,7 @@ for (let round = 0; round < rounds; round += 1) {
   let plain: ReturnType<typeof plainSide> | undefined;
   try {
     const spans = makeSpans(rows);
-    storage = await openStorage({ dataDir: join(dir, 'encrypted'), secrets: new MemorySecretStore(), migrations: [...appMigrations, spansMigration], sealedTables: [{ table: 'spans', idColumn: 'id', accountColumn: 'account_id', columns: ['payload'] }] });
+    storage = await openStorage({ dataDir: join(dir, 'encrypted'), secrets: new MemorySecretStore(), migrations: [...appMigrations, spansMigration], sealedTables: [{ table: 'bench_spans', idColumn: 'id', accountColumn: 'account_id', columns: ['payload'] }] });
     const accountId = storage.accounts.list()[0]!.id;
     const encrypted = new SpansRepository(storage.scopeFor({ accountId }));
     plain = plainSide(dir, accountId);
