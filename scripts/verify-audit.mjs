@@ -877,5 +877,10 @@ if (!isMainThread && workerData?.role === 'verify-audit-scan') {
     parentPort.postMessage({ id: message.id, ...records }, [records.kinds.buffer, records.seqs.buffer, records.leaves.buffer, records.prevs.buffer, records.prevValid.buffer, records.groupLines.buffer, records.groupHeights.buffer]);
   });
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  // Output piped into a reader that stops early (`| head`): the verdict is in the exit code; end
+  // quietly instead of dying on an unhandled EPIPE.
+  process.stdout.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }
