@@ -134,7 +134,7 @@ export class RunStore extends AccountRepository {
       const recorded = step.recorded === undefined ? null : this.scope.sealJson({ table: 'run_steps', rowId: key, column: 'recorded' }, json(step.recorded));
       this.statement<[string, string, string, string, string, string, Buffer | null, Buffer | null, number, number, number | null]>(
         `INSERT INTO run_steps (key, run_id, path, account_id, kind, status, output, recorded, attempts, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET status = excluded.status, output = excluded.output, recorded = excluded.recorded, attempts = excluded.attempts, finished_at = excluded.finished_at`,
+         ON CONFLICT (run_id, path) DO UPDATE SET status = excluded.status, output = excluded.output, recorded = excluded.recorded, attempts = excluded.attempts, finished_at = excluded.finished_at`,
       ).run(key, runId, step.path, this.accountId, step.kind, step.status, output, recorded, step.attempts, step.startedAt, step.finishedAt);
     });
   }

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemorySecretStore } from '../secrets/index.ts';
+import { appMigrations, openStorage } from '../storage/index.ts';
+import { RunStore } from './store.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RunStore checkpoints across migration 10 (run_steps without its second unique index)', () => {
+  it('keeps the checkpoints of a version-9 database readable, and upserts on (run, path) afterwards', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-run-steps-'));
+    dirs.push(dataDir);
+    const secrets = new MemorySecretStore();
+    const before = appMigrations.filter((migration) => migration.version <= 9);
+    expect(before).toHaveLength(9);
+
+    // A database as version 9 left it, with a run and two checkpoints (sealed outputs).
+    let storage = await openStorage({ dataDir, secrets, migrations: before });
+    const accountId = storage.accounts.list()[0]!.id;
+    let store = new RunStore(storage.scopeFor({ accountId }));
+    store.createRun({ id: 'run-1', workflowId: 'credit-memo', version: 'v1', status: 'running', input: { borrower: 'Acme' }, modelId: null, replayOf: null, traceId: 'trace-1', createdBy: 'analyst', createdAt: 1 });
+    store.saveStep('run-1', { path: 'profile', kind: 'llm', status: 'done', output: { summary: 'Family-owned shipper' }, attempts: 1, startedAt: 2, finishedAt: 3 });
+    store.saveStep('run-1', { path: 'approval', kind: 'human', status: 'waiting', attempts: 1, startedAt: 4, finishedAt: null });
+    const indexesBefore = (storage.db.pragma('index_list(run_steps)') as { name: string }[]).length;
+    await storage.dispose();
+
+    storage = await openStorage({ dataDir, secrets });
+    try {
+      expect(storage.schemaVersion()).toBe(10);
+      // The primary key's index only: the unique index on key is gone.
+      expect(indexesBefore).toBe(2);
+      expect((storage.db.pragma('index_list(run_steps)') as { name: string }[]).length).toBe(1);
+      store = new RunStore(storage.scopeFor({ accountId }));
+      const steps = store.steps('run-1');
+      expect(steps.get('profile')).toMatchObject({ status: 'done', output: { summary: 'Family-owned shipper' }, attempts: 1 });
+      expect(steps.get('approval')).toMatchObject({ status: 'waiting', output: null });
+      // Answering the waiting step updates its row in place.
+      store.saveStep('run-1', { path: 'approval', kind: 'human', status: 'done', output: { approved: true }, attempts: 1, startedAt: 4, finishedAt: 5 });
+      const after = store.steps('run-1');
+      expect(after.size).toBe(2);
+      expect(after.get('approval')).toMatchObject({ status: 'done', output: { approved: true }, finishedAt: 5 });
+    } finally {
+      await storage.dispose();
+    }
+  });
+});
