@@ -166,8 +166,9 @@ export function createRouter(options: RouterOptions): Router {
       if (typeof userId !== 'string' || userId !== principal.userId) return false;
     }
     if (contract.accountScoped !== true) return true;
+    // null on both sides: an installation-level operator (the CLI) hearing its own account-less events.
     const accountId = (payload as { accountId?: unknown } | undefined)?.accountId;
-    return typeof accountId === 'string' && accountId === principal.accountId;
+    return (typeof accountId === 'string' || accountId === null) && accountId === principal.accountId;
   }
 
   return { call, canReceive };

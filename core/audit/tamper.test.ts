@@ -208,9 +208,9 @@ describe('tamper evidence', () => {
   }, 120_000);
 });
 
-describe('tamper evidence in long exports (the standalone verifier’s 256-entry blocks and worker threads)', () => {
+describe('tamper evidence in long exports (the standalone verifier’s aligned subtrees and worker threads)', () => {
   it('a 1,300-entry export verifies the same on one thread and on two workers with tiny reads, and every tampered entry is caught by all paths', async () => {
-    // The default checkpoint interval (1,000), so runs of 256 entries form blocks in the complete export too.
+    // The default checkpoint interval (1,000), so long linked runs form aligned subtrees in the complete export too.
     const longDir = tempDir('tamper-long');
     const long = await openCore(longDir.path);
     const exportLong = async (filter: AuditFilter) => {

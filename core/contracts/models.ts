@@ -194,8 +194,11 @@ export const modelMethods = {
 export const modelEvents = {
   /** Text of a test prompt as it is generated, to the user who asked for it only. */
   'models.testDelta': defineEvent({
-    payload: z.object({ userId: z.string(), streamId: z.string(), text: z.string() }),
+    payload: z.object({ accountId: z.string().nullable(), userId: z.string(), streamId: z.string(), text: z.string() }),
     permission: 'models.use',
+    // The asking user's sessions in the asking account only: users are installation-wide, and
+    // the text may come from a model another of their accounts may not use.
     userScoped: true,
+    accountScoped: true,
   }),
 };

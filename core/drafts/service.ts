@@ -556,8 +556,10 @@ export class DraftService {
     try {
       id = new DraftStore(this.options.storage.scopeFor({ accountId })).byRun(runId)?.id ?? null;
     } catch {
-      id = null;
+      return null; // not an answer (a busy database, a key being rotated): ask again next event
     }
+    // A late delta can re-add a finished run; bound the map rather than track every path out.
+    if (this.draftIds.size >= 10_000) this.draftIds.clear();
     this.draftIds.set(runId, id);
     return id;
   }

@@ -1,4 +1,4 @@
-// The native "choose a GGUF file" dialog behind the Models page's Browse button (issue 5: "add a
+// The native "choose a GGUF file" dialog behind the Models page's "Choose file…" button (issue 5: "add a
 // GGUF by file picker or path"). Only the path goes back to the page; models.add then checks the
 // file, its checksum and its architecture like a typed path.
 import type { OpenDialogOptions, OpenDialogReturnValue } from 'electron';

@@ -16,8 +16,8 @@ export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<
     'models.health': (input, context) => registry.health(context.principal, input.modelId, context.signal),
     'models.test': (input, context) => {
       const { streamId } = input;
-      const userId = context.principal.userId;
-      const onDelta = streamId === undefined || events === undefined ? undefined : (text: string) => events.publish('models.testDelta', { userId, streamId, text });
+      const { userId, accountId } = context.principal;
+      const onDelta = streamId === undefined || events === undefined ? undefined : (text: string) => events.publish('models.testDelta', { accountId, userId, streamId, text });
       return registry.test(context.principal, input.modelId, input.prompt, input.maxTokens, context.signal, onDelta);
     },
   };

@@ -189,15 +189,18 @@ describe('model registry', () => {
     await admin.call('models.remove', { modelId: 'templated' });
   }, 60_000);
 
-  it('streams a test prompt’s text to the user who asked, as it is generated, and to no one else', async () => {
+  it('streams a test prompt’s text to the user who asked, in the account they asked from, and to no one else', async () => {
     const analyst = as(principal(accountA, 'analyst'));
     const colleague = as({ ...principal(accountA, 'analyst'), userId: 'u-colleague' });
+    // The same person signed in to another account: users are installation-wide.
+    const elsewhere = as({ ...principal(accountB, 'analyst'), userId: principal(accountA, 'analyst').userId });
     const mine: string[] = [];
     const theirs: string[] = [];
     const streamId = randomUUID();
     const unsubscribe = [
       analyst.bridge.subscribe('models.testDelta', (event) => { if (event.streamId === streamId) mine.push(event.text); }),
       colleague.bridge.subscribe('models.testDelta', (event) => theirs.push(event.text)),
+      elsewhere.bridge.subscribe('models.testDelta', (event) => theirs.push(event.text)),
     ];
     const result = await analyst.call('models.test', { modelId: 'alpha-tiny', prompt: 'Say hello.', maxTokens: 12, streamId });
     unsubscribe.forEach((stop) => stop());
