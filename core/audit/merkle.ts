@@ -14,8 +14,31 @@ export function nodeHash(left: string, right: string): string {
   return hash('sha256', nodeScratch, 'hex');
 }
 
+const binaryScratch = Buffer.alloc(65);
+binaryScratch[0] = 1;
+
+/**
+ * SHA-256(0x01 ‖ left ‖ right) for hashes held as 32-byte binary (latin1) strings: what a
+ * verifier walking a million entries uses, since hex digests cost more to make and to decode.
+ */
+export function binaryNodeHash(left: string, right: string): string {
+  binaryScratch.write(left, 1, 32, 'latin1');
+  binaryScratch.write(right, 33, 32, 'latin1');
+  return hash('sha256', binaryScratch, 'binary');
+}
+
 /** SHA-256 of nothing: the root of an empty tree (RFC 6962 §2.1). */
 export const emptyRoot = hash('sha256', Buffer.alloc(0), 'hex');
+
+/** How a frontier's hashes are spelled: its node hash and its empty root in that spelling. */
+export interface HashSpelling {
+  node(left: string, right: string): string;
+  empty: string;
+}
+
+const hexSpelling: HashSpelling = { node: nodeHash, empty: emptyRoot };
+/** Hashes as 32-byte binary strings (binaryNodeHash). */
+export const binarySpelling: HashSpelling = { node: binaryNodeHash, empty: Buffer.from(emptyRoot, 'hex').toString('latin1') };
 
 /**
  * A tree's compact form: the roots of its perfect subtrees, largest first (the binary digits of its
@@ -26,6 +49,12 @@ export class Frontier {
   private readonly hashes: string[] = [];
   private readonly heights: number[] = [];
   private count = 0;
+  private readonly spelling: HashSpelling;
+
+  /** Hex hashes by default; `binarySpelling` for a verifier's hot path. */
+  constructor(spelling: HashSpelling = hexSpelling) {
+    this.spelling = spelling;
+  }
 
   static from(size: number, subtreeRoots: readonly string[]): Frontier {
     const frontier = new Frontier();
@@ -50,7 +79,7 @@ export class Frontier {
     let height = 0;
     while (this.heights.length > 0 && this.heights[this.heights.length - 1] === height) {
       this.heights.pop();
-      current = nodeHash(this.hashes.pop()!, current);
+      current = this.spelling.node(this.hashes.pop()!, current);
       height += 1;
     }
     this.hashes.push(current);
@@ -58,10 +87,11 @@ export class Frontier {
     this.count += 1;
   }
 
+  /** The root, in the frontier's spelling. */
   root(): string {
-    if (this.hashes.length === 0) return emptyRoot;
+    if (this.hashes.length === 0) return this.spelling.empty;
     let root = this.hashes[this.hashes.length - 1]!;
-    for (let i = this.hashes.length - 2; i >= 0; i -= 1) root = nodeHash(this.hashes[i]!, root);
+    for (let i = this.hashes.length - 2; i >= 0; i -= 1) root = this.spelling.node(this.hashes[i]!, root);
     return root;
   }
 

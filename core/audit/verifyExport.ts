@@ -3,7 +3,7 @@ import { createPublicKey, hash, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { parseCheckpointBody, parseManifest } from './checkpoints.ts';
 import type { ExportManifest, SeqRanges } from './checkpoints.ts';
-import { emptyRoot, isHash, verifyInclusion } from './merkle.ts';
+import { binarySpelling, Frontier, isHash, verifyInclusion } from './merkle.ts';
 import { keyIdOf, publicKeyFromRaw } from './signing.ts';
 
 /** The result of checking an export file. */
@@ -66,43 +66,6 @@ function spells(buffer: Buffer, at: number, end: number, binary: string): boolea
   return true;
 }
 
-const nodeScratch = Buffer.alloc(65);
-nodeScratch[0] = 1;
-
-/** The RFC 6962 frontier (merkle.ts's Frontier) over binary hashes: SHA-256(0x01 ‖ left ‖ right). */
-class BinaryFrontier {
-  private readonly hashes: string[] = [];
-  private readonly heights: number[] = [];
-  size = 0;
-
-  append(leaf: string): void {
-    let current = leaf;
-    let height = 0;
-    while (this.heights.length > 0 && this.heights[this.heights.length - 1] === height) {
-      this.heights.pop();
-      current = BinaryFrontier.node(this.hashes.pop()!, current);
-      height += 1;
-    }
-    this.hashes.push(current);
-    this.heights.push(height);
-    this.size += 1;
-  }
-
-  /** The root, in hex. */
-  root(): string {
-    if (this.hashes.length === 0) return emptyRoot;
-    let root = this.hashes[this.hashes.length - 1]!;
-    for (let i = this.hashes.length - 2; i >= 0; i -= 1) root = BinaryFrontier.node(this.hashes[i]!, root);
-    return hexOf(root);
-  }
-
-  private static node(left: string, right: string): string {
-    nodeScratch.write(left, 1, 32, 'latin1');
-    nodeScratch.write(right, 33, 32, 'latin1');
-    return hash('sha256', nodeScratch, 'binary');
-  }
-}
-
 /** Parses a trusted key given as PEM (SPKI) or as the raw 32 bytes in base64. */
 export function parseTrustedKey(text: string): { id: string; key: KeyObject } {
   const trimmed = text.trim();
@@ -131,7 +94,7 @@ export class ExportVerifier {
   private lastHash = genesis;
   private runOpen = false;
   private finalCheckpointSeen = false;
-  private readonly frontier = new BinaryFrontier();
+  private readonly frontier = new Frontier(binarySpelling);
   private readonly stubs: number[] = [];
   private readonly tombstones: Array<readonly [number, number]> = [];
 
@@ -244,7 +207,7 @@ export class ExportVerifier {
     this.checkpoints += 1;
     if (manifest.scope === 'complete') {
       if (body.size !== this.frontier.size) throw new Broken(`a checkpoint of ${body.size} entries stands after entry ${this.frontier.size}`, this.lastSeq);
-      if (body.root !== this.frontier.root()) throw new Broken(`the Merkle root over entries 1–${body.size} does not match its signed checkpoint: an entry was altered`, this.lastSeq);
+      if (body.root !== hexOf(this.frontier.root())) throw new Broken(`the Merkle root over entries 1–${body.size} does not match its signed checkpoint: an entry was altered`, this.lastSeq);
       if (body.purged) this.tombstones.push(...body.purged);
       if (body.size === manifest.treeSize && body.root === manifest.treeRoot) this.finalCheckpointSeen = true;
     } else {
