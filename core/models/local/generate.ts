@@ -88,33 +88,24 @@ export async function generate(input: GenerationInput): Promise<GenerationOutput
       firstTokenAt ??= clock.monotonic();
       if (input.stopTokens.has(token)) break;
       generated.push(token);
-      if (!incremental) {
-        if (isAborted(signal)) {
-          aborted = true;
+      if (incremental) {
+        undecoded.push(token);
+        const piece = loaded.model.detokenize(undecoded, false, generated.slice(Math.max(0, generated.length - undecoded.length - 8), generated.length - undecoded.length));
+        // A byte token may carry part of a UTF-8 character; wait (briefly) for the rest.
+        if (!piece.endsWith('\uFFFD') || undecoded.length >= 4) {
+          text += piece;
+          undecoded = [];
+        }
+        const stopAt = firstStop(text, stopTexts);
+        if (stopAt !== undefined) {
+          text = text.slice(0, stopAt);
           break;
         }
-        if (generated.length >= maxTokens) {
-          finishReason = 'length';
-          break;
+        const safe = text.length - heldBack(text, stopTexts);
+        if (safe > emitted) {
+          input.onDelta?.(text.slice(emitted, safe));
+          emitted = safe;
         }
-        continue;
-      }
-      undecoded.push(token);
-      const piece = loaded.model.detokenize(undecoded, false, generated.slice(Math.max(0, generated.length - undecoded.length - 8), generated.length - undecoded.length));
-      // A byte token may carry part of a UTF-8 character; wait (briefly) for the rest.
-      if (!piece.endsWith('\uFFFD') || undecoded.length >= 4) {
-        text += piece;
-        undecoded = [];
-      }
-      const stopAt = firstStop(text, stopTexts);
-      if (stopAt !== undefined) {
-        text = text.slice(0, stopAt);
-        break;
-      }
-      const safe = text.length - heldBack(text, stopTexts);
-      if (safe > emitted) {
-        input.onDelta?.(text.slice(emitted, safe));
-        emitted = safe;
       }
       if (isAborted(signal)) {
         aborted = true;
