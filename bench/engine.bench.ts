@@ -31,7 +31,7 @@ import { LocalModelPool, LocalModelProvider, writeTestModel } from '../core/mode
 import type { ChatRequest, ChatResult, ModelProvider } from '../core/models/index.ts';
 import { harness } from '../core/workflows/testing/harness.ts';
 import type { Harness } from '../core/workflows/testing/harness.ts';
-import { RunStore } from '../core/workflows/index.ts';
+import { checkpointTimer } from './support/checkpointTimer.ts';
 import { nestedWorkflows } from './support/nestedWorkflows.ts';
 
 const { values: args } = parseArgs({ options: { repetitions: { type: 'string', default: '3' }, 'skip-gguf': { type: 'boolean', default: false } } });
@@ -87,26 +87,13 @@ const constantModel: ModelProvider = {
 };
 
 
-/** Times RunStore.saveStep (every checkpoint write: seal + INSERT/UPSERT) for the breakdown. */
-const checkpoint = { ms: 0, writes: 0 };
-type SaveStep = (this: RunStore, ...rest: Parameters<RunStore['saveStep']>) => void;
-const saveStep: SaveStep = Reflect.get<object, 'saveStep'>(RunStore.prototype, 'saveStep') as SaveStep;
-RunStore.prototype.saveStep = function timedSaveStep(this: RunStore, ...rest: Parameters<RunStore['saveStep']>) {
-  const started = performance.now();
-  try {
-    return saveStep.apply(this, rest);
-  } finally {
-    checkpoint.ms += performance.now() - started;
-    checkpoint.writes += 1;
-  }
-};
 
 async function runStrongroom(h: Harness): Promise<Measurement> {
   const items = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
   clock.modelMs = 0;
   clock.calls = 0;
-  checkpoint.ms = 0;
-  checkpoint.writes = 0;
+  checkpointTimer.ms = 0;
+  checkpointTimer.writes = 0;
   let runId = '';
   let finish: (status: string) => void = () => undefined;
   const finished = new Promise<string>((resolve) => (finish = resolve));
@@ -119,7 +106,7 @@ async function runStrongroom(h: Harness): Promise<Measurement> {
   const wallMs = performance.now() - started;
   unsubscribe();
   if (status !== 'completed') throw new Error(`strongroom run ended ${status}`);
-  return { wallMs, modelMs: clock.modelMs, calls: clock.calls, checkpointMs: checkpoint.ms };
+  return { wallMs, modelMs: clock.modelMs, calls: clock.calls, checkpointMs: checkpointTimer.ms };
 }
 
 // ---------------------------------------------------------------- Mastra
@@ -318,7 +305,7 @@ try {
   for (const [name, row] of [['Strongroom (durable)', s], ['Mastra (no storage)', m], ['Mastra + LibSQLStore', d], ['LangGraph (no saver)', l]] as const) {
     console.log(`${name.padEnd(28)} ${fmt(row.wallMs).padStart(8)} ${fmt(row.modelMs, 2).padStart(10)} ${fmt(row.perStepUs).padStart(13)} ${fmt(row.perStepUs / m.perStepUs, 2).padStart(10)}× ${fmt(row.perStepUs / l.perStepUs, 2).padStart(12)}×`);
   }
-  const writes = checkpoint.writes;
+  const writes = checkpointTimer.writes;
   const checkpointMs = median(results.strongroom.map((r) => r.checkpointMs ?? 0));
   console.log(`Strongroom breakdown: checkpoint writes ${fmt(checkpointMs)} ms of ${fmt(s.wallMs)} ms wall (${fmt((checkpointMs / s.wallMs) * 100)}%, ${writes} writes, ${fmt((checkpointMs / writes) * 1000)} µs each); the rest (templates, scopes, tracing, middleware, events, API) ${fmt(s.wallMs - checkpointMs - s.modelMs)} ms`);
   const ratio = s.perStepUs / m.perStepUs;

@@ -59,9 +59,9 @@ import { MemorySecretStore } from '../core/secrets/index.ts';
 import { openStorage } from '../core/storage/index.ts';
 import type { Storage } from '../core/storage/index.ts';
 import { createRunTracer, nowMicros, parentPath, spanIdFor, TraceRecorder } from '../core/tracing/index.ts';
-import { RunStore } from '../core/workflows/index.ts';
 import type { StepContext, StepMiddleware, StepOutcome } from '../core/workflows/index.ts';
 import { instantModel } from '../core/workflows/testing/instantModel.ts';
+import { checkpointTimer } from './support/checkpointTimer.ts';
 import { nestedWorkflows } from './support/nestedWorkflows.ts';
 
 const { values: args } = parseArgs({
@@ -329,18 +329,6 @@ interface RunFigures {
   cpuMs: number;
 }
 
-/** Times RunStore.saveStep (every step checkpoint: seal + upsert + commit), as the engine bench does, for the breakdown. */
-const checkpoints = { ms: 0 };
-type SaveStep = (this: RunStore, ...rest: Parameters<RunStore['saveStep']>) => void;
-const saveStep: SaveStep = Reflect.get<object, 'saveStep'>(RunStore.prototype, 'saveStep') as SaveStep;
-RunStore.prototype.saveStep = function timedSaveStep(this: RunStore, ...rest: Parameters<RunStore['saveStep']>) {
-  const started = performance.now();
-  try {
-    return saveStep.apply(this, rest);
-  } finally {
-    checkpoints.ms += performance.now() - started;
-  }
-};
 
 /** GC pauses, as performance entries (read synchronously with takeRecords). */
 const gcEntries: Array<{ startTime: number; duration: number }> = [];
@@ -359,7 +347,7 @@ async function timedRun(b: BenchCore, workflowId: string, input: Record<string, 
   const recorder = b.core.traceRecorder;
   const writtenBefore = recorder?.stats.written ?? 0;
   modelClock.ms = 0;
-  checkpoints.ms = 0;
+  checkpointTimer.ms = 0;
   gcBetween(0, 0);
   let runId = '';
   let finish: (status: string) => void = () => undefined;
@@ -373,7 +361,7 @@ async function timedRun(b: BenchCore, workflowId: string, input: Record<string, 
   const status = await finished;
   const ended = performance.now();
   const wallMs = ended - started;
-  const checkpointMs = checkpoints.ms;
+  const checkpointMs = checkpointTimer.ms;
   unsubscribe();
   if (status !== 'completed') throw new Error(`run ended ${status}`);
   const drainStarted = performance.now();
