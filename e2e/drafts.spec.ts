@@ -4,7 +4,7 @@ import type { Locator, Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { startServe, strongroom } from './support/serve.ts';
+import { startServeWithDemoModel } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 // Issue 8 (the drafting workspace) in a real browser against `strongroom serve`, on `strongroom
@@ -49,13 +49,9 @@ const getDraft = (page: Page, draftId: string) => callFromPage<Draft>(page, 'dra
 /** A section card by its path. */
 const card = (page: Page, path: string): Locator => page.locator(`article[data-testid="section-${path}"]`);
 
-// As in workflows.spec.ts: serve once (first run creates the local administrator), stop, add the
-// generated test model, serve again.
+// The generated test model drafts the document.
 test.beforeAll(async () => {
-  const first = await startServe();
-  expect(await first.stop()).toBe(0);
-  await strongroom(['demo'], first);
-  serve = await startServe({ dataDir: first.dataDir, masterKey: first.masterKey, adminPassphrase: first.adminPassphrase });
+  serve = await startServeWithDemoModel();
 });
 
 test.afterAll(async () => {

@@ -7,7 +7,7 @@ import type { TestIdp } from '../core/identity/testing/testIdp.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
 import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
-import { startServe, strongroom } from './support/serve.ts';
+import { startServe, startServeWithDemoModel, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 // Issue 7 (tracing and feedback) in a real browser against `strongroom serve`. The local
@@ -63,18 +63,15 @@ async function callFromPage(page: Page, method: string, input: unknown): Promise
 
 const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
 
-// As in workflows.spec.ts: serve once (first run creates the local administrator), stop, add the
-// generated test model (and the walkthrough workflows), serve again.
+// The generated test model, and the walkthrough workflows imported while nothing serves.
 test.beforeAll(async () => {
-  const first = await startServe();
-  expect(await first.stop()).toBe(0);
-  await strongroom(['demo'], first);
-  for (const definition of [topicWorkflow, walkthrough]) {
-    const file = join(first.dataDir, `${definition.id}.json`);
-    writeFileSync(file, JSON.stringify(definition));
-    await strongroom(['workflows', 'import', file], first);
-  }
-  serve = await startServe({ dataDir: first.dataDir, masterKey: first.masterKey, adminPassphrase: first.adminPassphrase });
+  serve = await startServeWithDemoModel(async (installation) => {
+    for (const definition of [topicWorkflow, walkthrough]) {
+      const file = join(installation.dataDir, `${definition.id}.json`);
+      writeFileSync(file, JSON.stringify(definition));
+      await strongroom(['workflows', 'import', file], installation);
+    }
+  });
 });
 
 test.afterAll(async () => {

@@ -2,18 +2,14 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { startServe, strongroom } from './support/serve.ts';
+import { startServeWithDemoModel } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 let serve: ServeHandle;
 
-// The installation gets `strongroom demo`'s generated test model, so a run can actually execute:
-// serve once (first run creates the local administrator), stop, add the model, serve again.
+// The installation gets `strongroom demo`'s generated test model, so a run can actually execute.
 test.beforeAll(async () => {
-  const first = await startServe();
-  expect(await first.stop()).toBe(0);
-  await strongroom(['demo'], first);
-  serve = await startServe({ dataDir: first.dataDir, masterKey: first.masterKey, adminPassphrase: first.adminPassphrase });
+  serve = await startServeWithDemoModel();
 });
 
 test.afterAll(async () => {

@@ -82,6 +82,20 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeHandl
 }
 
 /**
+ * An installation that can actually run workflows: serve once (the first run creates the local
+ * administrator), stop, register `strongroom demo`'s generated test model and run `prepare` (e.g.
+ * workflow imports) with the CLI while nothing serves, then serve again on the same data.
+ */
+export async function startServeWithDemoModel(prepare: (installation: ServeHandle) => Promise<void> = async () => undefined): Promise<ServeHandle> {
+  const first = await startServe();
+  const exitCode = await first.stop();
+  if (exitCode !== 0) throw new Error(`the first strongroom serve exited with ${exitCode}:\n${first.stderr().slice(-2000)}`);
+  await strongroom(['demo'], first);
+  await prepare(first);
+  return startServe({ dataDir: first.dataDir, masterKey: first.masterKey, adminPassphrase: first.adminPassphrase });
+}
+
+/**
  * Runs one `strongroom` CLI command against an installation, as its operator would. Rejects with
  * the command's stderr when it fails.
  */
