@@ -4,6 +4,7 @@ import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useBridge } from '../../bridge/context.tsx';
 import { saveFile } from '../audit/download.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
+import { useAnnouncedAction } from './useAnnouncedAction.ts';
 
 const exportChoices = [
   { format: 'docx', label: 'Word (DOCX)' },
@@ -19,27 +20,14 @@ export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onCha
   const bridge = useBridge();
   const { can } = useAuth();
   const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
   const [approving, setApproving] = useState(false);
   const [comment, setComment] = useState('');
-  const [announcement, setAnnouncement] = useState('');
-
-  async function act(call: () => Promise<ApiResult<DraftSummary>>, done: string): Promise<void> {
-    setBusy(true);
-    setError(null);
-    setAnnouncement('');
-    const result = await call();
-    setBusy(false);
-    if (!result.ok) {
-      setError(result.error);
-      return;
-    }
-    setAnnouncement(done);
+  const { busy, error, announcement, run } = useAnnouncedAction(() => {
     setApproving(false);
     setComment('');
     onChanged();
-  }
+  });
+  const act = (call: () => Promise<ApiResult<DraftSummary>>, done: string): Promise<boolean> => run(done, call);
 
   const canWrite = can('drafts.write');
   const canApprove = can('drafts.approve');

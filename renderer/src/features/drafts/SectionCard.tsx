@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { ApiError, DraftComment, DraftSection } from '../../../../core/contracts/index.ts';
+import type { DraftComment, DraftSection } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useBridge } from '../../bridge/context.tsx';
+import { useAnnouncedAction } from './useAnnouncedAction.ts';
 import { CommentForm, CommentList } from './Comments.tsx';
 import { DiffView } from './DiffView.tsx';
 import { MarkdownView } from './MarkdownView.tsx';
@@ -104,30 +105,13 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
     abilities.write && section.workingMarkdown !== null ? { text: section.workingMarkdown, restored: true } : null,
   );
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  const { busy, error, setError, announcement, announce, run } = useAnnouncedAction(onChanged);
   const headingId = `${useId()}-heading`;
 
   const actionable = abilities.write && hasText(section) && editing === null;
   // A failed section has no text to accept or edit, but can be asked for again.
   const regenerable = abilities.write && editing === null && (hasText(section) || section.status === 'failed');
   const focusSection = () => article.current?.focus();
-
-  async function run(label: string, call: () => Promise<{ ok: true } | { ok: false; error: ApiError }>): Promise<boolean> {
-    setBusy(true);
-    setError(null);
-    setAnnouncement('');
-    const result = await call();
-    setBusy(false);
-    if (!result.ok) {
-      setError(result.error);
-      return false;
-    }
-    setAnnouncement(label);
-    onChanged();
-    return true;
-  }
 
   const accept = () => {
     if (!actionable || busy) return;
@@ -193,7 +177,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
           restored={editing.restored}
           onDone={(outcome) => {
             setEditing(null);
-            setAnnouncement(outcome === 'saved' ? `Saved your edit of “${section.heading}”.` : `Discarded your edit of “${section.heading}”.`);
+            announce(outcome === 'saved' ? `Saved your edit of “${section.heading}”.` : `Discarded your edit of “${section.heading}”.`);
             onChanged();
             // Focus returns to the section once the editor is gone.
             setTimeout(focusSection, 0);
@@ -274,7 +258,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
         <div className="section-comments">
           <CommentList comments={comments} />
           {panel === 'comment' && (
-            <CommentForm draftId={draftId} path={section.path} label={`Comment on “${section.heading}”`} autoFocus onCancel={closePanel} onAdded={() => { setAnnouncement('Comment added.'); setPanel(null); onChanged(); focusSection(); }} />
+            <CommentForm draftId={draftId} path={section.path} label={`Comment on “${section.heading}”`} autoFocus onCancel={closePanel} onAdded={() => { announce('Comment added.'); setPanel(null); onChanged(); focusSection(); }} />
           )}
         </div>
       )}
