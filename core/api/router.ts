@@ -147,7 +147,8 @@ export function createRouter(options: RouterOptions): Router {
       }
       return finish('ok', { ok: true, value: output.data });
     } catch (error) {
-      if (isCoreError(error)) return finish('failed', failure(error));
+      // A refusal a handler decides (a four-eyes rule, say) is a denial like the router's own, and audited as one.
+      if (isCoreError(error)) return finish(error.code === 'ERR_AUTH_FORBIDDEN' ? 'denied' : 'failed', failure(error));
       // Log the error's type and stack frames, not its message: messages can carry content.
       const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
       log.error({ method, code: 'ERR_INTERNAL', errorType: error instanceof Error ? error.name : typeof error, stack }, 'handler failed');

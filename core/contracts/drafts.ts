@@ -87,6 +87,8 @@ export const DraftSummarySchema = z.object({
   updatedAt: z.string(),
   approvedBy: z.string().nullable(),
   approvedAt: z.string().nullable(),
+  /** Its workflow asks for a second person's approval (four-eyes): whoever prepared the draft or started its run cannot approve it. */
+  fourEyes: z.boolean(),
 });
 export type DraftSummary = z.infer<typeof DraftSummarySchema>;
 

@@ -264,6 +264,28 @@ describe('drafts', () => {
     await expect(h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: 'late', baseRevision: 0 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
   });
 
+  it('holds a four-eyes sign-off: whoever prepared the draft cannot approve it, a second reviewer can', async () => {
+    const fourEyes = report.replace('action: approve, prompt:', 'action: approve, fourEyes: true, prompt:');
+    expect(fourEyes).not.toBe(report);
+    const h = await harness({ model: instantModel({ delayMs: 2 }), workflows: { report: fourEyes, 'report-risk': reportRisk } });
+    open.push(h);
+    // analyst-1 (the harness's user, analyst and reviewer) prepares the draft and starts its run.
+    const draft = await drafted(h);
+    await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('four-eyes') as string });
+    expect((await h.call('drafts.get', { draftId: draft.id })).status).toBe('in_review');
+    expect((await h.call('runs.get', { runId: draft.runId })).status).toBe('waiting');
+    const denied = h.core.storage!.db.prepare("SELECT actor_user_id AS actor, outcome FROM audit_log WHERE action = 'drafts.approve' ORDER BY seq").all();
+    expect(denied).toEqual([{ actor: 'analyst-1', outcome: 'denied' }]);
+
+    const approved = await as(h, 'reviewer')('drafts.approve', { draftId: draft.id, comment: 'Checked by a second reviewer.' });
+    expect(approved).toMatchObject({ status: 'approved', approvedBy: 'user-reviewer' });
+    await h.core.workflows!.settled(draft.runId);
+    const run = await h.call('runs.get', { runId: draft.runId });
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: true, answeredBy: 'user-reviewer' });
+  });
+
   it('exports DOCX, PDF and Markdown with the edited text and provenance, every export audited; the CLI lists and exports', async () => {
     const h = await make();
     const draft = await drafted(h);

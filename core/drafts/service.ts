@@ -4,7 +4,7 @@ import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, WorkflowDefinition } from '../contracts/index.ts';
+import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, Step, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider } from '../models/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore, nowMicros, spanIdFor, TraceStore } from '../tracing/index.ts';
@@ -49,6 +49,18 @@ interface DraftState {
   run: RunRecord;
   workflowName: string;
   sections: Section[];
+  /** The workflow has a four-eyes approval step: whoever prepared the draft or started its run cannot approve it. */
+  fourEyes: boolean;
+}
+
+/** Whether any approval step, at any depth of these steps, asks for a second person. */
+function hasFourEyesApproval(steps: readonly Step[]): boolean {
+  return steps.some((step) => {
+    if (step.kind === 'human') return step.action === 'approve' && step.fourEyes === true;
+    if (step.kind === 'map') return hasFourEyesApproval(step.steps);
+    if (step.kind === 'branch') return step.cases.some((branch) => hasFourEyesApproval(branch.steps)) || hasFourEyesApproval(step.otherwise ?? []);
+    return false;
+  });
 }
 
 /**
@@ -164,7 +176,7 @@ export class DraftService {
   private state(scope: AccountScope, draft: DraftRecord): DraftState {
     const run = this.run(scope, draft);
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [] };
+    return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [], fourEyes: entry ? hasFourEyesApproval(entry.definition.steps) : false };
   }
 
   private sections(scope: AccountScope, draft: DraftRecord): Section[] {
@@ -214,7 +226,7 @@ export class DraftService {
     return this.summary(draft, this.state(scope, draft));
   }
 
-  private summary(draft: DraftRecord, { run, workflowName, sections }: DraftState): DraftSummary {
+  private summary(draft: DraftRecord, { run, workflowName, sections, fourEyes }: DraftState): DraftSummary {
     const texts = sections.filter((s) => !s.container);
     const modelId = run.modelId ?? texts.find((s) => s.provenance.model)?.provenance.model ?? null;
     return {
@@ -236,6 +248,7 @@ export class DraftService {
       updatedAt: iso(Math.max(draft.updatedAt, run.updatedAt))!,
       approvedBy: draft.approvedBy,
       approvedAt: iso(draft.approvedAt),
+      fourEyes,
     };
   }
 
@@ -466,20 +479,30 @@ export class DraftService {
     const run = this.run(scope, draft);
     const store = new DraftStore(scope);
     const approvals = run.status === 'waiting' ? this.waitingApprovals(scope, run) : [];
+    // Maker–checker: the engine refuses the run's starter on a four-eyes step; the draft's preparer is refused here,
+    // whether or not the run still waits on that step.
+    if ((approvals.some((approval) => approval.fourEyes) || this.state(scope, draft).fourEyes) && (principal.userId === draft.createdBy || principal.userId === run.createdBy)) {
+      throw new CoreError('ERR_AUTH_FORBIDDEN', 'This draft needs a second person\'s approval (four-eyes): the person who prepared it cannot approve it.', { details: { draftId: draft.id, rule: 'four-eyes' } });
+    }
     this.audited(scope, principal, requestId, 'drafts.approve', () => {
       store.setStatus(draft.id, 'approved', this.options.clock.now(), principal.userId);
-      for (const path of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal.userId, { resume: false });
-    }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.join(',') || null } }));
+      for (const { path } of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal.userId, { resume: false });
+    }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.map(({ path }) => path).join(',') || null } }));
     if (approvals.length > 0) this.options.engine.resume(scope, run.id);
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
     const updated = this.existing(scope, draftId);
     return this.summaryOf(scope, updated);
   }
 
-  /** The run's waiting human steps that ask for an approval. */
-  private waitingApprovals(scope: AccountScope, run: RunRecord): string[] {
+  /** The run's waiting human steps that ask for an approval, and whether each needs a second person. */
+  private waitingApprovals(scope: AccountScope, run: RunRecord): Array<{ path: string; fourEyes: boolean }> {
     const steps = new RunStore(scope).steps(run.id);
-    return run.waitingOn.filter((path) => (steps.get(path)?.output as { action?: unknown } | null | undefined)?.action === 'approve');
+    const approvals: Array<{ path: string; fourEyes: boolean }> = [];
+    for (const path of run.waitingOn) {
+      const output = steps.get(path)?.output as { action?: unknown; fourEyes?: unknown } | null | undefined;
+      if (output?.action === 'approve') approvals.push({ path, fourEyes: output.fourEyes === true });
+    }
+    return approvals;
   }
 
   // ---- export ----

@@ -143,6 +143,43 @@ steps:
     expect(answers).toHaveLength(3);
   });
 
+  it('holds a four-eyes approval step: the run\'s starter is refused (and audited as denied), a second person approves', async () => {
+    const h = await make({ model: instantModel(), workflows: { decision: `id: decision
+name: Credit decision
+inputs: {type: object, properties: {borrower: {type: string}}, required: [borrower]}
+steps:
+  - id: memo
+    kind: llm
+    prompt: "Draft the memo for {{ inputs.borrower }}"
+  - id: approval
+    kind: human
+    action: approve
+    fourEyes: true
+    prompt: "Approve the memo for {{ inputs.borrower }}?"
+    show: steps.memo.output
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'decision', input: { borrower: 'Harbour Foods' } })).id;
+    let run = await h.settle(runId);
+    expect(run.status).toBe('waiting');
+    expect(run.steps.find((s) => s.path === 'approval')?.output).toMatchObject({ action: 'approve', fourEyes: true });
+
+    await expect(h.call('runs.answer', { runId, path: 'approval', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('four-eyes') as string });
+    run = await h.settle(runId);
+    expect(run.status).toBe('waiting');
+    const denied = h.core.storage!.db.prepare("SELECT actor_user_id AS actor, outcome FROM audit_log WHERE action = 'runs.answer' ORDER BY seq").all();
+    expect(denied).toEqual([{ actor: 'analyst-1', outcome: 'denied' }]);
+
+    await h.as('reviewer-2')('runs.answer', { runId, path: 'approval', answer: { approved: true, comment: 'Second pair of eyes.' } });
+    run = await h.settle(runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s) => s.path === 'approval')?.output).toMatchObject({ approved: true, answeredBy: 'reviewer-2' });
+  });
+
+  it('takes fourEyes on approval steps only, naming the step', () => {
+    const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'facts', kind: 'human', action: 'input', fourEyes: true, prompt: 'Give the facts' }] };
+    expect(() => validateDefinition(definition)).toThrow(/steps\[0\]\.human\.fourEyes: only an approval step takes fourEyes/);
+  });
+
   it('cancels a running run: it stops, is marked cancelled, and runs no further step', async () => {
     const calls: ChatRequest[] = [];
     const h = await make({ model: instantModel({ delayMs: 150, calls }), workflows: { slow: `id: slow

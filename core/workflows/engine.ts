@@ -136,6 +136,10 @@ export class WorkflowEngine {
     const step = store.steps(runId).get(path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
     const definition = this.findStep(scope, run, path);
+    // Maker–checker: held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
+    if (definition?.fourEyes && answeredBy === run.createdBy) {
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run cannot approve it.`, { details: { path, rule: 'four-eyes' } });
+    }
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
     store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
     this.deps.tracer?.span(run, scope.accountId, { path, kind: 'human', name: definition?.id ?? path, startedAtMs: step.startedAt, status: 'ok', attributes: { 'strongroom.step.path': path, 'strongroom.human.action': definition?.action ?? 'input', 'strongroom.human.answered_by': answeredBy }, input: step.output, output });
@@ -419,7 +423,7 @@ class RunExecution {
     context.content.input = { prompt, shown: shown ?? null };
     context.attributes['strongroom.human.action'] = step.action;
     const now = this.deps.clock.now();
-    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null }, attempts: 1, startedAt: now, finishedAt: null });
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');
     throw new Suspended([path]);

@@ -19,6 +19,8 @@ export interface Harness {
   api: StrongroomBridge;
   accountId: string;
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Calls as another analyst-and-reviewer of the same account (a second person, for four-eyes rules). */
+  as(userId: string): <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>;
   /** Waits for the run's current execution to settle, then returns its detail. */
   settle(runId: string): Promise<MethodOutput<'runs.get'>>;
 }
@@ -52,18 +54,20 @@ export async function harness(options: { workflows: Record<string, string>; mode
   });
   if (options.resume) core.workflows!.recoverAll();
   const accountId = core.storage!.accounts.list()[0]!.id;
-  const principal: Principal = { kind: 'user', userId: 'analyst-1', displayName: 'Analyst', accountId, roles: ['analyst', 'reviewer'], permissions: new Set([...rolePermissions.analyst, ...rolePermissions.reviewer]), installationAdmin: false };
-  const api = createInProcessBridge(core.router, core.events, core.sessions.create(principal).id);
-  const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const result = await api.invoke(method, input);
+  const principalFor = (userId: string): Principal => ({ kind: 'user', userId, displayName: userId === 'analyst-1' ? 'Analyst' : userId, accountId, roles: ['analyst', 'reviewer'], permissions: new Set([...rolePermissions.analyst, ...rolePermissions.reviewer]), installationAdmin: false });
+  const caller = (bridge: StrongroomBridge) => async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+    const result = await bridge.invoke(method, input);
     if (!result.ok) throw Object.assign(new Error(`${method}: ${result.error.code} ${result.error.message}`), { code: result.error.code, details: result.error.details });
     return result.value;
   };
+  const api = createInProcessBridge(core.router, core.events, core.sessions.create(principalFor('analyst-1')).id);
+  const call = caller(api);
   return {
     core,
     api,
     accountId,
     call,
+    as: (userId) => caller(createInProcessBridge(core.router, core.events, core.sessions.create(principalFor(userId)).id)),
     async settle(runId) {
       for (let i = 0; i < 2000; i += 1) {
         const run = await call('runs.get', { runId });

@@ -14,11 +14,12 @@ const exportChoices = [
 
 /**
  * The document's status: Submit for review and Take back (drafts.write), Approve with an optional
- * comment (drafts.approve, only while in review). The router still decides; a refusal is shown.
+ * comment (drafts.approve, only while in review, and — under a four-eyes workflow — not to the
+ * person who prepared the draft). The router still decides; a refusal is shown.
  */
 export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onChanged: () => void }) {
   const bridge = useBridge();
-  const { can } = useAuth();
+  const { can, status } = useAuth();
   const id = useId();
   const [approving, setApproving] = useState(false);
   const [comment, setComment] = useState('');
@@ -30,7 +31,9 @@ export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onCha
   const act = (call: () => Promise<ApiResult<DraftSummary>>, done: string): Promise<boolean> => run(done, call);
 
   const canWrite = can('drafts.write');
-  const canApprove = can('drafts.approve');
+  // Maker–checker: under a four-eyes workflow the preparer waits for a second person.
+  const preparedByMe = draft.fourEyes && status.user !== null && status.user.id === draft.createdBy;
+  const canApprove = can('drafts.approve') && !preparedByMe;
   return (
     <div className="status-actions" data-testid="status-actions">
       <div className="button-row">
@@ -59,7 +62,8 @@ export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onCha
       {draft.status === 'approved' && (
         <p data-testid="approved-by">Approved{draft.approvedBy ? ` by ${draft.approvedBy}` : ''}{draft.approvedAt ? ` on ${new Date(draft.approvedAt).toLocaleString()}` : ''}.</p>
       )}
-      {draft.status === 'in_review' && !canApprove && <p className="hint">Waiting for someone who may approve drafts.</p>}
+      {draft.status === 'in_review' && preparedByMe && <p className="hint" data-testid="four-eyes">This draft needs a second person's approval (four-eyes): you prepared it, so someone else who may approve drafts must.</p>}
+      {draft.status === 'in_review' && !canApprove && !preparedByMe && <p className="hint">Waiting for someone who may approve drafts.</p>}
       <p className="announcement" role="status">{announcement}</p>
       {error && <ApiErrorView error={error} />}
     </div>

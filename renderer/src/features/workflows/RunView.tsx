@@ -13,7 +13,7 @@ import type { StepNode } from './stepTree.ts';
 
 type RunDetail = MethodOutput<'runs.get'>;
 type RunStep = RunDetail['steps'][number];
-type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: JsonSchema | null; shown?: unknown };
+type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: JsonSchema | null; shown?: unknown; fourEyes?: boolean };
 
 const asText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
@@ -45,6 +45,7 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
       {error && <ApiErrorView error={error} />}
       {waiting.action === 'approve' && (
         <div>
+          {waiting.fourEyes && <p className="hint" data-testid="four-eyes">Needs a second person (four-eyes): whoever started this run cannot approve it.</p>}
           <div className="field field-wide">
             <label htmlFor={`${id}-comment`}>Comment (optional)</label>
             <textarea id={`${id}-comment`} rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
