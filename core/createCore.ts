@@ -128,7 +128,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
-    auditService = new AuditService({ log: auditLog, retention: new AuditRetention(auditLog, clock), clock, displayName: (userId) => displayNameOf(identityStore, userId) });
+    const retention = new AuditRetention(auditLog, clock);
+    auditService = new AuditService({ log: auditLog, retention, clock, displayName: (userId) => displayNameOf(identityStore, userId) });
     const registry = new ModelRegistry({
       storage,
       audit: auditLog,
@@ -150,7 +151,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       await pusher.idle();
     });
     if (config.tracing !== false) traceRecorder = recorder;
-    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events });
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     // The registry refuses models the account may not use; config.models (tests) overrides it.
     const resolveModel = config.models ?? ((modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => registry.resolve(modelId, accountId, classification));

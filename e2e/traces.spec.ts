@@ -245,6 +245,42 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   expect(csp()).toEqual([]);
 });
 
+test('an administrator deletes old traces: counted first, then deleted and audited; the trace with feedback stays', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  expect(traceId, 'the first journey recorded a trace').not.toBe('');
+  const csp = watchCspViolations(page);
+  await signInLocally(page, serve);
+  // A second walkthrough run, with no feedback: the one a purge may delete.
+  const started = await callFromPage(page, 'runs.start', { workflowId: 'trace-walkthrough', input: { topics: ['liquidity'] } });
+  expect(started.ok).toBe(true);
+  const runId = started.value!.id as string;
+  await expect.poll(async () => (await callFromPage(page, 'runs.get', { runId })).value?.status, { timeout: 120_000 }).toBe('completed');
+  const secondTrace = (await callFromPage(page, 'runs.get', { runId })).value!.traceId as string;
+
+  await sections(page).getByRole('link', { name: 'Traces' }).click();
+  await page.getByRole('navigation', { name: 'Traces' }).getByRole('link', { name: 'Retention' }).click();
+  await expect(page).toHaveURL(`${serve.origin}/traces/retention`);
+  const retention = page.locator('.trace-retention');
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  await retention.getByLabel('Started before').fill(tomorrow);
+  await retention.getByRole('button', { name: 'Count' }).click();
+  const counted = retention.getByTestId('purge-count');
+  // The first journey's trace has feedback and a flag: it stays, and the count says why.
+  await expect(counted.locator('p')).toHaveText(/^1 trace \(\d+ spans\) started before \d{4}-\d{2}-\d{2} 00:00 UTC would be deleted\. Older traces that stay: 1 with feedback, 1 flagged\.$/);
+  await page.screenshot({ path: testInfo.outputPath('traces-retention-1-counted.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'the trace retention page');
+  await counted.getByRole('button', { name: 'Delete 1 trace' }).click();
+  await expect(retention.getByRole('status')).toHaveText(/^Deleted 1 trace \(\d+ spans\)\. Older traces that stay: 1 with feedback, 1 flagged\.$/);
+  await page.screenshot({ path: testInfo.outputPath('traces-retention-2-deleted.png'), fullPage: true });
+
+  // The API agrees: the commented trace stays, the other is gone, and the purge is in the audit log.
+  expect((await callFromPage(page, 'traces.get', { traceId })).ok).toBe(true);
+  expect((await callFromPage(page, 'traces.get', { traceId: secondTrace })).error?.code).toBe('ERR_TRACE_NOT_FOUND');
+  const audit = await callFromPage(page, 'audit.list', { action: 'traces.purge', limit: 10 });
+  expect(audit.value).toMatchObject({ entries: expect.arrayContaining([expect.objectContaining({ action: 'traces.purge', outcome: 'success' })]) as unknown });
+  expect(csp()).toEqual([]);
+});
+
 test('an auditor sees the trace and its feedback as metadata, never content', async ({ browser }, testInfo) => {
   test.setTimeout(120_000);
   expect(traceId, 'the first journey recorded a trace').not.toBe('');

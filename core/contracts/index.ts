@@ -90,13 +90,14 @@ export {
   SpanStatusSchema,
   TraceFilterSchema,
   TraceIdSchema,
+  TracePurgeSchema,
   TraceStatsSchema,
   TraceStatusSchema,
   TraceSummarySchema,
   tracingEvents,
   tracingMethods,
 } from './tracing.ts';
-export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TraceSummary } from './tracing.ts';
+export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TracePurge, TraceSummary } from './tracing.ts';
 export {
   DraftCommentSchema,
   DraftDetailSchema,

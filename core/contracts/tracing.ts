@@ -157,6 +157,18 @@ export const OtlpPushConfigSchema = z.object({
 });
 export type OtlpPushConfig = z.infer<typeof OtlpPushConfigSchema>;
 
+export const TracePurgeSchema = z.object({
+  dryRun: z.boolean(),
+  before: z.string(),
+  /** The account is on legal hold: nothing was (or would be) deleted. */
+  legalHold: z.boolean(),
+  /** What was deleted (with dryRun: what would be). */
+  purged: z.object({ traceCount: z.number().int(), spanCount: z.number().int() }),
+  /** Traces started before the cutoff that stay, by reason (a trace can have several). */
+  kept: z.object({ open: z.number().int(), withFeedback: z.number().int(), flagged: z.number().int(), withDraft: z.number().int() }),
+});
+export type TracePurge = z.infer<typeof TracePurgeSchema>;
+
 export const tracingMethods = {
   'traces.list': defineMethod({
     summary: 'Traces in this account, newest first, filtered; page with the returned cursor.',
@@ -194,6 +206,13 @@ export const tracingMethods = {
     input: z.object({ traceId: TraceIdSchema.optional(), since: isoDate.optional() }).strict().refine((v) => (v.traceId === undefined) !== (v.since === undefined), 'give either traceId or since'),
     output: z.object({ document: z.record(z.string(), z.unknown()), traces: z.number().int(), spans: z.number().int(), contentIncluded: z.boolean() }),
     permission: 'traces.export',
+    audit: true,
+  }),
+  'traces.purge': defineMethod({
+    summary: 'Delete the account’s traces started before a time, with their spans and sealed content. Open traces, traces with feedback, flagged traces and the traces behind drafts stay; nothing goes under a legal hold.',
+    input: z.object({ before: isoDate, dryRun: z.boolean().default(false) }).strict(),
+    output: TracePurgeSchema,
+    permission: 'audit.retention',
     audit: true,
   }),
   'traces.pushConfig': defineMethod({

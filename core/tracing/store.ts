@@ -149,6 +149,50 @@ export class TraceStore extends AccountRepository {
     return this.statement<[string, number, number], { trace_id: string }>('SELECT trace_id FROM traces WHERE account_id = ? AND started_us >= ? ORDER BY started_us LIMIT ?').all(this.accountId, micros(sinceIso), limit).map((r) => r.trace_id);
   }
 
+  /**
+   * Traces started before `beforeUs`, split into those a purge deletes and why the others stay:
+   * still open (running, waiting, interrupted: the run may go on), with feedback (evaluation data),
+   * flagged (someone asked for attention), or behind a draft (its provenance points here).
+   */
+  purgeCandidates(beforeUs: number): { purge: string[]; kept: { open: number; withFeedback: number; flagged: number; withDraft: number } } {
+    const rows = this.statement<[number, string], { trace_id: string; open: number; feedback: number; flagged: number; draft: number }>(
+      `SELECT t.trace_id, t.status IN ('running', 'waiting', 'interrupted') AS open, t.feedback_count > 0 AS feedback, t.flagged AS flagged,
+              t.run_id IS NOT NULL AND EXISTS (SELECT 1 FROM drafts d WHERE d.account_id = t.account_id AND d.run_id = t.run_id) AS draft
+       FROM traces t WHERE t.started_us < ? AND t.account_id = ?`,
+    ).all(beforeUs, this.accountId);
+    const kept = { open: 0, withFeedback: 0, flagged: 0, withDraft: 0 };
+    const purge: string[] = [];
+    for (const row of rows) {
+      kept.open += row.open;
+      kept.withFeedback += row.feedback;
+      kept.flagged += row.flagged;
+      kept.withDraft += row.draft;
+      if (!row.open && !row.feedback && !row.flagged && !row.draft) purge.push(row.trace_id);
+    }
+    return { purge, kept };
+  }
+
+  /** Spans the given traces hold (what a purge would delete with them). */
+  spanCount(traceIds: readonly string[]): number {
+    let count = 0;
+    const select = this.statement<[string, string], { n: number }>('SELECT count(*) AS n FROM spans WHERE account_id = ? AND trace_id IN (SELECT value FROM json_each(?))');
+    for (let at = 0; at < traceIds.length; at += 500) count += select.get(this.accountId, JSON.stringify(traceIds.slice(at, at + 500)))!.n;
+    return count;
+  }
+
+  /** Deletes the traces and their spans (secure_delete zeroes the freed pages); call inside a transaction. */
+  deleteTraces(traceIds: readonly string[]): { traces: number; spans: number } {
+    const spans = this.statement<[string, string]>('DELETE FROM spans WHERE account_id = ? AND trace_id IN (SELECT value FROM json_each(?))');
+    const traces = this.statement<[string, string]>('DELETE FROM traces WHERE account_id = ? AND trace_id IN (SELECT value FROM json_each(?))');
+    const deleted = { traces: 0, spans: 0 };
+    for (let at = 0; at < traceIds.length; at += 500) {
+      const chunk = JSON.stringify(traceIds.slice(at, at + 500));
+      deleted.spans += spans.run(this.accountId, chunk).changes;
+      deleted.traces += traces.run(this.accountId, chunk).changes;
+    }
+    return deleted;
+  }
+
   setFlag(traceId: string, flagged: boolean): boolean {
     return this.transaction(() => this.statement<[number, string, string]>('UPDATE traces SET flagged = ? WHERE trace_id = ? AND account_id = ?').run(flagged ? 1 : 0, traceId, this.accountId).changes > 0);
   }

@@ -378,6 +378,53 @@ describe('the trace list', () => {
   });
 });
 
+describe('retention', () => {
+  it('purges old traces with their spans, keeps open, flagged and commented ones, counts first on a dry run, and never under a legal hold', async () => {
+    const h = await make();
+    const storage = h.core.storage!;
+    const day = 86_400_000_000;
+    const nowUs = Date.now() * 1000;
+    // 40 traces, trace t started t days ago; t = 24 is flagged (seedTraces flags every 25th).
+    const ids = seedTraces(storage, { traces: 40, accountId: h.accountId, endUs: nowUs, spreadDays: 40 });
+    const commented = ids[30]!;
+    const { spans } = await h.call('traces.get', { traceId: commented });
+    await h.call('feedback.submit', { traceId: commented, spanId: spans[0]!.spanId, feedback: { rating: 4, comment: 'Keep: an evaluation example.' } });
+    // A trace still running from 35 days ago (its run may yet go on).
+    const open = 'a'.repeat(32);
+    h.core.traceRecorder!.openTrace({ accountId: h.accountId, traceId: open, runId: null, workflowId: 'memo', version: 'f'.repeat(64), modelId: null, userId: 'analyst-1', startUs: nowUs - 35 * day });
+    h.core.traceRecorder!.flush();
+    const before = new Date((nowUs - 20 * day - day / 2) / 1000).toISOString();
+    const old = ids.slice(21); // started 21–39 days ago
+    const purgeable = old.filter((id) => id !== ids[24] && id !== commented);
+    const spansOf = (traceIds: readonly string[]) => (storage.db.prepare('SELECT count(*) AS n FROM spans WHERE trace_id IN (SELECT value FROM json_each(?))').get(JSON.stringify(traceIds)) as { n: number }).n;
+    const spansToGo = spansOf(purgeable);
+    expect(spansToGo).toBeGreaterThan(0);
+
+    await expect(as(h, 'analyst')('traces.purge', { before })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    const compliance = as(h, 'compliance');
+    const dry = await compliance('traces.purge', { before, dryRun: true });
+    expect(dry).toEqual({ dryRun: true, before, legalHold: false, purged: { traceCount: purgeable.length, spanCount: spansToGo }, kept: { open: 1, withFeedback: 1, flagged: 1, withDraft: 0 } });
+    expect((await h.call('traces.list', { limit: 1 })).total).toBe(41);
+
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: true, reason: 'Litigation 2026-07' });
+    expect(await compliance('traces.purge', { before })).toMatchObject({ legalHold: true, purged: { traceCount: 0, spanCount: 0 } });
+    expect((await h.call('traces.list', { limit: 1 })).total).toBe(41);
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false });
+
+    const done = await compliance('traces.purge', { before });
+    expect(done).toMatchObject({ dryRun: false, legalHold: false, purged: { traceCount: purgeable.length, spanCount: spansToGo } });
+    expect(spansOf(purgeable)).toBe(0);
+    const left = new Set((await h.call('traces.list', { limit: 100 })).traces.map((t) => t.traceId));
+    expect(left.size).toBe(41 - purgeable.length);
+    for (const id of purgeable) expect(left.has(id)).toBe(false);
+    for (const id of [...ids.slice(0, 21), ids[24]!, commented, open]) expect(left.has(id)).toBe(true);
+    // The commented trace keeps its spans and feedback.
+    expect((await h.call('feedback.list', { traceId: commented })).map((f) => f.comment)).toEqual(['Keep: an evaluation example.']);
+    const audit = storage.db.prepare("SELECT actor_user_id AS actor, outcome, resource FROM audit_log WHERE action = 'traces.purge' AND details IS NOT NULL ORDER BY seq").all();
+    expect(audit).toContainEqual({ actor: 'user-compliance', outcome: 'success', resource: `traces:before:${before}` });
+  });
+});
+
 describe('the recorder', () => {
   it('stays bounded when the database refuses writes: the batch is dropped and counted, nothing is held', async () => {
     const h = await make();

@@ -9,7 +9,7 @@ import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
 import type { CliIo } from '../output.ts';
-import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPushCommand } from './traces.ts';
+import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand } from './traces.ts';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -73,6 +73,22 @@ describe('strongroom traces and feedback', () => {
     expect(await feedbackListCommand(io, h.core, { json: true, trace: traceId })).toBe(0);
     const parsed = JSON.parse(io.stdout[0]!) as { ok: boolean; value: Array<{ rating: number; comment: string; labels: string[]; version: number }> };
     expect(parsed.value).toMatchObject([{ rating: 4, comment: 'clear', labels: ['tone'], version: 1 }]);
+  });
+
+  it('purges traces started before a time: a dry run counts, the purge deletes, a bad time is named', async () => {
+    const { h, traceId } = await traced();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const dry = capture();
+    expect(await tracesPurgeCommand(dry, h.core, { json: false, before: tomorrow, dryRun: true })).toBe(0);
+    expect(dry.stdout[0]).toMatch(/^Would delete 1 trace started before .* \(3 spans\)\.$/);
+    expect((await h.call('traces.list', {})).total).toBe(1);
+    const io = capture();
+    expect(await tracesPurgeCommand(io, h.core, { json: true, before: tomorrow, dryRun: false })).toBe(0);
+    expect(JSON.parse(io.stdout[0]!)).toMatchObject({ ok: true, value: { dryRun: false, purged: { traceCount: 1, spanCount: 3 } } });
+    await expect(h.call('traces.get', { traceId })).rejects.toMatchObject({ code: 'ERR_TRACE_NOT_FOUND' });
+    const bad = capture();
+    expect(await tracesPurgeCommand(bad, h.core, { json: false, before: 'last spring', dryRun: false })).toBe(1);
+    expect(bad.stderr.join('\n')).toContain('is not a date');
   });
 
   it('turns the collector push on and off', async () => {

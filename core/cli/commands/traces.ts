@@ -28,6 +28,24 @@ export async function tracesExportCommand(io: CliIo, core: Core, options: Accoun
   });
 }
 
+/** `strongroom traces purge --before TIME [--dry-run]`: delete old traces (audited; never under a legal hold). */
+export async function tracesPurgeCommand(io: CliIo, core: Core, options: AccountCommandOptions & { before: string; dryRun: boolean }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const before = new Date(options.before);
+    if (Number.isNaN(before.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--before ${options.before} is not a date or time (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).`);
+    const result = await accountApi(core, options.account).call('traces.purge', { before: before.toISOString(), dryRun: options.dryRun });
+    const { kept } = result;
+    const reasons = [[kept.open, 'still open'], [kept.withFeedback, 'with feedback'], [kept.flagged, 'flagged'], [kept.withDraft, 'behind a draft']].filter(([count]) => (count as number) > 0).map(([count, why]) => `${count} ${why}`);
+    const keptLine = reasons.length > 0 ? ` Kept, though older: ${reasons.join(', ')}.` : '';
+    const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+    const text = result.legalHold
+      ? `The account is on legal hold: no trace was deleted. Release the hold (audit.legalHold.set) first.`
+      : `${result.dryRun ? 'Would delete' : 'Deleted'} ${plural(result.purged.traceCount, 'trace')} started before ${result.before} (${plural(result.purged.spanCount, 'span')}).${keptLine}`;
+    print(io, options.json, result, text);
+    return 0;
+  });
+}
+
 /** `strongroom traces list`: recent traces with status, spans, tokens and feedback. */
 export async function tracesListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { workflow?: string; limit: number }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {

@@ -1,5 +1,6 @@
 import { TraceCharts } from './TraceCharts.tsx';
 import { TraceList } from './TraceList.tsx';
+import { TraceRetention } from './TraceRetention.tsx';
 import { TracesPage } from './TracesPage.tsx';
 import { TraceView } from './TraceView.tsx';
 
@@ -9,6 +10,7 @@ export const tracesRoutes = {
   children: [
     { index: true, element: <TraceList /> },
     { path: 'charts', element: <TraceCharts /> },
+    { path: 'retention', element: <TraceRetention /> },
     { path: ':traceId', element: <TraceView /> },
   ],
 };
