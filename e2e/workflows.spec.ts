@@ -1,15 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { startServeWithDemoModel } from './support/serve.ts';
+import { startServeWithDemoModel, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 let serve: ServeHandle;
 
+// A one-step decision whose approval needs a second person (four-eyes). No model step: it waits at once.
+const decision = {
+  id: 'four-eyes-decision',
+  name: 'Four-eyes decision',
+  inputs: { type: 'object', additionalProperties: false, required: ['borrower'], properties: { borrower: { type: 'string', maxLength: 60 } } },
+  steps: [{ id: 'approval', kind: 'human', action: 'approve', fourEyes: true, prompt: 'Approve the facility for {{ inputs.borrower }}?' }],
+};
+
 // The installation gets `strongroom demo`'s generated test model, so a run can actually execute.
 test.beforeAll(async () => {
-  serve = await startServeWithDemoModel();
+  serve = await startServeWithDemoModel(async (installation) => {
+    const file = join(installation.dataDir, `${decision.id}.json`);
+    writeFileSync(file, JSON.stringify(decision));
+    await strongroom(['workflows', 'import', file], installation);
+  });
 });
 
 test.afterAll(async () => {
@@ -90,5 +103,25 @@ test('launches a KYC review from a pasted sample and watches its steps arrive', 
   await page.getByRole('link', { name: 'All runs' }).click();
   await expect(page.getByTestId('runs-list')).toContainText('kyc-periodic-review');
   await page.screenshot({ path: testInfo.outputPath('runs-list.png'), fullPage: true });
+  expect(csp()).toEqual([]);
+});
+
+test('a four-eyes approval: whoever started the run is told a second person must approve, and is refused', async ({ page }, testInfo) => {
+  const csp = watchCspViolations(page);
+  await signInLocally(page, serve);
+  await page.goto(`${serve.origin}/workflows/four-eyes-decision/run`);
+  const launcher = page.getByTestId('run-launcher');
+  await launcher.getByRole('button', { name: 'JSON' }).click();
+  await launcher.getByLabel('Input as JSON (paste a sample here)').fill(JSON.stringify({ borrower: 'Harbour Foods Ltd' }));
+  await launcher.getByRole('button', { name: 'Start run' }).click();
+  await expect(page).toHaveURL(/\/workflows\/runs\/[0-9a-f-]{36}$/);
+  const view = page.getByTestId('run-view');
+  const answer = view.getByTestId('answer-approval');
+  await expect(answer.getByTestId('four-eyes')).toHaveText('Needs a second person (four-eyes): whoever started this run can neither approve nor reject it.');
+  await answer.getByRole('button', { name: 'Approve' }).click();
+  await expect(answer.getByRole('alert')).toContainText('needs a second person (four-eyes)');
+  await expect(view.getByTestId('run-step-approval')).toHaveAttribute('data-status', 'waiting');
+  await page.screenshot({ path: testInfo.outputPath('four-eyes-refused.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(page, 'a four-eyes approval step');
   expect(csp()).toEqual([]);
 });

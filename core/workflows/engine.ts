@@ -138,7 +138,7 @@ export class WorkflowEngine {
     const definition = this.findStep(scope, run, path);
     // Maker–checker: held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
     if (definition?.fourEyes && answeredBy === run.createdBy) {
-      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run cannot approve it.`, { details: { path, rule: 'four-eyes' } });
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
     store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });

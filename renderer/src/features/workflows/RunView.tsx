@@ -45,7 +45,7 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
       {error && <ApiErrorView error={error} />}
       {waiting.action === 'approve' && (
         <div>
-          {waiting.fourEyes && <p className="hint" data-testid="four-eyes">Needs a second person (four-eyes): whoever started this run cannot approve it.</p>}
+          {waiting.fourEyes && <p className="hint" data-testid="four-eyes">Needs a second person (four-eyes): whoever started this run can neither approve nor reject it.</p>}
           <div className="field field-wide">
             <label htmlFor={`${id}-comment`}>Comment (optional)</label>
             <textarea id={`${id}-comment`} rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
