@@ -460,7 +460,7 @@ class Checker {
       this.stubs.push(seq);
     }
     if (manifest.scope === 'complete') {
-      if (seq !== this.lastSeq + 1) throw new Broken(seq <= this.lastSeq ? `entry ${seq} is out of order or repeated` : `entries ${this.lastSeq + 1}-${seq - 1} are missing`, seq);
+      if (seq !== this.lastSeq + 1) throw new Broken(seq <= this.lastSeq ? `entry ${seq} is out of order or repeated` : `entries ${this.lastSeq + 1}–${seq - 1} are missing`, seq);
       if (kind === KIND_ENTRY && prev !== this.lastHash) throw new Broken(`entry ${seq} does not link to entry ${seq - 1}: one of them was altered`, seq);
       this.frontier.push(leaf);
     } else {
@@ -503,7 +503,7 @@ class Checker {
     this.checkpoints += 1;
     if (manifest.scope === 'complete') {
       if (body.size !== this.frontier.size) throw new Broken(`a checkpoint of ${body.size} entries stands after entry ${this.frontier.size}`, this.lastSeq);
-      if (body.root !== hexOfLatin1(this.frontier.root())) throw new Broken(`the Merkle root over entries 1-${body.size} does not match its signed checkpoint: an entry was altered`, this.lastSeq);
+      if (body.root !== hexOfLatin1(this.frontier.root())) throw new Broken(`the Merkle root over entries 1–${body.size} does not match its signed checkpoint: an entry was altered`, this.lastSeq);
       this.tombstones.push(...body.purged);
       if (body.size === manifest.treeSize && body.root === manifest.treeRoot) this.finalSeen = true;
     } else {

@@ -100,8 +100,9 @@ describe('JSONL exports', () => {
     const other = await openCore(join(dir.path, 'other'));
     try {
       const [foreign] = await apiAs(other).call('audit.publicKey', {});
-      const { core: result } = bothVerify(bytes, { trustedKeys: [foreign!.publicKeyPem] });
-      expect(result.firstProblem).toMatchObject({ line: 1, reason: expect.stringMatching(/not trusted/) as string });
+      const { core: result, standalone } = bothVerify(bytes, { trustedKeys: [foreign!.publicKeyPem] });
+      expect(result.firstProblem).toMatchObject({ line: 1, reason: expect.stringMatching(/signed by a key that is not pinned/) as string });
+      expect(standalone.firstProblem).toEqual(result.firstProblem);
     } finally {
       await other.dispose();
     }
