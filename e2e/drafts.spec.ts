@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { Locator, Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
+import { valueFromPage } from './support/api.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
 import { startServeWithDemoModel } from './support/serve.ts';
@@ -30,21 +31,7 @@ interface Feedback {
 interface Section { path: string; container: boolean; status: string; markdown: string | null; revision: number; provenance: { traceId: string; spanId: string | null } }
 interface Draft { id: string; traceId: string; status: string; runStatus: string; sections: Section[] }
 
-/** The API as the page itself calls it (launch token from this tab, session cookie from this browser). */
-async function callFromPage<T>(page: Page, method: string, input: unknown): Promise<T> {
-  const result = await page.evaluate(async ([name, body]) => {
-    const response = await fetch(`/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('strongroom.token') ?? ''}` },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { ok: boolean; value?: unknown; error?: { code: string; message: string } };
-  }, [method, input] as const);
-  if (!result.ok) throw new Error(`${method} failed: ${result.error?.code} ${result.error?.message}`);
-  return result.value as T;
-}
-
-const getDraft = (page: Page, draftId: string) => callFromPage<Draft>(page, 'drafts.get', { draftId });
+const getDraft = (page: Page, draftId: string) => valueFromPage<Draft>(page, 'drafts.get', { draftId });
 
 /** A section card by its path. */
 const card = (page: Page, path: string): Locator => page.locator(`article[data-testid="section-${path}"]`);
@@ -104,8 +91,8 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   const articles = view.locator('article.draft-section');
   // The first sections arrive while the run goes on (a run that fails says why, at once).
   const runFailure = async () => {
-    const draft = await callFromPage<{ runId: string }>(page, 'drafts.get', { draftId });
-    const run = await callFromPage<{ errorCode: string | null; errorMessage: string | null }>(page, 'runs.get', { runId: draft.runId });
+    const draft = await valueFromPage<{ runId: string }>(page, 'drafts.get', { draftId });
+    const run = await valueFromPage<{ errorCode: string | null; errorMessage: string | null }>(page, 'runs.get', { runId: draft.runId });
     return `the credit memo's run failed: ${run.errorCode} ${run.errorMessage}`;
   };
   await expect.poll(async () => ((await view.getAttribute('data-run-status')) === 'failed' ? 'failed' : await view.locator('article.draft-section[data-status="drafted"]').count()), { timeout: 240_000 }).not.toEqual(0);
@@ -230,7 +217,7 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await page.keyboard.type(mine);
   await expect(card(page, contested.path).getByTestId('autosave-status')).toHaveAttribute('data-state', 'saved');
   const current = (await getDraft(page, draftId)).sections.find((section) => section.path === contested.path)!;
-  await callFromPage(page, 'drafts.edit', { draftId, path: contested.path, markdown: 'Another analyst’s wording.', baseRevision: current.revision });
+  await valueFromPage(page, 'drafts.edit', { draftId, path: contested.path, markdown: 'Another analyst’s wording.', baseRevision: current.revision });
   await page.keyboard.press('Control+s');
   const conflict = card(page, contested.path).getByTestId('edit-conflict');
   await expect(conflict).toContainText('This section changed after you started editing');
@@ -285,7 +272,7 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await shot('drafts-12-exported.png');
 
   // ---- Feedback: one record per action on the producing span, the edit with its diff ----
-  const feedback = await callFromPage<Feedback[]>(page, 'feedback.list', { traceId: before.traceId });
+  const feedback = await valueFromPage<Feedback[]>(page, 'feedback.list', { traceId: before.traceId });
   const on = (spanId: string | null, action: string) => feedback.filter((record) => record.spanId === spanId && record.action === action);
   // The contested section: the other analyst's edit, then this one's over it, each with its own diff.
   const contestedEdits = on(contested.provenance.spanId, 'edit');

@@ -3,6 +3,7 @@ import type { Browser, Page } from '@playwright/test';
 import { rolePermissions } from '../core/contracts/index.ts';
 import { startTestIdp } from '../core/identity/testing/testIdp.ts';
 import type { TestIdp } from '../core/identity/testing/testIdp.ts';
+import { callFromPage } from './support/api.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
 import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
@@ -14,18 +15,6 @@ import type { ServeHandle } from './support/serve.ts';
 
 const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 const adminNav = (page: Page) => page.getByRole('navigation', { name: 'Admin sections' });
-
-/** The API as the page itself calls it (launch token from this tab, session cookie from this browser). */
-async function callFromPage(page: Page, method: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
-  return page.evaluate(async ([name, body]) => {
-    const response = await fetch(`/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('strongroom.token') ?? ''}` },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { ok: boolean; value?: unknown; error?: { code: string } };
-  }, [method, input] as const);
-}
 
 test.describe('local mode', () => {
   let serve: ServeHandle;
@@ -322,8 +311,8 @@ test.describe('enterprise mode: signing in through the IdP', () => {
     await page.goto(`${serve.origin}/admin`);
     await expect(page.getByTestId('no-permission')).toContainText('Credit Risk');
     // The server agrees: alice's session lists one account, and Default's data is refused.
-    const listed = await callFromPage(page, 'admin.accounts.list', {});
-    expect((listed.value as Array<{ name: string }>).map((a) => a.name)).toEqual(['Credit Risk']);
+    const listed = await callFromPage<Array<{ name: string }>>(page, 'admin.accounts.list', {});
+    expect(listed.value!.map((a) => a.name)).toEqual(['Credit Risk']);
     const status = await callFromPage(page, 'auth.status', {});
     expect((status.value as { accounts: Array<{ name: string }> }).accounts.map((a) => a.name)).toEqual(['Credit Risk']);
     await page.context().close();

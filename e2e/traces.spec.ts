@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { startTestIdp } from '../core/identity/testing/testIdp.ts';
 import type { TestIdp } from '../core/identity/testing/testIdp.ts';
+import { callFromPage } from './support/api.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
 import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
@@ -48,18 +49,6 @@ test.describe.configure({ mode: 'serial' });
 let serve: ServeHandle;
 let idp: TestIdp;
 let traceId = '';
-
-/** The API as the page itself calls it (launch token from this tab, session cookie from this browser). */
-async function callFromPage(page: Page, method: string, input: unknown): Promise<{ ok: boolean; value?: Record<string, unknown>; error?: { code: string } }> {
-  return page.evaluate(async ([name, body]) => {
-    const response = await fetch(`/api/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('strongroom.token') ?? ''}` },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { ok: boolean; value?: Record<string, unknown>; error?: { code: string } };
-  }, [method, input] as const);
-}
 
 const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' });
 
