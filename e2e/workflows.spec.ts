@@ -1,12 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { startTestIdp } from '../core/identity/testing/testIdp.ts';
+import type { TestIdp } from '../core/identity/testing/testIdp.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { startServeWithDemoModel, strongroom } from './support/serve.ts';
+import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
+import { startServe, startServeWithDemoModel, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 let serve: ServeHandle;
+let idp: TestIdp | undefined;
 
 // A one-step decision whose approval needs a second person (four-eyes). No model step: it waits at once.
 const decision = {
@@ -27,6 +31,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   expect(await serve.stop()).toBe(0);
+  await idp?.stop();
 });
 
 test('lists the shipped workflows, opens the credit memo tree and its generated launcher form', async ({ page }, testInfo) => {
@@ -106,7 +111,8 @@ test('launches a KYC review from a pasted sample and watches its steps arrive', 
   expect(csp()).toEqual([]);
 });
 
-test('a four-eyes approval: whoever started the run is told a second person must approve, and is refused', async ({ page }, testInfo) => {
+test('a four-eyes approval: whoever started the run is refused; a second person, signed in through the IdP, approves', async ({ page, browser }, testInfo) => {
+  test.setTimeout(120_000);
   const csp = watchCspViolations(page);
   await signInLocally(page, serve);
   await page.goto(`${serve.origin}/workflows/four-eyes-decision/run`);
@@ -124,4 +130,25 @@ test('a four-eyes approval: whoever started the run is told a second person must
   await page.screenshot({ path: testInfo.outputPath('four-eyes-refused.png'), fullPage: true });
   await expectNoSeriousA11yViolations(page, 'a four-eyes approval step');
   expect(csp()).toEqual([]);
+  const runUrl = page.url();
+
+  // The second person is a reviewer from the bank's IdP: configured on the same installation.
+  idp = await startTestIdp({ users: [{ login: 'rita', name: 'Rita Reviewer', email: 'rita@bank.example', groups: ['credit-committee'] }] });
+  expect(await serve.stop()).toBe(0);
+  await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], serve);
+  await strongroom(['admin', 'map-group', 'credit-committee', '--account', 'Default', '--role', 'reviewer'], serve);
+  serve = await startServe({ dataDir: serve.dataDir, masterKey: serve.masterKey, adminPassphrase: serve.adminPassphrase });
+  const context = await browser.newContext();
+  await loopbackOnly(context);
+  const second = await context.newPage();
+  await second.goto(serve.url);
+  await signInThroughIdp(second, { serveOrigin: serve.origin, login: 'rita' });
+  await second.goto(new URL(new URL(runUrl).pathname, serve.origin).href);
+  const secondAnswer = second.getByTestId('run-view').getByTestId('answer-approval');
+  await secondAnswer.getByLabel('Comment (optional)').fill('Checked against the credit policy.');
+  await secondAnswer.getByRole('button', { name: 'Approve' }).click();
+  await expect(second.getByTestId('run-view')).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
+  await expect(second.getByTestId('run-step-approval')).toHaveAttribute('data-status', 'done');
+  await second.screenshot({ path: testInfo.outputPath('four-eyes-approved.png'), fullPage: true });
+  await context.close();
 });
