@@ -12,12 +12,16 @@ import type { ServeHandle } from './support/serve.ts';
 let serve: ServeHandle;
 let idp: TestIdp | undefined;
 
-// A one-step decision whose approval needs a second person (four-eyes). No model step: it waits at once.
+// A decision whose approval needs a second person (four-eyes), then a compliance countersignature
+// (a step held to a role). No model step: it waits at once.
 const decision = {
   id: 'four-eyes-decision',
   name: 'Four-eyes decision',
   inputs: { type: 'object', additionalProperties: false, required: ['borrower'], properties: { borrower: { type: 'string', maxLength: 60 } } },
-  steps: [{ id: 'approval', kind: 'human', action: 'approve', fourEyes: true, prompt: 'Approve the facility for {{ inputs.borrower }}?' }],
+  steps: [
+    { id: 'approval', kind: 'human', action: 'approve', fourEyes: true, prompt: 'Approve the facility for {{ inputs.borrower }}?' },
+    { id: 'countersign', kind: 'human', action: 'approve', role: 'compliance', prompt: 'Countersign the approval for {{ inputs.borrower }}.' },
+  ],
 };
 
 // The installation gets `strongroom demo`'s generated test model, so a run can actually execute.
@@ -111,7 +115,7 @@ test('launches a KYC review from a pasted sample and watches its steps arrive', 
   expect(csp()).toEqual([]);
 });
 
-test('a four-eyes approval: whoever started the run is refused; a second person, signed in through the IdP, approves', async ({ page, browser }, testInfo) => {
+test('a four-eyes approval: whoever started the run is refused; a second person, signed in through the IdP, approves; a countersignature waits for compliance', async ({ page, browser }, testInfo) => {
   test.setTimeout(120_000);
   const csp = watchCspViolations(page);
   await signInLocally(page, serve);
@@ -147,8 +151,12 @@ test('a four-eyes approval: whoever started the run is refused; a second person,
   const secondAnswer = second.getByTestId('run-view').getByTestId('answer-approval');
   await secondAnswer.getByLabel('Comment (optional)').fill('Checked against the credit policy.');
   await secondAnswer.getByRole('button', { name: 'Approve' }).click();
-  await expect(second.getByTestId('run-view')).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
-  await expect(second.getByTestId('run-step-approval')).toHaveAttribute('data-status', 'done');
+  await expect(second.getByTestId('run-step-approval')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  // The countersignature is held to the compliance role: a reviewer is told so and gets no form.
+  const countersign = second.getByTestId('run-view').getByTestId('answer-countersign');
+  await expect(countersign.getByTestId('answer-role')).toHaveText('Only someone with the compliance role in this account may answer this step.');
+  await expect(countersign.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await expect(second.getByTestId('run-view')).toHaveAttribute('data-status', 'waiting');
   await second.screenshot({ path: testInfo.outputPath('four-eyes-approved.png'), fullPage: true });
   await context.close();
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineMethod } from './define.ts';
+import { RoleSchema } from './roles.ts';
 import { WorkflowIdSchema } from './workflowDefinition.ts';
 import { RunStatusSchema } from './workflows.ts';
 
@@ -89,6 +90,8 @@ export const DraftSummarySchema = z.object({
   approvedAt: z.string().nullable(),
   /** Its workflow asks for a second person's approval (four-eyes): whoever prepared the draft or started its run cannot approve it. */
   fourEyes: z.boolean(),
+  /** The role its approval step asks of the approver (e.g. reviewer), if any. */
+  approverRole: RoleSchema.nullable(),
 });
 export type DraftSummary = z.infer<typeof DraftSummarySchema>;
 

@@ -265,7 +265,7 @@ describe('drafts', () => {
   });
 
   it('holds a four-eyes sign-off: whoever prepared the draft cannot approve it, a second reviewer can', async () => {
-    const fourEyes = report.replace('action: approve, prompt:', 'action: approve, fourEyes: true, prompt:');
+    const fourEyes = report.replace('action: approve, prompt:', 'action: approve, fourEyes: true, role: reviewer, prompt:');
     expect(fourEyes).not.toBe(report);
     const h = await harness({ model: instantModel({ delayMs: 2 }), workflows: { report: fourEyes, 'report-risk': reportRisk } });
     open.push(h);
@@ -278,6 +278,10 @@ describe('drafts', () => {
     const denied = h.core.storage!.db.prepare("SELECT actor_user_id AS actor, outcome FROM audit_log WHERE action = 'drafts.approve' ORDER BY seq").all();
     expect(denied).toEqual([{ actor: 'analyst-1', outcome: 'denied' }]);
 
+    // The sign-off also asks for the reviewer role: an administrator is no credit approver.
+    expect(draft).toMatchObject({ fourEyes: true, approverRole: 'reviewer' });
+    await expect(as(h, 'admin')('drafts.approve', { draftId: draft.id })).rejects.toThrow(/ERR_AUTH_FORBIDDEN .*reviewer role/);
+    expect((await h.call('drafts.get', { draftId: draft.id })).status).toBe('in_review');
     const approved = await as(h, 'reviewer')('drafts.approve', { draftId: draft.id, comment: 'Checked by a second reviewer.' });
     expect(approved).toMatchObject({ status: 'approved', approvedBy: 'user-reviewer' });
     await h.core.workflows!.settled(draft.runId);

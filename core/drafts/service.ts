@@ -4,7 +4,7 @@ import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, Step, WorkflowDefinition } from '../contracts/index.ts';
+import type { DraftComment, DraftDetail, DraftSection, DraftStatus, DraftSummary, Role, Step, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider } from '../models/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore, nowMicros, spanIdFor, TraceStore } from '../tracing/index.ts';
@@ -51,16 +51,27 @@ interface DraftState {
   sections: Section[];
   /** The workflow has a four-eyes approval step: whoever prepared the draft or started its run cannot approve it. */
   fourEyes: boolean;
+  /** The role its approval step asks of the approver, if any. */
+  approverRole: Role | null;
 }
 
-/** Whether any approval step, at any depth of these steps, asks for a second person. */
-function hasFourEyesApproval(steps: readonly Step[]): boolean {
-  return steps.some((step) => {
-    if (step.kind === 'human') return step.action === 'approve' && step.fourEyes === true;
-    if (step.kind === 'map') return hasFourEyesApproval(step.steps);
-    if (step.kind === 'branch') return step.cases.some((branch) => hasFourEyesApproval(branch.steps)) || hasFourEyesApproval(step.otherwise ?? []);
-    return false;
-  });
+/** What the approval steps (at any depth of these steps) ask of the approver: a second person, a role. */
+function approvalRules(steps: readonly Step[]): { fourEyes: boolean; role: Role | null } {
+  const rules: { fourEyes: boolean; role: Role | null } = { fourEyes: false, role: null };
+  const visit = (list: readonly Step[]): void => {
+    for (const step of list) {
+      if (step.kind === 'human' && step.action === 'approve') {
+        rules.fourEyes ||= step.fourEyes === true;
+        rules.role ??= step.role ?? null;
+      } else if (step.kind === 'map') visit(step.steps);
+      else if (step.kind === 'branch') {
+        for (const branch of step.cases) visit(branch.steps);
+        visit(step.otherwise ?? []);
+      }
+    }
+  };
+  visit(steps);
+  return rules;
 }
 
 /**
@@ -176,7 +187,8 @@ export class DraftService {
   private state(scope: AccountScope, draft: DraftRecord): DraftState {
     const run = this.run(scope, draft);
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [], fourEyes: entry ? hasFourEyesApproval(entry.definition.steps) : false };
+    const rules = entry ? approvalRules(entry.definition.steps) : { fourEyes: false, role: null };
+    return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [], fourEyes: rules.fourEyes, approverRole: rules.role };
   }
 
   private sections(scope: AccountScope, draft: DraftRecord): Section[] {
@@ -226,7 +238,7 @@ export class DraftService {
     return this.summary(draft, this.state(scope, draft));
   }
 
-  private summary(draft: DraftRecord, { run, workflowName, sections, fourEyes }: DraftState): DraftSummary {
+  private summary(draft: DraftRecord, { run, workflowName, sections, fourEyes, approverRole }: DraftState): DraftSummary {
     const texts = sections.filter((s) => !s.container);
     const modelId = run.modelId ?? texts.find((s) => s.provenance.model)?.provenance.model ?? null;
     return {
@@ -249,6 +261,7 @@ export class DraftService {
       approvedBy: draft.approvedBy,
       approvedAt: iso(draft.approvedAt),
       fourEyes,
+      approverRole,
     };
   }
 
@@ -486,7 +499,7 @@ export class DraftService {
     }
     this.audited(scope, principal, requestId, 'drafts.approve', () => {
       store.setStatus(draft.id, 'approved', this.options.clock.now(), principal.userId);
-      for (const { path } of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal.userId, { resume: false });
+      for (const { path } of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal, { resume: false });
     }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.map(({ path }) => path).join(',') || null } }));
     if (approvals.length > 0) this.options.engine.resume(scope, run.id);
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });

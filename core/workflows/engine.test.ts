@@ -175,6 +175,32 @@ steps:
     expect(run.steps.find((s) => s.path === 'approval')?.output).toMatchObject({ approved: true, answeredBy: 'reviewer-2' });
   });
 
+  it('holds a step to the role it names: an analyst is refused a reviewer\'s decision, a reviewer answers', async () => {
+    const h = await make({ model: instantModel(), workflows: { committee: `id: committee
+name: Committee decision
+inputs: {type: object, properties: {borrower: {type: string}}, required: [borrower]}
+steps:
+  - id: decision
+    kind: human
+    action: approve
+    role: reviewer
+    prompt: "Approve the facility for {{ inputs.borrower }}?"
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'committee', input: { borrower: 'Harbour Foods' } })).id;
+    expect((await h.settle(runId)).steps.find((s) => s.path === 'decision')?.output).toMatchObject({ role: 'reviewer' });
+    await expect(h.as('analyst-2', ['analyst'])('runs.answer', { runId, path: 'decision', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('reviewer role') as string });
+    expect((await h.settle(runId)).status).toBe('waiting');
+    await h.as('reviewer-2', ['reviewer'])('runs.answer', { runId, path: 'decision', answer: { approved: false, comment: 'Collateral too thin.' } });
+    const run = await h.settle(runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s) => s.path === 'decision')?.output).toMatchObject({ approved: false, answeredBy: 'reviewer-2' });
+  });
+
+  it('refuses a human step role that is not one of Strongroom\'s roles, naming the path', () => {
+    const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'ok', kind: 'human', action: 'approve', role: 'credit-committee', prompt: 'Approve?' }] };
+    expect(() => validateDefinition(definition)).toThrow(/steps\.0\.role|steps\[0\]\.role/);
+  });
+
   it('takes fourEyes on approval steps only, naming the step', () => {
     const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'facts', kind: 'human', action: 'input', fourEyes: true, prompt: 'Give the facts' }] };
     expect(() => validateDefinition(definition)).toThrow(/steps\[0\]\.human\.fourEyes: only an approval step takes fourEyes/);

@@ -128,7 +128,8 @@ export class WorkflowEngine {
   }
 
   /** Answers a waiting human step, then (unless told not to) resumes the run from exactly that branch. */
-  answer(scope: AccountScope, runId: string, path: string, answer: unknown, answeredBy: string, options: { resume?: boolean } = {}): void {
+  answer(scope: AccountScope, runId: string, path: string, answer: unknown, answerer: { userId: string; roles: readonly string[] }, options: { resume?: boolean } = {}): void {
+    const answeredBy = answerer.userId;
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
@@ -136,7 +137,10 @@ export class WorkflowEngine {
     const step = store.steps(runId).get(path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
     const definition = this.findStep(scope, run, path);
-    // Maker–checker: held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
+    // Who may answer is held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
+    if (definition?.role && !answerer.roles.includes(definition.role)) {
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role } });
+    }
     if (definition?.fourEyes && answeredBy === run.createdBy) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
@@ -423,7 +427,7 @@ class RunExecution {
     context.content.input = { prompt, shown: shown ?? null };
     context.attributes['strongroom.human.action'] = step.action;
     const now = this.deps.clock.now();
-    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(step.fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');
     throw new Suspended([path]);

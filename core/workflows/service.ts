@@ -126,7 +126,7 @@ export class WorkflowService {
   answer(principal: Principal, runId: string, path: string, answer: unknown, requestId: string) {
     const scope = this.scope(principal);
     this.existing(scope, runId);
-    this.audited(scope, principal, requestId, 'runs.answer', () => this.engine.answer(scope, runId, path, answer, principal.userId, { resume: false }), () => ({ resource: `run:${runId}`, details: { path } }));
+    this.audited(scope, principal, requestId, 'runs.answer', () => this.engine.answer(scope, runId, path, answer, principal, { resume: false }), () => ({ resource: `run:${runId}`, details: { path } }));
     this.engine.resume(scope, runId);
     return runSummary(this.existing(scope, runId));
   }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Principal } from '../../api/index.ts';
 import type { Logger } from '../../base/index.ts';
 import { createInProcessBridge } from '../../api/index.ts';
-import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../../contracts/index.ts';
-import { rolePermissions } from '../../contracts/index.ts';
+import type { MethodInput, MethodName, MethodOutput, Role, StrongroomBridge } from '../../contracts/index.ts';
+import { installationPermissions, rolePermissions } from '../../contracts/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import type { ModelProvider } from '../../models/index.ts';
@@ -19,8 +19,8 @@ export interface Harness {
   api: StrongroomBridge;
   accountId: string;
   call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
-  /** Calls as another analyst-and-reviewer of the same account (a second person, for four-eyes rules). */
-  as(userId: string): <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>;
+  /** Calls as another member of the same account (default: analyst and reviewer) — a second person, another role. */
+  as(userId: string, roles?: Role[]): <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>;
   /** Waits for the run's current execution to settle, then returns its detail. */
   settle(runId: string): Promise<MethodOutput<'runs.get'>>;
 }
@@ -54,7 +54,7 @@ export async function harness(options: { workflows: Record<string, string>; mode
   });
   if (options.resume) core.workflows!.recoverAll();
   const accountId = core.storage!.accounts.list()[0]!.id;
-  const principalFor = (userId: string): Principal => ({ kind: 'user', userId, displayName: userId === 'analyst-1' ? 'Analyst' : userId, accountId, roles: ['analyst', 'reviewer'], permissions: new Set([...rolePermissions.analyst, ...rolePermissions.reviewer]), installationAdmin: false });
+  const principalFor = (userId: string, roles: Role[] = ['analyst', 'reviewer']): Principal => ({ kind: 'user', userId, displayName: userId === 'analyst-1' ? 'Analyst' : userId, accountId, roles, permissions: new Set(roles.flatMap((role) => rolePermissions[role].filter((p) => !installationPermissions.includes(p)))), installationAdmin: false });
   const caller = (bridge: StrongroomBridge) => async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
     const result = await bridge.invoke(method, input);
     if (!result.ok) throw Object.assign(new Error(`${method}: ${result.error.code} ${result.error.message}`), { code: result.error.code, details: result.error.details });
@@ -67,7 +67,7 @@ export async function harness(options: { workflows: Record<string, string>; mode
     api,
     accountId,
     call,
-    as: (userId) => caller(createInProcessBridge(core.router, core.events, core.sessions.create(principalFor(userId)).id)),
+    as: (userId, roles) => caller(createInProcessBridge(core.router, core.events, core.sessions.create(principalFor(userId, roles)).id)),
     async settle(runId) {
       for (let i = 0; i < 2000; i += 1) {
         const run = await call('runs.get', { runId });

@@ -19,7 +19,7 @@ const exportChoices = [
  */
 export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onChanged: () => void }) {
   const bridge = useBridge();
-  const { can, status } = useAuth();
+  const { can, status, roles } = useAuth();
   const id = useId();
   const [approving, setApproving] = useState(false);
   const [comment, setComment] = useState('');
@@ -33,7 +33,9 @@ export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onCha
   const canWrite = can('drafts.write');
   // Maker–checker: under a four-eyes workflow the preparer waits for a second person.
   const preparedByMe = draft.fourEyes && status.user !== null && status.user.id === draft.createdBy;
-  const canApprove = can('drafts.approve') && !preparedByMe;
+  // The workflow's approval step may ask for a role (e.g. reviewer) that this user does not hold here.
+  const lacksRole = draft.approverRole !== null && !roles.includes(draft.approverRole);
+  const canApprove = can('drafts.approve') && !preparedByMe && !lacksRole;
   return (
     <div className="status-actions" data-testid="status-actions">
       <div className="button-row">
@@ -63,7 +65,8 @@ export function StatusActions({ draft, onChanged }: { draft: DraftSummary; onCha
         <p data-testid="approved-by">Approved{draft.approvedBy ? ` by ${draft.approvedBy}` : ''}{draft.approvedAt ? ` on ${new Date(draft.approvedAt).toLocaleString()}` : ''}.</p>
       )}
       {draft.status === 'in_review' && preparedByMe && <p className="hint" data-testid="four-eyes">This draft needs a second person's approval (four-eyes): you prepared it, so someone else who may approve drafts must.</p>}
-      {draft.status === 'in_review' && !canApprove && !preparedByMe && <p className="hint">Waiting for someone who may approve drafts.</p>}
+      {draft.status === 'in_review' && !preparedByMe && lacksRole && <p className="hint" data-testid="approver-role">Approving this draft needs the {draft.approverRole} role in this account.</p>}
+      {draft.status === 'in_review' && !canApprove && !preparedByMe && !lacksRole && <p className="hint">Waiting for someone who may approve drafts.</p>}
       <p className="announcement" role="status">{announcement}</p>
       {error && <ApiErrorView error={error} />}
     </div>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { ApiError, EventPayload, MethodOutput } from '../../../../core/contracts/index.ts';
+import type { ApiError, EventPayload, MethodOutput, Role } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
@@ -13,7 +13,7 @@ import type { StepNode } from './stepTree.ts';
 
 type RunDetail = MethodOutput<'runs.get'>;
 type RunStep = RunDetail['steps'][number];
-type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: JsonSchema | null; shown?: unknown; fourEyes?: boolean };
+type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: JsonSchema | null; shown?: unknown; role?: Role; fourEyes?: boolean };
 
 const asText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
@@ -22,6 +22,9 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
   const bridge = useBridge();
   const id = useId();
   const waiting = (step.output ?? {}) as Waiting;
+  const { roles } = useAuth();
+  // A step may ask for a role (e.g. reviewer); without it there is nothing to fill in here.
+  const mayAnswer = waiting.role === undefined || roles.includes(waiting.role);
   const [comment, setComment] = useState('');
   const [text, setText] = useState(() => (waiting.shown === null || waiting.shown === undefined ? '' : asText(waiting.shown)));
   const [busy, setBusy] = useState(false);
@@ -43,7 +46,8 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
         <details className="human-shown"><summary>What to review</summary><pre className="step-text">{asText(waiting.shown)}</pre></details>
       )}
       {error && <ApiErrorView error={error} />}
-      {waiting.action === 'approve' && (
+      {!mayAnswer && <p className="hint" data-testid="answer-role">Only someone with the {waiting.role} role in this account may answer this step.</p>}
+      {mayAnswer && waiting.action === 'approve' && (
         <div>
           {waiting.fourEyes && <p className="hint" data-testid="four-eyes">Needs a second person (four-eyes): whoever started this run can neither approve nor reject it.</p>}
           <div className="field field-wide">
@@ -56,7 +60,7 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
           </div>
         </div>
       )}
-      {waiting.action === 'edit' && (
+      {mayAnswer && waiting.action === 'edit' && (
         <form onSubmit={(e) => { e.preventDefault(); void answer({ text }); }}>
           <div className="field field-wide">
             <label htmlFor={`${id}-text`}>Text</label>
@@ -65,7 +69,7 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
           <button type="submit" className="primary" disabled={busy}>Save and continue</button>
         </form>
       )}
-      {waiting.action === 'input' && (
+      {mayAnswer && waiting.action === 'input' && (
         <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} onSubmit={(value) => void answer(value)} />
       )}
     </div>
