@@ -6,6 +6,7 @@ import { systemClock } from '../base/index.ts';
 import { EnvironmentSecretStore } from '../secrets/index.ts';
 import { openStorage } from '../storage/index.ts';
 import { AuditLog } from './auditLog.ts';
+import { genesisHash } from './canonical.ts';
 import { tempDir } from './testing.ts';
 import { verifyDatabase } from './verifyDatabase.ts';
 
@@ -53,9 +54,12 @@ describe('crash during append', () => {
         expect(described).toEqual(changes);
         acknowledged += Math.max(0, lastAck - next + 1);
         next = Math.max(lastAck, ...numbers) + 1;
-        // The log goes on where the dead process stopped: the next entry links to the last one.
+        // The log goes on where the dead process stopped: the next entry links to the last one —
+        // or to the genesis hash, when the first round's process died before its first commit.
         const seq = log.append({ action: 'test.after-crash', outcome: 'success', actor: null });
-        expect(log.row(seq)!.prev).toBe(log.row(seq - 1)!.hash);
+        const previous = seq > 1 ? log.row(seq - 1) : undefined;
+        if (seq > 1) expect(previous, `round ${round}: entry ${seq - 1} exists`).toBeDefined();
+        expect(log.row(seq)!.prev, `round ${round}`).toBe(previous?.hash ?? genesisHash);
       } finally {
         await storage.dispose();
       }
