@@ -175,6 +175,25 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     // Sign a checkpoint over entries that arrived since the last one once the interval has passed,
     // so a quiet log is sealed too (busy logs are sealed every N entries by append itself).
     const log = auditLog;
+    // Trace retention: a minute after start (not in the way of startup), then every six hours.
+    const tracingService = tracing;
+    const applyRetention = (): void => {
+      try {
+        for (const done of tracingService.applyRetention()) {
+          if (done.traces > 0 || done.legalHold) logger.info({ accountId: done.accountId, traces: done.traces, spans: done.spans, legalHold: done.legalHold }, 'trace retention applied');
+        }
+      } catch (error) {
+        logger.error({ code: error instanceof CoreError ? error.code : error instanceof Error ? error.name : 'unknown' }, 'trace retention failed');
+      }
+    };
+    const firstRetention = setTimeout(applyRetention, 60_000);
+    firstRetention.unref();
+    const retentionTimer = setInterval(applyRetention, 6 * 3_600_000);
+    retentionTimer.unref();
+    disposables.defer(() => {
+      clearTimeout(firstRetention);
+      clearInterval(retentionTimer);
+    });
     const timer = setInterval(() => {
       try {
         log.checkpointIfDue();

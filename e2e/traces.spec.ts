@@ -234,7 +234,7 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   expect(csp()).toEqual([]);
 });
 
-test('an administrator deletes old traces: counted first, then deleted and audited; the trace with feedback stays', async ({ page }, testInfo) => {
+test('an administrator sets how long traces are kept, and deletes old ones: counted first, then deleted and audited; the trace with feedback stays', async ({ page }, testInfo) => {
   test.setTimeout(180_000);
   expect(traceId, 'the first journey recorded a trace').not.toBe('');
   const csp = watchCspViolations(page);
@@ -250,6 +250,11 @@ test('an administrator deletes old traces: counted first, then deleted and audit
   await page.getByRole('navigation', { name: 'Traces' }).getByRole('link', { name: 'Retention' }).click();
   await expect(page).toHaveURL(`${serve.origin}/traces/retention`);
   const retention = page.locator('.trace-retention');
+  // Automatic deletion: off until someone sets it; set here, it says so.
+  await expect(retention.getByTestId('trace-retention-policy')).toHaveText('Off: traces are kept until someone deletes them here.');
+  await retention.getByLabel('Keep traces for (days)').fill('365');
+  await retention.getByRole('button', { name: 'Save' }).click();
+  await expect(retention.getByTestId('trace-retention-policy')).toContainText('Traces are deleted 365 days after they started');
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   await retention.getByLabel('Started before').fill(tomorrow);
   await retention.getByRole('button', { name: 'Count' }).click();

@@ -14,7 +14,7 @@ import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
-import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand } from './commands/traces.ts';
+import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './commands/traces.ts';
 import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCommand, toolsMcpRemoveCommand } from './commands/tools.ts';
 import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
@@ -376,7 +376,7 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
   common(runs.command('cancel').description('cancel a run').argument('<runId>', 'run id'))
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsCancelCommand(io, core, { ...options, runId }))));
 
-  const traces = program.command('traces').description('traces of runs: list, export as OTLP/JSON, purge old ones, push to a collector');
+  const traces = program.command('traces').description('traces of runs: list, export as OTLP/JSON, purge old ones or keep them for a set time, push to a collector');
   common(traces.command('list').description('recent traces in the account')
     .option('--workflow <id>', 'only traces of this workflow')
     .option('--limit <count>', 'at most this many', parseBatchSize, 50))
@@ -390,6 +390,10 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .requiredOption('--before <time>', 'date or time, e.g. 2026-01-01')
     .option('--dry-run', 'count what would go, change nothing', false))
     .action(async (options: Common & { before: string; dryRun: boolean }) => setExitCode(await opened(options, (core) => tracesPurgeCommand(io, core, options))));
+  common(traces.command('retention').description('show or set how long traces are kept before they are deleted automatically (off by default)')
+    .option('--days <days>', 'delete traces this many days after they started', parseDays)
+    .option('--off', 'keep traces until someone purges them', false))
+    .action(async (options: Common & { days?: number; off: boolean }) => setExitCode(await opened(options, (core) => tracesRetentionCommand(io, core, options))));
   common(traces.command('push').description('show or set the OTLP/HTTP push to a collector (off by default)')
     .option('--endpoint <url>', 'collector traces endpoint, e.g. https://collector.bank.internal:4318/v1/traces')
     .option('--include-content', 'also push inputs and outputs (default: metadata only)', false)

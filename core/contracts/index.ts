@@ -91,13 +91,14 @@ export {
   TraceFilterSchema,
   TraceIdSchema,
   TracePurgeSchema,
+  TraceRetentionSchema,
   TraceStatsSchema,
   TraceStatusSchema,
   TraceSummarySchema,
   tracingEvents,
   tracingMethods,
 } from './tracing.ts';
-export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TracePurge, TraceSummary } from './tracing.ts';
+export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TracePurge, TraceRetention, TraceSummary } from './tracing.ts';
 export {
   DraftCommentSchema,
   DraftDetailSchema,

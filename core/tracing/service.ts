@@ -4,7 +4,8 @@ import type { Clock, EventBus } from '../base/index.ts';
 import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter, TracePurge } from '../contracts/index.ts';
+import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter, TracePurge, TraceRetention } from '../contracts/index.ts';
+import { durableTransaction } from '../storage/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore } from './feedback.ts';
 import type { FeedbackVersion } from './feedback.ts';
@@ -146,6 +147,48 @@ export class TracingService {
     if (input.dryRun) return report({ traces: purge.length, spans: store.spanCount(purge) });
     const purged = this.audited(scope, principal, requestId, 'traces.purge', () => store.deleteTraces(purge), (deleted) => ({ resource: `traces:before:${before}`, details: { traces: deleted.traces, spans: deleted.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft } }));
     return report(purged);
+  }
+
+  retention(principal: Principal): TraceRetention {
+    const row = new TraceStore(this.scope(principal)).retention();
+    return { retentionDays: row?.retentionDays ?? null, updatedBy: row?.updatedBy ?? null, updatedAt: row ? new Date(row.updatedAt).toISOString() : null };
+  }
+
+  setRetention(principal: Principal, retentionDays: number | null, requestId: string): TraceRetention {
+    const scope = this.scope(principal);
+    const store = new TraceStore(scope);
+    this.audited(scope, principal, requestId, 'traces.retention.set', () => store.setRetention(retentionDays, principal.userId, this.clock.now()), () => ({ resource: `account:${scope.accountId}`, details: { retentionDays } }));
+    return this.retention(principal);
+  }
+
+  /**
+   * The retention job (createCore runs it a minute after start, then every six hours): for every
+   * account with a trace retention, deletes what a purge at now − retention would, each account
+   * in its own durable transaction with its audit entry (no actor: Strongroom itself did it).
+   * Accounts on legal hold are skipped. Returns what it did, per account.
+   */
+  applyRetention(): Array<{ accountId: string; retentionDays: number; traces: number; spans: number; legalHold: boolean }> {
+    this.recorder.flush();
+    const now = this.clock.now();
+    const policies = this.storage.db
+      .prepare<[], { account_id: string; retention_days: number }>('SELECT r.account_id, r.retention_days FROM trace_retention r JOIN accounts a ON a.id = r.account_id WHERE a.deleted_at IS NULL ORDER BY r.account_id')
+      .all();
+    return policies.map(({ account_id: accountId, retention_days: retentionDays }) => {
+      if (this.legalHold(accountId)) return { accountId, retentionDays, traces: 0, spans: 0, legalHold: true };
+      const store = new TraceStore(this.storage.scopeFor({ accountId }));
+      const before = new Date(now - retentionDays * 86_400_000);
+      const { purge, kept } = store.purgeCandidates(before.getTime() * 1000);
+      if (purge.length === 0) return { accountId, retentionDays, traces: 0, spans: 0, legalHold: false };
+      const deleted = durableTransaction(this.storage.db, () => {
+        const result = store.deleteTraces(purge);
+        this.audit.append({
+          action: 'traces.purge', outcome: 'success', actor: null, accountId, resource: `traces:before:${before.toISOString()}`,
+          details: { automatic: true, retentionDays, traces: result.traces, spans: result.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft },
+        });
+        return result;
+      });
+      return { accountId, retentionDays, ...deleted, legalHold: false };
+    });
   }
 
   pushConfig(): OtlpPushConfig {

@@ -193,6 +193,23 @@ export class TraceStore extends AccountRepository {
     return deleted;
   }
 
+  /** The account's automatic trace retention, if set. */
+  retention(): { retentionDays: number; updatedBy: string; updatedAt: number } | undefined {
+    const row = this.statement<[string], { retention_days: number; updated_by: string; updated_at: number }>('SELECT retention_days, updated_by, updated_at FROM trace_retention WHERE account_id = ?').get(this.accountId);
+    return row ? { retentionDays: row.retention_days, updatedBy: row.updated_by, updatedAt: row.updated_at } : undefined;
+  }
+
+  /** Sets (or, with null, clears) the account's automatic trace retention; call inside a transaction. */
+  setRetention(retentionDays: number | null, updatedBy: string, now: number): void {
+    if (retentionDays === null) this.statement<[string]>('DELETE FROM trace_retention WHERE account_id = ?').run(this.accountId);
+    else {
+      this.statement<[string, number, string, number]>(
+        `INSERT INTO trace_retention (account_id, retention_days, updated_by, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET retention_days = excluded.retention_days, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+      ).run(this.accountId, retentionDays, updatedBy, now);
+    }
+  }
+
   setFlag(traceId: string, flagged: boolean): boolean {
     return this.transaction(() => this.statement<[number, string, string]>('UPDATE traces SET flagged = ? WHERE trace_id = ? AND account_id = ?').run(flagged ? 1 : 0, traceId, this.accountId).changes > 0);
   }

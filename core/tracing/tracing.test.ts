@@ -425,6 +425,44 @@ describe('retention', () => {
   });
 });
 
+describe('automatic retention', () => {
+  it('deletes traces past the account\'s retention on its own, audited as Strongroom\'s act, never under a legal hold', async () => {
+    const h = await make();
+    const storage = h.core.storage!;
+    const nowUs = Date.now() * 1000;
+    // 40 traces, trace t started t days ago (plus a little); t = 24 is flagged.
+    const ids = seedTraces(storage, { traces: 40, accountId: h.accountId, endUs: nowUs - 3_600_000_000, spreadDays: 40 });
+    const compliance = as(h, 'compliance');
+    const analyst = as(h, 'analyst');
+    expect(await analyst('traces.retention.get', {})).toEqual({ retentionDays: null, updatedBy: null, updatedAt: null });
+    await expect(analyst('traces.retention.set', { retentionDays: 20 })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+    // Nothing set: the job deletes nothing.
+    expect(h.core.tracing!.applyRetention()).toEqual([]);
+    expect(await compliance('traces.retention.set', { retentionDays: 20 })).toMatchObject({ retentionDays: 20, updatedBy: 'user-compliance' });
+
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: true, reason: 'Litigation 2026-07' });
+    expect(h.core.tracing!.applyRetention()).toEqual([{ accountId: h.accountId, retentionDays: 20, traces: 0, spans: 0, legalHold: true }]);
+    expect((await h.call('traces.list', { limit: 1 })).total).toBe(40);
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false });
+
+    const [done] = h.core.tracing!.applyRetention();
+    const old = ids.slice(20).filter((id) => id !== ids[24]);
+    expect(done).toMatchObject({ accountId: h.accountId, retentionDays: 20, traces: old.length, legalHold: false });
+    expect(done!.spans).toBeGreaterThan(old.length);
+    const left = new Set((await h.call('traces.list', { limit: 100 })).traces.map((t) => t.traceId));
+    expect([...left].sort()).toEqual([...ids.slice(0, 20), ids[24]!].sort());
+    const entries = storage.db.prepare("SELECT actor_user_id AS actor, account_id AS accountId, json_extract(details, '$.automatic') AS automatic, json_extract(details, '$.traces') AS traces FROM audit_log WHERE action = 'traces.purge'").all();
+    expect(entries).toEqual([{ actor: null, accountId: h.accountId, automatic: 1, traces: old.length }]);
+    // A second pass finds nothing more; turning retention off keeps everything from then on.
+    expect(h.core.tracing!.applyRetention()).toEqual([{ accountId: h.accountId, retentionDays: 20, traces: 0, spans: 0, legalHold: false }]);
+    expect(await compliance('traces.retention.set', { retentionDays: null })).toEqual({ retentionDays: null, updatedBy: null, updatedAt: null });
+    expect(h.core.tracing!.applyRetention()).toEqual([]);
+    // Each change of the setting is audited with the days it set, on the account.
+    const settings = storage.db.prepare("SELECT actor_user_id AS actor, outcome, json_extract(details, '$.retentionDays') AS days FROM audit_log WHERE action = 'traces.retention.set' AND resource LIKE 'account:%' ORDER BY seq").all();
+    expect(settings).toEqual([{ actor: 'user-compliance', outcome: 'success', days: 20 }, { actor: 'user-compliance', outcome: 'success', days: null }]);
+  });
+});
+
 describe('the recorder', () => {
   it('stays bounded when the database refuses writes: the batch is dropped and counted, nothing is held', async () => {
     const h = await make();

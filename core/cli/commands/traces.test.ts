@@ -9,7 +9,7 @@ import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
 import type { CliIo } from '../output.ts';
-import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand } from './traces.ts';
+import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './traces.ts';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -89,6 +89,23 @@ describe('strongroom traces and feedback', () => {
     const bad = capture();
     expect(await tracesPurgeCommand(bad, h.core, { json: false, before: 'last spring', dryRun: false })).toBe(1);
     expect(bad.stderr.join('\n')).toContain('is not a date');
+  });
+
+  it('shows, sets and turns off the automatic trace retention', async () => {
+    const { h } = await traced();
+    const show = capture();
+    expect(await tracesRetentionCommand(show, h.core, { json: false, off: false })).toBe(0);
+    expect(show.stdout[0]).toBe('Traces are kept until someone purges them (strongroom traces purge).');
+    const set = capture();
+    expect(await tracesRetentionCommand(set, h.core, { json: true, days: 90, off: false })).toBe(0);
+    expect(JSON.parse(set.stdout[0]!)).toMatchObject({ ok: true, value: { retentionDays: 90 } });
+    expect((await h.call('traces.retention.get', {})).retentionDays).toBe(90);
+    const off = capture();
+    expect(await tracesRetentionCommand(off, h.core, { json: false, off: true })).toBe(0);
+    expect((await h.call('traces.retention.get', {})).retentionDays).toBeNull();
+    const both = capture();
+    expect(await tracesRetentionCommand(both, h.core, { json: false, days: 5, off: true })).toBe(1);
+    expect(both.stderr.join('\n')).toContain('either --days');
   });
 
   it('turns the collector push on and off', async () => {

@@ -46,6 +46,23 @@ export async function tracesPurgeCommand(io: CliIo, core: Core, options: Account
   });
 }
 
+/** `strongroom traces retention [--days N | --off]`: show or set the automatic deletion of old traces. */
+export async function tracesRetentionCommand(io: CliIo, core: Core, options: AccountCommandOptions & { days?: number; off: boolean }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    if (options.off && options.days !== undefined) throw new CoreError('ERR_INPUT_INVALID', 'Give either --days N or --off.');
+    const api = accountApi(core, options.account);
+    const retention = options.off
+      ? await api.call('traces.retention.set', { retentionDays: null })
+      : options.days !== undefined
+        ? await api.call('traces.retention.set', { retentionDays: options.days })
+        : await api.call('traces.retention.get', {});
+    print(io, options.json, retention, retention.retentionDays === null
+      ? 'Traces are kept until someone purges them (strongroom traces purge).'
+      : `Traces are deleted automatically ${retention.retentionDays} day${retention.retentionDays === 1 ? '' : 's'} after they started (open, flagged and commented traces and those behind drafts stay; nothing goes under a legal hold).`);
+    return 0;
+  });
+}
+
 /** `strongroom traces list`: recent traces with status, spans, tokens and feedback. */
 export async function tracesListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { workflow?: string; limit: number }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {

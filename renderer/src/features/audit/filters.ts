@@ -33,5 +33,5 @@ export function toApiFilter(fields: FilterFields): AuditFilterInput {
 export const knownActions = [
   'auth.*', 'auth.signIn', 'auth.signOut', 'auth.switchAccount', 'account.create', 'account.delete', 'idp.configure',
   'groups.map', 'groups.unmap', 'boundaries.set', 'audit.*', 'audit.export', 'audit.retention.set', 'audit.legalHold.set', 'audit.purge',
-  'traces.*', 'traces.export', 'traces.purge', 'drafts.approve', 'runs.answer',
+  'traces.*', 'traces.export', 'traces.purge', 'traces.retention.set', 'drafts.approve', 'runs.answer',
 ];

@@ -1,6 +1,8 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { TracePurge } from '../../../../core/contracts/index.ts';
+import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 
@@ -13,9 +15,48 @@ function keptText(kept: TracePurge['kept']): string {
   return named.length > 0 ? ` Older traces that stay: ${named.join(', ')}.` : '';
 }
 
+/** How long traces are kept before Strongroom deletes them (every six hours); set or turned off here. */
+function AutomaticRetention() {
+  const { state, reload } = useApiQuery('traces.retention.get', {});
+  const save = useApiAction('traces.retention.set');
+  const id = useId();
+  const [days, setDays] = useState('');
+
+  async function set(retentionDays: number | null): Promise<void> {
+    if ((await save.run({ retentionDays })).ok) {
+      setDays('');
+      reload();
+    }
+  }
+
+  return (
+    <section aria-labelledby={`${id}-title`} className="trace-retention-policy">
+      <h3 id={`${id}-title`}>Delete automatically</h3>
+      {state.status === 'loading' && <p>Loading…</p>}
+      {state.status === 'error' && <ApiErrorView error={state.error} onRetry={reload} />}
+      {state.status === 'ok' && (
+        <>
+          <p data-testid="trace-retention-policy">
+            {state.value.retentionDays === null
+              ? 'Off: traces are kept until someone deletes them here.'
+              : `Traces are deleted ${plural(state.value.retentionDays, 'day')} after they started (checked every six hours).`}
+          </p>
+          <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void set(Number(days)); }}>
+            <label htmlFor={`${id}-days`}>Keep traces for (days)</label>{' '}
+            <input id={`${id}-days`} type="number" min={1} max={36500} required value={days} onChange={(event) => setDays(event.target.value)} />{' '}
+            <button type="submit" disabled={days === '' || save.pending}>Save</button>{' '}
+            {state.value.retentionDays !== null && <button type="button" disabled={save.pending} onClick={() => void set(null)}>Turn off</button>}
+          </form>
+          <FormError error={save.error} fields={['retentionDays']} />
+        </>
+      )}
+    </section>
+  );
+}
+
 /**
- * `/traces/retention` (with `audit.retention`): delete the account's traces started before a date.
- * Counting comes first (a dry run); deleting asks for the count just shown to be confirmed, and
+ * `/traces/retention` (with `audit.retention`): how long traces are kept, and deleting the
+ * account's traces started before a date now. Counting comes first (a dry run); deleting asks for the count just shown to be confirmed, and
  * the server decides again — open, flagged and commented traces and those behind drafts stay, and
  * nothing goes while the account is on legal hold. Every purge is audited.
  */
@@ -51,8 +92,10 @@ export function TraceRetention() {
 
   return (
     <section aria-labelledby={`${id}-title`} className="trace-retention">
-      <h2 id={`${id}-title`}>Delete old traces in {auth.account.name}</h2>
+      <h2 id={`${id}-title`}>Trace retention in {auth.account.name}</h2>
       <p className="hint">Traces hold the inputs and outputs of every run. Deleting them is audited and cannot be undone; traces still open, flagged, with feedback or behind a draft stay, and nothing is deleted while the account is on legal hold (see Audit).</p>
+      <AutomaticRetention />
+      <h3>Delete now</h3>
       <form className="inline-form" onSubmit={(event) => { void count(event); }}>
         <label htmlFor={`${id}-before`}>Started before</label>{' '}
         <input id={`${id}-before`} type="date" required value={date} onChange={(event) => { setDate(event.target.value); setCounted(null); }} />{' '}
