@@ -6,7 +6,7 @@ import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { EntryDetail } from './EntryDetail.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
-import { emptyFilter, knownActions, toApiFilter } from './filters.ts';
+import { actorLabel, emptyFilter, knownActions, toApiFilter } from './filters.ts';
 import type { FilterFields } from './filters.ts';
 import { RetentionPanel } from './RetentionPanel.tsx';
 import { VerifyPanel } from './VerifyPanel.tsx';
@@ -150,7 +150,7 @@ export function AuditPage() {
                       <td><time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time></td>
                       <td><button type="button" className="link-button" onClick={() => setSelected(entry.seq)} aria-label={`Details of entry ${entry.seq}, ${entry.action}`}>{entry.action}</button></td>
                       <td><span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span></td>
-                      <td>{entry.actor.displayName ?? entry.actor.userId ?? '—'}</td>
+                      <td>{actorLabel(entry)}</td>
                       <td>{accountLabel(entry.accountId)}</td>
                       <td>{entry.resource ?? '—'}</td>
                     </tr>

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
+import { actorLabel } from './filters.ts';
 
 const contentNotes = {
   none: 'This entry holds no content.',
@@ -29,7 +30,7 @@ export function EntryDetail({ seq, accountLabel, onClose }: { seq: number; accou
               <dt>Time</dt><dd><time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time> <span className="muted">({entry.at})</span></dd>
               <dt>Action</dt><dd><code>{entry.action}</code></dd>
               <dt>Outcome</dt><dd><span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span></dd>
-              <dt>Actor</dt><dd>{entry.actor.displayName ?? '—'} <code>{entry.actor.userId ?? 'no user'}</code></dd>
+              <dt>Actor</dt><dd>{entry.actor.displayName ?? (entry.actor.userId === null ? actorLabel(entry) : '—')} <code>{entry.actor.userId ?? 'no user'}</code></dd>
               <dt>Roles</dt><dd>{entry.actor.roles.length > 0 ? entry.actor.roles.join(', ') : '—'}</dd>
               <dt>Acting in</dt><dd>{entry.actor.accountId === null ? '—' : accountLabel(entry.actor.accountId)}</dd>
               <dt>Concerns</dt><dd>{accountLabel(entry.accountId)}</dd>

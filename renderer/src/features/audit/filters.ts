@@ -35,3 +35,14 @@ export const knownActions = [
   'groups.map', 'groups.unmap', 'boundaries.set', 'audit.*', 'audit.export', 'audit.retention.set', 'audit.legalHold.set', 'audit.purge',
   'traces.*', 'traces.export', 'traces.purge', 'traces.retention.set', 'drafts.approve', 'runs.answer',
 ];
+
+/**
+ * Who an entry names as its actor, for people: the display name, else the user id; an entry
+ * Strongroom wrote on its own (automatic trace retention) says so; else a dash (e.g. an
+ * unauthenticated call).
+ */
+export function actorLabel(entry: { actor: { userId: string | null; displayName: string | null }; details: Record<string, unknown> }): string {
+  const named = entry.actor.displayName ?? entry.actor.userId;
+  if (named !== null) return named;
+  return entry.details.automatic === true ? 'Strongroom (automatic)' : '—';
+}
