@@ -290,6 +290,26 @@ describe('drafts', () => {
     expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: true, answeredBy: 'user-reviewer' });
   });
 
+  it('finds the approval rules of a step inside a sub-workflow, and holds the draft\'s approval to them', async () => {
+    const nested = reportRisk.replace('output: check', '  - {id: ok, kind: human, action: approve, role: compliance, fourEyes: true, prompt: "Section fine?"}\noutput: check');
+    expect(nested).not.toBe(reportRisk);
+    const h = await harness({ model: instantModel({ delayMs: 2 }), workflows: { report, 'report-risk': nested } });
+    open.push(h);
+    const draft = await drafted(h);
+    expect(draft).toMatchObject({ fourEyes: true, approverRole: 'compliance' });
+    // Each risk section waits for a compliance officer's approval; one answers them, and the run drafts on.
+    const officer = h.as('officer-1', ['compliance', 'reviewer']);
+    const waiting = (await h.call('runs.get', { runId: draft.runId })).waitingOn;
+    expect(waiting).toEqual(['risks[0].section/ok', 'risks[1].section/ok']);
+    for (const path of waiting) await officer('runs.answer', { runId: draft.runId, path, answer: { approved: true } });
+    await h.core.workflows!.settled(draft.runId);
+    await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    // The reviewer may approve drafts but lacks the compliance role the workflow's approval asks for.
+    await expect(as(h, 'reviewer')('drafts.approve', { draftId: draft.id })).rejects.toThrow(/ERR_AUTH_FORBIDDEN .*compliance role/);
+    expect((await h.call('drafts.get', { draftId: draft.id })).status).toBe('in_review');
+    expect(await officer('drafts.approve', { draftId: draft.id })).toMatchObject({ status: 'approved', approvedBy: 'officer-1' });
+  });
+
   it('keeps the trace behind a draft when traces are purged: its provenance points there', async () => {
     const h = await make();
     const draft = await drafted(h);

@@ -55,9 +55,13 @@ interface DraftState {
   approverRole: Role | null;
 }
 
-/** What the approval steps (at any depth of these steps) ask of the approver: a second person, a role. */
-function approvalRules(steps: readonly Step[]): { fourEyes: boolean; role: Role | null } {
+/**
+ * What the workflow's approval steps ask of the approver — a second person, a role — at any depth:
+ * maps, branches and sub-workflows (resolved as the outline resolves them).
+ */
+function approvalRules(definition: WorkflowDefinition, workflow: (id: string) => WorkflowDefinition | undefined): { fourEyes: boolean; role: Role | null } {
   const rules: { fourEyes: boolean; role: Role | null } = { fourEyes: false, role: null };
+  const seen = new Set<string>();
   const visit = (list: readonly Step[]): void => {
     for (const step of list) {
       if (step.kind === 'human' && step.action === 'approve') {
@@ -67,10 +71,13 @@ function approvalRules(steps: readonly Step[]): { fourEyes: boolean; role: Role 
       else if (step.kind === 'branch') {
         for (const branch of step.cases) visit(branch.steps);
         visit(step.otherwise ?? []);
+      } else if (step.kind === 'workflow' && !seen.has(step.workflow)) {
+        seen.add(step.workflow);
+        visit(workflow(step.workflow)?.steps ?? []);
       }
     }
   };
-  visit(steps);
+  visit(definition.steps);
   return rules;
 }
 
@@ -187,8 +194,14 @@ export class DraftService {
   private state(scope: AccountScope, draft: DraftRecord): DraftState {
     const run = this.run(scope, draft);
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    const rules = entry ? approvalRules(entry.definition.steps) : { fourEyes: false, role: null };
+    const rules = this.approvalRulesOf(scope, draft);
     return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [], fourEyes: rules.fourEyes, approverRole: rules.role };
+  }
+
+  /** The approval rules of the draft's workflow version (no outline, no run steps: cheap). */
+  private approvalRulesOf(scope: AccountScope, draft: DraftRecord): { fourEyes: boolean; role: Role | null } {
+    const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
+    return entry ? approvalRules(entry.definition, (id) => this.options.catalog.get(scope, id)?.definition) : { fourEyes: false, role: null };
   }
 
   private sections(scope: AccountScope, draft: DraftRecord): Section[] {
@@ -492,30 +505,29 @@ export class DraftService {
     const run = this.run(scope, draft);
     const store = new DraftStore(scope);
     const approvals = run.status === 'waiting' ? this.waitingApprovals(scope, run) : [];
-    // Maker–checker: the engine refuses the run's starter on a four-eyes step; the draft's preparer is refused here,
-    // whether or not the run still waits on that step.
-    if ((approvals.some((approval) => approval.fourEyes) || this.state(scope, draft).fourEyes) && (principal.userId === draft.createdBy || principal.userId === run.createdBy)) {
+    // The workflow's approval rules bind the draft's approval too, whether or not the run still
+    // waits on that step (when it does, engine.answer checks them again for the step itself).
+    const rules = this.approvalRulesOf(scope, draft);
+    if (rules.role !== null && !principal.roles.includes(rules.role)) {
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `This draft is approved by someone with the ${rules.role} role in this account; yours: ${principal.roles.join(', ') || 'none'}.`, { details: { draftId: draft.id, rule: 'role', role: rules.role } });
+    }
+    if (rules.fourEyes && (principal.userId === draft.createdBy || principal.userId === run.createdBy)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', 'This draft needs a second person\'s approval (four-eyes): the person who prepared it cannot approve it.', { details: { draftId: draft.id, rule: 'four-eyes' } });
     }
     this.audited(scope, principal, requestId, 'drafts.approve', () => {
       store.setStatus(draft.id, 'approved', this.options.clock.now(), principal.userId);
-      for (const { path } of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal, { resume: false });
-    }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.map(({ path }) => path).join(',') || null } }));
+      for (const path of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal, { resume: false });
+    }, () => ({ resource: `draft:${draft.id}`, details: { runId: run.id, answeredSteps: approvals.join(',') || null } }));
     if (approvals.length > 0) this.options.engine.resume(scope, run.id);
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: null });
     const updated = this.existing(scope, draftId);
     return this.summaryOf(scope, updated);
   }
 
-  /** The run's waiting human steps that ask for an approval, and whether each needs a second person. */
-  private waitingApprovals(scope: AccountScope, run: RunRecord): Array<{ path: string; fourEyes: boolean }> {
+  /** The run's waiting human steps that ask for an approval. */
+  private waitingApprovals(scope: AccountScope, run: RunRecord): string[] {
     const steps = new RunStore(scope).steps(run.id);
-    const approvals: Array<{ path: string; fourEyes: boolean }> = [];
-    for (const path of run.waitingOn) {
-      const output = steps.get(path)?.output as { action?: unknown; fourEyes?: unknown } | null | undefined;
-      if (output?.action === 'approve') approvals.push({ path, fourEyes: output.fourEyes === true });
-    }
-    return approvals;
+    return run.waitingOn.filter((path) => (steps.get(path)?.output as { action?: unknown } | null | undefined)?.action === 'approve');
   }
 
   // ---- export ----
