@@ -174,7 +174,8 @@ export class AuditLog {
    * record what a person did. The account's keys are prepared before the transaction opens.
    */
   recordChange<T>(
-    context: { scope: { accountId: string; prepareForWrite(): void } | null; actor: NonNullable<AuditEntry['actor']>; requestId: string; action: string },
+    /** `actor` null: Strongroom acted on its own (a scheduled job), not on anyone's request. */
+    context: { scope: { accountId: string; prepareForWrite(): void } | null; actor: NonNullable<AuditEntry['actor']> | null; requestId: string | null; action: string },
     change: () => T,
     describe: (result: T) => { resource: string; details?: Record<string, AuditDetailValue> },
   ): T {
@@ -182,7 +183,8 @@ export class AuditLog {
     return durableTransaction(this.storage.db, () => {
       const result = change();
       const { resource, details } = describe(result);
-      this.append({ action: context.action, outcome: 'success', actor: { userId: context.actor.userId, accountId: context.actor.accountId, roles: context.actor.roles ?? [] }, resource, requestId: context.requestId, ...(context.scope ? { accountId: context.scope.accountId } : {}), ...(details ? { details } : {}) });
+      const actor = context.actor && { userId: context.actor.userId, accountId: context.actor.accountId, roles: context.actor.roles ?? [] };
+      this.append({ action: context.action, outcome: 'success', actor, resource, requestId: context.requestId, ...(context.scope ? { accountId: context.scope.accountId } : {}), ...(details ? { details } : {}) });
       return result;
     });
   }

@@ -5,7 +5,6 @@ import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter, TracePurge, TraceRetention } from '../contracts/index.ts';
-import { durableTransaction } from '../storage/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore } from './feedback.ts';
 import type { FeedbackVersion } from './feedback.ts';
@@ -131,22 +130,36 @@ export class TracingService {
     return { document, traces: traceIds.length, spans: spans.length, contentIncluded };
   }
 
-  /**
-   * Retention for traces: deletes the account's traces started before `before` with their spans,
-   * in one audited transaction, except what must stay (see TraceStore.purgeCandidates) and
-   * everything while the account is on legal hold. A dry run counts and changes nothing.
-   */
+  /** `traces.purge`: see deleteBefore; a dry run counts and changes nothing. */
   purge(principal: Principal, input: { before: string; dryRun: boolean }, requestId: string): TracePurge {
     const scope = this.scope(principal);
+    const before = new Date(input.before);
+    const done = this.deleteBefore(scope, before, { dryRun: input.dryRun, actor: principal, requestId });
+    return { dryRun: input.dryRun, before: before.toISOString(), legalHold: done.legalHold, purged: { traceCount: done.traces, spanCount: done.spans }, kept: done.kept };
+  }
+
+  /**
+   * Retention for traces, by hand (purge) or on schedule (applyRetention): deletes the account's
+   * traces started before `before` with their spans, in one durable transaction with its audit
+   * entry, except what must stay (TraceStore.purgeCandidates) and everything while the account
+   * is on legal hold. `actor` null: Strongroom itself, marked `automatic` in the entry.
+   */
+  private deleteBefore(scope: AccountScope, before: Date, options: { dryRun: boolean; actor: Principal | null; requestId: string | null; retentionDays?: number }) {
     const store = new TraceStore(scope);
-    const before = new Date(input.before).toISOString();
-    const { purge, kept } = store.purgeCandidates(Date.parse(input.before) * 1000);
-    const legalHold = this.legalHold(scope.accountId);
-    const report = (purged: { traces: number; spans: number }): TracePurge => ({ dryRun: input.dryRun, before, legalHold, purged: { traceCount: purged.traces, spanCount: purged.spans }, kept });
-    if (legalHold) return report({ traces: 0, spans: 0 });
-    if (input.dryRun) return report({ traces: purge.length, spans: store.spanCount(purge) });
-    const purged = this.audited(scope, principal, requestId, 'traces.purge', () => store.deleteTraces(purge), (deleted) => ({ resource: `traces:before:${before}`, details: { traces: deleted.traces, spans: deleted.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft } }));
-    return report(purged);
+    const { purge, kept } = store.purgeCandidates(before.getTime() * 1000);
+    const nothing = { traces: 0, spans: 0 };
+    if (this.legalHold(scope.accountId)) return { legalHold: true, kept, ...nothing };
+    if (options.dryRun) return { legalHold: false, kept, traces: purge.length, spans: store.spanCount(purge) };
+    // The schedule finding nothing is not an event; a person's purge is recorded even when it found nothing.
+    if (purge.length === 0 && options.actor === null) return { legalHold: false, kept, ...nothing };
+    const deleted = this.audit.recordChange({ scope, actor: options.actor, requestId: options.requestId, action: 'traces.purge' }, () => store.deleteTraces(purge), (result) => ({
+      resource: `traces:before:${before.toISOString()}`,
+      details: {
+        ...(options.actor === null ? { automatic: true, retentionDays: options.retentionDays ?? null } : {}),
+        traces: result.traces, spans: result.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft,
+      },
+    }));
+    return { legalHold: false, kept, ...deleted };
   }
 
   retention(principal: Principal): TraceRetention {
@@ -174,20 +187,9 @@ export class TracingService {
       .prepare<[], { account_id: string; retention_days: number }>('SELECT r.account_id, r.retention_days FROM trace_retention r JOIN accounts a ON a.id = r.account_id WHERE a.deleted_at IS NULL ORDER BY r.account_id')
       .all();
     return policies.map(({ account_id: accountId, retention_days: retentionDays }) => {
-      if (this.legalHold(accountId)) return { accountId, retentionDays, traces: 0, spans: 0, legalHold: true };
-      const store = new TraceStore(this.storage.scopeFor({ accountId }));
       const before = new Date(now - retentionDays * 86_400_000);
-      const { purge, kept } = store.purgeCandidates(before.getTime() * 1000);
-      if (purge.length === 0) return { accountId, retentionDays, traces: 0, spans: 0, legalHold: false };
-      const deleted = durableTransaction(this.storage.db, () => {
-        const result = store.deleteTraces(purge);
-        this.audit.append({
-          action: 'traces.purge', outcome: 'success', actor: null, accountId, resource: `traces:before:${before.toISOString()}`,
-          details: { automatic: true, retentionDays, traces: result.traces, spans: result.spans, keptOpen: kept.open, keptWithFeedback: kept.withFeedback, keptFlagged: kept.flagged, keptWithDraft: kept.withDraft },
-        });
-        return result;
-      });
-      return { accountId, retentionDays, ...deleted, legalHold: false };
+      const { traces, spans, legalHold } = this.deleteBefore(this.storage.scopeFor({ accountId }), before, { dryRun: false, actor: null, requestId: null, retentionDays });
+      return { accountId, retentionDays, traces, spans, legalHold };
     });
   }
 
