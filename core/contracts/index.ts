@@ -81,6 +81,7 @@ export {
   feedbackActions,
   FeedbackInputSchema,
   FeedbackSchema,
+  keptReasons,
   OtlpPushConfigSchema,
   SpanDetailSchema,
   SpanIdSchema,

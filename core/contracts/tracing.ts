@@ -169,6 +169,12 @@ export const TracePurgeSchema = z.object({
 });
 export type TracePurge = z.infer<typeof TracePurgeSchema>;
 
+/** Why older traces stayed, in words ("2 with feedback", "1 flagged"); empty when none did. For the CLI and the page alike. */
+export function keptReasons(kept: TracePurge['kept']): string[] {
+  const reasons = [[kept.open, 'still open'], [kept.withFeedback, 'with feedback'], [kept.flagged, 'flagged'], [kept.withDraft, 'behind a draft']] as const;
+  return reasons.filter(([count]) => count > 0).map(([count, why]) => `${count.toLocaleString('en-US')} ${why}`);
+}
+
 export const TraceRetentionSchema = z.object({
   /** Traces started longer ago are deleted automatically (what a purge keeps stays); null: kept until purged. */
   retentionDays: z.number().int().nullable(),

@@ -1,4 +1,5 @@
 import { CoreError } from '../../base/index.ts';
+import { keptReasons } from '../../contracts/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import { runStorageCommand, writeNewFile } from './common.ts';
@@ -34,8 +35,7 @@ export async function tracesPurgeCommand(io: CliIo, core: Core, options: Account
     const before = new Date(options.before);
     if (Number.isNaN(before.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--before ${options.before} is not a date or time (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).`);
     const result = await accountApi(core, options.account).call('traces.purge', { before: before.toISOString(), dryRun: options.dryRun });
-    const { kept } = result;
-    const reasons = [[kept.open, 'still open'], [kept.withFeedback, 'with feedback'], [kept.flagged, 'flagged'], [kept.withDraft, 'behind a draft']].filter(([count]) => (count as number) > 0).map(([count, why]) => `${count} ${why}`);
+    const reasons = keptReasons(result.kept);
     const keptLine = reasons.length > 0 ? ` Kept, though older: ${reasons.join(', ')}.` : '';
     const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
     const text = result.legalHold

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
+import { keptReasons } from '../../../../core/contracts/index.ts';
 import type { TracePurge } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
@@ -8,11 +9,10 @@ import { FormError, useApiAction } from '../admin/forms.tsx';
 
 const plural = (count: number, word: string): string => `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`;
 
-/** What stays although it is older, in words. */
+/** What stays although it is older, as a sentence to append. */
 function keptText(kept: TracePurge['kept']): string {
-  const reasons = [[kept.open, 'still open'], [kept.withFeedback, 'with feedback'], [kept.flagged, 'flagged'], [kept.withDraft, 'behind a draft']] as const;
-  const named = reasons.filter(([count]) => count > 0).map(([count, why]) => `${count.toLocaleString()} ${why}`);
-  return named.length > 0 ? ` Older traces that stay: ${named.join(', ')}.` : '';
+  const reasons = keptReasons(kept);
+  return reasons.length > 0 ? ` Older traces that stay: ${reasons.join(', ')}.` : '';
 }
 
 /** How long traces are kept before Strongroom deletes them (every six hours); set or turned off here. */
@@ -56,9 +56,10 @@ function AutomaticRetention() {
 
 /**
  * `/traces/retention` (with `audit.retention`): how long traces are kept, and deleting the
- * account's traces started before a date now. Counting comes first (a dry run); deleting asks for the count just shown to be confirmed, and
- * the server decides again — open, flagged and commented traces and those behind drafts stay, and
- * nothing goes while the account is on legal hold. Every purge is audited.
+ * account's traces started before a date now. Counting comes first (a dry run); deleting asks for
+ * the count just shown to be confirmed, and the server decides again — open, flagged and
+ * commented traces and those behind drafts stay, and nothing goes while the account is on legal
+ * hold. Every purge is audited.
  */
 export function TraceRetention() {
   const auth = useAuth();
