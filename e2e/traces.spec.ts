@@ -2,13 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { startTestIdp } from '../core/identity/testing/testIdp.ts';
 import type { TestIdp } from '../core/identity/testing/testIdp.ts';
 import { callFromPage } from './support/api.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
-import { startServe, startServeWithDemoModel, strongroom } from './support/serve.ts';
+import { loopbackOnly, moveToTestIdp, signInThroughIdp } from './support/idp.ts';
+import { startServeWithDemoModel, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 // Issue 7 (tracing and feedback) in a real browser against `strongroom serve`. The local
@@ -280,11 +279,7 @@ test('an auditor sees the trace and its feedback as metadata, never content', as
   expect(traceId, 'the first journey recorded a trace').not.toBe('');
   // Roles other than the local administrator come from an identity provider: the operator
   // configures one on the same installation and maps the auditors' group to Default.
-  idp = await startTestIdp({ users: [{ login: 'dana', name: 'Dana Auditor', email: 'dana@bank.example', groups: ['internal-audit'] }] });
-  expect(await serve.stop()).toBe(0);
-  await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], serve);
-  await strongroom(['admin', 'map-group', 'internal-audit', '--account', 'Default', '--role', 'auditor'], serve);
-  serve = await startServe({ dataDir: serve.dataDir, masterKey: serve.masterKey, adminPassphrase: serve.adminPassphrase });
+  ({ idp, serve } = await moveToTestIdp(serve, { users: [{ login: 'dana', name: 'Dana Auditor', email: 'dana@bank.example', groups: ['internal-audit'] }], groups: { 'internal-audit': 'auditor' } }));
 
   const context = await browser.newContext();
   await loopbackOnly(context);

@@ -1,12 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startTestIdp } from '../core/identity/testing/testIdp.ts';
 import type { TestIdp } from '../core/identity/testing/testIdp.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
-import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
-import { startServe, startServeWithDemoModel, strongroom } from './support/serve.ts';
+import { loopbackOnly, moveToTestIdp, signInThroughIdp } from './support/idp.ts';
+import { startServeWithDemoModel, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 let serve: ServeHandle;
@@ -137,11 +136,7 @@ test('a four-eyes approval: whoever started the run is refused; a second person,
   const runUrl = page.url();
 
   // The second person is a reviewer from the bank's IdP: configured on the same installation.
-  idp = await startTestIdp({ users: [{ login: 'rita', name: 'Rita Reviewer', email: 'rita@bank.example', groups: ['credit-committee'] }] });
-  expect(await serve.stop()).toBe(0);
-  await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], serve);
-  await strongroom(['admin', 'map-group', 'credit-committee', '--account', 'Default', '--role', 'reviewer'], serve);
-  serve = await startServe({ dataDir: serve.dataDir, masterKey: serve.masterKey, adminPassphrase: serve.adminPassphrase });
+  ({ idp, serve } = await moveToTestIdp(serve, { users: [{ login: 'rita', name: 'Rita Reviewer', email: 'rita@bank.example', groups: ['credit-committee'] }], groups: { 'credit-committee': 'reviewer' } }));
   const context = await browser.newContext();
   await loopbackOnly(context);
   const second = await context.newPage();

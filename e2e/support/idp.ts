@@ -1,5 +1,23 @@
 import { expect } from '@playwright/test';
 import type { BrowserContext, Page } from '@playwright/test';
+import { startTestIdp } from '../../core/identity/testing/testIdp.ts';
+import type { TestIdp, TestUser } from '../../core/identity/testing/testIdp.ts';
+import type { Role } from '../../core/contracts/index.ts';
+import { startServe, strongroom } from './serve.ts';
+import type { ServeHandle } from './serve.ts';
+
+/**
+ * Moves a running local-mode installation onto a fresh test IdP, as its operator would: stop
+ * serve, `admin idp set`, map each group to a role on Default, start serve again (same data,
+ * key and passphrase). Roles other than the local administrator come only from an IdP.
+ */
+export async function moveToTestIdp(serve: ServeHandle, options: { users: TestUser[]; groups: Record<string, Role> }): Promise<{ idp: TestIdp; serve: ServeHandle }> {
+  const idp = await startTestIdp({ users: options.users });
+  expect(await serve.stop()).toBe(0);
+  await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], serve);
+  for (const [group, role] of Object.entries(options.groups)) await strongroom(['admin', 'map-group', group, '--account', 'Default', '--role', role], serve);
+  return { idp, serve: await startServe({ dataDir: serve.dataDir, masterKey: serve.masterKey, adminPassphrase: serve.adminPassphrase }) };
+}
 
 /**
  * Keeps a browser context on loopback: the test IdP's pages import a web font from the internet,
