@@ -91,9 +91,9 @@ export interface DataKeyInfo {
   unwraps: boolean;
 }
 
-function tampered(context: { table: string; rowId: string | number | bigint; column: string }, why: string): CoreError {
+function tampered(context: { table: string; rowId: string | number | bigint; column: string }, why: string, extra: { dataKeyId?: number } = {}): CoreError {
   return new CoreError('ERR_STORAGE_TAMPERED', `The value in ${context.table}.${context.column} of row ${String(context.rowId)} cannot be decrypted (${why}); it was altered or copied from elsewhere. The rest of the database is unaffected.`, {
-    details: { table: context.table, rowId: String(context.rowId), column: context.column },
+    details: { table: context.table, rowId: String(context.rowId), column: context.column, ...extra },
   });
 }
 
@@ -211,6 +211,15 @@ export class KeyRing {
   keyIdOf(blob: Uint8Array): number | undefined {
     const keyId = readKeyId(blob);
     return keyId < 0 ? undefined : keyId;
+  }
+
+  /**
+   * Creates the account's first key when it has none, without unwrapping an existing one: a data
+   * key that no longer unwraps (tampered) then fails only that account's reads and writes, when
+   * they happen, instead of the whole installation's start.
+   */
+  ensureActiveKey(accountId: string): void {
+    if (!this.active.has(accountId) && !this.store.activeKey(accountId)) this.rotate(accountId);
   }
 
   /** The account's active key id, creating the first key if needed. */
@@ -334,11 +343,13 @@ export class KeyRing {
         details: { table: context.table, rowId: String(context.rowId), column: context.column },
       });
     }
-    return this.unwrapRecord(record);
+    // A read names the value it could not open; the cause is its data key (row `keyId` of data_keys).
+    return this.unwrapRecord(record, { context, why: `its data key (data_keys row ${keyId}) was altered: the master key does not open it` });
   }
 
-  private unwrapRecord(record: DataKeyRecord): LoadedKey {
+  private unwrapRecord(record: DataKeyRecord, failure?: { context: SealContext; why: string }): LoadedKey {
     const raw = record.wrappedKey ? this.master.unwrap(record.wrappedKey, this.wrapContext(record)) : undefined;
+    if (!raw && failure) throw tampered(failure.context, failure.why, { dataKeyId: record.id });
     if (!raw) throw tampered({ table: 'data_keys', rowId: record.id, column: 'wrapped_key' }, 'the master key does not open this data key');
     const loaded: LoadedKey = { id: record.id, accountId: record.accountId, version: record.version, key: createSecretKey(raw), used: 0, reservedUntil: 0, countAtLoad: record.encryptions };
     raw.fill(0);

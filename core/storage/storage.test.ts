@@ -208,19 +208,35 @@ describe('storage on disk', () => {
     await expect(openTestStorage(dataDir, { secrets })).rejects.toMatchObject({ code: 'ERR_SECRETS_KEY_MISSING' });
   });
 
-  it('a tampered wrapped data key is reported against data_keys, not silently accepted', async () => {
+  it('a tampered wrapped data key fails only its own account, naming the row it cannot open; the rest keeps working', async () => {
     const { storage, dataDir, secrets } = await setup();
-    const notes = new NotesRepository(storage.scopeFor({ accountId: storage.accounts.list()[0]!.id }));
-    const id = notes.add({ title: 'a', body: 'b' });
+    const [defaultAccount] = storage.accounts.list();
+    const credit = storage.createAccount('Credit');
+    const kept = new NotesRepository(storage.scopeFor({ accountId: defaultAccount!.id })).add({ title: 'default title', body: 'default body' });
+    const lost = new NotesRepository(storage.scopeFor({ accountId: credit.id })).add({ title: 'credit title', body: 'credit body' });
     await storage.dispose();
     const db = openDatabase(storage.file);
-    const wrapped = db.prepare('SELECT id, wrapped_key FROM data_keys').get() as { id: number; wrapped_key: Buffer };
+    const wrapped = db.prepare('SELECT id, wrapped_key FROM data_keys WHERE account_id = ?').get(credit.id) as { id: number; wrapped_key: Buffer };
     wrapped.wrapped_key[20]! ^= 0xff;
     db.prepare('UPDATE data_keys SET wrapped_key = ? WHERE id = ?').run(wrapped.wrapped_key, wrapped.id);
     db.close();
-    const reopened = await openTestStorage(dataDir, { secrets }).catch((error: unknown) => error);
-    expect(reopened).toMatchObject({ code: 'ERR_STORAGE_TAMPERED', details: { table: 'data_keys', rowId: String(wrapped.id) } });
-    void id;
+
+    // The installation opens; the other account reads and writes as before.
+    const reopened = await openTestStorage(dataDir, { secrets });
+    cleanups.push(() => reopened.dispose());
+    const defaultNotes = new NotesRepository(reopened.scopeFor({ accountId: defaultAccount!.id }));
+    expect(defaultNotes.get(kept)).toMatchObject({ title: 'default title', body: 'default body' });
+    defaultNotes.add({ title: 'after', body: 'after' });
+    expect(defaultNotes.list()).toHaveLength(2);
+
+    // The tampered account's read names the value's table and row, and the data key behind it.
+    const creditNotes = new NotesRepository(reopened.scopeFor({ accountId: credit.id }));
+    const readError = catchError(() => creditNotes.get(lost));
+    expect(readError).toMatchObject({ code: 'ERR_STORAGE_TAMPERED', details: { table: 'notes', rowId: lost, dataKeyId: wrapped.id } });
+    expect(String((readError as Error).message)).toContain(`data_keys row ${wrapped.id}`);
+    // A write is refused too (never a silent new key that would hide the damage), naming data_keys.
+    expect(catchError(() => creditNotes.add({ title: 'x', body: 'y' }))).toMatchObject({ code: 'ERR_STORAGE_TAMPERED', details: { table: 'data_keys', rowId: String(wrapped.id) } });
+    expect(reopened.keys.describeKeys().map((key) => [key.accountId, key.unwraps])).toEqual(expect.arrayContaining([[defaultAccount!.id, true], [credit.id, false]]));
   });
 });
 

@@ -194,8 +194,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       storage.createAccount(defaultAccountName);
       defaultAccount = true;
     }
-    // Accounts from before encryption existed (schema 1) get their first key now, outside any caller's transaction.
-    for (const account of accounts.list()) keys.activeKeyId(account.id);
+    // Accounts from before encryption existed (schema 1) get their first key now, outside any
+    // caller's transaction. Existing keys are not unwrapped here: one that was tampered with fails
+    // its own account's reads (ERR_STORAGE_TAMPERED), not the whole installation's start.
+    for (const account of accounts.list()) keys.ensureActiveKey(account.id);
     const administrator = accounts.ensureLocalAdministrator(clock.now()).created;
     Object.assign(storage.firstRun, { defaultAccount, administrator });
     if (masterCreated) logger.info({ backend: options.secrets.backend }, 'master key created');
