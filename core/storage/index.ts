@@ -13,7 +13,7 @@ export type { Migration } from './migrations.ts';
 export { AccountRepository, Repository } from './repository.ts';
 export type { AccountScope, ColumnRef } from './repository.ts';
 export { rotateAccountKey, rotateMasterKey } from './rotation.ts';
-export type { RotationOptions, RotationReport } from './rotation.ts';
+export type { DataKeyRotation, MasterKeyRotation, RotationOptions, RotationReport } from './rotation.ts';
 export { appMigrations, appSealedTables } from './schema.ts';
 export type { SealedTable } from './schema.ts';
 export { databaseFileName, defaultAccountName, openStorage, Storage } from './storage.ts';

@@ -3,6 +3,7 @@ import { CoreError, isCoreError } from '../base/index.ts';
 import { MasterKey } from '../crypto/index.ts';
 import { masterKeySecretName } from '../secrets/index.ts';
 import { masterKeyState, recordMasterKeyCheck } from './bootstrap.ts';
+import { durableTransaction } from './database.ts';
 import type { Storage } from './storage.ts';
 
 export interface RotationOptions {
@@ -10,6 +11,30 @@ export interface RotationOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: { table: string; rowsScanned: number; valuesResealed: number }) => void;
+  /**
+   * Runs inside the durable transaction that makes the new key version active, after the change:
+   * the place for its audit entry, so there is no new key without its record. If it throws, the
+   * rotation is rolled back and nothing was re-encrypted.
+   */
+  withinTransaction?: (rotation: DataKeyRotation) => void;
+}
+
+/** The key change of one data-key rotation: ids and versions only, never key material. */
+export interface DataKeyRotation {
+  accountId: string;
+  keyId: number;
+  keyVersion: number;
+  /** The key it replaces (kept, decrypt-only); null when the account had none. */
+  previousKeyId: number | null;
+  previousKeyVersion: number | null;
+}
+
+/** The key change of a master-key rotation: versions and counts, never key material. */
+export interface MasterKeyRotation {
+  previousVersion: number;
+  version: number;
+  /** Live data keys re-wrapped under the new master key. */
+  rewrapped: number;
 }
 
 export interface RotationReport {
@@ -33,8 +58,7 @@ export async function rotateAccountKey(storage: Storage, accountId: string, opti
   const account = storage.accounts.byId(accountId);
   if (!account || account.deletedAt !== null) throw new CoreError('ERR_NOT_FOUND', 'The account does not exist or was deleted.');
   const batchSize = options.batchSize ?? 500;
-  const keyId = storage.keys.rotate(accountId);
-  const keyVersion = storage.keys.describeKeys().find((key) => key.keyId === keyId)?.version ?? 0;
+  const { keyId, keyVersion } = startNewKeyVersion(storage, accountId, options.withinTransaction);
   const report: RotationReport = { accountId, keyId, keyVersion, rowsScanned: 0, valuesResealed: 0, batches: 0, failures: [] };
   for (const sealed of storage.sealedTables) {
     const select = storage.db.prepare(`SELECT rowid AS rotation_rowid, ${sealed.idColumn} AS rotation_id, ${sealed.columns.join(', ')} FROM ${sealed.table} WHERE ${sealed.accountColumn} = ? AND rowid > ? ORDER BY rowid LIMIT ?`);
@@ -75,12 +99,33 @@ export async function rotateAccountKey(storage: Storage, accountId: string, opti
   return report;
 }
 
+/** The new active key version and the hook's record of it, in one durable transaction. */
+function startNewKeyVersion(storage: Storage, accountId: string, withinTransaction: RotationOptions['withinTransaction']): { keyId: number; keyVersion: number } {
+  const activeKey = storage.db.prepare<[string], { id: number; version: number }>("SELECT id, version FROM data_keys WHERE account_id = ? AND status = 'active'");
+  const versionOf = storage.db.prepare<[number], number>('SELECT version FROM data_keys WHERE id = ?').pluck();
+  try {
+    return durableTransaction(storage.db, () => {
+      const previous = activeKey.get(accountId);
+      const keyId = storage.keys.rotate(accountId);
+      const keyVersion = versionOf.get(keyId) ?? 0;
+      withinTransaction?.({ accountId, keyId, keyVersion, previousKeyId: previous?.id ?? null, previousKeyVersion: previous?.version ?? null });
+      return { keyId, keyVersion };
+    });
+  } catch (error) {
+    // The ring cached the key the rollback just removed.
+    storage.keys.forget(accountId);
+    throw error;
+  }
+}
+
 /**
  * Rotates the master key: a new one is stored first (under a new version name), then every live
  * data key is re-wrapped in one transaction, then the old secret is deleted. A crash in between
  * leaves the database on whichever key it last committed, and that key is still in the store.
+ * `withinTransaction` (the audit entry) runs in the re-wrapping transaction, before the re-wrap,
+ * while the ring still opens keys with the old master key.
  */
-export async function rotateMasterKey(storage: Storage): Promise<{ version: number; rewrapped: number }> {
+export async function rotateMasterKey(storage: Storage, options: { withinTransaction?: (rotation: MasterKeyRotation) => void } = {}): Promise<MasterKeyRotation> {
   if (!storage.secrets.writable) {
     throw new CoreError('ERR_SECRETS_UNAVAILABLE', `The master key comes from ${storage.secrets.describe()}, which Strongroom cannot write; rotate it with your secret manager and the keychain backend, or unset STRONGROOM_MASTER_KEY.`);
   }
@@ -88,12 +133,21 @@ export async function rotateMasterKey(storage: Storage): Promise<{ version: numb
   const next = MasterKey.generate(storage.random, state.version + 1);
   const nextName = masterKeySecretName(storage.installationId, next.version);
   await storage.secrets.set(nextName, next.toBase64());
-  const rewrapped = storage.db.transaction(() => {
-    const count = storage.keys.rewrapAll(next);
-    recordMasterKeyCheck(storage.db, next, storage.installationId);
-    return count;
-  }).immediate();
+  const liveKeys = storage.db.prepare<[], number>('SELECT count(*) FROM data_keys WHERE wrapped_key IS NOT NULL').pluck();
+  let rewrapped: number;
+  try {
+    rewrapped = durableTransaction(storage.db, () => {
+      options.withinTransaction?.({ previousVersion: state.version, version: next.version, rewrapped: liveKeys.get() ?? 0 });
+      const count = storage.keys.rewrapAll(next);
+      recordMasterKeyCheck(storage.db, next, storage.installationId);
+      return count;
+    });
+  } catch (error) {
+    // Nothing was committed: the new secret is of no use, the old one stays in charge.
+    await storage.secrets.delete(nextName).catch(() => undefined);
+    throw error;
+  }
   await storage.secrets.delete(masterKeySecretName(storage.installationId, state.version));
   storage.logger.info({ version: next.version, rewrapped }, 'master key rotated');
-  return { version: next.version, rewrapped };
+  return { previousVersion: state.version, version: next.version, rewrapped };
 }

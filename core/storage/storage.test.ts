@@ -184,6 +184,22 @@ describe('storage on disk', () => {
     expect(storage.keys.describeKeys().map((key) => key.status)).toEqual(['retired', 'active']);
   });
 
+  it('a rotation whose record fails inside its transaction leaves no new key behind, and the hook sees ids and versions', async () => {
+    const { storage } = await setup();
+    const account = storage.accounts.list()[0]!;
+    const notes = new NotesRepository(storage.scopeFor({ accountId: account.id }));
+    const id = notes.add({ title: 't', body: 'b' });
+    const { rotateAccountKey } = await import('./rotation.ts');
+    const seen: unknown[] = [];
+    await expect(rotateAccountKey(storage, account.id, { withinTransaction: (rotation) => { seen.push({ ...rotation, inTransaction: storage.db.inTransaction }); throw new Error('audit refused'); } })).rejects.toThrow('audit refused');
+    expect(seen).toEqual([{ accountId: account.id, keyId: 2, keyVersion: 2, previousKeyId: 1, previousKeyVersion: 1, inTransaction: true }]);
+    expect(storage.keys.describeKeys().map((key) => [key.version, key.status])).toEqual([[1, 'active']]);
+    // The ring forgot the rolled-back key: writes and reads go on under version 1.
+    notes.add({ title: 't2', body: 'b2' });
+    expect(notes.get(id)).toMatchObject({ title: 't', body: 'b' });
+    expect(storage.keys.describeKeys()).toHaveLength(1);
+  });
+
   it('starts a new key version by itself once a key passes its encryption limit', async () => {
     const dir = tempDir('limits');
     cleanups.push(dir.cleanup);

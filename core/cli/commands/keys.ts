@@ -1,6 +1,11 @@
-import { CoreError } from '../../base/index.ts';
-import { openStorage, rotateAccountKey, rotateMasterKey } from '../../storage/index.ts';
-import type { RotationReport } from '../../storage/index.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { can, localOperator } from '../../api/index.ts';
+import type { AuditLog } from '../../audit/index.ts';
+import { CoreError, isCoreError } from '../../base/index.ts';
+import { createCore } from '../../createCore.ts';
+import { databaseFileName, rotateAccountKey, rotateMasterKey } from '../../storage/index.ts';
+import type { MasterKeyRotation, RotationReport } from '../../storage/index.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
 import { runStorageCommand, secretsFor } from './common.ts';
@@ -11,17 +16,49 @@ export interface KeysRotateOptions extends StorageCommandOptions {
   batchSize: number;
 }
 
+/** Failures listed in a `keys.reencrypt` entry; the count is always complete. */
+const listedFailures = 20;
+
 /**
  * `strongroom keys rotate [--account NAME] [--master]`: a new data key version per account (all
  * live accounts by default) and re-encryption of their content in short batches, so a running app
  * keeps working; `--master` also replaces the master key and re-wraps every data key.
+ *
+ * It acts as the installation operator (the CLI's principal, holder of `keys.rotate`), and every
+ * key change is recorded in the audit log in the transaction that makes it: `keys.rotate` with
+ * key ids and versions (never key material), then `keys.reencrypt` with what re-encryption did.
+ * Progress goes to stderr, so `--json` output stays one object on stdout.
  */
 export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
-    const storage = await openStorage({ dataDir: options.dataDir, secrets: secretsFor(io, options.env), create: false });
+    const operator = localOperator();
+    if (!can(operator, 'keys.rotate')) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    // Rotation never creates an installation: createCore would, on an empty data directory.
+    if (!existsSync(join(options.dataDir, databaseFileName))) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', `There is no Strongroom database in ${options.dataDir}; run \`strongroom init\` first.`);
+    // Never resumes runs: a CLI command must not take over work the running app owns.
+    const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env), resumeInterruptedRuns: false });
     try {
-      let master: { version: number; rewrapped: number } | undefined;
-      if (options.master) master = await rotateMasterKey(storage);
+      const storage = core.storage!;
+      const audit = core.audit!;
+      const actor = { userId: operator.userId, accountId: operator.accountId, roles: operator.roles };
+      const failed = (action: string, error: unknown, details: Record<string, string | number>, accountId: string | null) => {
+        if (!isCoreError(error)) return;
+        audit.append({ action, outcome: 'failure', actor, accountId, ...(accountId ? { resource: `account:${accountId}` } : {}), details: { ...details, code: error.code } });
+      };
+
+      let master: MasterKeyRotation | undefined;
+      if (options.master) {
+        io.err('Rotating the master key…');
+        try {
+          master = await rotateMasterKey(storage, {
+            withinTransaction: (rotation) => audit.append({ action: 'keys.rotate', outcome: 'success', actor, accountId: null, details: { key: 'master', version: rotation.version, previousVersion: rotation.previousVersion, dataKeys: rotation.rewrapped } }),
+          });
+        } catch (error) {
+          failed('keys.rotate', error, { key: 'master' }, null);
+          throw error;
+        }
+      }
+
       let accounts = storage.accounts.list();
       if (options.account !== undefined) {
         const account = storage.accounts.findByName(options.account);
@@ -30,19 +67,70 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
       }
       const rotations: (RotationReport & { account: string })[] = [];
       for (const account of accounts) {
-        rotations.push({ account: account.name, ...(await rotateAccountKey(storage, account.id, { batchSize: options.batchSize })) });
+        io.err(`${account.name}: new data key version…`);
+        let report: RotationReport;
+        try {
+          report = await rotateAccountKey(storage, account.id, {
+            batchSize: options.batchSize,
+            onProgress: progressPrinter(io, account.name),
+            withinTransaction: (rotation) => audit.append({ action: 'keys.rotate', outcome: 'success', actor, accountId: account.id, resource: `account:${account.id}`, details: { key: 'data', keyId: rotation.keyId, version: rotation.keyVersion, previousKeyId: rotation.previousKeyId, previousVersion: rotation.previousKeyVersion } }),
+          });
+        } catch (error) {
+          failed('keys.rotate', error, { key: 'data' }, account.id);
+          throw error;
+        }
+        recordReencryption(audit, actor, report);
+        rotations.push({ account: account.name, ...report });
       }
-      const failed = rotations.some((rotation) => rotation.failures.length > 0);
+      const anyFailed = rotations.some((rotation) => rotation.failures.length > 0);
       if (options.json) {
-        io.out(JSON.stringify({ ok: !failed, ...(master ? { master } : {}), rotations }));
+        io.out(JSON.stringify({ ok: !anyFailed, ...(master ? { master: { version: master.version, rewrapped: master.rewrapped } } : {}), rotations }));
       } else {
         const lines = rotations.map((r) => `${r.account}: data key version ${r.keyVersion}; ${r.valuesResealed} value(s) re-encrypted in ${r.batches} batch(es)${r.failures.length > 0 ? `; ${r.failures.length} could not be decrypted (run strongroom doctor)` : ''}.`);
         if (master) lines.unshift(`Master key rotated to version ${master.version}; ${master.rewrapped} data key(s) re-wrapped.`);
+        lines.push('Recorded in the audit log (keys.rotate, keys.reencrypt).');
         io.out(lines.join('\n'));
       }
-      return failed ? 1 : 0;
+      return anyFailed ? 1 : 0;
     } finally {
-      await storage.dispose();
+      await core.dispose();
     }
   });
+}
+
+/** What re-encryption did, as its own entry: values that would not decrypt make it a failure. */
+function recordReencryption(audit: AuditLog, actor: { userId: string; accountId: string | null; roles: readonly string[] }, report: RotationReport): void {
+  audit.append({
+    action: 'keys.reencrypt',
+    outcome: report.failures.length > 0 ? 'failure' : 'success',
+    actor,
+    accountId: report.accountId,
+    resource: `account:${report.accountId}`,
+    details: {
+      keyId: report.keyId,
+      version: report.keyVersion,
+      rowsScanned: report.rowsScanned,
+      valuesResealed: report.valuesResealed,
+      batches: report.batches,
+      failures: report.failures.length,
+      // Where, never what: table, row id, column and code.
+      failed: report.failures.slice(0, listedFailures).map((failure) => `${failure.table}/${failure.rowId}/${failure.column}:${failure.code}`),
+    },
+  });
+}
+
+/** A progress line on stderr when a table starts re-encrypting and then at most once a second. */
+function progressPrinter(io: CliIo, account: string): (progress: { table: string; rowsScanned: number; valuesResealed: number }) => void {
+  let table = '';
+  let scanned = 0;
+  let printedAt = 0;
+  return (progress) => {
+    if (progress.rowsScanned === scanned) return;
+    scanned = progress.rowsScanned;
+    const now = Date.now();
+    if (progress.table === table && now - printedAt < 1_000) return;
+    table = progress.table;
+    printedAt = now;
+    io.err(`${account}: ${progress.table} — ${progress.rowsScanned} row(s) scanned, ${progress.valuesResealed} value(s) re-encrypted`);
+  };
 }
