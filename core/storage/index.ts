@@ -2,8 +2,8 @@
 // bases that seal content per account, key rotation, backup/restore and the doctor's checks.
 export { AccountsRepository } from './accounts.ts';
 export type { Account } from './accounts.ts';
-export { backupDatabase, backupDataDir, restoreDatabase } from './backup.ts';
-export type { BackupReport, RestoreOptions, RestoreReport } from './backup.ts';
+export { backupDatabase, restoreDatabase } from './backup.ts';
+export type { BackupReport, RestoreOptions, RestoreReport, StagedRestore } from './backup.ts';
 export { commitsDurably, durableTransaction, integrityProblems, openDatabase } from './database.ts';
 export type { OpenDatabaseOptions, SqliteDatabase } from './database.ts';
 export { inspectStorage } from './doctor.ts';
@@ -16,5 +16,5 @@ export { rotateAccountKey, rotateMasterKey } from './rotation.ts';
 export type { DataKeyRotation, MasterKeyRotation, RotationOptions, RotationReport } from './rotation.ts';
 export { appMigrations, appSealedTables } from './schema.ts';
 export type { SealedTable } from './schema.ts';
-export { databaseFileName, defaultAccountName, openStorage, Storage } from './storage.ts';
+export { databaseFileName, defaultAccountName, openStorage, requireInstallation, Storage } from './storage.ts';
 export type { FirstRun, StorageHealth, StorageOptions } from './storage.ts';

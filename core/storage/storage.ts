@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreError, silentLogger, systemClock } from '../base/index.ts';
 import type { Clock, Disposable, Logger } from '../base/index.ts';
@@ -154,6 +154,15 @@ export class Storage implements Disposable {
       this.db.close();
     }
   }
+}
+
+/**
+ * Throws ERR_STORAGE_NOT_INITIALISED unless `dataDir` holds a database: for commands that act on
+ * an installation through createCore, which would otherwise create one.
+ */
+export function requireInstallation(dataDir: string): void {
+  const file = join(dataDir, databaseFileName);
+  if (!existsSync(file)) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', `There is no Strongroom database at ${file}; run \`strongroom init\` first.`);
 }
 
 function assertSealedTables(tables: readonly SealedTable[]): void {

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { can, localOperator } from '../../api/index.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import { CoreError, isCoreError } from '../../base/index.ts';
 import { createCore } from '../../createCore.ts';
-import { databaseFileName, rotateAccountKey, rotateMasterKey } from '../../storage/index.ts';
+import { requireInstallation, rotateAccountKey, rotateMasterKey } from '../../storage/index.ts';
 import type { MasterKeyRotation, RotationReport } from '../../storage/index.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
@@ -34,7 +32,7 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
     const operator = localOperator();
     if (!can(operator, 'keys.rotate')) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
     // Rotation never creates an installation: createCore would, on an empty data directory.
-    if (!existsSync(join(options.dataDir, databaseFileName))) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', `There is no Strongroom database in ${options.dataDir}; run \`strongroom init\` first.`);
+    requireInstallation(options.dataDir);
     // Never resumes runs: a CLI command must not take over work the running app owns.
     const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env), resumeInterruptedRuns: false });
     try {

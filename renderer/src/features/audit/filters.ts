@@ -34,7 +34,7 @@ export const knownActions = [
   'auth.*', 'auth.signIn', 'auth.signOut', 'auth.switchAccount', 'account.create', 'account.delete', 'idp.configure',
   'groups.map', 'groups.unmap', 'boundaries.set', 'audit.*', 'audit.export', 'audit.retention.set', 'audit.legalHold.set', 'audit.purge',
   'traces.*', 'traces.export', 'traces.purge', 'traces.retention.set', 'drafts.approve', 'runs.answer',
-  'keys.*', 'keys.rotate', 'keys.reencrypt',
+  'keys.*', 'keys.rotate', 'keys.reencrypt', 'backup.*', 'backup.create', 'backup.restore',
 ];
 
 /**

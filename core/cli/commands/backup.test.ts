@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyDatabase } from '../../audit/index.ts';
+import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { restoreDatabase } from '../../storage/index.ts';
+import type { CliIo } from '../output.ts';
+import { backupCommand, restoreCommand } from './backup.ts';
+import { secretsFor } from './common.ts';
+import { initCommand } from './init.ts';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+
+async function withCore<T>(dataDir: string, body: (core: Core) => T | Promise<T>): Promise<T> {
+  const core = await createCore({ dataDir, mode: 'cli', heartbeatMs: 0, resumeInterruptedRuns: false, secrets: secretsFor(capture(), env) });
+  try {
+    return await body(core);
+  } finally {
+    await core.dispose();
+  }
+}
+
+describe('strongroom backup / restore and the audit log', () => {
+  it('records the backup, and the restored log ends with the restore naming that backup; its sealed content still decrypts', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-backup-'));
+    dirs.push(root);
+    const dataDir = join(root, 'data');
+    expect(await initCommand(capture(), { dataDir, json: true, env })).toBe(0);
+    // Content sealed under a second account's data key, before the backup.
+    const { creditId, sealedSeq } = await withCore(dataDir, (core) => {
+      const credit = core.storage!.createAccount('Credit');
+      const seq = core.audit!.append({ action: 'test.note', outcome: 'success', accountId: credit.id, content: { note: 'sealed before the backup' } });
+      return { creditId: credit.id, sealedSeq: seq };
+    });
+
+    const file = join(root, 'backup.sqlite');
+    const backupIo = capture();
+    expect(await backupCommand(backupIo, { dataDir, json: true, env, out: file })).toBe(0);
+    const backup = JSON.parse(backupIo.stdout[0]!) as { backupId: string; sha256: string; takenAt: string; bytes: number };
+    expect(backup.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const recorded = await withCore(dataDir, (core) => {
+      core.audit!.append({ action: 'test.afterBackup', outcome: 'success' });
+      return core.audit!.list({ actionPrefix: 'backup.' });
+    });
+    expect(recorded).toMatchObject([{ action: 'backup.create', outcome: 'success', actorUserId: 'local-operator', accountId: null, details: { backupId: backup.backupId, file, sha256: backup.sha256, bytes: backup.bytes } }]);
+    // A second backup onto the same file is refused, and that attempt is on record too.
+    expect(await backupCommand(capture(), { dataDir, json: true, env, out: file })).toBe(1);
+
+    const restoreIo = capture();
+    expect(await restoreCommand(restoreIo, { dataDir, json: true, env, file, force: true })).toBe(0);
+    const restored = JSON.parse(restoreIo.stdout[0]!) as { backupId: string; takenAt: string; previous: string };
+    expect(restored).toMatchObject({ backupId: backup.backupId, takenAt: backup.takenAt });
+    expect(readdirSync(dataDir)).not.toContain('.restoring');
+
+    await withCore(dataDir, async (core) => {
+      const log = core.audit!;
+      expect((await verifyDatabase(log)).ok).toBe(true);
+      const entries = log.list();
+      // The restored log is the backup's (nothing written after it) plus the restore's own entry.
+      expect(entries.map((entry) => entry.action)).not.toContain('test.afterBackup');
+      expect(entries.at(-1)).toMatchObject({ action: 'backup.restore', outcome: 'success', actorUserId: 'local-operator', details: { backupId: backup.backupId, takenAt: backup.takenAt, file, sha256: backup.sha256, previous: restored.previous } });
+      // Content restored from the backup decrypts with the account's data key.
+      expect(log.openContent(log.row(sealedSeq)!)).toEqual({ note: 'sealed before the backup' });
+      expect(core.storage!.accounts.byId(creditId)?.name).toBe('Credit');
+    });
+    // The replaced database kept its own record of the backup and of the refused second attempt.
+    const before = join(root, 'before');
+    mkdirSync(before);
+    copyFileSync(restored.previous, join(before, 'strongroom.db'));
+    await withCore(before, (core) => {
+      expect(core.audit!.list({ actionPrefix: 'backup.' }).map((entry) => [entry.outcome, entry.details.code ?? null])).toEqual([['success', null], ['failure', 'ERR_CONFLICT']]);
+    });
+  });
+
+  it('replaces nothing when the restore cannot be recorded in the staged copy', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-backup-'));
+    dirs.push(root);
+    const dataDir = join(root, 'data');
+    await initCommand(capture(), { dataDir, json: true, env });
+    const file = join(root, 'b.sqlite');
+    expect(await backupCommand(capture(), { dataDir, json: true, env, out: file })).toBe(0);
+    const live = readFileSync(join(dataDir, 'strongroom.db'));
+    const restore = restoreDatabase({ dataDir, from: file, secrets: secretsFor(capture(), env), force: true, now: () => Date.now(), beforeSwap: () => Promise.reject(new Error('audit log unavailable')) });
+    await expect(restore).rejects.toThrow('audit log unavailable');
+    expect(readdirSync(dataDir).filter((name) => name.includes('before-restore') || name === '.restoring')).toEqual([]);
+    expect(readFileSync(join(dataDir, 'strongroom.db')).equals(live)).toBe(true);
+  });
+});
