@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,28 @@ describe('ChecksumVerifier', () => {
     const after = new ChecksumVerifier({ cacheFile });
     await after.verify('m', file, sha);
     expect(after.hashedFiles).toBe(0);
+  });
+
+  it('recompute hashes whatever the cache says, and refreshes the cache it persists', async () => {
+    const cacheFile = join(dir, 'recompute', 'checksums.json');
+    const path = join(dir, 'edited-in-place.gguf');
+    const mtime = 1_700_000_000; // whole seconds, so putting it back is exact
+    await writeFile(path, 'weights one');
+    await utimes(path, mtime, mtime);
+    const verifier = new ChecksumVerifier({ cacheFile });
+    const first = await verifier.digest('m', path);
+    // Same size, and the old mtime put back: the cache cannot tell the file changed.
+    await writeFile(path, 'weights two');
+    await utimes(path, mtime, mtime);
+    expect(await verifier.digest('m', path)).toBe(first);
+    const now = await verifier.recompute('m', path);
+    expect(now).toBe(createHash('sha256').update('weights two').digest('hex'));
+    expect(now).not.toBe(first);
+    expect(await verifier.digest('m', path)).toBe(now);
+    const restarted = new ChecksumVerifier({ cacheFile });
+    expect(await restarted.digest('m', path)).toBe(now);
+    expect(restarted.hashedFiles).toBe(0);
+    expect((await stat(cacheFile)).mode & 0o777).toBe(0o600);
   });
 
   it('a corrupt cache file costs a re-hash, not a failure', async () => {

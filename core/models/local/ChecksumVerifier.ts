@@ -28,6 +28,7 @@ export class ChecksumVerifier {
   private readonly digests = new Map<string, CachedDigest>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private loaded: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
   /** How many files were actually hashed (the rest came from the cache); for tests and stats. */
   hashedFiles = 0;
 
@@ -54,7 +55,20 @@ export class ChecksumVerifier {
     const info = await statModelFile(modelId, path);
     const cached = this.digests.get(path);
     if (cached !== undefined && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.sha256;
+    return this.hash(path, info);
+  }
 
+  /**
+   * The file's SHA-256 hashed now, whatever the cache holds, and the cache refreshed with it: a
+   * file changed without a new size or mtime is caught here, and then also at its next load.
+   */
+  async recompute(modelId: string, path: string): Promise<string> {
+    await this.loadCache();
+    return this.hash(path, await statModelFile(modelId, path));
+  }
+
+  /** Hashes once per (path, size, mtime) at a time; concurrent callers share the result. */
+  private hash(path: string, info: { size: number; mtimeMs: number }): Promise<string> {
     const key = `${path}\0${info.size}\0${info.mtimeMs}`;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
@@ -87,12 +101,18 @@ export class ChecksumVerifier {
     await this.loaded;
   }
 
-  private async saveCache(): Promise<void> {
-    if (this.cacheFile === undefined) return;
-    await mkdir(dirname(this.cacheFile), { recursive: true });
-    const temporary = `${this.cacheFile}.tmp-${process.pid}`;
-    await writeFile(temporary, JSON.stringify(Object.fromEntries(this.digests), null, 1));
-    await rename(temporary, this.cacheFile);
+  /** Writes one at a time (they share a temporary file); a cache that cannot be written only costs a re-hash later. */
+  private saveCache(): Promise<void> {
+    const cacheFile = this.cacheFile;
+    if (cacheFile === undefined) return Promise.resolve();
+    this.saving = this.saving.then(async () => {
+      await mkdir(dirname(cacheFile), { recursive: true });
+      const temporary = `${cacheFile}.tmp-${process.pid}`;
+      // Owner-only, like the database beside it: the cache decides which files are re-hashed.
+      await writeFile(temporary, JSON.stringify(Object.fromEntries(this.digests), null, 1), { mode: 0o600 });
+      await rename(temporary, cacheFile);
+    }).catch(() => undefined);
+    return this.saving;
   }
 }
 
