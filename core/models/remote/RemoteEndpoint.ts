@@ -55,7 +55,7 @@ export class RemoteEndpoint implements Disposable {
   readonly options: ResolvedEndpointOptions;
   readonly clock: Clock;
   private readonly logger: Logger | undefined;
-  private readonly getApiKey: (() => Promise<string | null>) | undefined;
+  private readonly getApiKey: ((model: string) => Promise<string | null>) | undefined;
   private readonly caFile: string | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private readonly breaker: CircuitBreakerPolicy;
@@ -267,7 +267,7 @@ export class RemoteEndpoint implements Disposable {
   private async apiKey(subject: ErrorSubject): Promise<string | null> {
     if (this.getApiKey === undefined) return null;
     try {
-      return await this.getApiKey();
+      return await this.getApiKey(subject.model);
     } catch (error) {
       if (error instanceof CoreError) throw error;
       // The getter's own error may describe the keychain; it never contains the key.

@@ -4,8 +4,11 @@ import type { Clock, Logger } from '../../base/index.ts';
 export interface RemoteEndpointOptions {
   /** The OpenAI-compatible base, normally ending in `/v1` (e.g. `https://llm.bank.internal/v1`). */
   baseUrl: string;
-  /** The API key, looked up per request (the keychain-backed getter in production). */
-  getApiKey?: () => Promise<string | null>;
+  /**
+   * The API key, looked up per request (the keychain-backed getter in production) for the model
+   * making it: models that share an endpoint each send their own key.
+   */
+  getApiKey?: (model: string) => Promise<string | null>;
   /** PEM file of the CA(s) to trust for this endpoint instead of the public roots (internal CAs). */
   caFile?: string;
   timeouts?: Partial<RemoteTimeouts>;
