@@ -63,6 +63,7 @@ export {
   DataClassificationSchema,
   dataClassifications,
   LocalModelManifestSchema,
+  localModelDefaults,
   ModelHealthSchema,
   ModelIdSchema,
   ModelManifestSchema,

@@ -9,6 +9,14 @@ export const dataClassifications = DataClassificationSchema.options;
 export const ModelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore; at most 64');
 const Sha256Schema = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 (64 characters)');
 
+/** What a local model runs with when its manifest sets no context size or thread count (the Models page shows them). */
+export const localModelDefaults = {
+  /** Tokens per sequence, capped at the model's trained context. */
+  contextSize: 4096,
+  /** On the 2-core machines 1 thread generates fastest through node-llama-cpp (core/models/CONTEXT.md). */
+  threads: 1,
+} as const;
+
 const manifestBase = {
   $schema: z.string().optional(),
   id: ModelIdSchema,
@@ -163,11 +171,33 @@ export const modelMethods = {
     permission: 'models.manage',
     audit: true,
   }),
-  'models.verify': defineMethod({
-    summary: 'Recompute a local model file’s SHA-256 and compare it with its manifest.',
-    input: ModelIdInput,
-    output: z.object({ model: z.string(), sha256: z.string(), matches: z.boolean() }),
+  'models.setClassifications': defineMethod({
+    summary: 'Set which data classifications a model may serve (a workflow’s data must be one of them).',
+    input: z.object({ modelId: ModelIdSchema, classifications: z.array(DataClassificationSchema).min(1) }).strict(),
+    output: ModelViewSchema,
     permission: 'models.manage',
+    audit: true,
+  }),
+  'models.verify': defineMethod({
+    summary: 'Recompute a local model file’s SHA-256 (never from the cache) and compare it with the recorded one.',
+    input: ModelIdInput,
+    output: z.object({
+      model: z.string(),
+      /** The file's SHA-256 now. */
+      sha256: z.string(),
+      /** The SHA-256 the file is verified against before it loads; null when none is recorded. */
+      recorded: z.string().nullable(),
+      /** Null when nothing is recorded, so nothing was compared. */
+      matches: z.boolean().nullable(),
+    }),
+    permission: 'models.manage',
+  }),
+  'models.recordChecksum': defineMethod({
+    summary: 'Record the SHA-256 of a local model that has none, so it is verified before every load. A recorded checksum is never replaced.',
+    input: z.object({ modelId: ModelIdSchema, sha256: Sha256Schema.describe('The digest models.verify showed; refused if the file no longer has it') }).strict(),
+    output: ModelViewSchema,
+    permission: 'models.manage',
+    audit: true,
   }),
   'models.health': defineMethod({
     summary: 'Whether a model loads (local) or its endpoint answers (remote), without generating text.',

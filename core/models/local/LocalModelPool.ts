@@ -4,6 +4,7 @@ import { GgufInsights, LlamaLogLevel, getLlama, readGgufFileInfo } from 'node-ll
 import type { ChatWrapper, GbnfJsonSchema, Llama, LlamaEmbeddingContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { CoreError, isCoreError, silentLogger, systemClock } from '../../base/index.ts';
 import type { Clock, Logger } from '../../base/index.ts';
+import { localModelDefaults } from '../../contracts/index.ts';
 import { chatWrapperFor } from './chatTemplate.ts';
 import { ChecksumVerifier, statModelFile } from './ChecksumVerifier.ts';
 import { tightenNumberRules } from './grammarSchema.ts';
@@ -17,8 +18,8 @@ import { SequencePool } from './SequencePool.ts';
  * would roughly double prompt processing, but node-llama-cpp sets one count for both, and
  * generation dominates a step. Override per model on bigger machines.
  */
-export const DEFAULT_LOCAL_THREADS = 1;
-const DEFAULT_CONTEXT_SIZE = 4096;
+export const DEFAULT_LOCAL_THREADS: number = localModelDefaults.threads;
+const DEFAULT_CONTEXT_SIZE: number = localModelDefaults.contextSize;
 const DEFAULT_SEQUENCES = 2;
 
 /**

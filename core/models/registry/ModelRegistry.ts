@@ -1,11 +1,11 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as nodeLlamaCpp from 'node-llama-cpp';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import type { Principal } from '../../api/index.ts';
 import type { AuditLog } from '../../audit/index.ts';
 import { CoreError, silentLogger, systemClock } from '../../base/index.ts';
 import type { Clock, Logger } from '../../base/index.ts';
-import { ModelManifestSchema } from '../../contracts/index.ts';
+import { dataClassifications, ModelManifestSchema } from '../../contracts/index.ts';
 import type { AddModelInput, DataClassification, ModelManifest, ModelView } from '../../contracts/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
 import type { Storage } from '../../storage/index.ts';
@@ -15,11 +15,10 @@ import { LocalModelPool } from '../local/LocalModelPool.ts';
 import { LocalModelProvider } from '../local/LocalModelProvider.ts';
 import type { ModelHealth, ModelProvider, Usage } from '../provider.ts';
 import type { RemoteEndpointOptions } from '../remote/options.ts';
-import { RemoteEndpoint } from '../remote/RemoteEndpoint.ts';
-import { RemoteModelProvider } from '../remote/RemoteModelProvider.ts';
 import { readShippedManifests } from './manifests.ts';
 import type { Availability } from './ModelStore.ts';
-import { ModelStore } from './ModelStore.ts';
+import { ModelStore, withOverride } from './ModelStore.ts';
+import { RemoteEndpoints } from './RemoteEndpoints.ts';
 
 export interface ModelRegistryOptions {
   storage: Storage;
@@ -53,6 +52,9 @@ export interface ModelTestResult {
   usage: Usage;
 }
 
+/** The persistent checksum cache in the data directory: a restart does not re-hash unchanged multi-GB files. */
+export const CHECKSUM_CACHE_FILE = 'model-checksums.json';
+
 /** Name of a remote model's API key in the SecretStore. */
 export function apiKeySecretName(installationId: string, modelId: string): string {
   return `${installationId}/model-api-key/${modelId}`;
@@ -62,7 +64,8 @@ export function apiKeySecretName(installationId: string, modelId: string): strin
  * The model registry: shipped manifests (models/*.json, read-only) plus installation-added ones
  * (SQLite), each with the accounts that may use it and the data classifications it may see.
  * `resolve` is the workflow engine's model source: lazy providers over one LocalModelPool and one
- * RemoteEndpoint per server, refusing what the account or the data's classification does not allow.
+ * RemoteEndpoint per server and key, refusing what the account or the data's classification does
+ * not allow.
  */
 export class ModelRegistry {
   private readonly storage: Storage;
@@ -72,11 +75,10 @@ export class ModelRegistry {
   private readonly shipped: readonly ModelManifest[];
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly remoteOptions: ModelRegistryOptions['remote'];
-  private readonly checksums = new ChecksumVerifier();
+  private readonly checksums: ChecksumVerifier;
   private readonly pool: LocalModelPool;
+  private readonly remote: RemoteEndpoints;
   private readonly providers = new Map<string, { fingerprint: string; provider: ModelProvider }>();
-  private readonly endpoints = new Map<string, RemoteEndpoint>();
 
   constructor(options: ModelRegistryOptions) {
     this.storage = options.storage;
@@ -86,7 +88,13 @@ export class ModelRegistry {
     this.shipped = options.shippedManifests ?? readShippedManifests();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger();
-    this.remoteOptions = options.remote;
+    this.checksums = new ChecksumVerifier({ cacheFile: join(options.storage.dataDir, CHECKSUM_CACHE_FILE) });
+    this.remote = new RemoteEndpoints({
+      apiKey: (modelId) => this.secrets.get(apiKeySecretName(this.storage.installationId, modelId)),
+      ...(options.remote === undefined ? {} : { remote: options.remote }),
+      clock: this.clock,
+      logger: this.logger,
+    });
     this.pool = new LocalModelPool({
       checksums: this.checksums,
       clock: this.clock,
@@ -97,23 +105,30 @@ export class ModelRegistry {
   }
 
   /**
-   * The provider for a workflow step: `modelId`, or the account's default (its first available
-   * real model, else its first test model) when the workflow names none.
+   * The provider for a workflow step: `modelId`, or the account's default when the workflow names
+   * none — its first real model that may serve the classification. A generated test model is the
+   * default only while the account has no real model: a bank never wants a configured model
+   * silently replaced by one whose text is meaningless, so that case is an error naming the
+   * classification and how to allow it.
    */
   resolve(modelId: string | null, accountId: string, classification?: DataClassification): ModelProvider {
     const available = this.entries().filter((entry) => availableTo(entry, accountId));
-    const entry = modelId === null ? defaultOf(available, classification) : available.find((candidate) => candidate.manifest.id === modelId);
-    if (entry === undefined) {
-      throw modelId === null
-        ? new CoreError('ERR_MODEL_NOT_FOUND', 'No model is available to this account. Add one on the Models page, or run `strongroom demo` for a test model.', { details: { model: null, cause: 'no model available to the account' } })
-        : notAvailable(modelId);
+    if (modelId !== null) {
+      const entry = available.find((candidate) => candidate.manifest.id === modelId);
+      if (entry === undefined) throw notAvailable(modelId);
+      if (classification !== undefined && !allows(entry, classification)) throw classificationRefused(classification, [entry], null);
+      return this.provider(entry);
     }
-    if (classification !== undefined && !entry.manifest.classifications.includes(classification)) {
-      throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${entry.manifest.id} may not serve ${classification} data; its manifest allows ${entry.manifest.classifications.join(', ')}.`, {
-        details: { model: entry.manifest.id, cause: 'classification not allowed', classification, allowed: entry.manifest.classifications },
-      });
+    const candidates = defaultCandidates(available);
+    if (candidates.length === 0) {
+      throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is available to this account. Add one on the Models page, or run `strongroom demo` for a test model.', { details: { model: null, cause: 'no model available to the account' } });
     }
-    return this.provider(entry);
+    const entry = defaultOf(available, classification);
+    if (entry === undefined && classification !== undefined) {
+      const passedOver = available.filter((candidate) => !candidates.includes(candidate) && allows(candidate, classification));
+      throw classificationRefused(classification, candidates, passedOver);
+    }
+    return this.provider(entry ?? candidates[0]!);
   }
 
   /** Whether a model is a generated test model (its text is meaningless; documents say so). */
@@ -121,7 +136,7 @@ export class ModelRegistry {
     return this.entries().some((entry) => entry.manifest.id === modelId && entry.manifest.testModel === true);
   }
 
-    async list(principal: Actor): Promise<ModelView[]> {
+  async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;
     const defaultId = accountId === null ? undefined : defaultOf(entries.filter((entry) => availableTo(entry, accountId)))?.manifest.id;
@@ -133,7 +148,7 @@ export class ModelRegistry {
     if (this.entries({ includeDisabled: true }).some((entry) => entry.manifest.id === input.id)) {
       throw new CoreError('ERR_CONFLICT', `A model with id ${input.id} already exists; choose another id or remove it first.`, { details: { model: input.id } });
     }
-    const common = { id: input.id, name: input.name, ...(input.description === undefined ? {} : { description: input.description }), classifications: input.classifications ?? ['public', 'internal'], accounts: [], testModel: input.testModel ?? false, enabled: true };
+    const common = { id: input.id, name: input.name, ...(input.description === undefined ? {} : { description: input.description }), classifications: inOrder(input.classifications ?? ['public', 'internal']), accounts: [], testModel: input.testModel ?? false, enabled: true };
     let manifest: ModelManifest;
     if (input.kind === 'local') {
       if (!isAbsolute(input.path)) throw invalid('path', 'must be an absolute path to a GGUF file on this machine');
@@ -184,11 +199,48 @@ export class ModelRegistry {
     return await this.view(this.entry(principal, modelId), principal, undefined);
   }
 
-  async verify(principal: Actor, modelId: string): Promise<{ model: string; sha256: string; matches: boolean }> {
+  async setClassifications(principal: Actor, modelId: string, classifications: readonly DataClassification[], requestId: string | null): Promise<ModelView> {
+    const entry = this.entry(principal, modelId);
+    this.checkManage(principal, entry);
+    const next = inOrder(classifications);
+    this.store.atomically(() => {
+      if (entry.source === 'shipped') this.store.overrideShipped(modelId, { classifications: next }, principal.userId, this.clock.now());
+      else this.store.updateManifest({ ...entry.manifest, classifications: next }, this.clock.now());
+      this.audit.append({ action: 'model.classifications', outcome: 'success', actor: actorOf(principal), resource: `model:${modelId}`, requestId, details: { from: entry.manifest.classifications, to: next } });
+    });
+    return await this.view(this.entry(principal, modelId), principal, undefined);
+  }
+
+  /** Hashes the file now (never from the cache, which it refreshes) and compares with the recorded checksum, if there is one. */
+  async verify(principal: Actor, modelId: string): Promise<{ model: string; sha256: string; recorded: string | null; matches: boolean | null }> {
     const { manifest } = this.entry(principal, modelId);
     if (manifest.kind !== 'local') throw invalid('modelId', 'is a remote model: it has no file to verify');
-    const sha256 = await this.checksums.digest(modelId, manifest.path);
-    return { model: modelId, sha256, matches: manifest.sha256 !== undefined && manifest.sha256.toLowerCase() === sha256 };
+    const sha256 = await this.checksums.recompute(modelId, manifest.path);
+    const recorded = manifest.sha256?.toLowerCase() ?? null;
+    return { model: modelId, sha256, recorded, matches: recorded === null ? null : recorded === sha256 };
+  }
+
+  /** Records the checksum of a local model that has none (a shipped manifest without `sha256`); a recorded one is never replaced. */
+  async recordChecksum(principal: Actor, modelId: string, shown: string, requestId: string | null): Promise<ModelView> {
+    const entry = this.entry(principal, modelId);
+    this.checkManage(principal, entry);
+    const { manifest } = entry;
+    if (manifest.kind !== 'local') throw invalid('modelId', 'is a remote model: it has no file to verify');
+    const refuseRecorded = (): CoreError =>
+      new CoreError('ERR_CONFLICT', `Model ${modelId} already has a recorded SHA-256, which is never replaced here. If its file was changed on purpose, ${entry.source === 'shipped' ? 'set the new sha256 in its manifest file' : 'remove the model and add it again'}.`, { details: { model: modelId } });
+    if (manifest.sha256 !== undefined) throw refuseRecorded();
+    const sha256 = await this.checksums.recompute(modelId, manifest.path);
+    if (sha256 !== shown.toLowerCase()) {
+      throw new CoreError('ERR_MODEL_CHECKSUM_MISMATCH', `The file of model ${modelId} no longer has the SHA-256 that was shown; verify it again before recording one.`, { details: { model: modelId, cause: 'file changed since it was verified', expected: shown.toLowerCase(), actual: sha256 } });
+    }
+    this.store.atomically(() => {
+      const current = this.entries().find((candidate) => candidate.manifest.id === modelId)?.manifest;
+      if (current?.kind === 'local' && current.sha256 !== undefined) throw refuseRecorded();
+      if (entry.source === 'shipped') this.store.overrideShipped(modelId, { sha256 }, principal.userId, this.clock.now());
+      else this.store.updateManifest({ ...manifest, sha256 }, this.clock.now());
+      this.audit.append({ action: 'model.checksum', outcome: 'success', actor: actorOf(principal), resource: `model:${modelId}`, requestId, details: { sha256 } });
+    });
+    return await this.view(this.entry(principal, modelId), principal, undefined);
   }
 
   async health(principal: Actor, modelId: string, signal?: AbortSignal): Promise<{ status: ModelHealth['status']; detail: string | null; latencyMs: number | null }> {
@@ -209,28 +261,30 @@ export class ModelRegistry {
     this.providers.clear();
     await Promise.allSettled(providers.map(({ provider }) => provider.dispose()));
     await this.pool.dispose();
-    const endpoints = [...this.endpoints.values()];
-    this.endpoints.clear();
-    await Promise.allSettled(endpoints.map((endpoint) => endpoint.dispose()));
+    await this.remote.dispose();
   }
 
-  /** Shipped (enabled) manifests with their availability, then installation-added ones. */
+  /** Shipped (enabled) manifests with this installation's overrides, then installation-added ones. */
   private entries(options: { includeDisabled?: boolean } = {}): Entry[] {
     const stored = this.store.list();
-    const overrides = new Map(stored.filter((model) => model.source === 'shipped').map((model) => [model.id, model.availability]));
+    const overrides = new Map<string, Extract<(typeof stored)[number], { source: 'shipped' }>>();
+    for (const model of stored) if (model.source === 'shipped') overrides.set(model.id, model);
     const live = this.storage.accounts.list();
     const liveIds = new Set(live.map((account) => account.id));
     const shipped = this.shipped
       .filter((manifest) => options.includeDisabled === true || manifest.enabled)
-      .map((manifest): Entry => ({
-        manifest,
-        source: 'shipped',
-        availability: overrides.get(manifest.id) ?? {
-          allAccounts: manifest.accounts.includes('*'),
-          accountIds: live.filter((account) => manifest.accounts.includes(account.name)).map((account) => account.id),
-        },
-      }));
-    const added = stored.flatMap((model): Entry[] => (model.source === 'added' && model.manifest !== null ? [{ manifest: model.manifest, source: 'added', availability: model.availability }] : []));
+      .map((manifest): Entry => {
+        const row = overrides.get(manifest.id);
+        return {
+          manifest: withOverride(manifest, row?.override),
+          source: 'shipped',
+          availability: row?.override.availability === true ? row.availability : {
+            allAccounts: manifest.accounts.includes('*'),
+            accountIds: live.filter((account) => manifest.accounts.includes(account.name)).map((account) => account.id),
+          },
+        };
+      });
+    const added = stored.flatMap((model): Entry[] => (model.source === 'added' ? [{ manifest: model.manifest, source: 'added', availability: model.availability }] : []));
     return [...shipped, ...added].map((entry) => ({ ...entry, availability: { ...entry.availability, accountIds: entry.availability.accountIds.filter((id) => liveIds.has(id)) } }));
   }
 
@@ -292,59 +346,28 @@ export class ModelRegistry {
     };
   }
 
-  /** One provider per model, rebuilt when its manifest changes; lazy: nothing loads until used. */
+  /** One provider per model, rebuilt when what it runs changes (not its availability or classifications); lazy: nothing loads until used. */
   private provider(entry: Entry): ModelProvider {
     const { manifest } = entry;
-    const fingerprint = JSON.stringify(manifest);
+    const local = manifest.kind === 'local' ? { id: manifest.id, path: manifest.path, ...pick(manifest, ['sha256', 'contextSize', 'threads', 'chatTemplate']) } : undefined;
+    const fingerprint = JSON.stringify(local ?? { endpoint: locationOf(manifest), ...(manifest.kind === 'remote' ? pick(manifest, ['remoteModel', 'caFile']) : {}) });
     const cached = this.providers.get(manifest.id);
     if (cached?.fingerprint === fingerprint) return cached.provider;
-    if (cached !== undefined) void cached.provider.dispose().catch(() => undefined);
-    let provider: ModelProvider;
-    if (manifest.kind === 'local') {
-      provider = new LocalModelProvider(manifest.id, {
-        pool: this.pool,
-        clock: this.clock,
-        spec: { id: manifest.id, path: manifest.path, ...pick(manifest, ['sha256', 'contextSize', 'threads', 'chatTemplate']) },
-      });
-    } else {
-      provider = new RemoteModelProvider({ id: manifest.id, model: manifest.remoteModel ?? manifest.id, endpoint: this.endpoint(manifest), clock: this.clock });
-    }
+    if (cached !== undefined) void this.retire(manifest.id, cached.provider);
+    const provider = manifest.kind === 'local' ? new LocalModelProvider(manifest.id, { pool: this.pool, clock: this.clock, spec: local ?? { id: manifest.id, path: manifest.path } }) : this.remote.provider(manifest);
     this.providers.set(manifest.id, { fingerprint, provider });
     return provider;
-  }
-
-  /**
-   * One RemoteEndpoint (breaker, concurrency limit, CA) per server. API keys are per model, so a
-   * model with its own key gets its own endpoint; keyless models on one server share one.
-   */
-  private endpoint(manifest: Extract<ModelManifest, { kind: 'remote' }>): RemoteEndpoint {
-    const secretName = apiKeySecretName(this.storage.installationId, manifest.id);
-    const key = `${manifest.endpoint}\0${manifest.caFile ?? ''}\0${manifest.id}`;
-    let endpoint = this.endpoints.get(key);
-    if (endpoint === undefined) {
-      endpoint = new RemoteEndpoint({
-        ...this.remoteOptions,
-        baseUrl: manifest.endpoint,
-        ...(manifest.caFile === undefined ? {} : { caFile: manifest.caFile }),
-        getApiKey: () => this.secrets.get(secretName),
-        clock: this.clock,
-        logger: this.logger,
-      });
-      this.endpoints.set(key, endpoint);
-    }
-    return endpoint;
   }
 
   private async forget(modelId: string): Promise<void> {
     const cached = this.providers.get(modelId);
     this.providers.delete(modelId);
-    if (cached !== undefined) await cached.provider.dispose().catch(() => undefined);
-    for (const [key, endpoint] of this.endpoints) {
-      if (key.endsWith(`\0${modelId}`)) {
-        this.endpoints.delete(key);
-        await endpoint.dispose();
-      }
-    }
+    if (cached !== undefined) await this.retire(modelId, cached.provider);
+  }
+
+  private async retire(modelId: string, provider: ModelProvider): Promise<void> {
+    await provider.dispose().catch(() => undefined);
+    await this.remote.release(modelId).catch(() => undefined);
   }
 }
 
@@ -356,10 +379,46 @@ function visibleTo(entry: Entry, principal: Actor): boolean {
   return principal.installationAdmin || (principal.accountId !== null && availableTo(entry, principal.accountId));
 }
 
-/** Real models before generated test models, in registry order; honouring the classification when known. */
-function defaultOf(entries: readonly Entry[], classification?: DataClassification): Entry | undefined {
-  const allowed = entries.filter((entry) => classification === undefined || entry.manifest.classifications.includes(classification));
-  return allowed.find((entry) => !entry.manifest.testModel) ?? allowed[0];
+function allows(entry: Entry, classification: DataClassification): boolean {
+  return entry.manifest.classifications.includes(classification);
+}
+
+/** The models a default is chosen from: the real ones, or the generated test models while there is no real one. */
+function defaultCandidates(available: readonly Entry[]): Entry[] {
+  const real = available.filter((entry) => !entry.manifest.testModel);
+  return real.length > 0 ? real : [...available];
+}
+
+/** The first default candidate, in registry order, that may serve the classification when it is known. */
+function defaultOf(available: readonly Entry[], classification?: DataClassification): Entry | undefined {
+  return defaultCandidates(available).find((entry) => classification === undefined || allows(entry, classification));
+}
+
+/** Classifications in their fixed order, each once. */
+function inOrder(classifications: readonly DataClassification[]): DataClassification[] {
+  return dataClassifications.filter((classification) => classifications.includes(classification));
+}
+
+/**
+ * No model may serve the data: the error names the classification, what the models allow, and how
+ * an administrator allows it. `passedOver` is null for a model the workflow named; for a default,
+ * the test models that would have been allowed but are never used in place of a real model.
+ */
+function classificationRefused(classification: DataClassification, models: readonly Entry[], passedOver: readonly Entry[] | null): CoreError {
+  const named = passedOver === null ? models[0]?.manifest : undefined;
+  const single = models.length === 1 ? models[0]?.manifest : undefined;
+  const command = single === undefined ? `strongroom models classify ID --classifications …,${classification}` : `strongroom models classify ${single.id} --classifications ${inOrder([...single.classifications, classification]).join(',')}`;
+  const allowedBy = models.map((entry) => `${entry.manifest.id} allows ${entry.manifest.classifications.join(', ')}`).join('; ');
+  const message = [
+    named === undefined ? `No model available to this account may serve ${classification} data (${allowedBy}).` : `Model ${named.id} may not serve ${classification} data (it allows ${named.classifications.join(', ')}).`,
+    `An administrator can allow ${classification} data on the Models page (“Data it may see”) or with \`${command}\`.`,
+    ...(passedOver !== null && passedOver.length > 0 ? [`The test model ${passedOver.map((entry) => entry.manifest.id).join(', ')} is not used in place of a real model.`] : []),
+  ].join(' ');
+  return new CoreError('ERR_MODEL_UNAVAILABLE', message, {
+    details: named === undefined
+      ? { model: null, cause: 'classification not allowed', classification, models: models.map((entry) => ({ model: entry.manifest.id, allowed: entry.manifest.classifications })) }
+      : { model: named.id, cause: 'classification not allowed', classification, allowed: named.classifications },
+  });
 }
 
 function notAvailable(modelId: string): CoreError {

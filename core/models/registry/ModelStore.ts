@@ -1,5 +1,6 @@
-import { ModelManifestSchema } from '../../contracts/index.ts';
-import type { ModelManifest } from '../../contracts/index.ts';
+import { z } from 'zod';
+import { DataClassificationSchema, ModelManifestSchema } from '../../contracts/index.ts';
+import type { DataClassification, ModelManifest } from '../../contracts/index.ts';
 import { Repository } from '../../storage/index.ts';
 import type { SqliteDatabase } from '../../storage/index.ts';
 
@@ -9,14 +10,21 @@ export interface Availability {
   accountIds: string[];
 }
 
-export interface StoredModel {
-  id: string;
-  source: 'added' | 'shipped';
-  /** The manifest of an installation-added model; null for a shipped model's availability override. */
-  manifest: ModelManifest | null;
-  availability: Availability;
-  createdAt: number;
-}
+/**
+ * What this installation changed about a shipped models/*.json manifest (the file itself stays
+ * read-only): its availability, its classifications, a checksum recorded where it had none.
+ */
+const ShippedOverrideSchema = z.object({
+  /** Whether `all_accounts` and `model_access` replace the manifest's `accounts`. */
+  availability: z.boolean(),
+  classifications: z.array(DataClassificationSchema).min(1).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type ShippedOverride = z.infer<typeof ShippedOverrideSchema>;
+
+export type StoredModel =
+  | { id: string; source: 'added'; manifest: ModelManifest; availability: Availability; createdAt: number }
+  | { id: string; source: 'shipped'; override: ShippedOverride; availability: Availability; createdAt: number };
 
 interface ModelRow {
   id: string;
@@ -27,9 +35,11 @@ interface ModelRow {
 }
 
 /**
- * Installation-added model manifests and availability overrides (installation-wide, not
+ * Installation-added model manifests and overrides of shipped ones (installation-wide, not
  * account-scoped: availability is itself the per-account rule). Manifests are configuration and
- * stay plaintext; API keys are never here.
+ * stay plaintext; API keys are never here. A shipped row's `manifest` column holds its
+ * `ShippedOverride` as JSON; NULL (rows written before overrides had more than availability)
+ * means an availability override only.
  */
 export class ModelStore extends Repository {
   private readonly statements;
@@ -38,9 +48,10 @@ export class ModelStore extends Repository {
     super(db);
     this.statements = {
       all: db.prepare<[], ModelRow>('SELECT id, source, manifest, all_accounts, created_at FROM models ORDER BY created_at, id'),
+      one: db.prepare<[string], ModelRow>('SELECT id, source, manifest, all_accounts, created_at FROM models WHERE id = ?'),
       access: db.prepare<[], { model_id: string; account_id: string }>('SELECT model_id, account_id FROM model_access ORDER BY account_id'),
       insert: db.prepare('INSERT INTO models (id, source, manifest, all_accounts, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      upsertShipped: db.prepare("INSERT INTO models (id, source, manifest, all_accounts, created_by, created_at, updated_at) VALUES (?, 'shipped', NULL, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET all_accounts = excluded.all_accounts, updated_at = excluded.updated_at"),
+      setManifest: db.prepare('UPDATE models SET manifest = ?, updated_at = ? WHERE id = ?'),
       setAll: db.prepare('UPDATE models SET all_accounts = ?, updated_at = ? WHERE id = ?'),
       clearAccess: db.prepare('DELETE FROM model_access WHERE model_id = ?'),
       grant: db.prepare('INSERT OR IGNORE INTO model_access (model_id, account_id) VALUES (?, ?)'),
@@ -51,13 +62,12 @@ export class ModelStore extends Repository {
   list(): StoredModel[] {
     const access = new Map<string, string[]>();
     for (const row of this.statements.access.all()) access.set(row.model_id, [...(access.get(row.model_id) ?? []), row.account_id]);
-    return this.statements.all.all().map((row) => ({
-      id: row.id,
-      source: row.source,
-      manifest: row.manifest === null ? null : ModelManifestSchema.parse(JSON.parse(row.manifest)),
-      availability: { allAccounts: row.all_accounts === 1, accountIds: access.get(row.id) ?? [] },
-      createdAt: row.created_at,
-    }));
+    return this.statements.all.all().map((row): StoredModel => {
+      const availability = { allAccounts: row.all_accounts === 1, accountIds: access.get(row.id) ?? [] };
+      return row.source === 'added'
+        ? { id: row.id, source: 'added', manifest: ModelManifestSchema.parse(JSON.parse(row.manifest ?? 'null')), availability, createdAt: row.created_at }
+        : { id: row.id, source: 'shipped', override: overrideOf(row), availability, createdAt: row.created_at };
+    });
   }
 
   /** Within the caller's transaction (the audit entry shares it). */
@@ -68,12 +78,29 @@ export class ModelStore extends Repository {
     });
   }
 
+  /** Replaces an installation-added model's manifest (its classifications, a recorded checksum). */
+  updateManifest(manifest: ModelManifest, now: number): void {
+    this.transaction(() => this.statements.setManifest.run(JSON.stringify(manifest), now, manifest.id));
+  }
+
   setAvailability(id: string, source: 'added' | 'shipped', availability: Availability, changedBy: string, now: number): void {
     this.transaction(() => {
-      if (source === 'shipped') this.statements.upsertShipped.run(id, availability.allAccounts ? 1 : 0, changedBy, now, now);
-      else this.statements.setAll.run(availability.allAccounts ? 1 : 0, now, id);
+      if (source === 'shipped') this.overrideShipped(id, { availability: true }, changedBy, now);
+      this.statements.setAll.run(availability.allAccounts ? 1 : 0, now, id);
       this.statements.clearAccess.run(id);
       for (const accountId of availability.accountIds) this.statements.grant.run(id, accountId);
+    });
+  }
+
+  /** Merges a change into a shipped model's override, creating its row (availability untouched) if needed. */
+  overrideShipped(id: string, change: Partial<ShippedOverride>, changedBy: string, now: number): void {
+    this.transaction(() => {
+      const row = this.statements.one.get(id);
+      if (row === undefined) {
+        this.statements.insert.run(id, 'shipped', JSON.stringify({ availability: false, ...change }), 0, changedBy, now, now);
+      } else {
+        this.statements.setManifest.run(JSON.stringify({ ...overrideOf(row), ...change }), now, id);
+      }
     });
   }
 
@@ -85,4 +112,16 @@ export class ModelStore extends Repository {
   atomically<T>(fn: () => T): T {
     return this.durably(fn);
   }
+}
+
+function overrideOf(row: ModelRow): ShippedOverride {
+  return row.manifest === null ? { availability: true } : ShippedOverrideSchema.parse(JSON.parse(row.manifest));
+}
+
+/** A shipped manifest as this installation runs it. A recorded checksum never replaces the manifest's own. */
+export function withOverride(manifest: ModelManifest, override: ShippedOverride | undefined): ModelManifest {
+  if (override === undefined) return manifest;
+  const classifications: DataClassification[] = override.classifications ?? manifest.classifications;
+  if (manifest.kind === 'local') return { ...manifest, classifications, ...(manifest.sha256 === undefined && override.sha256 !== undefined ? { sha256: override.sha256 } : {}) };
+  return { ...manifest, classifications };
 }

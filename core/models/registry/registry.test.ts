@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { MemorySecretStore } from '../../secrets/index.ts';
 import { writeTestModel } from '../gguf/testModel.ts';
 import { fastEndpoint, jsonReply, startFakeServer, streamReply } from '../remote/testServer.ts';
 import type { FakeServer } from '../remote/testServer.ts';
+import { CHECKSUM_CACHE_FILE, ModelRegistry } from './ModelRegistry.ts';
 
 // The registry against the real thing: a real SQLite data dir, real node-llama-cpp on a generated
 // GGUF, and a loopback OpenAI-compatible server for remote models.
@@ -24,6 +25,9 @@ let sha256 = '';
 let core: Core;
 let secrets: MemorySecretStore;
 let server: FakeServer;
+/** One server for several models, answering 500 to chat while `failing`. */
+let shared: FakeServer;
+let failing = false;
 let accountA = '';
 let accountB = '';
 
@@ -58,11 +62,17 @@ beforeAll(async () => {
   sha256 = (await writeTestModel(modelPath)).sha256;
   // A shipped manifest with a relative path, offered to every account, and a disabled example.
   writeFileSync(join(shippedDir, 'tiny.json'), JSON.stringify({ id: 'shipped-tiny', name: 'Shipped tiny', kind: 'local', path: '../tiny.gguf', sha256, classifications: ['public'], accounts: ['*'], testModel: true }));
+  // A shipped manifest without a checksum, for an account that does not exist yet.
+  writeFileSync(join(shippedDir, 'nosum.json'), JSON.stringify({ id: 'shipped-nosum', name: 'Shipped without checksum', kind: 'local', path: '../tiny.gguf', accounts: ['Gamma'] }));
   writeFileSync(join(shippedDir, 'example.json'), JSON.stringify({ id: 'example-remote', name: 'Example', kind: 'remote', endpoint: 'https://llm.bank.internal/v1', enabled: false }));
   server = await startFakeServer((request, response) => {
     if (request.path.endsWith('/models')) jsonReply(response, 200, { data: [{ id: 'served-model' }] });
     else if (request.path.endsWith('/chat/completions')) streamReply(response, ['Hello', ' there']);
     else jsonReply(response, 404, { error: { type: 'not_found' } });
+  });
+  shared = await startFakeServer((request, response) => {
+    if (failing) jsonReply(response, 500, { error: { type: 'server_error' } });
+    else streamReply(response, ['ok']);
   });
   secrets = new MemorySecretStore();
   core = await createCore({ dataDir: join(root, 'data'), mode: 'test', heartbeatMs: 0, secrets, shippedModelsDir: shippedDir, modelRegistry: { threads: 1, remote: fastEndpoint } });
@@ -73,6 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await core.dispose();
   await server.close();
+  await shared.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -94,7 +105,7 @@ describe('model registry', () => {
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(typeof result.text).toBe('string');
     expect(await as(principal(accountA, 'analyst')).call('models.health', { modelId: 'alpha-tiny' })).toMatchObject({ status: 'ok' });
-    expect(await as(principal(accountA, 'admin')).call('models.verify', { modelId: 'alpha-tiny' })).toEqual({ model: 'alpha-tiny', sha256, matches: true });
+    expect(await as(principal(accountA, 'admin')).call('models.verify', { modelId: 'alpha-tiny' })).toEqual({ model: 'alpha-tiny', sha256, recorded: sha256, matches: true });
   }, 60_000);
 
   it('keeps one account’s model from another: not listed, not resolvable, not testable, not removable', async () => {
@@ -114,7 +125,7 @@ describe('model registry', () => {
     expect(core.models!.resolve(null, accountB).id).toBe('shipped-tiny');
     expect(core.models!.resolve('alpha-tiny', accountA, 'confidential').id).toBe('alpha-tiny');
     expect(thrown(() => core.models!.resolve('alpha-tiny', accountA, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: 'alpha-tiny', cause: 'classification not allowed' } });
-    expect(thrown(() => core.models!.resolve(null, accountB, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_NOT_FOUND' });
+    expect(thrown(() => core.models!.resolve(null, accountB, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: null, cause: 'classification not allowed', classification: 'restricted' } });
   });
 
   it('lets an installation administrator change availability, audited, including a shipped model', async () => {
@@ -210,4 +221,118 @@ describe('model registry', () => {
     expect(theirs).toEqual([]);
     expect(await analyst.invoke('models.test', { modelId: 'alpha-tiny', streamId: 'not-a-uuid' })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
   }, 60_000);
+
+  it('changes a model’s classifications, authorized and audited like availability; a default no real model may serve is an error, never the test model', async () => {
+    const operator = as();
+    const admin = as(principal(accountA, 'admin'));
+    await operator.call('models.setClassifications', { modelId: 'shipped-tiny', classifications: ['public', 'internal', 'confidential', 'restricted'] });
+    const refused = thrown(() => core.models!.resolve(null, accountA, 'restricted')) as Error;
+    expect(refused).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: null, cause: 'classification not allowed', classification: 'restricted', models: [{ model: 'alpha-tiny', allowed: ['public', 'confidential'] }, { model: 'alpha-down', allowed: ['public', 'internal'] }] } });
+    expect(refused.message).toContain('No model available to this account may serve restricted data');
+    expect(refused.message).toContain('`strongroom models classify ID --classifications …,restricted`');
+    expect(refused.message).toContain('The test model shipped-tiny is not used in place of a real model.');
+    expect((thrown(() => core.models!.resolve('alpha-down', accountA, 'restricted')) as Error).message).toContain('`strongroom models classify alpha-down --classifications public,internal,restricted`');
+    // An account without a real model still gets the test model by default.
+    expect(core.models!.resolve(null, accountB, 'restricted').id).toBe('shipped-tiny');
+
+    expect(await as(principal(accountA, 'analyst')).invoke('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted'] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await as(principal(accountB, 'admin')).invoke('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted'] })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
+    expect(await admin.invoke('models.setClassifications', { modelId: 'shipped-tiny', classifications: ['public'] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+
+    const changed = await admin.call('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted', 'public', 'confidential', 'restricted'] });
+    expect(changed).toMatchObject({ id: 'alpha-tiny', classifications: ['public', 'confidential', 'restricted'], accounts: [{ id: accountA }] });
+    expect(core.audit!.list({ actionPrefix: 'model.classifications' }).map((entry) => [entry.resource, entry.details])).toEqual([
+      ['model:shipped-tiny', { from: ['public'], to: ['public', 'internal', 'confidential', 'restricted'] }],
+      ['model:alpha-tiny', { from: ['public', 'confidential'], to: ['public', 'confidential', 'restricted'] }],
+    ]);
+    expect(core.models!.resolve(null, accountA, 'restricted').id).toBe('alpha-tiny');
+    expect(core.models!.resolve('alpha-tiny', accountA, 'restricted').id).toBe('alpha-tiny');
+    // A shipped model's override changes what it serves, not who may use it.
+    expect((await operator.call('models.list', {})).find((model) => model.id === 'shipped-tiny')).toMatchObject({ allAccounts: true, classifications: ['public', 'internal', 'confidential', 'restricted'] });
+    await operator.call('models.setClassifications', { modelId: 'shipped-tiny', classifications: ['public'] });
+    expect(thrown(() => core.models!.resolve(null, accountB, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE' });
+  });
+
+  it('keeps checksums in the data directory across restarts, and Verify recomputes: a file changed in place is caught', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const path = join(root, 'verify-me.gguf');
+    const mtime = 1_700_000_000; // whole seconds, so putting it back is exact
+    copyFileSync(modelPath, path);
+    utimesSync(path, mtime, mtime);
+    await admin.call('models.add', { kind: 'local', id: 'verify-me', name: 'Verify me', path });
+    const cacheFile = join(root, 'data', CHECKSUM_CACHE_FILE);
+    const cached = () => (JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, { size: number; sha256: string }>)[path];
+    expect(cached()).toEqual({ size: statSync(path).size, mtimeMs: mtime * 1000, sha256 });
+
+    // One byte changes in place and the mtime is put back: size and mtime cannot tell, a recompute can.
+    const flipLastByte = () => {
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 1] = bytes.at(-1)! ^ 0xff;
+      writeFileSync(path, bytes);
+      utimesSync(path, mtime, mtime);
+    };
+    flipLastByte();
+    const changed = await admin.call('models.verify', { modelId: 'verify-me' });
+    expect(changed).toMatchObject({ model: 'verify-me', recorded: sha256, matches: false });
+    expect(changed.sha256).not.toBe(sha256);
+    // The cache now holds what the file is, so the next load refuses it.
+    expect(cached()?.sha256).toBe(changed.sha256);
+    expect(await admin.call('models.health', { modelId: 'verify-me' })).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH' });
+
+    // The original bytes are back. A restarted registry reads the digest from the data directory
+    // instead of hashing the file (which would match), until Verify recomputes it.
+    flipLastByte();
+    const restarted = new ModelRegistry({ storage: core.storage!, audit: core.audit!, secrets, shippedManifests: [], threads: 1 });
+    try {
+      const who = principal(accountA, 'admin');
+      expect(await restarted.health(who, 'verify-me')).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH' });
+      expect(await restarted.verify(who, 'verify-me')).toEqual({ model: 'verify-me', sha256, recorded: sha256, matches: true });
+      expect(cached()?.sha256).toBe(sha256);
+      expect(await restarted.health(who, 'verify-me')).toMatchObject({ status: 'ok' });
+    } finally {
+      await restarted.dispose();
+    }
+    await admin.call('models.remove', { modelId: 'verify-me' });
+  }, 60_000);
+
+  it('says so when a model has no recorded checksum, and records the computed one on request, never replacing one', async () => {
+    const operator = as();
+    expect((await operator.call('models.list', {})).find((model) => model.id === 'shipped-nosum')).toMatchObject({ source: 'shipped', sha256: null, allAccounts: false, accounts: [] });
+    expect(await operator.call('models.verify', { modelId: 'shipped-nosum' })).toEqual({ model: 'shipped-nosum', sha256, recorded: null, matches: null });
+    // Only the digest that was shown is recorded, and only by someone who may change the model.
+    expect(await operator.invoke('models.recordChecksum', { modelId: 'shipped-nosum', sha256: '0'.repeat(64) })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_CHECKSUM_MISMATCH', details: { model: 'shipped-nosum', cause: 'file changed since it was verified' } } });
+    expect(await as(principal(accountA, 'admin')).invoke('models.recordChecksum', { modelId: 'shipped-nosum', sha256 })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
+    expect(await operator.call('models.recordChecksum', { modelId: 'shipped-nosum', sha256: sha256.toUpperCase() })).toMatchObject({ id: 'shipped-nosum', sha256 });
+    expect(core.audit!.list({ actionPrefix: 'model.checksum' }).map((entry) => [entry.resource, entry.details])).toEqual([['model:shipped-nosum', { sha256 }]]);
+    expect(await operator.call('models.verify', { modelId: 'shipped-nosum' })).toEqual({ model: 'shipped-nosum', sha256, recorded: sha256, matches: true });
+    for (const modelId of ['shipped-nosum', 'alpha-tiny']) {
+      expect(await operator.invoke('models.recordChecksum', { modelId, sha256 })).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT' } });
+    }
+    // The override leaves availability to the manifest: an account it names, created later, gets the model.
+    const gamma = await operator.call('admin.accounts.create', { name: 'Gamma' });
+    expect(core.models!.resolve('shipped-nosum', gamma.id).id).toBe('shipped-nosum');
+  });
+
+  it('shares one endpoint — circuit breaker and concurrency limit — between models on the same server with the same API key', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const remote = (id: string, apiKey: string) => admin.call('models.add', { kind: 'remote', id, name: id, endpoint: shared.baseUrl, remoteModel: 'served-model', apiKey });
+    await remote('same-key-a', 'sk-shared');
+    await remote('same-key-b', 'sk-shared');
+    await remote('other-key', 'sk-other');
+    expect(await admin.call('models.test', { modelId: 'same-key-b', prompt: 'Hi' })).toMatchObject({ text: 'ok' });
+    expect(shared.requests.at(-1)?.headers.authorization).toBe('Bearer sk-shared');
+
+    // Failures through one model open the breaker for the other: it is refused without a request.
+    failing = true;
+    for (let call = 0; call < 2; call++) expect(await admin.invoke('models.test', { modelId: 'same-key-a', prompt: 'Hi' })).toMatchObject({ ok: false });
+    const sent = shared.requests.length;
+    expect(await admin.invoke('models.test', { modelId: 'same-key-b', prompt: 'Hi' })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_CIRCUIT_OPEN', details: { model: 'same-key-b' } } });
+    expect(shared.requests.length).toBe(sent);
+    // Another key on the same server is another client: its requests still go out, with its own key.
+    expect(await admin.invoke('models.test', { modelId: 'other-key', prompt: 'Hi' })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_UNAVAILABLE', details: { model: 'other-key' } } });
+    expect(shared.requests.length).toBeGreaterThan(sent);
+    expect(shared.requests.at(-1)?.headers.authorization).toBe('Bearer sk-other');
+    failing = false;
+    for (const modelId of ['same-key-a', 'same-key-b', 'other-key']) await admin.call('models.remove', { modelId });
+  }, 30_000);
 });
