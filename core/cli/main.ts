@@ -1,13 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
-import type { Role } from '../contracts/index.ts';
+import type { DataClassification, Role } from '../contracts/index.ts';
 import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
 import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
 import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
-import { modelsAddCommand, modelsListCommand, modelsTestCommand } from './commands/models.ts';
+import { modelsAddCommand, modelsClassifyCommand, modelsListCommand, modelsTestCommand, modelsVerifyCommand, parseClassifications } from './commands/models.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
@@ -203,15 +203,32 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--api-key-stdin', 'read the endpoint API key from standard input (kept in the OS keychain)', false)
     .option('--account <name>', 'an account that may use it; repeatable', collect, [])
     .option('--all-accounts', 'every account may use it', false)
-    .option('--classification <level>', 'data it may serve: public, internal, confidential, restricted; repeatable', collect, [])
+    .option('--classification <level>', 'data it may serve: public, internal, confidential, restricted; repeatable (default public and internal)', collect, [])
+    .option('--classifications <list>', 'the same as a comma-separated list, e.g. public,internal,confidential', parseClassifications)
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(
-      async (options: { id: string; name: string; path?: string; sha256?: string; threads?: number; contextSize?: number; chatTemplate?: string; endpoint?: string; remoteModel?: string; caFile?: string; apiKeyStdin: boolean; account: string[]; allAccounts: boolean; classification: string[]; dataDir: string; json: boolean }) => {
+      async (options: { id: string; name: string; path?: string; sha256?: string; threads?: number; contextSize?: number; chatTemplate?: string; endpoint?: string; remoteModel?: string; caFile?: string; apiKeyStdin: boolean; account: string[]; allAccounts: boolean; classification: string[]; classifications?: DataClassification[]; dataDir: string; json: boolean }) => {
         const { apiKeyStdin, ...rest } = options;
         setExitCode(await modelsAddCommand(io, { ...rest, env, ...(apiKeyStdin ? { apiKey: await readSecretFromStdin() } : {}) }));
       },
     );
+  models
+    .command('classify')
+    .description('set which data classifications a model may serve (audited)')
+    .argument('<id>', 'model id')
+    .requiredOption('--classifications <list>', 'comma-separated: public, internal, confidential, restricted', parseClassifications)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (id: string, options: { classifications: DataClassification[]; dataDir: string; json: boolean }) => setExitCode(await modelsClassifyCommand(io, { ...options, id, env })));
+  models
+    .command('verify')
+    .description('hash a local model file now and compare it with its recorded SHA-256 (exit 1 on a mismatch)')
+    .argument('<id>', 'model id')
+    .option('--record', 'record the computed SHA-256 if none is recorded (never replaces one)', false)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (id: string, options: { record: boolean; dataDir: string; json: boolean }) => setExitCode(await modelsVerifyCommand(io, { ...options, id, env })));
   models
     .command('test')
     .description('check a model\'s health and run a short test prompt')

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,37 @@ describe('strongroom demo / models list|add|test', () => {
     expect(added.json).toMatchObject({ ok: true, value: { id: 'templated', chatTemplate: true } });
     const missing = await run('models', 'add', '--id', 'templated-2', '--name', 'T2', '--path', model, '--chat-template', join(root, 'nope.jinja'), '--json');
     expect(missing.json).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { file: join(root, 'nope.jinja') } } });
+  }, 60_000);
+
+  it('add --classifications (with a note when shipped workflows’ data is not allowed), classify, and verify', async () => {
+    const file = join(root, 'extra.gguf');
+    const plain = await run('models', 'add', '--id', 'plain', '--name', 'Plain', '--path', file);
+    expect(plain.stdout).toContain('classifications: public, internal;');
+    expect(plain.stdout).toContain('Note: it may not serve confidential or restricted data, which the shipped workflows handle. Allow it with `strongroom models classify plain --classifications public,internal,confidential,restricted`');
+    const cleared = await run('models', 'add', '--id', 'cleared', '--name', 'Cleared', '--path', file, '--classifications', 'restricted, public', '--classification', 'internal', '--json');
+    expect(cleared.json.value).toMatchObject({ id: 'cleared', classifications: ['public', 'internal', 'restricted'] });
+
+    const unknown = await run('models', 'classify', 'plain', '--classifications', 'public,secret');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('(not secret)');
+    const classified = await run('models', 'classify', 'plain', '--classifications', 'confidential,internal');
+    expect(classified).toMatchObject({ code: 0, stdout: 'Model plain may now serve internal, confidential data.\n' });
+    expect(((await run('models', 'list', '--json')).json.value as Array<{ id: string; classifications: string[] }>).find((m) => m.id === 'plain')?.classifications).toEqual(['internal', 'confidential']);
+
+    // verify hashes the file now: an in-place change the size and mtime do not show is caught (exit 1).
+    const { sha256 } = await writeTestModel(join(root, 'changing.gguf'), { seed: 9 });
+    const changing = join(root, 'changing-copy.gguf');
+    copyFileSync(join(root, 'changing.gguf'), changing);
+    utimesSync(changing, 1_700_000_000, 1_700_000_000);
+    await run('models', 'add', '--id', 'changing', '--name', 'Changing', '--path', changing);
+    const same = await run('models', 'verify', 'changing', '--record');
+    expect(same).toMatchObject({ code: 0, stdout: `changing: the file matches its recorded SHA-256 ${sha256}.\n` });
+    const bytes = readFileSync(changing);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(changing, bytes);
+    utimesSync(changing, 1_700_000_000, 1_700_000_000);
+    const changed = await run('models', 'verify', 'changing', '--json');
+    expect(changed.code).toBe(1);
+    expect(changed.json.error).toMatchObject({ code: 'ERR_MODEL_CHECKSUM_MISMATCH', details: { model: 'changing', expected: sha256 } });
   }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
+import { dataClassifications } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
 import type { CliIo } from '../output.ts';
 import { withOperator } from './api.ts';
@@ -11,6 +13,21 @@ function describeModel(model: ModelView): string {
   const who = model.allAccounts ? 'all accounts' : model.accounts.length === 0 ? 'no account' : model.accounts.map((a) => a.name).join(', ');
   const test = model.testModel ? '  [TEST MODEL — text is meaningless]' : '';
   return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
+}
+
+/** `--classifications public,internal,confidential`: each one known, in the fixed order. */
+export function parseClassifications(value: string): DataClassification[] {
+  const named = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const unknown = named.filter((part) => !(dataClassifications as readonly string[]).includes(part));
+  if (named.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`must be a comma-separated list of ${dataClassifications.join(', ')}${unknown.length > 0 ? ` (not ${unknown.join(', ')})` : ''}.`);
+  return dataClassifications.filter((classification) => named.includes(classification));
+}
+
+/** Text mode only: what the shipped workflows need that the model may not see, and how to allow it. */
+function classificationNote(model: ModelView): string {
+  const missing = (['confidential', 'restricted'] as const).filter((classification) => !model.classifications.includes(classification));
+  if (missing.length === 0) return '';
+  return `\nNote: it may not serve ${missing.join(' or ')} data, which the shipped workflows handle. Allow it with \`strongroom models classify ${model.id} --classifications ${[...model.classifications, ...missing].join(',')}\` once your policy permits.`;
 }
 
 export function modelsListCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
@@ -35,6 +52,8 @@ export interface ModelsAddOptions extends StorageCommandOptions {
   account: string[];
   allAccounts: boolean;
   classification: string[];
+  /** `--classifications a,b` (parsed); joins any repeated `--classification`. */
+  classifications?: DataClassification[];
   threads?: number;
   contextSize?: number;
   /** A file holding a Jinja chat template to use instead of the GGUF's. */
@@ -55,19 +74,68 @@ export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<
       if ((options.path === undefined) === (options.endpoint === undefined)) {
         throw new CoreError('ERR_INPUT_INVALID', 'Give exactly one of --path FILE (a local GGUF) or --endpoint URL (an OpenAI-compatible server).');
       }
+      const classifications = [...options.classification, ...(options.classifications ?? [])] as DataClassification[];
       const common = {
         id: options.id,
         name: options.name,
         accounts: await api.resolveAccountIds(options.account),
         allAccounts: options.allAccounts,
-        ...(options.classification.length > 0 ? { classifications: options.classification as DataClassification[] } : {}),
+        ...(classifications.length > 0 ? { classifications } : {}),
       };
       const input: AddModelInput =
         options.path !== undefined
           ? { ...common, kind: 'local', path: options.path, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}), ...(options.chatTemplate ? { chatTemplate: readChatTemplate(options.chatTemplate) } : {}) }
           : { ...common, kind: 'remote', endpoint: options.endpoint ?? '', ...(options.remoteModel ? { remoteModel: options.remoteModel } : {}), ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
       const model = await api.call('models.add', input);
-      io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model added:\n${describeModel(model)}`);
+      io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model added:\n${describeModel(model)}${classificationNote(model)}`);
+      return 0;
+    }),
+  );
+}
+
+export interface ModelsClassifyOptions extends StorageCommandOptions {
+  id: string;
+  classifications: DataClassification[];
+}
+
+/** `strongroom models classify ID --classifications a,b`: which data the model may serve from now on. */
+export function modelsClassifyCommand(io: CliIo, options: ModelsClassifyOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const model = await api.call('models.setClassifications', { modelId: options.id, classifications: options.classifications });
+      io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model ${model.id} may now serve ${model.classifications.join(', ')} data.`);
+      return 0;
+    }),
+  );
+}
+
+export interface ModelsVerifyOptions extends StorageCommandOptions {
+  id: string;
+  /** Record the computed SHA-256 when none is recorded. */
+  record: boolean;
+}
+
+/**
+ * `strongroom models verify ID [--record]`: hashes the file now. A mismatch is an error (exit 1);
+ * without a recorded checksum it says so and, with --record, records the one it computed.
+ */
+export function modelsVerifyCommand(io: CliIo, options: ModelsVerifyOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const result = await api.call('models.verify', { modelId: options.id });
+      if (result.matches === false) {
+        throw new CoreError('ERR_MODEL_CHECKSUM_MISMATCH', `The file of model ${result.model} has SHA-256 ${result.sha256}, not the recorded ${result.recorded ?? ''}; it will not load until the file is replaced.`, {
+          details: { model: result.model, cause: 'sha256 differs from the manifest', expected: result.recorded, actual: result.sha256 },
+        });
+      }
+      const record = options.record && result.recorded === null;
+      if (record) await api.call('models.recordChecksum', { modelId: result.model, sha256: result.sha256 });
+      const text = result.matches === true
+        ? `${result.model}: the file matches its recorded SHA-256 ${result.sha256}.`
+        : record
+          ? `${result.model}: recorded SHA-256 ${result.sha256}; the file is verified against it before every load.`
+          : `${result.model}: no SHA-256 is recorded, so the file is not verified before it loads. It is now ${result.sha256}; record it with \`strongroom models verify ${result.model} --record\`.`;
+      io.out(options.json ? JSON.stringify({ ok: true, value: { ...result, ...(record ? { recorded: result.sha256, recordedNow: true } : { recordedNow: false }) } }) : text);
       return 0;
     }),
   );
