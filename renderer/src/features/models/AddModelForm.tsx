@@ -1,9 +1,31 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { AddModelInput } from '../../../../core/contracts/index.ts';
+import { localModelDefaults } from '../../../../core/contracts/index.ts';
+import type { AddModelInput, DataClassification } from '../../../../core/contracts/index.ts';
 import { fieldErrorFor, FormError, useApiAction } from '../admin/forms.tsx';
+import { ClassificationChoice } from './ClassificationChoice.tsx';
 
 type Kind = 'local' | 'remote';
+
+/**
+ * What a new model may see unless the administrator changes it: a local model runs on this
+ * machine, so the data does not leave it; an endpoint receives the data over the network, so
+ * confidential and restricted data need a deliberate tick.
+ */
+const defaultClassifications: Record<Kind, DataClassification[]> = {
+  local: ['public', 'internal', 'confidential', 'restricted'],
+  remote: ['public', 'internal'],
+};
+
+const classificationHints: Record<Kind, string> = {
+  local: 'A local model runs on this machine, so the data does not leave it: every classification is ticked unless you untick one.',
+  remote: 'An endpoint receives the data over the network: tick confidential or restricted only for a server approved for that data.',
+};
+
+/** A whole number typed in a field; empty means "not given". Anything else goes to the API as typed, which names the problem beside the field. */
+function numberField(value: string): number | undefined {
+  return value.trim() === '' ? undefined : Number(value);
+}
 
 /**
  * Add a local GGUF by path or an OpenAI-compatible endpoint. In Electron a native file picker
@@ -13,24 +35,29 @@ type Kind = 'local' | 'remote';
 export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
   const add = useApiAction('models.add');
   const [kind, setKind] = useState<Kind>('local');
-  const empty = { id: '', name: '', path: '', sha256: '', chatTemplate: '', endpoint: '', remoteModel: '', apiKey: '' };
+  const empty = { id: '', name: '', path: '', sha256: '', contextSize: String(localModelDefaults.contextSize), threads: String(localModelDefaults.threads), chatTemplate: '', endpoint: '', remoteModel: '', caFile: '', apiKey: '' };
   const [values, setValues] = useState(empty);
+  // null: the kind's default, until the administrator ticks or unticks one.
+  const [chosen, setChosen] = useState<DataClassification[] | null>(null);
+  const classifications = chosen ?? defaultClassifications[kind];
   const [pickError, setPickError] = useState<string | null>(null);
   const desktop = window.strongroomDesktop;
   const base = useId();
   const set = (key: keyof typeof values) => (event: { target: { value: string } }) => setValues({ ...values, [key]: event.target.value });
-  const field = (name: keyof typeof values) => fieldErrorFor(add.error, name, `${base}-${name}`);
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
-    const common = { id: values.id, name: values.name };
+    const common = { id: values.id, name: values.name, classifications };
+    const contextSize = numberField(values.contextSize);
+    const threads = numberField(values.threads);
     const input: AddModelInput =
       kind === 'local'
-        ? { ...common, kind, path: values.path, ...(values.sha256 ? { sha256: values.sha256.trim() } : {}), ...(values.chatTemplate.trim() ? { chatTemplate: values.chatTemplate } : {}) }
-        : { ...common, kind, endpoint: values.endpoint, ...(values.remoteModel ? { remoteModel: values.remoteModel } : {}), ...(values.apiKey ? { apiKey: values.apiKey } : {}) };
+        ? { ...common, kind, path: values.path, ...(values.sha256 ? { sha256: values.sha256.trim() } : {}), ...(contextSize === undefined ? {} : { contextSize }), ...(threads === undefined ? {} : { threads }), ...(values.chatTemplate.trim() ? { chatTemplate: values.chatTemplate } : {}) }
+        : { ...common, kind, endpoint: values.endpoint, ...(values.remoteModel ? { remoteModel: values.remoteModel } : {}), ...(values.caFile.trim() ? { caFile: values.caFile.trim() } : {}), ...(values.apiKey ? { apiKey: values.apiKey } : {}) };
     const result = await add.run(input);
     if (result.ok) {
       setValues(empty);
+      setChosen(null);
       onAdded(result.value.id);
     }
   }
@@ -48,13 +75,14 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
     }
   }
 
-  const text = (name: keyof typeof values, label: string, options: { type?: string; hint?: string; autoComplete?: string } = {}) => {
-    const f = field(name);
+  const text = (name: keyof typeof values, label: string, options: { type?: string; hint?: string; autoComplete?: string; min?: number } = {}) => {
+    const hintId = options.hint ? `${base}-${name}-hint` : undefined;
+    const f = fieldErrorFor(add.error, name, `${base}-${name}`, hintId);
     return (
       <div className="field">
         <label htmlFor={`${base}-${name}`}>{label}</label>
-        {options.hint && <p className="hint" id={`${base}-${name}-hint`}>{options.hint}</p>}
-        <input id={`${base}-${name}`} type={options.type ?? 'text'} value={values[name]} onChange={set(name)} autoComplete={options.autoComplete ?? 'off'} {...f.inputProps} />
+        {options.hint && <p className="hint" id={hintId}>{options.hint}</p>}
+        <input id={`${base}-${name}`} type={options.type ?? 'text'} value={values[name]} onChange={set(name)} autoComplete={options.autoComplete ?? 'off'} {...(options.min === undefined ? {} : { min: options.min, step: 1 })} {...f.inputProps} />
         {f.message}
       </div>
     );
@@ -79,7 +107,9 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
               {pickError && <p role="alert" className="error">The file picker failed: {pickError}</p>}
             </div>
           )}
-          {text('sha256', 'Expected SHA-256 (optional)', { hint: 'Computed and recorded when left empty; a mismatch is refused.' })}
+          {text('sha256', 'Expected SHA-256 (optional)', { hint: 'Computed and recorded when left empty; a mismatch is refused. The file is verified against it before every load.' })}
+          {text('contextSize', 'Context size (tokens)', { type: 'number', min: 128, hint: `Default ${localModelDefaults.contextSize}, capped at what the model was trained for. The shipped credit memo needs about 16384.` })}
+          {text('threads', 'Threads', { type: 'number', min: 1, hint: `Default ${localModelDefaults.threads}: on small machines one thread generates fastest. Raise it on machines with many cores.` })}
           <div className="field">
             <label htmlFor={`${base}-chatTemplate`}>Chat template override (optional)</label>
             <p className="hint" id={`${base}-chatTemplate-hint`}>A Jinja template used instead of the one inside the GGUF, for models whose embedded template is missing or wrong. Checked when the model is added.</p>
@@ -91,11 +121,14 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
         <>
           {text('endpoint', 'Endpoint URL', { hint: 'The OpenAI-compatible base, e.g. https://llm.bank.internal/v1.' })}
           {text('remoteModel', 'Model name on the server (optional)')}
+          {text('caFile', 'CA certificate file (optional)', { hint: 'A PEM file on the machine running Strongroom with your bank’s CA; it replaces the public roots for this endpoint.' })}
           {text('apiKey', 'API key (optional)', { type: 'password', hint: 'Kept in the OS keychain and never shown again.', autoComplete: 'new-password' })}
         </>
       )}
-      <button type="submit" className="primary" disabled={add.pending}>{add.pending ? 'Verifying…' : 'Add model'}</button>
-      <FormError error={add.error} fields={['id', 'name', 'path', 'sha256', 'chatTemplate', 'endpoint', 'remoteModel', 'apiKey']} />
+      <ClassificationChoice legend="Data it may see" hint={`${classificationHints[kind]} The shipped workflows handle confidential or restricted data; a workflow refuses a model that may not see its data. You can change this later on the model’s card.`} value={classifications} onChange={setChosen} />
+      {classifications.length === 0 && <p className="hint">Tick at least one.</p>}
+      <button type="submit" className="primary" disabled={add.pending || classifications.length === 0}>{add.pending ? 'Verifying…' : 'Add model'}</button>
+      <FormError error={add.error} fields={['id', 'name', 'path', 'sha256', 'contextSize', 'threads', 'chatTemplate', 'endpoint', 'remoteModel', 'caFile', 'apiKey']} />
     </form>
   );
 }

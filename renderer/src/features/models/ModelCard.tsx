@@ -1,10 +1,12 @@
 import { useCallback, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
+import { localModelDefaults } from '../../../../core/contracts/index.ts';
 import type { MethodOutput, ModelView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
+import { ClassificationsEditor } from './ClassificationChoice.tsx';
 
 /** The label every surface shows for a generated model, so nobody reads meaning into its text. */
 export function TestModelBadge() {
@@ -100,6 +102,32 @@ function Availability({ model, onChanged }: { model: ModelView; onChanged: (mess
   );
 }
 
+/**
+ * What Verify found, said truthfully: a match, a mismatch (the file will not load), or no recorded
+ * checksum — then nothing was compared, and the computed one can be recorded.
+ */
+function VerifyResult({ model, result, canManage, onRecorded }: { model: ModelView; result: MethodOutput<'models.verify'>; canManage: boolean; onRecorded: (message: string) => void }) {
+  const record = useApiAction('models.recordChecksum');
+  if (result.matches === true) return <p data-testid="verify-result" className="health-ok">Recomputed now: the file matches its recorded SHA-256.</p>;
+  if (result.matches === false) {
+    return <p data-testid="verify-result" className="health-failed">Recomputed now: the file’s SHA-256 is <code className="digest">{result.sha256}</code>, not the recorded <code className="digest">{result.recorded}</code>. It will not load until the file is replaced.</p>;
+  }
+  return (
+    <div data-testid="verify-result">
+      <p>No checksum is recorded for this model, so nothing was compared and its file is not verified before it loads. Its SHA-256 now: <code className="digest">{result.sha256}</code></p>
+      {canManage && (
+        <button type="button" disabled={record.pending} onClick={() => { void record.run({ modelId: model.id, sha256: result.sha256 }).then((r) => { if (r.ok) onRecorded(`Checksum of ${model.id} recorded: its file is verified against it before every load.`); }); }}>Record this checksum</button>
+      )}
+      <FormError error={record.error} />
+    </div>
+  );
+}
+
+/** A manifest's value, or the default it runs with (said so). */
+function orDefault(value: number | null, fallback: number, unit = ''): string {
+  return value === null ? `${fallback}${unit} (default)` : `${value}${unit}`;
+}
+
 /** One model: what it is, who may use it, and its checks. */
 export function ModelCard({ model, canManage, canUse, onChanged }: { model: ModelView; canManage: boolean; canUse: boolean; onChanged: (message: string) => void }) {
   const health = useApiAction('models.health');
@@ -121,7 +149,9 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       <dl className="model-facts">
         <dt>Kind</dt><dd>{model.kind === 'local' ? 'Local GGUF' : 'Endpoint'} ({model.source})</dd>
         <dt>{model.kind === 'local' ? 'File' : 'URL'}</dt><dd><code>{model.location}</code></dd>
-        {model.sha256 && (<><dt>SHA-256</dt><dd><code className="digest">{model.sha256}</code></dd></>)}
+        {model.kind === 'local' && (<><dt>SHA-256</dt><dd>{model.sha256 ? <code className="digest">{model.sha256}</code> : 'none recorded: the file is not verified before it loads'}</dd></>)}
+        {model.kind === 'local' && (<><dt>Context</dt><dd>{orDefault(model.contextSize, localModelDefaults.contextSize, ' tokens')}</dd><dt>Threads</dt><dd>{orDefault(model.threads, localModelDefaults.threads)}</dd></>)}
+        {model.kind === 'remote' && model.contextSize !== null && (<><dt>Context</dt><dd>{model.contextSize} tokens</dd></>)}
         {model.chatTemplate && (<><dt>Chat template</dt><dd>the manifest’s override, not the file’s own</dd></>)}
         {model.kind === 'remote' && (<><dt>API key</dt><dd>{model.hasApiKey ? 'stored in the keychain' : 'none'}</dd></>)}
         <dt>Data it may see</dt><dd>{model.classifications.join(', ')}</dd>
@@ -142,10 +172,11 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       </div>
       {healthResult && <HealthLine health={healthResult} />}
       {health.error && <ApiErrorView error={health.error} />}
-      {verifyResult && <p data-testid="verify-result" className={verifyResult.matches ? 'health-ok' : 'health-failed'}>{verifyResult.matches ? 'Checksum matches the manifest.' : `Checksum differs from the manifest: the file is now ${verifyResult.sha256}.`}</p>}
+      {verifyResult && <VerifyResult model={model} result={verifyResult} canManage={canManage} onRecorded={(message) => { setVerifyResult(null); onChanged(message); }} />}
       {verify.error && <ApiErrorView error={verify.error} />}
       {remove.error && <ApiErrorView error={remove.error} />}
       {canUse && <TestPrompt model={model} />}
+      {canManage && <ClassificationsEditor model={model} onChanged={onChanged} />}
       {canManage && <Availability model={model} onChanged={onChanged} />}
     </article>
   );

@@ -24,7 +24,7 @@ export function ModelsPage() {
   return (
     <section className="models-page" aria-labelledby="models-title">
       <h1 id="models-title">Models</h1>
-      <p className="hint">Local GGUF models are checksum-verified before they load; endpoints are reached only at the address configured here. A workflow that names no model uses the account’s default.</p>
+      <p className="hint">A local GGUF model with a recorded SHA-256 is verified against it before it loads (models added here always get one; “Verify checksum” hashes the file again). Endpoints are reached only at the address configured here. A workflow runs only on a model allowed its data’s classification; one that names no model uses the account’s default.</p>
       <p role="status" className="announcement">{announcement}</p>
       {state.status === 'loading' && <p>Loading models…</p>}
       {state.status === 'error' && <ApiErrorView error={state.error} onRetry={reload} />}
