@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
+import { valueFromPage } from './support/api.ts';
 import { signInLocally } from './support/auth.ts';
 import { startServe, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
 
 // Issue 5 (models) in a real browser against `strongroom serve`: `strongroom demo` registers the
 // generated test model, the Models page labels it as meaningless, checks its health and runs a
-// test prompt through node-llama-cpp, and the local administrator adds a GGUF by path.
+// test prompt through node-llama-cpp, and the local administrator adds a GGUF by path, then allows
+// it confidential data so a confidential workflow runs on it.
 
 let serve: ServeHandle;
 
@@ -21,7 +23,7 @@ test.afterAll(async () => {
   expect(await serve.stop()).toBe(0);
 });
 
-test('the demo model is labelled, healthy and answers a test prompt; a GGUF is added by path', async ({ page }, testInfo) => {
+test('the demo model is labelled, healthy and answers a test prompt; a GGUF is added by path and allowed confidential data', async ({ page }, testInfo) => {
   const cspViolations = watchCspViolations(page);
   await signInLocally(page, serve);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
@@ -60,7 +62,7 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
   await page.screenshot({ path: testInfo.outputPath('models-1-demo-tested.png'), fullPage: true });
 
   await card.getByRole('button', { name: 'Verify checksum' }).click();
-  await expect(card.getByTestId('verify-result')).toHaveText('Checksum matches the manifest.');
+  await expect(card.getByTestId('verify-result')).toHaveText('Recomputed now: the file matches its recorded SHA-256.');
 
   // Add a GGUF by path (serve mode has no native file picker, so no Choose button); a wrong path
   // and an unusable chat template are typed errors first.
@@ -76,13 +78,53 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
   await form.getByRole('button', { name: 'Add model' }).click();
   await expect(form.getByRole('alert')).toContainText('ERR_MODEL_UNSUPPORTED');
   await form.getByLabel('Chat template override (optional)').fill('{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}');
+  // The defaults are shown; the credit memo needs a bigger context than the default.
+  await expect(form.getByLabel('Context size (tokens)')).toHaveValue('4096');
+  await expect(form.getByLabel('Threads')).toHaveValue('1');
+  await form.getByLabel('Context size (tokens)').fill('16384');
+  // Which data it may see: a local model starts with every classification, an endpoint with
+  // public and internal only. This administrator adds it for public and internal data first.
+  const dataChoice = form.getByRole('group', { name: 'Data it may see' });
+  const ticked = async () => Promise.all(['public', 'internal', 'confidential', 'restricted'].map((name) => dataChoice.getByRole('checkbox', { name }).isChecked()));
+  expect(await ticked()).toEqual([true, true, true, true]);
+  await form.getByRole('radio', { name: 'OpenAI-compatible endpoint' }).check();
+  expect(await ticked()).toEqual([true, true, false, false]);
+  await expect(form.getByLabel('CA certificate file (optional)')).toBeVisible();
+  await form.getByRole('radio', { name: 'Local GGUF file' }).check();
+  await dataChoice.getByRole('checkbox', { name: 'confidential' }).uncheck();
+  await dataChoice.getByRole('checkbox', { name: 'restricted' }).uncheck();
   await form.getByRole('button', { name: 'Add model' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Model second-copy added.' })).toBeVisible();
   const added = page.getByTestId('model-second-copy');
   await expect(added).toContainText('Local GGUF (added)');
   await expect(added.getByTestId('test-model-badge')).toHaveCount(0);
   await expect(added).toContainText('the manifest’s override, not the file’s own');
+  await expect(added).toContainText('16384 tokens');
+  await expect(added.locator('dd').filter({ hasText: /^public, internal$/ })).toHaveCount(1);
   await page.screenshot({ path: testInfo.outputPath('models-2-added.png'), fullPage: true });
+
+  // A confidential workflow refuses it, saying which classification and how to allow it…
+  await valueFromPage(page, 'workflows.import', { text: 'id: confidential-note\nname: Confidential note\nclassification: confidential\ninputs: {type: object}\nsteps:\n  - {id: note, kind: llm, prompt: "Say hello.", maxTokens: 4}\n' });
+  const runOn = async () => {
+    const { id } = await valueFromPage<{ id: string }>(page, 'runs.start', { workflowId: 'confidential-note', input: {}, modelId: 'second-copy' });
+    await expect.poll(async () => (await valueFromPage<{ status: string }>(page, 'runs.get', { runId: id })).status, { timeout: 60_000 }).toMatch(/^(completed|failed)$/);
+    return valueFromPage<{ status: string; errorCode: string | null; errorMessage: string | null }>(page, 'runs.get', { runId: id });
+  };
+  const refused = await runOn();
+  expect(refused).toMatchObject({ status: 'failed', errorCode: 'ERR_MODEL_UNAVAILABLE' });
+  expect(refused.errorMessage).toContain('may not serve confidential data');
+  expect(refused.errorMessage).toContain('strongroom models classify second-copy --classifications public,internal,confidential');
+
+  // …until the administrator allows it on the model's card; then it runs.
+  const cardChoice = added.getByRole('group', { name: 'Data it may see' });
+  await cardChoice.getByRole('checkbox', { name: 'confidential' }).check();
+  await added.getByRole('button', { name: 'Save data classifications' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'second-copy may now serve public, internal, confidential data.' })).toBeVisible();
+  await expect(added.locator('dd').filter({ hasText: /^public, internal, confidential$/ })).toHaveCount(1);
+  const models = await valueFromPage<Array<{ id: string; classifications: string[]; contextSize: number | null }>>(page, 'models.list', {});
+  expect(models.find((model) => model.id === 'second-copy')).toMatchObject({ classifications: ['public', 'internal', 'confidential'], contextSize: 16384 });
+  expect(await runOn()).toMatchObject({ status: 'completed', errorCode: null });
+  await page.screenshot({ path: testInfo.outputPath('models-3-allowed-confidential.png'), fullPage: true });
 
   await expectNoSeriousA11yViolations(page, 'models page');
   expect(cspViolations()).toEqual([]);
