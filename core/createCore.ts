@@ -42,8 +42,16 @@ export interface CoreConfig {
   workflowMiddleware?: readonly StepMiddleware[];
   /** Trace every run (default true); the recorder's batching can be tuned (tests, benchmarks). */
   tracing?: boolean | Pick<RecorderOptions, 'batchSize' | 'flushIntervalMs'>;
-  /** Resume runs interrupted by a crash or shutdown at start (default: on, except in tests). */
+  /**
+   * Resume runs interrupted by a crash or shutdown — at start, then every `recoverEveryMs` (default
+   * 30 s) for runs whose process died or fell silent since. Default: on in the long-lived hosts
+   * (desktop, serve), off in the CLI (a short command must not take over runs it then abandons)
+   * and in tests.
+   */
   resumeInterruptedRuns?: boolean;
+  recoverEveryMs?: number;
+  /** Run ownership between processes (see WorkflowEngine); tests shorten it. */
+  runLease?: { refreshMs?: number; staleMs?: number };
   /** Where the shipped workflows are read from (default: resources/workflows). */
   shippedWorkflowsDir?: string;
   dataDir: string;
@@ -162,6 +170,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       models: resolveModel,
       tools: config.tools ?? toolConfig.registry,
       workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
+      retain: (accountId, id, version) => catalog.retain(opened.scopeFor({ accountId }), id, version, clock.now()),
+      ...(config.runLease ? { lease: config.runLease } : {}),
       retriever: lexicalRetriever,
       middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
       ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder, undefined, () => clock.now()) }),
@@ -215,9 +225,20 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const resolver = identity ? firstResolver(sessions, identity) : sessions;
   const router = createRouter({ handlers, sessions: resolver, logger, ...(audit ? { audit } : {}) });
 
-  if (workflows && (config.resumeInterruptedRuns ?? config.mode !== 'test')) {
-    const resumed = workflows.recoverAll();
-    if (resumed > 0) logger.info({ resumed }, 'resumed interrupted runs');
+  if (workflows && (config.resumeInterruptedRuns ?? (config.mode === 'desktop' || config.mode === 'serve'))) {
+    const service = workflows;
+    const recover = (): void => {
+      try {
+        const resumed = service.recoverAll();
+        if (resumed > 0) logger.info({ resumed }, 'resumed interrupted runs');
+      } catch (error) {
+        logger.error({ code: error instanceof Error ? error.name : 'unknown' }, 'resuming interrupted runs failed');
+      }
+    };
+    recover();
+    const timer = setInterval(recover, config.recoverEveryMs ?? 30_000);
+    timer.unref();
+    disposables.defer(() => clearInterval(timer));
   }
 
   const heartbeatMs = config.heartbeatMs ?? 15_000;

@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
 import type { DataClassification, Role } from '../contracts/index.ts';
@@ -12,7 +12,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
-import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './commands/runs.ts';
+import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsReplayCommand, runsResumeCommand, runsShowCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './commands/traces.ts';
 import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCommand, toolsMcpRemoveCommand } from './commands/tools.ts';
@@ -379,7 +379,7 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--model <id>', 'model to use (default: the account\'s default)'))
     .action(async (workflowId: string, options: Common & { input: string; model?: string }) => setExitCode(await opened(options, (core) => runCommand(io, core, { ...options, workflowId }))));
 
-  const runs = program.command('runs').description('workflow runs: list, answer a human step, resume, cancel');
+  const runs = program.command('runs').description('workflow runs: list, show, answer a human step, resume or retry, replay, cancel');
   common(runs.command('list').description('recent runs in the account')
     .option('--status <status>', 'only runs in this status', parseRunStatus)
     .option('--limit <count>', 'at most this many', parseBatchSize, 50))
@@ -388,8 +388,13 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .requiredOption('--step <path>', 'the waiting step\'s path (as `run` printed it)')
     .requiredOption('--input <file>', 'JSON file with the answer: {"approved":true,"comment":"…"}, {"text":"…"} or the step\'s form'))
     .action(async (runId: string, options: Common & { step: string; input: string }) => setExitCode(await opened(options, (core) => runsAnswerCommand(io, core, { ...options, runId }))));
-  common(runs.command('resume').description('continue an interrupted run and follow it until it settles').argument('<runId>', 'run id'))
+  common(runs.command('show').description('a run, its steps, and what each waiting human step asks (prompt, who may answer, the answer file)').argument('<runId>', 'run id'))
+    .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsShowCommand(io, core, { ...options, runId }))));
+  common(runs.command('resume').description('continue an interrupted run, or retry a failed one from the step that failed, and follow it until it settles').argument('<runId>', 'run id'))
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsResumeCommand(io, core, { ...options, runId }))));
+  common(runs.command('replay').description('re-run a past run on its recorded model and tool outputs (regression check) and follow it').argument('<runId>', 'run id')
+    .addOption(new Option('--against <version>', 'the run\'s own version or the latest').choices(['same', 'latest']).default('same')))
+    .action(async (runId: string, options: Common & { against: 'same' | 'latest' }) => setExitCode(await opened(options, (core) => runsReplayCommand(io, core, { ...options, runId }))));
   common(runs.command('cancel').description('cancel a run').argument('<runId>', 'run id'))
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsCancelCommand(io, core, { ...options, runId }))));
 

@@ -427,7 +427,7 @@ export class DraftService {
       this.options.recorder?.record({
         accountId: scope.accountId, traceId, spanId: newSpan, parentSpanId: job.spanId, kind: 'llm', name: `regenerate ${section.heading}`.slice(0, 200), path,
         startUs, endUs: startUs + Math.round(durationMs * 1000), durationMs, status: 'ok', errorCode: null, errorMessage: null,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': job.model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': result.finishReason, 'strongroom.draft.id': draft.id, 'strongroom.step.path': section.path },
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': job.model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': [result.finishReason], 'strongroom.draft.id': draft.id, 'strongroom.step.path': section.path },
         input: { messages: job.prompt }, output: text,
       });
       const store = new DraftStore(scope);

@@ -548,6 +548,24 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    name: 'workflows: run ownership, pinned sub-workflow versions, retained shipped versions',
+    up(db) {
+      // owner / owner_seen_at: the process executing a run ("host/pid/instance") and when it last
+      // said so, so two processes on one installation never execute the same run; a dead or
+      // silent owner's runs are taken over. pins: the exact version of every nested workflow,
+      // resolved when the run was created, so a run waiting for days is not moved onto a newer
+      // sub-workflow. retained = 1: a shipped definition kept because a run was created on it, so
+      // the run still resumes after an upgrade replaces resources/workflows (never "latest").
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        ALTER TABLE runs ADD COLUMN owner_seen_at INTEGER;
+        ALTER TABLE runs ADD COLUMN pins TEXT;
+        ALTER TABLE workflow_definitions ADD COLUMN retained INTEGER NOT NULL DEFAULT 0 CHECK (retained IN (0, 1));
+      `);
+    },
+  },
 ];
 
 /**

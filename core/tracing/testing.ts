@@ -67,7 +67,7 @@ export function seedTraces(storage: Storage, options: SeedOptions): string[] {
           accountId, traceId, spanId: spanIdFor(traceId, child.path), parentSpanId: spanIdFor(traceId, sectionPath), kind: child.kind, name: child.name, path: child.path,
           startUs: cursor, endUs: cursor + duration * 1000, durationMs: duration, status: 'ok', errorCode: null, errorMessage: null,
           attributes: child.kind === 'llm'
-            ? { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': modelId, 'gen_ai.usage.input_tokens': 400 + s, 'gen_ai.usage.output_tokens': 120 + s, 'gen_ai.response.finish_reasons': 'stop', 'strongroom.step.path': child.path }
+            ? { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': modelId, 'gen_ai.usage.input_tokens': 400 + s, 'gen_ai.usage.output_tokens': 120 + s, 'gen_ai.response.finish_reasons': ['stop'], 'strongroom.step.path': child.path }
             : { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': child.name, 'strongroom.step.path': child.path },
           ...(withContent ? { input: { messages: [{ role: 'user', content: `Draft section ${s} of trace ${t}` }] }, output: `Section ${s} text for trace ${t}.` } : {}),
         });

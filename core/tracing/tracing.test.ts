@@ -110,7 +110,7 @@ describe('span trees', () => {
     expect(paths.get('each[1].detail')).toMatchObject({ kind: 'workflow', attributes: { 'strongroom.workflow.nested': expect.stringMatching(/^memo-part@/) as string } });
     expect(paths.get('total')).toMatchObject({ kind: 'tool', attributes: { 'strongroom.tool.name': 'counter' } });
     const draft = paths.get('each[0].draft')!;
-    expect(draft).toMatchObject({ kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'instant', 'gen_ai.response.finish_reasons': 'stop' } });
+    expect(draft).toMatchObject({ kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'instant', 'gen_ai.response.finish_reasons': ['stop'] } });
     // The three items ran in parallel: their model calls overlap in time.
     const drafts = [0, 1, 2].map((i) => paths.get(`each[${i}].draft`)!);
     const overlapping = drafts.some((a) => drafts.some((b) => a !== b && a.startUs < b.endUs! && b.startUs < a.endUs!));

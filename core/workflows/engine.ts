@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
@@ -37,6 +38,17 @@ export interface EngineDependencies {
   tools: ToolRegistry;
   /** Definitions by id (the latest version, or an exact version). */
   workflows: (id: string, accountId: string, version?: string) => CompiledWorkflow | undefined;
+  /**
+   * Keeps an exact version a new run uses available for as long as the run may need it (a shipped
+   * file can be replaced by an upgrade while the run waits). Called inside the run's creation.
+   */
+  retain?: (accountId: string, workflowId: string, version: string) => void;
+  /**
+   * Run ownership between processes on one installation: the owner refreshes its claim every
+   * `refreshMs` (and notices cancellations from other processes then); a claim not refreshed for
+   * `staleMs`, or held by a dead process on this host, is taken over. Defaults 5 s and 30 s.
+   */
+  lease?: { refreshMs?: number; staleMs?: number };
   retriever: Retriever;
   middleware: readonly StepMiddleware[];
   /** Records every pass, step, model and tool call as a trace (its middleware runs outermost). */
@@ -52,6 +64,36 @@ export interface StartOptions {
   replayOf?: string;
   /** Run this version of the workflow (default: the latest). */
   version?: string;
+  /** Nested workflows' versions (default: each one's latest now). */
+  pins?: Record<string, string>;
+}
+
+/** How a pass ended when its execution was stopped from outside. */
+const SHUTTING_DOWN = 'Strongroom is shutting down; the run resumes at next start.';
+const TAKEN_OVER = 'Another Strongroom process took this run over.';
+
+/** Whether a run's owner ("host/pid/instance") is a live process: dead on this host, or silent too long, is not. */
+function ownerAlive(owner: string, seenAt: number | null, now: number, staleMs: number): boolean {
+  const [host, pidText] = owner.split('/');
+  const pid = Number(pidText);
+  if (host === hostname() && Number.isSafeInteger(pid) && pid !== process.pid) {
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    }
+  }
+  return seenAt !== null && now - seenAt < staleMs;
+}
+
+/** Every nested-workflow step in a step list, at any depth of maps and branches. */
+function nestedWorkflowIds(steps: readonly Step[], into: string[] = []): string[] {
+  for (const step of steps) {
+    if (step.kind === 'workflow') into.push(step.workflow);
+    else if (step.kind === 'map') nestedWorkflowIds(step.steps, into);
+    else if (step.kind === 'branch') for (const branch of [...step.cases.map((c) => c.steps), step.otherwise ?? []]) nestedWorkflowIds(branch, into);
+  }
+  return into;
 }
 
 const joinPath = (prefix: string, id: string) => (prefix === '' ? id : prefix.endsWith('/') ? `${prefix}${id}` : `${prefix}.${id}`);
@@ -65,10 +107,17 @@ const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringi
  */
 export class WorkflowEngine {
   private readonly deps: EngineDependencies;
-  private readonly active = new Map<string, { abort: AbortController; done: Promise<void>; again: boolean }>();
+  private readonly active = new Map<string, { scope: AccountScope; abort: AbortController; done: Promise<void>; again: boolean }>();
+  /** This engine's name in `runs.owner`: two processes never execute the same run. */
+  readonly owner = `${hostname()}/${process.pid}/${randomUUID()}`;
+  private readonly refreshMs: number;
+  private readonly staleMs: number;
+  private leaseTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: EngineDependencies) {
     this.deps = deps;
+    this.refreshMs = deps.lease?.refreshMs ?? 5_000;
+    this.staleMs = deps.lease?.staleMs ?? 30_000;
   }
 
   /** Validates the input, records the run, and starts executing it in the background. */
@@ -90,6 +139,9 @@ export class WorkflowEngine {
       throw new CoreError('ERR_INPUT_INVALID', `The input does not match workflow ${workflowId}.`, { details: { issues: parsed.error.issues.map((i) => ({ path: ['input', ...i.path].join('.'), message: i.message })) } });
     }
     const store = new RunStore(scope);
+    const pins = options.pins ?? this.pinsOf(scope.accountId, compiled.definition);
+    this.deps.retain?.(scope.accountId, workflowId, compiled.version);
+    for (const [id, version] of Object.entries(pins)) this.deps.retain?.(scope.accountId, id, version);
     const run = {
       id: randomUUID(),
       workflowId,
@@ -101,30 +153,57 @@ export class WorkflowEngine {
       traceId: randomBytes(16).toString('hex'),
       createdBy: options.createdBy,
       createdAt: this.deps.clock.now(),
+      pins,
     };
     store.createRun(run);
     return store.run(run.id)!;
   }
 
-  /** Continues a run that was interrupted (crash, restart) or that was answered. */
-  resume(scope: AccountScope, runId: string): void {
-    const run = new RunStore(scope).run(runId);
+  /** The version every nested workflow resolves to now, at any depth: the run keeps to them. */
+  private pinsOf(accountId: string, definition: WorkflowDefinition, pins: Record<string, string> = {}): Record<string, string> {
+    for (const id of nestedWorkflowIds(definition.steps)) {
+      if (Object.hasOwn(pins, id)) continue;
+      const nested = this.deps.workflows(id, accountId);
+      if (!nested) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `Workflow ${definition.id} uses "${id}", which is not in this account.`);
+      pins[id] = nested.version;
+      this.pinsOf(accountId, nested.definition, pins);
+    }
+    return pins;
+  }
+
+  /**
+   * Continues a run that was interrupted (crash, restart) or that was answered; with `retryFailed`
+   * (a person asked), also a failed one, from the step that failed — finished steps stay done.
+   * Returns where the run executes: 'here', 'elsewhere' (another live process holds it and
+   * continues it) or 'nowhere' (it has ended).
+   */
+  resume(scope: AccountScope, runId: string, options: { retryFailed?: boolean } = {}): 'here' | 'elsewhere' | 'nowhere' {
+    const store = new RunStore(scope);
+    const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
-    if (run.status === 'completed' || run.status === 'cancelled' || run.status === 'failed') return;
     const active = this.active.get(runId);
     // An answer that lands while the run is executing may have been read too late by that pass:
     // run once more after it settles.
-    if (active) active.again = true;
-    else this.launch(scope, runId);
+    if (active) {
+      active.again = true;
+      return 'here';
+    }
+    if (run.status === 'failed' && options.retryFailed) store.reopenFailed(runId, this.deps.clock.now());
+    else if (run.status !== 'running' && run.status !== 'waiting') return 'nowhere';
+    return this.launch(scope, runId) ? 'here' : 'elsewhere';
   }
 
-  /** Resumes every run of the account that was executing when the process stopped. */
+  /**
+   * Resumes every run of the account that was executing when its process stopped (or whose
+   * process fell silent); runs another live process is executing are left to it.
+   */
   recover(scope: AccountScope): string[] {
     const store = new RunStore(scope);
-    const ids = store.interruptedRunIds();
-    if (ids.length > 0) this.deps.tracer?.recovering(ids.map((id) => store.run(id)!), scope.accountId);
-    for (const id of ids) this.resume(scope, id);
-    return ids;
+    const now = this.deps.clock.now();
+    const claimed = store.interruptedRunIds().filter((id) => !this.active.has(id) && store.claim(id, this.owner, now, (owner, seenAt) => ownerAlive(owner, seenAt, now, this.staleMs)));
+    if (claimed.length > 0) this.deps.tracer?.recovering(claimed.map((id) => store.run(id)!), scope.accountId);
+    for (const id of claimed) this.launch(scope, id);
+    return claimed;
   }
 
   /** Answers a waiting human step, then (unless told not to) resumes the run from exactly that branch. */
@@ -136,7 +215,8 @@ export class WorkflowEngine {
     if (run.status !== 'waiting' && run.status !== 'running') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${run.status}; it takes no answers.`, { details: { path, status: run.status } });
     const step = store.steps(runId).get(path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
-    const definition = this.findStep(scope, run, path);
+    // The definition, else what the waiting checkpoint recorded of it: the rules hold either way.
+    const definition = this.findStep(scope, run, path) ?? waitingRules(step.output, path);
     // Who may answer is held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
     if (definition?.role && !answerer.roles.includes(definition.role)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role } });
@@ -151,14 +231,23 @@ export class WorkflowEngine {
     if (options.resume !== false) this.resume(scope, runId);
   }
 
+  /**
+   * Cancels a run. Executing here: its pass is aborted. Executing in another process: the run is
+   * marked cancelled and that process stops it at its next lease refresh (nothing it finishes
+   * afterwards is recorded as the run's outcome). Waiting or orphaned: marked cancelled now.
+   */
   cancel(scope: AccountScope, runId: string): void {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     const active = this.active.get(runId);
-    if (active) active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
-    else if (run.status === 'waiting' || run.status === 'running') {
-      store.finishRun(runId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' }, this.deps.clock.now());
+    if (active) {
+      active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
+      return;
+    }
+    const now = this.deps.clock.now();
+    const elsewhere = run.status === 'running' && run.owner !== null && ownerAlive(run.owner, run.ownerSeenAt, now, this.staleMs);
+    if (store.cancelRun(runId, now) && !elsewhere) {
       this.deps.tracer?.passEnded(run, scope.accountId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' });
     }
   }
@@ -169,51 +258,105 @@ export class WorkflowEngine {
   }
 
   async dispose(): Promise<void> {
-    for (const { abort } of this.active.values()) abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'Strongroom is shutting down; the run resumes at next start.'));
+    for (const { abort } of this.active.values()) abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', SHUTTING_DOWN));
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    this.stopLeaseTimer();
   }
 
-  /** Starts executing a created (or resumable) run in the background. */
-  launch(scope: AccountScope, runId: string): void {
+  /**
+   * Claims a created (or resumable) run for this process and starts executing it in the
+   * background; false when another live process holds it (it continues the run there).
+   */
+  launch(scope: AccountScope, runId: string): boolean {
+    if (this.active.has(runId)) return true;
+    const now = this.deps.clock.now();
+    if (!new RunStore(scope).claim(runId, this.owner, now, (owner, seenAt) => ownerAlive(owner, seenAt, now, this.staleMs))) return false;
     const abort = new AbortController();
-    const entry = { abort, done: Promise.resolve(), again: false };
-    entry.done = this.execute(scope, runId, abort).finally(() => {
+    const entry = { scope, abort, done: Promise.resolve(), again: false };
+    entry.done = this.execute(scope, runId, abort).then(
+      (answeredMeanwhile) => answeredMeanwhile,
+      () => false,
+    ).then((answeredMeanwhile) => {
       this.active.delete(runId);
-      if (entry.again && !abort.signal.aborted) this.resume(scope, runId);
+      if (this.active.size === 0) this.stopLeaseTimer();
+      if ((entry.again || answeredMeanwhile) && !abort.signal.aborted) this.resume(scope, runId);
     });
     this.active.set(runId, entry);
+    this.startLeaseTimer();
+    return true;
   }
 
-  private async execute(scope: AccountScope, runId: string, abort: AbortController): Promise<void> {
+  private startLeaseTimer(): void {
+    if (this.leaseTimer || this.refreshMs <= 0) return;
+    this.leaseTimer = setInterval(() => this.refreshLeases(), this.refreshMs);
+    this.leaseTimer.unref();
+  }
+
+  private stopLeaseTimer(): void {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = null;
+  }
+
+  /** Tells other processes these runs are still executing here; stops those cancelled or taken over elsewhere. */
+  refreshLeases(): void {
+    const byScope = new Map<AccountScope, string[]>();
+    for (const [runId, entry] of this.active) byScope.set(entry.scope, [...(byScope.get(entry.scope) ?? []), runId]);
+    for (const [scope, runIds] of byScope) {
+      for (const lost of new RunStore(scope).heartbeat(runIds, this.owner, this.deps.clock.now())) {
+        const entry = this.active.get(lost.id);
+        if (!entry || entry.abort.signal.aborted) continue;
+        // Between a pass's start and its first checkpoint the run may read 'waiting' or 'failed' still: not lost.
+        if (lost.owner === this.owner && lost.status !== 'cancelled') continue;
+        entry.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', lost.status === 'cancelled' ? 'The run was cancelled.' : TAKEN_OVER));
+      }
+    }
+  }
+
+  /** One execution pass; resolves true when a step it left waiting was answered meanwhile by another process. */
+  private async execute(scope: AccountScope, runId: string, abort: AbortController): Promise<boolean> {
     const store = new RunStore(scope);
     const run = store.run(runId)!;
     const compiled = this.deps.workflows(run.workflowId, scope.accountId, run.version);
     const now = () => this.deps.clock.now();
     if (!compiled) {
-      store.finishRun(runId, { status: 'failed', errorCode: 'ERR_WORKFLOW_NOT_FOUND', errorMessage: `Workflow ${run.workflowId} version ${run.version.slice(0, 12)} is no longer available.` }, now());
-      return;
+      store.markRunning(runId, this.owner, now());
+      store.finishRun(runId, this.owner, { status: 'failed', errorCode: 'ERR_WORKFLOW_NOT_FOUND', errorMessage: `Workflow ${run.workflowId} version ${run.version.slice(0, 12)} is no longer available.` }, now());
+      return false;
     }
-    store.markRunning(runId, now());
+    if (!store.markRunning(runId, this.owner, now())) {
+      store.release(runId, this.owner);
+      return false;
+    }
     const tracer = this.deps.tracer;
     const ended = (outcome: RunPassOutcome): void => tracer?.passEnded(run, scope.accountId, outcome);
     tracer?.passStarted(run, scope.accountId);
     const execution = new RunExecution(this.deps, store, scope.accountId, run, compiled, abort.signal, run.replayOf ? store.steps(run.replayOf) : null);
     try {
       const output = await execution.runDefinition(compiled.definition, { inputs: run.input, steps: {} }, '');
-      store.finishRun(runId, { status: 'completed', output }, now());
-      ended({ status: 'completed' });
-      this.publish(scope.accountId, runId, '', 'workflow', 'completed');
+      if (store.finishRun(runId, this.owner, { status: 'completed', output }, now())) {
+        ended({ status: 'completed' });
+        this.publish(scope.accountId, runId, '', 'workflow', 'completed');
+      } else this.lostDuringPass(store, run, scope.accountId, ended);
+      return false;
     } catch (error) {
       if (error instanceof Suspended) {
-        store.finishRun(runId, { status: 'waiting', waitingOn: [...new Set(error.paths)].sort() }, now());
+        const waitingOn = [...new Set(error.paths)].sort();
+        if (!store.finishRun(runId, this.owner, { status: 'waiting', waitingOn }, now())) {
+          this.lostDuringPass(store, run, scope.accountId, ended);
+          return false;
+        }
         ended({ status: 'waiting' });
         this.publish(scope.accountId, runId, '', 'workflow', 'waiting');
-        return;
+        // Another process may have answered one of these steps while this pass ran (it could not
+        // claim the run): go on with it here.
+        const steps = store.steps(runId);
+        return waitingOn.some((path) => steps.get(path)?.status === 'done');
       }
-      const shuttingDown = abort.signal.aborted && (abort.signal.reason as CoreError | undefined)?.message.includes('shutting down');
-      if (shuttingDown) {
+      const reason = abort.signal.aborted ? (abort.signal.reason as CoreError | undefined)?.message : undefined;
+      if (reason === SHUTTING_DOWN || reason === TAKEN_OVER) {
         ended({ status: 'interrupted' });
-        return; // stays 'running': recovered at next start
+        store.release(runId, this.owner);
+        return false; // stays 'running': resumed at next start, or by the process that took it over
       }
       const cancelled = abort.signal.aborted;
       const code = cancelled ? 'ERR_WORKFLOW_CANCELLED' : error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED';
@@ -223,10 +366,25 @@ export class WorkflowEngine {
         const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 10).join('\n') : undefined;
         this.deps.logger.error({ runId, errorType: error instanceof Error ? error.name : typeof error, stack }, 'workflow step failed unexpectedly');
       }
-      store.finishRun(runId, { status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message }, now());
-      ended({ status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message });
-      this.publish(scope.accountId, runId, '', 'workflow', cancelled ? 'cancelled' : 'failed');
+      const recorded = store.finishRun(runId, this.owner, { status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message }, now());
+      // Cancelled from another process: the run already says so; this pass records how it ended.
+      if (recorded || store.run(runId)?.status === 'cancelled') {
+        ended({ status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message });
+        this.publish(scope.accountId, runId, '', 'workflow', cancelled ? 'cancelled' : 'failed');
+      }
+      store.release(runId, this.owner);
+      return false;
     }
+  }
+
+  /** The pass finished but the run was cancelled or taken over meanwhile: its result is not the run's. */
+  private lostDuringPass(store: RunStore, run: RunRecord, accountId: string, ended: (outcome: RunPassOutcome) => void): void {
+    const now = store.run(run.id);
+    if (now?.status === 'cancelled') {
+      ended({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' });
+      this.publish(accountId, run.id, '', 'workflow', 'cancelled');
+    } else ended({ status: 'interrupted' });
+    store.release(run.id, this.owner);
   }
 
   private publish(accountId: string, runId: string, path: string, kind: string, status: string): void {
@@ -244,7 +402,7 @@ export class WorkflowEngine {
       found = findById(steps, id);
       if (!found) return undefined;
       if (found.kind === 'map') steps = found.steps;
-      else if (found.kind === 'workflow') steps = this.deps.workflows(found.workflow, scope.accountId)?.definition.steps ?? [];
+      else if (found.kind === 'workflow') steps = this.deps.workflows(found.workflow, scope.accountId, run.pins[found.workflow])?.definition.steps ?? [];
     }
     return found?.kind === 'human' ? found : undefined;
   }
@@ -259,6 +417,17 @@ export class WorkflowEngine {
     if (!parsed.success) throw new CoreError('ERR_INPUT_INVALID', `The answer does not fit step ${path}.`, { details: { issues: parsed.error.issues.map((i) => ({ path: ['answer', ...i.path].join('.'), message: i.message })) } });
     return parsed.data as Record<string, unknown>;
   }
+}
+
+/**
+ * A waiting human step's rules as its checkpoint recorded them (action, form, role, four-eyes):
+ * what holds when its definition can no longer be found.
+ */
+function waitingRules(recorded: unknown, path: string): HumanStep {
+  const parsed = z.object({ action: z.enum(['approve', 'edit', 'input']), form: z.record(z.string(), z.unknown()).nullable().optional(), role: z.string().optional(), fourEyes: z.boolean().optional(), prompt: z.string().optional() }).safeParse(recorded);
+  if (!parsed.success) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `Step ${path} no longer has a definition, and its checkpoint does not say how it is answered.`, { details: { path } });
+  const { action, form, role, fourEyes, prompt } = parsed.data;
+  return { kind: 'human', id: path.split(/[./]/).at(-1)!.replace(/\[\d+\]$/, ''), action, prompt: prompt ?? '', ...(form ? { form } : {}), ...(role ? { role } : {}), ...(fourEyes ? { fourEyes } : {}) } as HumanStep;
 }
 
 function findById(steps: readonly Step[], id: string): Step | undefined {
@@ -371,7 +540,7 @@ class RunExecution {
         return { output: await this.runSteps(steps, childScope(scope), path) };
       }
       case 'workflow': {
-        const nested = this.deps.workflows(step.workflow, this.accountId);
+        const nested = this.deps.workflows(step.workflow, this.accountId, this.run.pins[step.workflow]);
         if (!nested) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `Step ${path}: there is no workflow "${step.workflow}".`, { details: { path } });
         const input = resolveArguments(step.input, scope, path);
         const parsed = z.fromJSONSchema(nested.definition.inputs).safeParse(input);
@@ -420,12 +589,20 @@ class RunExecution {
     return results;
   }
 
-  private human(step: HumanStep, scope: DataScope, context: StepContext): never {
+  private human(step: HumanStep, scope: DataScope, context: StepContext): StepOutcome {
     const path = context.path;
     const prompt = renderTemplate(step.prompt, scope, path);
     const shown = step.show ? resolveReference(scope, step.show) : undefined;
     context.content.input = { prompt, shown: shown ?? null };
     context.attributes['strongroom.human.action'] = step.action;
+    // A replay takes the recorded answer (who gave it, and when, included), so it runs through
+    // without anyone answering again; the trace and the checkpoint say it was replayed. A replay
+    // is an evaluation: no draft is approved by it.
+    const answered = this.replay?.get(path);
+    if (answered?.kind === 'human' && answered.status === 'done') {
+      context.attributes['strongroom.replay.from'] = this.run.replayOf ?? '';
+      return { output: answered.output, recorded: { replayedFrom: this.run.replayOf } };
+    }
     const now = this.deps.clock.now();
     this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(step.fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
@@ -440,6 +617,16 @@ class RunExecution {
     if (recorded && record?.requestHash === hash) return { output: recorded.output, recorded: recorded.recorded };
     if (this.replay) throw new CoreError('ERR_WORKFLOW_REPLAY_MISSING', `Replay has no recorded output for step ${path} with this request.`, { details: { path } });
     return undefined;
+  }
+
+  /**
+   * What an agent turn or an agent's tool call recorded in the run being replayed, when the
+   * request was identical (turns and calls recorded before request hashes existed do not replay).
+   */
+  private replayedAgentRecord(path: string, hash: string): unknown {
+    const recorded = this.replay?.get(path);
+    if (recorded?.status === 'done' && (recorded.recorded as { requestHash?: string } | null)?.requestHash === hash) return recorded.output;
+    throw new CoreError('ERR_WORKFLOW_REPLAY_MISSING', `Replay has no recorded output for ${path} with this request.`, { details: { path } });
   }
 
   private async llm(step: LlmStep, scope: DataScope, context: StepContext): Promise<StepOutcome> {
@@ -467,7 +654,7 @@ class RunExecution {
       'gen_ai.request.model': model.id,
       'gen_ai.usage.input_tokens': result.usage.inputTokens,
       'gen_ai.usage.output_tokens': result.usage.outputTokens,
-      'gen_ai.response.finish_reasons': result.finishReason,
+      'gen_ai.response.finish_reasons': [result.finishReason],
     });
     const value = output ? result.value : result.text;
     return { output: value, recorded: { requestHash: hash, model: result.model, text: result.text, usage: result.usage } };
@@ -504,7 +691,9 @@ class RunExecution {
     });
     const finalAnswer: ToolDefinition = { name: 'final_answer', description: 'Give the final answer when the goal is met.', parameters: step.output };
     const definitions: ToolDefinition[] = [...tools.map((t) => ({ name: t.name, description: t.description, parameters: z.toJSONSchema(t.input) })), finalAnswer];
-    const model = this.deps.models(step.model ?? this.run.modelId, this.accountId, this.compiled.definition.classification);
+    // Resolved at the first live turn: a replay needs no model.
+    let resolved: ModelProvider | undefined;
+    const modelFor = (): ModelProvider => (resolved ??= this.deps.models(step.model ?? this.run.modelId, this.accountId, this.compiled.definition.classification));
     const messages: ChatMessage[] = [
       { role: 'system', content: 'You are a careful assistant at a bank. Use the tools to gather facts; call final_answer with the result. Never invent facts.' },
       { role: 'user', content: renderTemplate(step.goal, scope, context.path) },
@@ -516,19 +705,24 @@ class RunExecution {
       const turnPath = `${context.path}#${turn}`;
       const recorded = this.memo.get(turnPath);
       let calls: Array<{ id: string; name: string; arguments: unknown }>;
+      const turnHash = requestHash({ messages, tools: step.tools, output: step.output, modelId: step.model ?? this.run.modelId });
       if (recorded?.status === 'done') calls = recorded.output as typeof calls;
-      else {
+      else if (this.replay) {
+        calls = this.replayedAgentRecord(turnPath, turnHash) as typeof calls;
+        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, recorded: { requestHash: turnHash, replayedFrom: this.run.replayOf }, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+      } else {
         const startedAt = this.deps.clock.now();
+        const model = modelFor();
         const result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal });
         calls = result.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
-        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, recorded: { requestHash: turnHash }, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
         this.deps.tracer?.span(this.run, this.accountId, {
           path: turnPath,
           kind: 'llm',
           name: `turn ${turn}`,
           startedAtMs: startedAt,
           status: 'ok',
-          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': result.finishReason, 'strongroom.agent.turn': turn },
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'gen_ai.usage.input_tokens': result.usage.inputTokens, 'gen_ai.usage.output_tokens': result.usage.outputTokens, 'gen_ai.response.finish_reasons': [result.finishReason], 'strongroom.agent.turn': turn },
           // A copy: the conversation grows after this turn, the span records what the model saw.
           input: { messages: messages.slice() },
           output: { toolCalls: calls },
@@ -553,9 +747,14 @@ class RunExecution {
         calledInTurn.set(call.name, nth);
         const callPath = nth === 1 ? `${turnPath}.${call.name}` : `${turnPath}.${call.name}~${nth}`;
         const done = this.memo.get(callPath);
+        const callHash = requestHash({ tool: call.name, args: call.arguments });
         let output: unknown;
         if (done?.status === 'done') output = done.output;
-        else {
+        else if (this.replay) {
+          // Replayed: the recorded result; the tool is not called again (its effects happened once).
+          output = this.replayedAgentRecord(callPath, callHash);
+          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, recorded: { requestHash: callHash, replayedFrom: this.run.replayOf }, attempts: 1, startedAt: this.deps.clock.now(), finishedAt: this.deps.clock.now() });
+        } else {
           const startedAt = this.deps.clock.now();
           let failure: string | null = null;
           try {
@@ -564,7 +763,7 @@ class RunExecution {
             failure = error instanceof CoreError ? error.code : 'ERR_TOOL_FAILED';
             output = { error: error instanceof CoreError ? error.message : 'the tool failed' };
           }
-          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+          this.store.saveStep(this.run.id, { path: callPath, kind: 'agent-tool', status: 'done', output, recorded: { requestHash: callHash }, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
           this.deps.tracer?.span(this.run, this.accountId, { path: callPath, kind: 'tool', name: call.name, startedAtMs: startedAt, status: failure ? 'error' : 'ok', errorCode: failure, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name, 'gen_ai.tool.call.id': call.id }, input: call.arguments, output });
         }
         messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(output) });

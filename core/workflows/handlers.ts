@@ -15,7 +15,7 @@ export function workflowHandlers(service: WorkflowService): Pick<MethodHandlers,
     'runs.get': (input, { principal }) => service.getRun(principal, input.runId),
     'runs.answer': (input, { principal, requestId }) => service.answer(principal, input.runId, input.path, input.answer, requestId),
     'runs.cancel': (input, { principal, requestId }) => service.cancel(principal, input.runId, requestId),
-    'runs.resume': (input, { principal }) => service.resume(principal, input.runId),
+    'runs.resume': (input, { principal, requestId }) => service.resume(principal, input.runId, requestId),
     'runs.replay': (input, { principal, requestId }) => service.replay(principal, input.runId, input.against, requestId),
   };
 }

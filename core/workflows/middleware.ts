@@ -1,5 +1,5 @@
 import { CoreError } from '../base/index.ts';
-import type { Step } from '../contracts/index.ts';
+import type { AttributeValue, Step } from '../contracts/index.ts';
 
 /** What a middleware sees of one step execution. */
 export interface StepContext {
@@ -15,7 +15,7 @@ export interface StepContext {
   /** Cancelled with the run, or when the step times out. */
   signal: AbortSignal;
   /** Attributes for the trace (model, tokens, cache hit, guardrail decision, …). Metadata only, never content. */
-  attributes: Record<string, string | number | boolean>;
+  attributes: Record<string, AttributeValue>;
   /** What the step sent out (model messages, tool arguments, a query): content, sealed when traced. */
   content: { input?: unknown };
 }
@@ -36,7 +36,7 @@ export interface EngineSpan {
   startedAtMs: number;
   status: 'ok' | 'error';
   errorCode?: string | null;
-  attributes: Record<string, string | number | boolean>;
+  attributes: Record<string, AttributeValue>;
   input?: unknown;
   output?: unknown;
 }

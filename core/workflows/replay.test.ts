@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createInProcessBridge } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import { rolePermissions } from '../contracts/index.ts';
-import type { ChatRequest } from '../models/index.ts';
+import type { ChatRequest, ChatResult, ModelProvider, ToolCall } from '../models/index.ts';
 import { counterState } from './testing/counterTool.ts';
 import { harness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';
@@ -79,5 +79,62 @@ describe('replay', () => {
     expect(latest.steps.map((s) => s.path)).not.toContain('summary');
     expect(calls).toHaveLength(5);
     expect(counterState(db)).toEqual({ effects: 3, invocations: 3 });
+  });
+
+  it('replays an agent step and a human answer from the recording: no model, no tool, nobody asked again', async () => {
+    // Turn 1 calls the counter (a side effect), turn 2 answers with the total the tool returned.
+    let modelCalls = 0;
+    const scripted: ModelProvider = {
+      id: 'scripted',
+      kind: 'local',
+      chat<T>(request: ChatRequest<T>): Promise<ChatResult<T>> {
+        modelCalls += 1;
+        const result = request.messages.findLast((m) => m.role === 'tool');
+        const toolCalls: ToolCall[] = result
+          ? [{ id: 'c2', name: 'final_answer', arguments: { total: (JSON.parse(result.content) as { total: number }).total } }]
+          : [{ id: 'c1', name: 'counter', arguments: { label: 'tally' } }];
+        return Promise.resolve({ text: '', toolCalls, finishReason: 'tool_calls', model: 'scripted', usage: { inputTokens: 1, outputTokens: 1, timeToFirstTokenMs: 0, totalMs: 0, tokensPerSecond: 0 } } as ChatResult<T>);
+      },
+      embed: () => Promise.resolve({ vectors: [], inputTokens: 0 }),
+      countTokens: (text) => Promise.resolve(text.length),
+      health: () => Promise.resolve({ status: 'ok' }),
+      dispose: () => Promise.resolve(),
+    };
+    const h = await harness({ workflows: { reviewed: `id: reviewed
+name: Agent, then a sign-off
+inputs: {type: object, properties: {label: {type: string}}, required: [label]}
+steps:
+  - id: tally
+    kind: agent
+    goal: "Count {{ inputs.label }}"
+    tools: [counter]
+    output: {type: object, properties: {total: {type: number}}, required: [total]}
+  - id: signoff
+    kind: human
+    action: approve
+    prompt: "Approve the tally of {{ steps.tally.output.total }}"
+` }, model: scripted });
+    open.push(h);
+    const db = h.core.storage!.db;
+    const waiting = await h.settle((await h.call('runs.start', { workflowId: 'reviewed', input: { label: 'tally' } })).id);
+    expect(waiting).toMatchObject({ status: 'waiting', waitingOn: ['signoff'] });
+    await h.call('runs.answer', { runId: waiting.id, path: 'signoff', answer: { approved: true, comment: 'tally checked' } });
+    const original = await h.settle(waiting.id);
+    expect(original.status).toBe('completed');
+    expect(modelCalls).toBe(2);
+    expect(counterState(db)).toEqual({ effects: 1, invocations: 1 });
+
+    const replay = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'same' })).id);
+    // Straight through: the sign-off did not wait, the agent asked no model and called no tool.
+    expect(replay).toMatchObject({ status: 'completed', replayOf: original.id });
+    expect(modelCalls).toBe(2);
+    expect(counterState(db)).toEqual({ effects: 1, invocations: 1 });
+    const step = (run: typeof original, path: string) => run.steps.find((s) => s.path === path)?.output;
+    expect(step(replay, 'tally')).toEqual({ total: 1 });
+    expect(step(replay, 'tally#1')).toEqual(step(original, 'tally#1'));
+    expect(step(replay, 'tally#1.counter')).toEqual(step(original, 'tally#1.counter'));
+    expect(step(replay, 'signoff')).toEqual(step(original, 'signoff'));
+    expect(step(replay, 'signoff')).toMatchObject({ approved: true, comment: 'tally checked', answeredBy: 'analyst-1' });
+    expect(replay.output).toEqual(original.output);
   });
 });

@@ -138,10 +138,18 @@ export class WorkflowService {
     return runSummary(this.existing(scope, runId));
   }
 
-  resume(principal: Principal, runId: string) {
+  /**
+   * Continues an interrupted run, or retries a failed one from the step that failed (finished
+   * steps are not redone). A run another process is executing continues there.
+   */
+  resume(principal: Principal, runId: string, requestId: string) {
     const scope = this.scope(principal);
-    this.existing(scope, runId);
-    this.engine.resume(scope, runId);
+    const before = this.existing(scope, runId);
+    if (before.status === 'completed' || before.status === 'cancelled') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${before.status}; there is nothing to resume. Replay it to run it again.`, { details: { status: before.status } });
+    if (before.status === 'failed') {
+      // A retry is a decision someone takes: audited, like starting a run.
+      this.audited(scope, principal, requestId, 'runs.retry', () => this.engine.resume(scope, runId, { retryFailed: true }), () => ({ resource: `run:${runId}`, details: { errorCode: before.errorCode } }));
+    } else this.engine.resume(scope, runId);
     return runSummary(this.existing(scope, runId));
   }
 
@@ -150,7 +158,9 @@ export class WorkflowService {
     const source = this.existing(scope, runId);
     const latest = this.catalog.get(scope, source.workflowId);
     const version = against === 'latest' ? latest?.version : source.version;
-    const run = this.audited(scope, principal, requestId, 'runs.replay', () => this.engine.create(scope, source.workflowId, source.input, { createdBy: principal.userId, modelId: source.modelId, replayOf: source.id, ...(version ? { version } : {}) }), (r) => ({ resource: `run:${r.id}`, details: { replayOf: source.id, version: r.version } }));
+    // Against the same version: the same sub-workflow versions too (runs before pins resolve them now).
+    const pins = against === 'same' && Object.keys(source.pins).length > 0 ? { pins: source.pins } : {};
+    const run = this.audited(scope, principal, requestId, 'runs.replay', () => this.engine.create(scope, source.workflowId, source.input, { createdBy: principal.userId, modelId: source.modelId, replayOf: source.id, ...(version ? { version } : {}), ...pins }), (r) => ({ resource: `run:${r.id}`, details: { replayOf: source.id, version: r.version } }));
     this.engine.launch(scope, run.id);
     return runSummary(run);
   }

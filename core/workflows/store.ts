@@ -21,6 +21,12 @@ export interface RunRecord {
   createdBy: string;
   createdAt: number;
   updatedAt: number;
+  /** The exact version of every nested workflow, resolved when the run was created. */
+  pins: Record<string, string>;
+  /** The process executing the run ("host/pid/instance"), or null when none is. */
+  owner: string | null;
+  /** When the owner last said it is alive (ms). */
+  ownerSeenAt: number | null;
 }
 
 export interface StepRecord {
@@ -35,7 +41,15 @@ export interface StepRecord {
   finishedAt: number | null;
 }
 
-interface RunRow { id: string; workflow_id: string; version: string; status: RunStatus; input: Buffer; output: Buffer | null; error_code: string | null; error_message: string | null; waiting_on: string | null; model_id: string | null; replay_of: string | null; trace_id: string; created_by: string; created_at: number; updated_at: number }
+export interface StoredDefinitionRow {
+  key: string;
+  workflowId: string;
+  version: string;
+  importedAt: number;
+  retained: boolean;
+}
+
+interface RunRow { id: string; workflow_id: string; version: string; status: RunStatus; input: Buffer; output: Buffer | null; error_code: string | null; error_message: string | null; waiting_on: string | null; model_id: string | null; replay_of: string | null; trace_id: string; created_by: string; created_at: number; updated_at: number; pins: string | null; owner: string | null; owner_seen_at: number | null }
 interface StepRow { path: string; kind: string; status: 'done' | 'waiting' | 'failed'; output: Buffer | null; recorded: Buffer | null; attempts: number; started_at: number; finished_at: number | null; key: string }
 
 const json = (value: unknown): JsonValue => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue));
@@ -53,12 +67,56 @@ export class RunStore extends AccountRepository {
     super(scope);
   }
 
-  createRun(run: Omit<RunRecord, 'output' | 'errorCode' | 'errorMessage' | 'waitingOn' | 'updatedAt'>): void {
+  createRun(run: Omit<RunRecord, 'output' | 'errorCode' | 'errorMessage' | 'waitingOn' | 'updatedAt' | 'owner' | 'ownerSeenAt'>): void {
     this.transaction(() => {
-      this.statement<[string, string, string, string, string, Buffer, string | null, string | null, string, string, number, number]>(
-        'INSERT INTO runs (id, account_id, workflow_id, version, status, input, model_id, replay_of, trace_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(run.id, this.accountId, run.workflowId, run.version, run.status, this.scope.sealJson({ table: 'runs', rowId: run.id, column: 'input' }, json(run.input)), run.modelId, run.replayOf, run.traceId, run.createdBy, run.createdAt, run.createdAt);
+      this.statement<[string, string, string, string, string, Buffer, string | null, string | null, string, string, number, number, string]>(
+        'INSERT INTO runs (id, account_id, workflow_id, version, status, input, model_id, replay_of, trace_id, created_by, created_at, updated_at, pins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(run.id, this.accountId, run.workflowId, run.version, run.status, this.scope.sealJson({ table: 'runs', rowId: run.id, column: 'input' }, json(run.input)), run.modelId, run.replayOf, run.traceId, run.createdBy, run.createdAt, run.createdAt, JSON.stringify(run.pins));
     });
+  }
+
+  /**
+   * Takes the run for `owner` unless another owner that `alive` vouches for holds it. A
+   * compare-and-set on the previous owner, so of two processes racing for a run exactly one wins.
+   */
+  claim(id: string, owner: string, now: number, alive: (owner: string, seenAt: number | null) => boolean): boolean {
+    const row = this.statement<[string, string], { owner: string | null; owner_seen_at: number | null; status: RunStatus }>('SELECT owner, owner_seen_at, status FROM runs WHERE id = ? AND account_id = ?').get(id, this.accountId);
+    if (!row || (row.status !== 'running' && row.status !== 'waiting')) return false;
+    if (row.owner !== null && row.owner !== owner && alive(row.owner, row.owner_seen_at)) return false;
+    return this.statement<[string, number, string, string, string | null]>("UPDATE runs SET owner = ?, owner_seen_at = ? WHERE id = ? AND account_id = ? AND owner IS ? AND status IN ('running', 'waiting')").run(owner, now, id, this.accountId, row.owner).changes === 1;
+  }
+
+  /**
+   * The owner's periodic "still executing": refreshes each run it holds and returns those it no
+   * longer holds — cancelled by another process, or taken over after it fell silent.
+   */
+  heartbeat(ids: readonly string[], owner: string, now: number): Array<{ id: string; status: RunStatus | null; owner: string | null }> {
+    const lost: Array<{ id: string; status: RunStatus | null; owner: string | null }> = [];
+    this.transaction(() => {
+      for (const id of ids) {
+        const changed = this.statement<[number, string, string, string]>("UPDATE runs SET owner_seen_at = ? WHERE id = ? AND account_id = ? AND owner = ? AND status = 'running'").run(now, id, this.accountId, owner).changes;
+        if (changed === 0) {
+          const row = this.statement<[string, string], { status: RunStatus; owner: string | null }>('SELECT status, owner FROM runs WHERE id = ? AND account_id = ?').get(id, this.accountId);
+          lost.push({ id, status: row?.status ?? null, owner: row?.owner ?? null });
+        }
+      }
+    });
+    return lost;
+  }
+
+  /** Lets go of a run this owner holds (it stops executing it; the status stays as it is). */
+  release(id: string, owner: string): void {
+    this.statement<[string, string, string]>('UPDATE runs SET owner = NULL, owner_seen_at = NULL WHERE id = ? AND account_id = ? AND owner = ?').run(id, this.accountId, owner);
+  }
+
+  /** A failed run someone asked to retry: running again, with no owner until one claims it. */
+  reopenFailed(id: string, now: number): void {
+    this.statement<[number, string, string]>("UPDATE runs SET status = 'running', error_code = NULL, error_message = NULL, owner = NULL, owner_seen_at = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'failed'").run(now, id, this.accountId);
+  }
+
+  /** Marks a running or waiting run cancelled, whoever executes it; false when it had already ended. */
+  cancelRun(id: string, now: number): boolean {
+    return this.statement<[number, string, string]>("UPDATE runs SET status = 'cancelled', error_code = 'ERR_WORKFLOW_CANCELLED', error_message = 'The run was cancelled.', waiting_on = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND status IN ('running', 'waiting')").run(now, id, this.accountId).changes === 1;
   }
 
   run(id: string): RunRecord | undefined {
@@ -95,21 +153,29 @@ export class RunStore extends AccountRepository {
       createdBy: row.created_by,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      pins: row.pins ? (JSON.parse(row.pins) as Record<string, string>) : {},
+      owner: row.owner,
+      ownerSeenAt: row.owner_seen_at,
     };
   }
 
-  finishRun(id: string, update: { status: RunStatus; output?: unknown; errorCode?: string | null; errorMessage?: string | null; waitingOn?: string[] }, now: number): void {
-    this.transaction(() => {
+  /**
+   * Ends an execution pass: the run's new status, and the owner lets go of it. Only the owner of a
+   * running run may do so — false when the run was cancelled or taken over meanwhile, and then
+   * nothing is written.
+   */
+  finishRun(id: string, owner: string, update: { status: RunStatus; output?: unknown; errorCode?: string | null; errorMessage?: string | null; waitingOn?: string[] }, now: number): boolean {
+    return this.transaction(() => {
       const output = update.output === undefined ? null : this.scope.sealJson({ table: 'runs', rowId: id, column: 'output' }, json(update.output));
-      this.statement<[string, Buffer | null, string | null, string | null, string | null, number, string, string]>(
-        'UPDATE runs SET status = ?, output = ?, error_code = ?, error_message = ?, waiting_on = ?, updated_at = ? WHERE id = ? AND account_id = ?',
-      ).run(update.status, output, update.errorCode ?? null, update.errorMessage ?? null, update.waitingOn ? JSON.stringify(update.waitingOn) : null, now, id, this.accountId);
+      return this.statement<[string, Buffer | null, string | null, string | null, string | null, number, string, string, string]>(
+        "UPDATE runs SET status = ?, output = ?, error_code = ?, error_message = ?, waiting_on = ?, updated_at = ?, owner = NULL, owner_seen_at = NULL WHERE id = ? AND account_id = ? AND owner = ? AND status = 'running'",
+      ).run(update.status, output, update.errorCode ?? null, update.errorMessage ?? null, update.waitingOn ? JSON.stringify(update.waitingOn) : null, now, id, this.accountId, owner).changes === 1;
     });
   }
 
-  /** Marks a run as executing again (resume after an answer or a restart). */
-  markRunning(id: string, now: number): void {
-    this.statement<[number, string, string]>("UPDATE runs SET status = 'running', waiting_on = NULL, updated_at = ? WHERE id = ? AND account_id = ?").run(now, id, this.accountId);
+  /** Marks a claimed run as executing again (resume after an answer, a restart, or a failure). */
+  markRunning(id: string, owner: string, now: number): boolean {
+    return this.statement<[number, string, string, string]>("UPDATE runs SET status = 'running', waiting_on = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND owner = ? AND status IN ('running', 'waiting', 'failed')").run(now, id, this.accountId, owner).changes === 1;
   }
 
   steps(runId: string): Map<string, StepRecord> {
@@ -139,17 +205,35 @@ export class RunStore extends AccountRepository {
     });
   }
 
-  saveDefinition(definition: WorkflowDefinition, version: string, importedBy: string, now: number): void {
+  /**
+   * Stores a version. `retained`: a shipped version kept because a run was created on it; an
+   * import of the same version later makes it an imported one.
+   */
+  saveDefinition(definition: WorkflowDefinition, version: string, importedBy: string | null, now: number, options: { retained?: boolean } = {}): void {
     const key = `${definition.id}@${version}`;
     this.transaction(() => {
-      this.statement<[string, string, string, string, string, Buffer, number, string]>(
-        'INSERT OR IGNORE INTO workflow_definitions (key, account_id, workflow_id, version, name, definition, imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(key, this.accountId, definition.id, version, definition.name, this.scope.sealJson({ table: 'workflow_definitions', rowId: key, column: 'definition' }, json(definition)), now, importedBy);
+      if (!options.retained) this.statement<[string, number, string, string]>('UPDATE workflow_definitions SET retained = 0, imported_by = ?, imported_at = ? WHERE key = ? AND account_id = ? AND retained = 1').run(importedBy ?? '', now, key, this.accountId);
+      this.statement<[string, string, string, string, string, Buffer, number, string | null, number]>(
+        'INSERT OR IGNORE INTO workflow_definitions (key, account_id, workflow_id, version, name, definition, imported_at, imported_by, retained) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(key, this.accountId, definition.id, version, definition.name, this.scope.sealJson({ table: 'workflow_definitions', rowId: key, column: 'definition' }, json(definition)), now, importedBy, options.retained ? 1 : 0);
     });
   }
 
-  definitions(): Array<{ definition: WorkflowDefinition; version: string; importedAt: number }> {
-    const rows = this.statement<[string], { key: string; version: string; definition: Buffer; imported_at: number }>('SELECT key, version, definition, imported_at FROM workflow_definitions WHERE account_id = ? ORDER BY imported_at').all(this.accountId);
-    return rows.map((row) => ({ definition: this.scope.open({ table: 'workflow_definitions', rowId: row.key, column: 'definition' }, row.definition as never), version: row.version, importedAt: row.imported_at }));
+  /** Whether this exact version is stored (imported or retained). */
+  hasDefinition(workflowId: string, version: string): boolean {
+    return this.statement<[string, string], { one: number }>('SELECT 1 AS one FROM workflow_definitions WHERE key = ? AND account_id = ?').get(`${workflowId}@${version}`, this.accountId) !== undefined;
+  }
+
+  /** The stored versions, oldest first, without opening their sealed definitions. */
+  definitionRows(): StoredDefinitionRow[] {
+    return this.statement<[string], { key: string; workflow_id: string; version: string; imported_at: number; retained: number }>('SELECT key, workflow_id, version, imported_at, retained FROM workflow_definitions WHERE account_id = ? ORDER BY imported_at, key')
+      .all(this.accountId)
+      .map((row) => ({ key: row.key, workflowId: row.workflow_id, version: row.version, importedAt: row.imported_at, retained: row.retained === 1 }));
+  }
+
+  /** One stored definition, opened; undefined when there is no such version. */
+  definition(key: string): WorkflowDefinition | undefined {
+    const row = this.statement<[string, string], { definition: Buffer }>('SELECT definition FROM workflow_definitions WHERE key = ? AND account_id = ?').get(key, this.accountId);
+    return row ? this.scope.open({ table: 'workflow_definitions', rowId: key, column: 'definition' }, row.definition as never) : undefined;
   }
 }

@@ -9,7 +9,7 @@ import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
 import type { CliIo } from '../output.ts';
-import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsResumeCommand } from './runs.ts';
+import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsReplayCommand, runsResumeCommand, runsShowCommand } from './runs.ts';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -128,7 +128,59 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     expect((await h.call('runs.get', { runId })).status).toBe('cancelled');
     const resumed = capture();
     expect(await runsResumeCommand(resumed, h.core, { json: true, runId })).toBe(1);
-    expect(parse(resumed).value).toMatchObject({ status: 'cancelled', error: { code: 'ERR_WORKFLOW_CANCELLED' } });
+    expect(JSON.parse(resumed.stdout.join('')) as unknown).toMatchObject({ ok: false, error: { code: 'ERR_WORKFLOW_NOT_WAITING', message: expect.stringContaining('cancelled') as string } });
+  });
+
+  it('runs show prints what a waiting step asks: its prompt, what to review, and the answer file to write', async () => {
+    const h = await make();
+    const started = capture();
+    await runCommand(started, h.core, { json: true, workflowId: 'signoff', input: json({ topic: 'covenants' }) });
+    const { runId } = parse(started).value;
+    const io = capture();
+    expect(await runsShowCommand(io, h.core, { json: false, runId })).toBe(0);
+    const text = io.stdout.join('\n');
+    expect(text).toMatch(/^status {4}waiting$/m);
+    expect(text).toMatch(/^ {2}done {5}llm {9}draft$/m);
+    expect(text).toMatch(/^waiting {3}approve \(approve\)$/m);
+    expect(text).toContain('  Approve the summary of covenants?');
+    expect(text).toMatch(/to review:\n {4}\{\n {6}"summary": "t-[0-9a-f]{12}"/);
+    expect(text).toContain(`  answer file: {"approved": true, "comment": "…"}\n  strongroom runs answer ${runId} --step 'approve' --input ANSWER.json`);
+    const asJson = capture();
+    expect(await runsShowCommand(asJson, h.core, { json: true, runId })).toBe(0);
+    expect((JSON.parse(asJson.stdout.join('')) as { value: { steps: Array<{ path: string; status: string }> } }).value.steps).toContainEqual(expect.objectContaining({ path: 'approve', status: 'waiting' }));
+  });
+
+  it('runs replay re-runs a finished run on its recordings and reports the replay', async () => {
+    const calls: Parameters<typeof instantModel>[0] = { calls: [] };
+    const h = await make({ model: instantModel(calls) });
+    const started = capture();
+    await runCommand(started, h.core, { json: true, workflowId: 'signoff', input: json({ topic: 'covenants' }) });
+    const { runId } = parse(started).value;
+    await runsAnswerCommand(capture(), h.core, { json: true, runId, step: 'approve', input: json({ approved: true }) });
+    const original = await h.call('runs.get', { runId });
+    const modelCalls = calls.calls!.length;
+    const io = capture();
+    expect(await runsReplayCommand(io, h.core, { json: true, runId, against: 'same' })).toBe(0);
+    const { value } = parse(io);
+    expect(value).toMatchObject({ status: 'completed', output: original.output, error: null });
+    expect(value.runId).not.toBe(runId);
+    expect(calls.calls).toHaveLength(modelCalls);
+  });
+
+  it('runs resume retries a failed run from the step that failed', async () => {
+    let down = true;
+    const inner = instantModel();
+    const h = await make({ model: { ...inner, chat: (request) => (down && request.messages.some((m) => m.content.startsWith('Finalise')) ? Promise.reject(new Error('connection reset')) : inner.chat(request)) } });
+    const started = capture();
+    await runCommand(started, h.core, { json: true, workflowId: 'signoff', input: json({ topic: 'covenants' }) });
+    const { runId } = parse(started).value;
+    const failed = capture();
+    expect(await runsAnswerCommand(failed, h.core, { json: true, runId, step: 'approve', input: json({ approved: true }) })).toBe(1);
+    expect(parse(failed).value.status).toBe('failed');
+    down = false;
+    const io = capture();
+    expect(await runsResumeCommand(io, h.core, { json: true, runId })).toBe(0);
+    expect(parse(io).value).toMatchObject({ status: 'completed', error: null });
   });
 
   it('runs resume finishes a run interrupted mid-step, on a reopened installation', async () => {

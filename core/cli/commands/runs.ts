@@ -140,6 +140,49 @@ export async function runsResumeCommand(io: CliIo, core: Core, options: RunIdOpt
   });
 }
 
+/** `strongroom runs replay ID [--against same|latest]`: re-runs a past run on its recorded model and tool outputs, and follows it. */
+export async function runsReplayCommand(io: CliIo, core: Core, options: RunIdOptions & { against: 'same' | 'latest' }): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const api = accountApi(core, options.account);
+    const follower = new RunFollower(api, io, options.json);
+    const replay = await api.call('runs.replay', { runId: options.runId, against: options.against });
+    if (!options.json) io.out(`Replaying run ${options.runId} as ${replay.id} (version ${replay.version.slice(0, 12)}).`);
+    follower.follow(replay.id);
+    return reportRun(io, options.json, await follower.settle());
+  });
+}
+
+/**
+ * `strongroom runs show ID`: the run, its steps, and for each waiting human step what it asks —
+ * the prompt, what to review, who may answer, and the shape of the answer file.
+ */
+export async function runsShowCommand(io: CliIo, core: Core, options: RunIdOptions): Promise<number> {
+  return runStorageCommand(io, options.json, async () => {
+    const run = await accountApi(core, options.account).call('runs.get', { runId: options.runId });
+    if (options.json) {
+      io.out(JSON.stringify({ ok: true, value: run }));
+      return 0;
+    }
+    const lines = [`run       ${run.id}`, `workflow  ${run.workflowId} @ ${run.version.slice(0, 12)}`, `status    ${run.status}`, `trace     ${run.traceId}`, `started   ${run.createdAt}`];
+    if (run.errorCode) lines.push(`error     ${run.errorCode}: ${run.errorMessage ?? ''}`);
+    if (run.replayOf) lines.push(`replay of ${run.replayOf}`);
+    lines.push('', 'steps');
+    for (const step of run.steps) lines.push(`  ${step.status.padEnd(8)} ${step.kind.padEnd(11)} ${step.path}`);
+    for (const step of run.steps.filter((s) => s.status === 'waiting')) {
+      const asks = (step.output ?? {}) as { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: unknown; shown?: unknown; role?: string; fourEyes?: boolean };
+      lines.push('', `waiting   ${step.path} (${asks.action ?? 'input'})`);
+      if (asks.prompt) lines.push(...asks.prompt.split('\n').map((line) => `  ${line}`));
+      if (asks.shown !== null && asks.shown !== undefined) lines.push('  to review:', ...JSON.stringify(asks.shown, null, 2).split('\n').map((line) => `    ${line}`));
+      if (asks.role) lines.push(`  answered by someone with the ${asks.role} role`);
+      if (asks.fourEyes) lines.push('  four-eyes: not by the person who started the run');
+      const example = asks.action === 'approve' ? '{"approved": true, "comment": "…"}' : asks.action === 'edit' ? '{"text": "…"}' : asks.form ? `an object matching ${JSON.stringify(asks.form)}` : 'a JSON object';
+      lines.push(`  answer file: ${example}`, `  strongroom runs answer ${run.id} --step '${step.path}' --input ANSWER.json`);
+    }
+    io.out(lines.join('\n'));
+    return 0;
+  });
+}
+
 /** `strongroom runs cancel ID`. */
 export async function runsCancelCommand(io: CliIo, core: Core, options: RunIdOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {

@@ -29,7 +29,7 @@ export interface Harness {
  * A core for engine tests: the given workflows as the shipped set, a model, and the counter tool
  * (plus any others), signed in as an analyst-and-reviewer of the default account.
  */
-export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger; tracing?: boolean }): Promise<Harness> {
+export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger; tracing?: boolean; lease?: { refreshMs?: number; staleMs?: number } }): Promise<Harness> {
   const shipped = mkdtempSync(join(tmpdir(), 'strongroom-workflows-'));
   for (const [name, text] of Object.entries(options.workflows)) writeFileSync(join(shipped, `${name}.yaml`), text);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-engine-'));
@@ -51,6 +51,7 @@ export async function harness(options: { workflows: Record<string, string>; mode
     resumeInterruptedRuns: false,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.tracing === false ? { tracing: false } : {}),
+    ...(options.lease ? { runLease: options.lease } : {}),
   });
   if (options.resume) core.workflows!.recoverAll();
   const accountId = core.storage!.accounts.list()[0]!.id;
