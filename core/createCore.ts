@@ -151,7 +151,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     disposables.defer(() => registry.dispose());
     const toolConfig = new ToolConfig({ storage, audit: auditLog, secrets, builtins: builtinTools(config.customerTables), clock, logger, ...(config.mcp === undefined ? {} : { mcp: config.mcp }), ...(config.tools === undefined ? {} : { override: config.tools }) });
     disposables.defer(() => toolConfig.dispose());
-    const pusher = new OtlpPusher({ db: storage.db, logger, installationId: storage.installationId });
+    const pusher = new OtlpPusher({ db: storage.db, logger, installationId: storage.installationId, secrets, clock });
     const recorder = new TraceRecorder({ storage, logger, events, ...(typeof config.tracing === 'object' ? config.tracing : {}), onWritten: ({ spans }) => pusher.written(spans) });
     // Disposed after the engine (disposables run in reverse): the spans of the runs it stops are written.
     disposables.defer(async () => {

@@ -15,6 +15,7 @@ import { keysRotateCommand } from './commands/keys.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsReplayCommand, runsResumeCommand, runsShowCommand } from './commands/runs.ts';
 import { serveCommand } from './commands/serve.ts';
 import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './commands/traces.ts';
+import type { TracesListOptions, TracesPushOptions } from './commands/traces.ts';
 import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCommand, toolsMcpRemoveCommand } from './commands/tools.ts';
 import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
@@ -399,15 +400,22 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .action(async (runId: string, options: Common) => setExitCode(await opened(options, (core) => runsCancelCommand(io, core, { ...options, runId }))));
 
   const traces = program.command('traces').description('traces of runs: list, export as OTLP/JSON, purge old ones or keep them for a set time, push to a collector');
-  common(traces.command('list').description('recent traces in the account')
+  common(traces.command('list').description('recent traces in the account, newest first, filtered as on the Traces page')
     .option('--workflow <id>', 'only traces of this workflow')
+    .option('--status <status>', 'only traces in this status (running, waiting, completed, failed, cancelled, interrupted)')
+    .option('--model <id>', 'only traces of this model')
+    .option('--user <id>', 'only traces this user started')
+    .option('--since <time>', 'only traces started at or after this date or time')
+    .option('--until <time>', 'only traces started before this date or time')
+    .option('--flagged', 'only flagged traces')
     .option('--limit <count>', 'at most this many', parseBatchSize, 50))
-    .action(async (options: Common & { workflow?: string; limit: number }) => setExitCode(await opened(options, (core) => tracesListCommand(io, core, options))));
-  common(traces.command('export').description('write traces as OTLP/JSON (content included when your role may read it)')
+    .action(async (options: Common & TracesListOptions) => setExitCode(await opened(options, (core) => tracesListCommand(io, core, options))));
+  common(traces.command('export').description('write traces as OTLP/JSON, all of them however many (content included when your role may read it)')
     .option('--trace <id>', 'one trace')
     .option('--since <time>', 'every trace started since this date or time')
+    .option('--until <time>', 'with --since: only traces started before this date or time (default: now)')
     .requiredOption('--out <file>', 'new file to write'))
-    .action(async (options: Common & { trace?: string; since?: string; out: string }) => setExitCode(await opened(options, (core) => tracesExportCommand(io, core, options))));
+    .action(async (options: Common & { trace?: string; since?: string; until?: string; out: string }) => setExitCode(await opened(options, (core) => tracesExportCommand(io, core, options))));
   common(traces.command('purge').description('delete traces started before a time, with their spans; open, flagged and commented traces and those behind drafts stay, and nothing goes under a legal hold (audited)')
     .requiredOption('--before <time>', 'date or time, e.g. 2026-01-01')
     .option('--dry-run', 'count what would go, change nothing', false))
@@ -419,8 +427,17 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
   common(traces.command('push').description('show or set the OTLP/HTTP push to a collector (off by default)')
     .option('--endpoint <url>', 'collector traces endpoint, e.g. https://collector.bank.internal:4318/v1/traces')
     .option('--include-content', 'also push inputs and outputs (default: metadata only)', false)
+    .option('--ca-file <file>', 'PEM file of the CA that signs the collector\'s certificate (instead of the public CAs)')
+    .option('--clear-ca-file', 'trust the public CAs again')
+    .option('--token-stdin', 'read the collector\'s token from standard input (kept in the OS keychain)', false)
+    .option('--token-header <name>', 'the header that carries the token (default authorization, sent as "Bearer TOKEN")')
+    .option('--clear-token', 'forget the collector\'s token')
     .option('--off', 'turn the push off', false))
-    .action(async (options: Common & { endpoint?: string; includeContent: boolean; off: boolean }) => setExitCode(await opened(options, (core) => tracesPushCommand(io, core, options))));
+    .action(async (options: Common & Omit<TracesPushOptions, 'token'> & { tokenStdin: boolean }) => {
+      const { tokenStdin, ...rest } = options;
+      const token = tokenStdin ? await readSecretFromStdin() : undefined;
+      setExitCode(await opened(rest, (core) => tracesPushCommand(io, core, { ...rest, ...(token === undefined ? {} : { token }) })));
+    });
 
   const drafts = program.command('drafts').description('documents drafted by workflows: list, export');
   common(drafts.command('list').description('drafts in the account, most recently changed first')

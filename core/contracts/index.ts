@@ -78,18 +78,28 @@ export { AddMcpServerInputSchema, McpServerNameSchema, McpServerViewSchema, Tool
 export type { AddMcpServerInput, McpServerView, ToolView } from './tools.ts';
 export {
   AttributeValueSchema,
+  exportTraces,
   FeedbackActionSchema,
   feedbackActions,
   FeedbackInputSchema,
   FeedbackSchema,
   keptReasons,
   OtlpPushConfigSchema,
+  OtlpPushSettingsSchema,
+  OtlpPushStatusSchema,
+  pushFailureReasons,
+  PushCaFileSchema,
+  PushTokenHeaderSchema,
+  PushTokenSchema,
   SpanDetailSchema,
   SpanIdSchema,
   SpanKindSchema,
   spanKinds,
   SpanSchema,
   SpanStatusSchema,
+  traceExportPartDefault,
+  TraceExportInputSchema,
+  TraceExportSchema,
   TraceFilterSchema,
   TraceIdSchema,
   TracePurgeSchema,
@@ -100,7 +110,7 @@ export {
   tracingEvents,
   tracingMethods,
 } from './tracing.ts';
-export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, Span, SpanDetail, SpanKind, TraceFilter, TracePurge, TraceRetention, TraceSummary } from './tracing.ts';
+export type { AttributeValue, Feedback, FeedbackInput, OtlpPushConfig, OtlpPushSettings, OtlpPushStatus, Span, SpanDetail, SpanKind, TraceExport, TraceExportInput, TraceFilter, TracePurge, TraceRetention, TraceSummary } from './tracing.ts';
 export {
   DraftCommentSchema,
   DraftDetailSchema,

@@ -148,14 +148,136 @@ export const TraceStatsSchema = z.object({
   })),
 });
 
-export const OtlpPushConfigSchema = z.object({
+/**
+ * An HTTP header name a collector reads a token from (RFC 9110 token characters). The headers the
+ * push itself sets, and those the transport owns, cannot be chosen.
+ */
+export const PushTokenHeaderSchema = z.string().trim().toLowerCase().min(1).max(128)
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name: letters, digits and - _ . only')
+  .refine((name) => !['content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'cookie'].includes(name), 'this header is set by the push itself');
+
+/** A collector token: visible ASCII (no line breaks), as a header value must be. */
+export const PushTokenSchema = z.string().min(1).max(8192).regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'a token of visible ASCII characters, no line breaks');
+
+/** A PEM file of the CA(s) that sign the collector's certificate, by absolute path on the machine running Strongroom. */
+export const PushCaFileSchema = z.string().min(2).max(4096).refine((path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path), 'an absolute path to a PEM file');
+
+/** Why the last push failed, in a word a script can test. */
+export const pushFailureReasons = ['http_status', 'unreachable', 'timeout', 'tls', 'ca_file', 'token_unavailable'] as const;
+
+/** What the push has done since this app started: counts of spans, and when it last worked or failed (and why). */
+export const OtlpPushStatusSchema = z.object({
+  pushedSpans: z.number().int(),
+  failedSpans: z.number().int(),
+  /** Spans that never left: the buffer was full while a slow collector answered. */
+  droppedSpans: z.number().int(),
+  lastSuccessAt: z.string().nullable(),
+  lastFailure: z.object({ at: z.string(), reason: z.enum(pushFailureReasons), message: z.string() }).nullable(),
+});
+export type OtlpPushStatus = z.infer<typeof OtlpPushStatusSchema>;
+
+/** Whether spans are pushed, where to, and with or without content. */
+const PushTargetSchema = z.object({
   enabled: z.boolean(),
   /** An OTLP/HTTP traces endpoint, e.g. https://collector.bank.internal:4318/v1/traces. */
   endpoint: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
   /** Content is never pushed unless this is on; metadata only by default. */
   includeContent: z.boolean(),
 });
+
+export const OtlpPushConfigSchema = PushTargetSchema.extend({
+  /** The CA file trusted for the collector's certificate instead of the public roots; null: the public roots. */
+  caFile: z.string().nullable(),
+  /** The header that carries the token (`authorization`: sent as `Bearer TOKEN`; any other: the token as it is). */
+  tokenHeader: z.string(),
+  /** Whether a token is kept for the collector (in the OS keychain; never returned). */
+  tokenSet: z.boolean(),
+  status: OtlpPushStatusSchema,
+});
 export type OtlpPushConfig = z.infer<typeof OtlpPushConfigSchema>;
+
+/** What an administrator sets. Omitted `caFile`, `tokenHeader` and `token` stay as they are; null clears. */
+export const OtlpPushSettingsSchema = PushTargetSchema.extend({
+  caFile: PushCaFileSchema.nullable().optional(),
+  tokenHeader: PushTokenHeaderSchema.optional(),
+  /** Write-only: kept in the OS keychain, like a remote model's API key. */
+  token: PushTokenSchema.nullable().optional(),
+}).strict();
+export type OtlpPushSettings = z.infer<typeof OtlpPushSettingsSchema>;
+
+/** Traces per part of an export by time, unless the request asks for fewer. */
+export const traceExportPartDefault = 250;
+
+export const TraceExportInputSchema = z.object({
+  traceId: TraceIdSchema.optional(),
+  since: isoDate.optional(),
+  /** Exclusive; default: when the first part was asked for, so a busy account's export ends. */
+  until: isoDate.optional(),
+  /** From the previous part; `since` must be the same. */
+  cursor: z.string().max(300).optional(),
+  /** At most this many traces in this part (fewer if their spans are many). */
+  limit: z.number().int().min(1).max(1000).optional(),
+}).strict()
+  .refine((v) => (v.traceId === undefined) !== (v.since === undefined), 'give either traceId or since')
+  .refine((v) => v.traceId === undefined || (v.until === undefined && v.cursor === undefined && v.limit === undefined), 'until, cursor and limit go with since, not traceId')
+  .refine((v) => v.since === undefined || v.until === undefined || Date.parse(v.since) < Date.parse(v.until), { message: 'until must be after since', path: ['until'] });
+export type TraceExportInput = z.input<typeof TraceExportInputSchema>;
+
+/** One part of an export: an OTLP/JSON TracesData document of whole traces. */
+export const TraceExportSchema = z.object({
+  document: z.record(z.string(), z.unknown()),
+  /** Traces and spans in this part. */
+  traces: z.number().int(),
+  spans: z.number().int(),
+  contentIncluded: z.boolean(),
+  /** Traces in the whole export (every part). */
+  total: z.number().int(),
+  /** Ask again with it for the next part; null: this was the last. */
+  nextCursor: z.string().nullable(),
+});
+export type TraceExport = z.infer<typeof TraceExportSchema>;
+
+interface OtlpPartDocument {
+  resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ scope: unknown; spans: unknown[] }> }>;
+}
+
+/**
+ * Every part of an export as one OTLP/JSON document, written piece by piece so that only one part
+ * is ever in memory: the first part's resource and scope (one account, one build: the same in
+ * every part) open the document, each part's spans follow, and the closing brackets come last.
+ * `progress` hears after each part how many traces are written of how many. If a part fails, the
+ * error is thrown and what was written is not a complete document — callers delete it. For the
+ * CLI (to a file) and the Traces page (to a download) alike.
+ */
+export async function exportTraces(
+  call: (input: TraceExportInput) => Promise<TraceExport>,
+  input: TraceExportInput,
+  write: (text: string) => void | Promise<void>,
+  progress?: (written: number, total: number) => void,
+): Promise<{ traces: number; spans: number; contentIncluded: boolean; parts: number }> {
+  const done = { traces: 0, spans: 0, contentIncluded: true, parts: 0 };
+  let cursor: string | undefined;
+  let spansWritten = false;
+  do {
+    const part = await call(cursor === undefined ? input : { ...input, cursor });
+    const [resourceSpans] = (part.document as unknown as OtlpPartDocument).resourceSpans;
+    const [scopeSpans] = resourceSpans?.scopeSpans ?? [];
+    if (!resourceSpans || !scopeSpans) throw new Error('An export part is not an OTLP TracesData document with one resource and scope.');
+    if (done.parts === 0) await write(`{"resourceSpans":[{"resource":${JSON.stringify(resourceSpans.resource)},"scopeSpans":[{"scope":${JSON.stringify(scopeSpans.scope)},"spans":[`);
+    if (scopeSpans.spans.length > 0) {
+      await write(`${spansWritten ? ',' : ''}${scopeSpans.spans.map((span) => JSON.stringify(span)).join(',')}`);
+      spansWritten = true;
+    }
+    done.traces += part.traces;
+    done.spans += part.spans;
+    done.contentIncluded &&= part.contentIncluded;
+    done.parts += 1;
+    progress?.(done.traces, part.total);
+    cursor = part.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  await write(']}]}]}');
+  return done;
+}
 
 export const TracePurgeSchema = z.object({
   dryRun: z.boolean(),
@@ -216,9 +338,9 @@ export const tracingMethods = {
     permission: 'traces.read',
   }),
   'traces.export': defineMethod({
-    summary: 'Traces as OTLP/JSON (one trace, or every trace since a time); content only if the role may read it.',
-    input: z.object({ traceId: TraceIdSchema.optional(), since: isoDate.optional() }).strict().refine((v) => (v.traceId === undefined) !== (v.since === undefined), 'give either traceId or since'),
-    output: z.object({ document: z.record(z.string(), z.unknown()), traces: z.number().int(), spans: z.number().int(), contentIncluded: z.boolean() }),
+    summary: 'Traces as OTLP/JSON: one trace, or every trace started in [since, until) in parts of whole traces, oldest first — pass nextCursor back until it is null (exportTraces joins the parts into one document). Content only if the role may read it.',
+    input: TraceExportInputSchema,
+    output: TraceExportSchema,
     permission: 'traces.export',
     audit: true,
   }),
@@ -243,14 +365,14 @@ export const tracingMethods = {
     audit: true,
   }),
   'traces.pushConfig': defineMethod({
-    summary: 'The OTLP/HTTP push to a collector (off by default).',
+    summary: 'The OTLP/HTTP push to a collector (off by default), with what it has done since the app started.',
     input: z.object({}).strict(),
     output: OtlpPushConfigSchema,
     permission: 'installation.manage',
   }),
   'traces.setPushConfig': defineMethod({
-    summary: 'Turn the OTLP/HTTP push to a collector on or off, and set where it goes.',
-    input: OtlpPushConfigSchema.strict().refine((v) => !v.enabled || v.endpoint !== null, { message: 'an endpoint is required to enable the push', path: ['endpoint'] }),
+    summary: 'Turn the OTLP/HTTP push to a collector on or off, and set where it goes, the CA that signs its certificate and the token it expects.',
+    input: OtlpPushSettingsSchema.refine((v) => !v.enabled || v.endpoint !== null, { message: 'an endpoint is required to enable the push', path: ['endpoint'] }),
     output: OtlpPushConfigSchema,
     permission: 'installation.manage',
     audit: true,

@@ -11,7 +11,7 @@ export function tracingHandlers(service: TracingService): Pick<MethodHandlers, T
     'traces.span': (input, { principal }) => service.span(principal, input.traceId, input.spanId),
     'traces.flag': (input, { principal, requestId }) => service.flag(principal, input.traceId, input.flagged, requestId),
     'traces.stats': (input, { principal }) => service.stats(principal, input),
-    'traces.export': (input, { principal, requestId }) => service.export(principal, input, requestId) as never,
+    'traces.export': (input, { principal, requestId }) => service.export(principal, input, requestId),
     'traces.purge': (input, { principal, requestId }) => service.purge(principal, input, requestId),
     'traces.retention.get': (_input, { principal }) => service.retention(principal),
     'traces.retention.set': (input, { principal, requestId }) => service.setRetention(principal, input.retentionDays, requestId),

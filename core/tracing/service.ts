@@ -4,24 +4,28 @@ import type { Clock, EventBus } from '../base/index.ts';
 import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { Feedback, FeedbackInputSchema, OtlpPushConfig, SpanDetail, TraceFilter, TracePurge, TraceRetention } from '../contracts/index.ts';
+import { traceExportPartDefault } from '../contracts/index.ts';
+import type { Feedback, FeedbackInputSchema, OtlpPushConfig, OtlpPushSettings, SpanDetail, TraceExport, TraceExportInput, TraceFilter, TracePurge, TraceRetention } from '../contracts/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore } from './feedback.ts';
 import type { FeedbackVersion } from './feedback.ts';
 import { toOtlpDocument } from './otlp.ts';
-import type { ExportSpan, OtlpTracesData } from './otlp.ts';
-import type { OtlpPusher } from './push.ts';
-import { PushConfigStore } from './push.ts';
+import type { ExportSpan } from './otlp.ts';
+import type { OtlpPusher, PushSettings } from './push.ts';
+import { PushConfigStore, readCaFile } from './push.ts';
 import type { TraceRecorder } from './recorder.ts';
-import { TraceStore } from './store.ts';
+import { decodeExportCursor, encodeExportCursor, TraceStore } from './store.ts';
 
 type FeedbackInput = z.output<typeof FeedbackInputSchema>;
 
 /** The same answer for a trace that does not exist and one in another account: nothing is revealed. */
 const noSuchTrace = () => new CoreError('ERR_TRACE_NOT_FOUND', 'There is no such trace in your account.');
 
-/** At most this many traces in one export by time (narrow `since`, or export trace by trace). */
-export const exportTraceLimit = 10_000;
+/**
+ * A part of an export by time stops at the first trace that brings it to this many spans (a part
+ * always holds at least one whole trace), so memory stays bounded however large traces are.
+ */
+export const exportPartSpanBudget = 20_000;
 
 /**
  * Traces and feedback for the API and the CLI. The account always comes from the principal;
@@ -39,8 +43,9 @@ export class TracingService {
 
   /** Whether an account is on legal hold (the audit log's retention decides): a purge then deletes nothing. */
   private readonly legalHold: (accountId: string) => boolean;
+  private readonly exportSpanBudget: number;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean }) {
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number }) {
     this.storage = options.storage;
     this.recorder = options.recorder;
     this.pusher = options.pusher;
@@ -48,6 +53,7 @@ export class TracingService {
     this.clock = options.clock;
     this.events = options.events;
     this.legalHold = options.legalHold;
+    this.exportSpanBudget = options.exportSpanBudget ?? exportPartSpanBudget;
   }
 
   /** Open lists refresh a trace whose flag or feedback changed, as they do for new spans. */
@@ -116,18 +122,49 @@ export class TracingService {
     return { bucket: input.bucket, series };
   }
 
-  /** OTLP/JSON of one trace or every trace since a time; content only for roles that may read it. Audited. */
-  export(principal: Principal, input: { traceId?: string; since?: string }, requestId: string): { document: OtlpTracesData; traces: number; spans: number; contentIncluded: boolean } {
+  /**
+   * OTLP/JSON of one trace, or one part of every trace started in [since, until): at most
+   * `limit` whole traces, oldest first, cut earlier at `exportPartSpanBudget` spans; `nextCursor`
+   * asks for the next part (the window is fixed by the first part and travels in the cursor),
+   * null after the last. Content only for roles that may read it. Each part is audited.
+   */
+  export(principal: Principal, input: TraceExportInput, requestId: string): TraceExport {
     const scope = this.scope(principal);
     const store = new TraceStore(scope);
     const contentIncluded = can(principal, 'traces.content');
-    const traceIds = input.traceId ? [input.traceId] : store.traceIdsSince(input.since!, exportTraceLimit);
-    if (input.traceId && !store.summary(input.traceId)) throw noSuchTrace();
-    const spans: ExportSpan[] = [];
-    for (const traceId of traceIds) spans.push(...(contentIncluded ? store.spansWithContent(traceId) : store.spans(traceId)));
-    const document = toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId });
-    this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: input.traceId ? `trace:${input.traceId}` : `traces:since:${input.since}`, details: { traces: traceIds.length, spans: spans.length, contentIncluded } }));
-    return { document, traces: traceIds.length, spans: spans.length, contentIncluded };
+    const exported = (traceIds: readonly string[]) => {
+      const spans: ExportSpan[] = [];
+      for (const traceId of traceIds) spans.push(...(contentIncluded ? store.spansWithContent(traceId) : store.spans(traceId)));
+      return { spans: spans.length, document: toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId }) as unknown as Record<string, unknown> };
+    };
+    if (input.traceId !== undefined) {
+      if (!store.summary(input.traceId)) throw noSuchTrace();
+      const { spans, document } = exported([input.traceId]);
+      this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `trace:${input.traceId}`, details: { traces: 1, spans, contentIncluded } }));
+      return { document, traces: 1, spans, contentIncluded, total: 1, nextCursor: null };
+    }
+    const since = input.since!;
+    const sinceUs = Date.parse(since) * 1000;
+    const position = input.cursor === undefined ? null : decodeExportCursor(input.cursor);
+    if (position && position.sinceUs !== sinceUs) throw new CoreError('ERR_INPUT_INVALID', 'The cursor belongs to an export with another since.', { details: { issues: [{ path: 'cursor', message: 'from another export' }] } });
+    const untilUs = position?.untilUs ?? (input.until === undefined ? (this.clock.now() + 1) * 1000 : Date.parse(input.until) * 1000);
+    const limit = input.limit ?? traceExportPartDefault;
+    // One more than the part holds: whether another part follows is known without a second query.
+    const candidates = store.exportPage({ sinceUs, untilUs, after: position?.after ?? null }, limit + 1);
+    const part: typeof candidates = [];
+    let budget = this.exportSpanBudget;
+    for (const trace of candidates.slice(0, limit)) {
+      if (part.length > 0 && trace.spanCount > budget) break;
+      part.push(trace);
+      budget -= trace.spanCount;
+    }
+    const last = part.at(-1);
+    const nextCursor = last && candidates.length > part.length ? encodeExportCursor({ sinceUs, untilUs, after: { startedUs: last.startedUs, traceId: last.traceId } }) : null;
+    const { spans, document } = exported(part.map((t) => t.traceId));
+    const total = store.countStarted(sinceUs, untilUs);
+    const until = new Date(Math.floor(untilUs / 1000)).toISOString();
+    this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `traces:since:${since}`, details: { until, traces: part.length, spans, contentIncluded, continued: position !== null, last: nextCursor === null } }));
+    return { document, traces: part.length, spans, contentIncluded, total, nextCursor };
   }
 
   /** `traces.purge`: see deleteBefore; a dry run counts and changes nothing. */
@@ -193,13 +230,36 @@ export class TracingService {
     });
   }
 
-  pushConfig(): OtlpPushConfig {
+  pushConfig(): Promise<OtlpPushConfig> {
     return this.pusher.current();
   }
 
-  setPushConfig(principal: Principal, config: OtlpPushConfig, requestId: string): OtlpPushConfig {
+  /**
+   * Sets the push. A CA file must be readable and hold a PEM certificate now, not at the first
+   * push; the token goes to the SecretStore (before the setting is written, so a setting never
+   * points at a token that failed to store) and only "a token is set" is audited.
+   */
+  async setPushConfig(principal: Principal, input: OtlpPushSettings, requestId: string): Promise<OtlpPushConfig> {
+    const before = this.pusher.settings();
+    const settings: PushSettings = {
+      enabled: input.enabled,
+      endpoint: input.endpoint,
+      includeContent: input.includeContent,
+      caFile: input.caFile === undefined ? before.caFile : input.caFile,
+      tokenHeader: input.tokenHeader ?? before.tokenHeader,
+    };
+    if (input.caFile) {
+      await readCaFile(input.caFile).catch((error: unknown) => {
+        const problem = error instanceof RangeError ? 'holds no PEM certificate' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+        throw new CoreError('ERR_INPUT_INVALID', `The CA file ${input.caFile} ${problem}.`, { details: { issues: [{ path: 'caFile', message: problem }] } });
+      });
+    }
+    if (input.token !== undefined) await this.pusher.storeToken(input.token);
     const store = new PushConfigStore(this.storage.db);
-    this.audited(null, principal, requestId, 'traces.setPushConfig', () => store.set(config, principal.userId, this.clock.now()), () => ({ resource: 'installation:trace-push', details: { enabled: config.enabled, endpoint: config.endpoint, includeContent: config.includeContent } }));
+    this.audited(null, principal, requestId, 'traces.setPushConfig', () => store.set(settings, principal.userId, this.clock.now()), () => ({
+      resource: 'installation:trace-push',
+      details: { enabled: settings.enabled, endpoint: settings.endpoint, includeContent: settings.includeContent, caFile: settings.caFile, tokenHeader: settings.tokenHeader, token: input.token === undefined ? 'unchanged' : input.token === null ? 'removed' : 'set' },
+    }));
     this.pusher.reload();
     return this.pusher.current();
   }

@@ -53,6 +53,24 @@ function decodeCursor(cursor: string): { startedUs: number; traceId: string } {
   return { startedUs: Number(startedUs), traceId };
 }
 
+/** Where an export by time stands: its window (fixed by the first part) and the last trace it wrote. */
+export interface ExportPosition {
+  sinceUs: number;
+  untilUs: number;
+  after: { startedUs: number; traceId: string };
+}
+
+export function encodeExportCursor(position: ExportPosition): string {
+  return Buffer.from(`${position.sinceUs}:${position.untilUs}:${position.after.startedUs}:${position.after.traceId}`).toString('base64url');
+}
+
+export function decodeExportCursor(cursor: string): ExportPosition {
+  const [sinceUs, untilUs, startedUs, traceId] = Buffer.from(cursor, 'base64url').toString().split(':');
+  const numbers = [sinceUs, untilUs, startedUs];
+  if (numbers.some((n) => n === undefined || !/^\d+$/.test(n)) || !traceId || !/^[0-9a-f]{32}$/.test(traceId)) throw new CoreError('ERR_INPUT_INVALID', 'The cursor is not one this export returned.', { details: { issues: [{ path: 'cursor', message: 'invalid cursor' }] } });
+  return { sinceUs: Number(sinceUs), untilUs: Number(untilUs), after: { startedUs: Number(startedUs), traceId } };
+}
+
 export interface SpanWithContent extends Span {
   content: { input: unknown; output: unknown } | null;
 }
@@ -144,9 +162,20 @@ export class TraceStore extends AccountRepository {
     return rows.map((row) => ({ ...toSpan(row), content: row.content ? this.open<{ input: unknown; output: unknown }>('content', row.key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>) : null }));
   }
 
-  /** Trace ids started at or after a time, oldest first (exports). */
-  traceIdsSince(sinceIso: string, limit: number): string[] {
-    return this.statement<[string, number, number], { trace_id: string }>('SELECT trace_id FROM traces WHERE account_id = ? AND started_us >= ? ORDER BY started_us LIMIT ?').all(this.accountId, micros(sinceIso), limit).map((r) => r.trace_id);
+  /**
+   * The next traces of an export by time: started in [sinceUs, untilUs), oldest first, after the
+   * keyset position `after` (exclusive), with their span counts so the caller can bound a part.
+   */
+  exportPage(range: { sinceUs: number; untilUs: number; after: { startedUs: number; traceId: string } | null }, limit: number): Array<{ traceId: string; startedUs: number; spanCount: number }> {
+    const after = range.after ?? { startedUs: range.sinceUs - 1, traceId: 'f'.repeat(32) };
+    return this.statement<[string, number, number, number, string, number], { trace_id: string; started_us: number; span_count: number }>(
+      'SELECT trace_id, started_us, span_count FROM traces WHERE account_id = ? AND started_us >= ? AND started_us < ? AND (started_us, trace_id) > (?, ?) ORDER BY started_us, trace_id LIMIT ?',
+    ).all(this.accountId, range.sinceUs, range.untilUs, after.startedUs, after.traceId, limit).map((r) => ({ traceId: r.trace_id, startedUs: r.started_us, spanCount: r.span_count }));
+  }
+
+  /** How many traces started in [sinceUs, untilUs). */
+  countStarted(sinceUs: number, untilUs: number): number {
+    return this.statement<[string, number, number], { n: number }>('SELECT count(*) AS n FROM traces WHERE account_id = ? AND started_us >= ? AND started_us < ?').get(this.accountId, sinceUs, untilUs)?.n ?? 0;
   }
 
   /**

@@ -206,12 +206,14 @@ describe('OTLP/JSON export', () => {
     const attributes = new Map((llm.attributes as Array<{ key: string; value: Record<string, unknown> }>).map((a) => [a.key, a.value]));
     expect(attributes.get('gen_ai.usage.input_tokens')).toEqual({ intValue: expect.stringMatching(/^\d+$/) as string });
     expect(attributes.get('gen_ai.request.model')).toEqual({ stringValue: 'instant' });
+    // A string array in the conventions, so an OTLP array of strings.
+    expect(attributes.get('gen_ai.response.finish_reasons')).toEqual({ arrayValue: { values: [{ stringValue: 'stop' }] } });
     expect(JSON.parse(attributes.get('gen_ai.input.messages')!.stringValue as string)).toEqual([{ role: 'user', content: 'Introduce Acme Shipping' }]);
     expect(llm.kind).toBe(3);
     // Every trace since a time, in one document.
     await memoRun(h, 'Borealis Freight');
     const since = await compliance('traces.export', { since: new Date(Date.now() - 60_000).toISOString() });
-    expect(since).toMatchObject({ traces: 2, spans: 26 });
+    expect(since).toMatchObject({ traces: 2, spans: 26, total: 2, nextCursor: null });
   });
 
   it('pushes to the configured collector only when turned on, metadata only unless content is allowed', async () => {

@@ -1,15 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { traceExportPartDefault } from '../../contracts/index.ts';
 import { spanIdFor } from '../../tracing/index.ts';
+// eslint-disable-next-line no-restricted-imports -- tracing's test support: writes traces through the real recorder, never used by the app
+import { seedTraces } from '../../tracing/testing.ts';
 /* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
 import { harness } from '../../workflows/testing/harness.ts';
 import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
 import type { CliIo } from '../output.ts';
-import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './traces.ts';
+import { CliApi } from './api.ts';
+import { exportTracesToFile, feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './traces.ts';
+import type { TracesListOptions } from './traces.ts';
+import { accountApi } from './workflows.ts';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -108,15 +114,82 @@ describe('strongroom traces and feedback', () => {
     expect(both.stderr.join('\n')).toContain('either --days');
   });
 
-  it('turns the collector push on and off', async () => {
-    const { h } = await traced();
+  it('turns the collector push on and off, with a CA file and a token it never prints', async () => {
+    const { h, dir } = await traced();
     const on = capture();
     expect(await tracesPushCommand(on, h.core, { json: true, endpoint: 'https://collector.example.internal:4318/v1/traces', off: false, includeContent: false })).toBe(0);
-    expect(JSON.parse(on.stdout[0]!)).toEqual({ ok: true, value: { enabled: true, endpoint: 'https://collector.example.internal:4318/v1/traces', includeContent: false } });
+    expect(JSON.parse(on.stdout[0]!)).toMatchObject({ ok: true, value: { enabled: true, endpoint: 'https://collector.example.internal:4318/v1/traces', includeContent: false, caFile: null, tokenSet: false, status: { pushedSpans: 0, failedSpans: 0 } } });
+    const ca = join(dir, 'bank-ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const secured = capture();
+    expect(await tracesPushCommand(secured, h.core, { json: false, off: false, includeContent: false, caFile: ca, token: 'collector-secret-1', tokenHeader: 'X-Api-Key' })).toBe(0);
+    expect(secured.stdout[0]).toContain(`Spans are pushed to https://collector.example.internal:4318/v1/traces (metadata only; trusting the CA in ${ca}; a token in the x-api-key header).`);
+    expect(secured.stdout.join('\n')).not.toContain('collector-secret-1');
     const off = capture();
-    expect(await tracesPushCommand(off, h.core, { json: false, off: true, includeContent: false })).toBe(0);
-    expect(off.stdout[0]).toBe('The OTLP push is off.');
+    expect(await tracesPushCommand(off, h.core, { json: false, off: true, includeContent: false, clearToken: true, clearCaFile: true })).toBe(0);
+    expect(off.stdout[0]).toMatch(/^The OTLP push is off \(trusting the public CAs; no token kept for it\)\.\n/);
     const bad = capture();
     expect(await tracesPushCommand(bad, h.core, { json: false, endpoint: 'ftp://collector.example.internal', off: false, includeContent: false })).toBe(1);
+    const notPem = capture();
+    writeFileSync(join(dir, 'not.pem'), 'hello');
+    expect(await tracesPushCommand(notPem, h.core, { json: false, off: false, includeContent: false, caFile: join(dir, 'not.pem') })).toBe(1);
+    expect(notPem.stderr.join('\n')).toContain('holds no PEM certificate');
+  });
+});
+
+describe('strongroom traces export of many traces', () => {
+  it('writes every trace since a time in one OTLP/JSON document, telling its progress on stderr', async () => {
+    const { h, traceId, dir } = await traced();
+    const seeded = seedTraces(h.core.storage!, { accountId: h.accountId, traces: traceExportPartDefault + 10, endUs: Date.now() * 1000 - 3_600_000_000, spreadDays: 1 });
+    const out = join(dir, 'all.json');
+    const io = capture();
+    expect(await tracesExportCommand(io, h.core, { json: false, since: new Date(Date.now() - 3 * 86_400_000).toISOString(), out })).toBe(0);
+    const total = seeded.length + 1;
+    expect(io.stderr).toEqual([`Exported ${traceExportPartDefault} of ${total} traces…`]);
+    expect(io.stdout[0]).toMatch(new RegExp(`^Wrote \\d+ spans of ${total} traces to .* \\(OTLP/JSON, with content\\)\\.$`));
+    const document = JSON.parse(readFileSync(out, 'utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }> };
+    expect(document.resourceSpans).toHaveLength(1);
+    expect(new Set(document.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.traceId))).toEqual(new Set([...seeded, traceId]));
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('deletes the file when a part fails, so a partial export never passes for a complete one', async () => {
+    const { h, dir } = await traced();
+    seedTraces(h.core.storage!, { accountId: h.accountId, traces: 5, endUs: Date.now() * 1000 - 3_600_000_000, spreadDays: 1 });
+    const api = accountApi(h.core, undefined);
+    const failing = new CliApi({ ...api.bridge, invoke: async (method, input) => ((input as { cursor?: string }).cursor ? { ok: false, error: { code: 'ERR_INTERNAL', message: 'the database went away' } } : api.bridge.invoke(method, { ...(input as object), limit: 2 } as never)) as never });
+    const out = join(dir, 'partial.json');
+    await expect(exportTracesToFile(failing, { since: new Date(Date.now() - 3 * 86_400_000).toISOString() }, out)).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('lists traces with the Traces page\'s filters: status, model, user, since and until', async () => {
+    const { h } = await traced();
+    const nowUs = Date.now() * 1000;
+    seedTraces(h.core.storage!, { accountId: h.accountId, traces: 30, endUs: nowUs - 3_600_000_000, spreadDays: 3, models: ['model-a', 'model-b'], users: ['ana', 'ben', 'cy'] });
+    const listed = async (options: Partial<TracesListOptions>) => {
+      const io = capture();
+      expect(await tracesListCommand(io, h.core, { json: true, limit: 100, ...options })).toBe(0);
+      return (JSON.parse(io.stdout[0]!) as { value: { traces: Array<{ status: string; modelId: string | null; userId: string | null; startedAt: string }>; total: number } }).value;
+    };
+    const failed = await listed({ status: 'failed' });
+    expect(failed.total).toBe(3);
+    expect(failed.traces.every((t) => t.status === 'failed')).toBe(true);
+    const ofModel = await listed({ model: 'model-b', user: 'ben' });
+    expect(ofModel.total).toBeGreaterThan(0);
+    expect(ofModel.traces.every((t) => t.modelId === 'model-b' && t.userId === 'ben')).toBe(true);
+    const since = new Date((nowUs - 2 * 86_400_000_000) / 1000).toISOString();
+    const until = new Date((nowUs - 86_400_000_000) / 1000).toISOString();
+    const window = await listed({ since, until });
+    expect(window.total).toBeGreaterThan(0);
+    expect(window.total).toBeLessThan(30);
+    expect(window.traces.every((t) => t.startedAt >= since && t.startedAt < until)).toBe(true);
+    const text = capture();
+    expect(await tracesListCommand(text, h.core, { json: false, limit: 5, status: 'cancelled' })).toBe(0);
+    expect(text.stdout[0]).toBe('No trace matches these filters.');
+    const bad = capture();
+    expect(await tracesListCommand(bad, h.core, { json: false, limit: 5, status: 'sleeping' })).toBe(1);
+    expect(await tracesListCommand(bad, h.core, { json: false, limit: 5, since: 'yesterday-ish' })).toBe(1);
+    expect(bad.stderr.join('\n')).toContain('--since yesterday-ish is not a date');
   });
 });

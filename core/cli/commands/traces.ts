@@ -1,8 +1,12 @@
 import { CoreError } from '../../base/index.ts';
-import { keptReasons } from '../../contracts/index.ts';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { exportTraces, keptReasons } from '../../contracts/index.ts';
+import type { OtlpPushStatus, TraceExportInput, TraceFilter } from '../../contracts/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
-import { runStorageCommand, writeNewFile } from './common.ts';
+import type { CliApi } from './api.ts';
+import { runStorageCommand } from './common.ts';
 import type { AccountCommandOptions } from './workflows.ts';
 import { accountApi } from './workflows.ts';
 
@@ -15,14 +19,56 @@ function print(io: CliIo, json: boolean, value: unknown, text: string): void {
   io.out(json ? JSON.stringify({ ok: true, value }) : text);
 }
 
-/** `strongroom traces export (--trace ID | --since TIME) --out FILE`: OTLP/JSON, written to a new file. */
-export async function tracesExportCommand(io: CliIo, core: Core, options: AccountCommandOptions & { trace?: string; since?: string; out: string }): Promise<number> {
+/** A CLI date or time as ISO-8601, or ERR_INPUT_INVALID naming the option. */
+function isoOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--${name} ${value} is not a date or time (e.g. 2026-11-01 or 2026-11-01T09:00:00Z).`);
+  return time.toISOString();
+}
+
+/**
+ * Writes an export — one trace, or every part of an export by time — to a new file readable by
+ * its owner only, one part in memory at a time. If any part fails the file is deleted: a partial
+ * evidence file must never look like a complete one.
+ */
+export async function exportTracesToFile(api: CliApi, input: TraceExportInput, file: string, progress?: (written: number, total: number) => void) {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `${file} already exists; give a new file name (exports never overwrite).`);
+    throw new CoreError('ERR_INTERNAL', `Cannot write ${file}: ${code ?? 'unknown error'}.`);
+  }
+  try {
+    const write = (text: string): void => {
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    };
+    const done = await exportTraces((part) => api.call('traces.export', part), input, write, progress);
+    closeSync(fd);
+    return done;
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(file);
+    throw error;
+  }
+}
+
+/** `strongroom traces export (--trace ID | --since TIME [--until TIME]) --out FILE`: OTLP/JSON, complete, written to a new file. */
+export async function tracesExportCommand(io: CliIo, core: Core, options: AccountCommandOptions & { trace?: string; since?: string; until?: string; out: string }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
     if ((options.trace === undefined) === (options.since === undefined)) throw new CoreError('ERR_INPUT_INVALID', 'Give either --trace ID or --since TIME.');
-    const since = options.since === undefined ? undefined : new Date(options.since);
-    if (since && Number.isNaN(since.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--since ${options.since} is not a date or time (e.g. 2026-11-01 or 2026-11-01T09:00:00Z).`);
-    const result = await accountApi(core, options.account).call('traces.export', options.trace ? { traceId: options.trace } : { since: since!.toISOString() });
-    writeNewFile(options.out, JSON.stringify(result.document));
+    if (options.trace !== undefined && options.until !== undefined) throw new CoreError('ERR_INPUT_INVALID', '--until goes with --since, not --trace.');
+    const since = isoOption('since', options.since);
+    const until = isoOption('until', options.until);
+    const input: TraceExportInput = options.trace !== undefined ? { traceId: options.trace } : { since: since!, ...(until ? { until } : {}) };
+    // Long exports say how far they are, on stderr (stdout stays the one result line).
+    const progress = options.json ? undefined : (written: number, total: number) => {
+      if (written < total) io.err(`Exported ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} traces…`);
+    };
+    const result = await exportTracesToFile(accountApi(core, options.account), input, options.out, progress);
     const summary = { file: options.out, traces: result.traces, spans: result.spans, contentIncluded: result.contentIncluded };
     print(io, options.json, summary, `Wrote ${result.spans} span${result.spans === 1 ? '' : 's'} of ${result.traces} trace${result.traces === 1 ? '' : 's'} to ${options.out} (OTLP/JSON, ${result.contentIncluded ? 'with content' : 'metadata only'}).`);
     return 0;
@@ -63,12 +109,35 @@ export async function tracesRetentionCommand(io: CliIo, core: Core, options: Acc
   });
 }
 
-/** `strongroom traces list`: recent traces with status, spans, tokens and feedback. */
-export async function tracesListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { workflow?: string; limit: number }): Promise<number> {
+export interface TracesListOptions extends AccountCommandOptions {
+  workflow?: string;
+  status?: string;
+  model?: string;
+  user?: string;
+  since?: string;
+  until?: string;
+  flagged?: boolean;
+  limit: number;
+}
+
+/** `strongroom traces list [filters]`: recent traces with status, spans, tokens and feedback — the Traces page's filters. */
+export async function tracesListCommand(io: CliIo, core: Core, options: TracesListOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
-    const result = await accountApi(core, options.account).call('traces.list', { limit: options.limit, ...(options.workflow ? { workflowId: options.workflow } : {}) });
+    const from = isoOption('since', options.since);
+    const to = isoOption('until', options.until);
+    const filter = {
+      ...(options.workflow ? { workflowId: options.workflow } : {}),
+      ...(options.status ? { status: options.status as TraceFilter['status'] } : {}),
+      ...(options.model ? { modelId: options.model } : {}),
+      ...(options.user ? { userId: options.user } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(options.flagged === undefined ? {} : { flagged: options.flagged }),
+    };
+    const result = await accountApi(core, options.account).call('traces.list', { limit: options.limit, ...filter });
     const lines = result.traces.map((t) => `${t.traceId}  ${t.startedAt.slice(0, 19)}  ${(t.workflowId ?? '-').padEnd(22)} ${t.status.padEnd(11)} ${String(t.spanCount).padStart(5)} spans ${String(t.inputTokens + t.outputTokens).padStart(7)} tokens${t.feedbackCount > 0 ? `  ${t.feedbackCount} feedback` : ''}${t.incomplete ? '  (incomplete)' : ''}`);
-    print(io, options.json, result, lines.length > 0 ? [...lines, `${result.traces.length} of ${result.total} traces`].join('\n') : 'No traces in this account.');
+    const filtered = Object.keys(filter).length > 0;
+    print(io, options.json, result, lines.length > 0 ? [...lines, `${result.traces.length} of ${result.total} traces${filtered ? ' matching the filters' : ''}`].join('\n') : filtered ? 'No trace matches these filters.' : 'No traces in this account.');
     return 0;
   });
 }
@@ -87,17 +156,56 @@ export async function feedbackListCommand(io: CliIo, core: Core, options: Accoun
   });
 }
 
-/** `strongroom traces push (--endpoint URL [--include-content] | --off)`: the OTLP/HTTP push to a collector. */
-export async function tracesPushCommand(io: CliIo, core: Core, options: AccountCommandOptions & { endpoint?: string; off: boolean; includeContent: boolean }): Promise<number> {
+export interface TracesPushOptions extends AccountCommandOptions {
+  endpoint?: string;
+  off: boolean;
+  includeContent: boolean;
+  caFile?: string;
+  clearCaFile?: boolean;
+  tokenHeader?: string;
+  /** Read from standard input by main (`--token-stdin`), never from an argument. */
+  token?: string;
+  clearToken?: boolean;
+}
+
+/** What the push did since the app that answered started, in one line. */
+function pushStatusLine(status: OtlpPushStatus): string {
+  if (status.pushedSpans + status.failedSpans + status.droppedSpans === 0) return 'The running app shows what its push has done (spans pushed and failed, the last failure and why) on Admin → Trace push.';
+  const counts = `${status.pushedSpans} spans pushed, ${status.failedSpans} failed, ${status.droppedSpans} dropped`;
+  const success = status.lastSuccessAt ? `; last success ${status.lastSuccessAt}` : '';
+  const failure = status.lastFailure ? `; last failure ${status.lastFailure.at} (${status.lastFailure.reason}): ${status.lastFailure.message}` : '';
+  return `Since this process started: ${counts}${success}${failure}. The running app reports its own on Admin → Trace push.`;
+}
+
+/**
+ * `strongroom traces push (--endpoint URL [--include-content] [--ca-file FILE] [--token-stdin
+ * [--token-header NAME]] | --off)`: the OTLP/HTTP push to a collector. The token is read from
+ * standard input and kept in the OS keychain; the CA file must hold the PEM of the CA that signs
+ * the collector's certificate.
+ */
+export async function tracesPushCommand(io: CliIo, core: Core, options: TracesPushOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
     const api = accountApi(core, options.account);
     if (options.off && options.endpoint) throw new CoreError('ERR_INPUT_INVALID', 'Give either --endpoint URL or --off.');
+    if (options.caFile !== undefined && options.clearCaFile) throw new CoreError('ERR_INPUT_INVALID', 'Give either --ca-file FILE or --clear-ca-file.');
+    if (options.token !== undefined && options.clearToken) throw new CoreError('ERR_INPUT_INVALID', 'Give either --token-stdin or --clear-token.');
+    const transport = {
+      ...(options.caFile !== undefined ? { caFile: isAbsolute(options.caFile) ? options.caFile : resolve(options.caFile) } : options.clearCaFile ? { caFile: null } : {}),
+      ...(options.tokenHeader !== undefined ? { tokenHeader: options.tokenHeader } : {}),
+      ...(options.token !== undefined ? { token: options.token } : options.clearToken ? { token: null } : {}),
+    };
+    const current = await api.call('traces.pushConfig', {});
     const config = options.off
-      ? await api.call('traces.setPushConfig', { enabled: false, endpoint: null, includeContent: false })
+      ? await api.call('traces.setPushConfig', { enabled: false, endpoint: null, includeContent: false, ...transport })
       : options.endpoint
-        ? await api.call('traces.setPushConfig', { enabled: true, endpoint: options.endpoint, includeContent: options.includeContent })
-        : await api.call('traces.pushConfig', {});
-    print(io, options.json, config, config.enabled ? `Spans are pushed to ${config.endpoint} (${config.includeContent ? 'with content' : 'metadata only'}).` : 'The OTLP push is off.');
+        ? await api.call('traces.setPushConfig', { enabled: true, endpoint: options.endpoint, includeContent: options.includeContent, ...transport })
+        : Object.keys(transport).length > 0
+          ? await api.call('traces.setPushConfig', { enabled: current.enabled, endpoint: current.endpoint, includeContent: current.includeContent, ...transport })
+          : current;
+    const trust = config.caFile ? `trusting the CA in ${config.caFile}` : 'trusting the public CAs';
+    const token = config.tokenSet ? `a token in the ${config.tokenHeader} header` : 'no token';
+    const state = config.enabled ? `Spans are pushed to ${config.endpoint} (${config.includeContent ? 'with content' : 'metadata only'}; ${trust}; ${token}).` : `The OTLP push is off (${trust}; ${token} kept for it).`;
+    print(io, options.json, config, `${state}\n${pushStatusLine(config.status)}`);
     return 0;
   });
 }
