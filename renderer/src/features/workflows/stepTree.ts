@@ -1,7 +1,9 @@
 /**
  * Step paths → a tree. The engine names a step by its path: `.` joins step ids, `[i]` is a map
- * item and `/` enters a sub-workflow (`sections[1].section/approve`). Map items have no
- * checkpoint of their own, so they appear as synthetic nodes between a map and its steps.
+ * item, `/` enters a sub-workflow (`sections[1].section/approve`) and `#n` is an agent's turn n,
+ * whose tool calls follow a `.` (`plan#1.lookup`, `plan#1.lookup~2` for the second call in that
+ * turn, `plan#2.sanctions.screen` for an MCP tool). Map items have no checkpoint of their own, so
+ * they appear as synthetic nodes between a map and its steps.
  */
 export interface StepNode {
   path: string;
@@ -12,8 +14,15 @@ export interface StepNode {
   children: StepNode[];
 }
 
+/** A tool call in an agent turn: the turn, then the tool's name (MCP names have dots; no `/`, `[` or `#`). */
+const agentToolCall = /^(.+#\d+)\.([^#/[\]]+)$/;
+/** An agent's turn: the agent step's path, then `#n`. */
+const agentTurn = /^(.+)#(\d+)$/;
+
 /** The path of the node that contains `path`, or null at the top. */
 export function parentPath(path: string): string | null {
+  const call = agentToolCall.exec(path) ?? agentTurn.exec(path);
+  if (call) return call[1]!;
   for (let i = path.length - 1; i >= 0; i -= 1) {
     const c = path[i];
     if (c === '.' || c === '/') return path.slice(0, i);
@@ -24,6 +33,10 @@ export function parentPath(path: string): string | null {
 
 function labelOf(path: string, parent: string | null): string {
   const rest = parent === null ? path : path.slice(parent.length);
+  const turn = /^#(\d+)$/.exec(rest);
+  if (turn) return `turn ${turn[1]}`;
+  const repeated = /^\.(.+)~(\d+)$/.exec(rest);
+  if (repeated) return `${repeated[1]}, call ${repeated[2]}`;
   const item = /^\[(\d+)\]$/.exec(rest);
   if (item) return `item ${Number(item[1]) + 1}`;
   return rest.replace(/^[./]/, '');
@@ -50,7 +63,12 @@ export function buildStepTree(steps: ReadonlyArray<{ path: string; kind: string 
     node.status = step.status ?? node.status;
   }
   for (const node of nodes.values()) {
-    if (node.status === null && node.children.length > 0) node.status = rollUp(node.children);
+    if (node.status !== null || node.children.length === 0) continue;
+    const agent = node.children.some((child) => child.kind === 'agent-turn');
+    if (agent) node.kind ??= 'agent';
+    const rolled = rollUp(node.children);
+    // Finished turns do not finish an agent: its own checkpoint says when it gave its answer.
+    node.status = agent && rolled === 'done' ? 'running' : rolled;
   }
   return roots;
 }
