@@ -38,7 +38,13 @@ export const RunStepSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
-export const RunDetailSchema = RunSummarySchema.extend({ input: z.unknown(), output: z.unknown(), steps: z.array(RunStepSchema) });
+export const RunDetailSchema = RunSummarySchema.extend({
+  input: z.unknown(),
+  output: z.unknown(),
+  steps: z.array(RunStepSchema),
+  /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes is continued by `runs.resume`. */
+  executing: z.boolean(),
+});
 
 export const workflowMethods = {
   'workflows.list': defineMethod({
