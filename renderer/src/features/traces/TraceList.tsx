@@ -5,8 +5,10 @@ import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import type { TraceFilter, TraceSummary } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent } from '../../bridge/context.tsx';
+import { useAuth } from '../auth/AuthContext.tsx';
 import { formatCount, ShortId, TraceStatusBadge } from './badges.tsx';
 import { activeFilterCount, filterFromParams, filterToParams, toLocalInput } from './filters.ts';
+import { TraceExportByTime } from './TraceExportByTime.tsx';
 import { TraceFilters } from './TraceFilters.tsx';
 import type { FilterSuggestions } from './TraceFilters.tsx';
 import { tracePageSize, useTraceListing } from './useTraceListing.ts';
@@ -34,6 +36,7 @@ export function TraceList() {
   const [searchParams, setSearchParams] = useSearchParams();
   const navigate = useNavigate();
   const location = useLocation();
+  const { can } = useAuth();
   const { filter, problems } = useMemo(() => filterFromParams(searchParams), [searchParams]);
   const filterKey = filterToParams(filter).toString();
   const { listing, loadMore, reload } = useTraceListing(filter);
@@ -66,6 +69,7 @@ export function TraceList() {
   return (
     <div className="trace-list-page">
       <TraceFilters key={filterKey} filter={filter} suggestions={suggestionsFrom(traces)} onApply={apply} />
+      {can('traces.export') && <TraceExportByTime key={`export-${filter.from ?? ''}-${filter.to ?? ''}`} {...(filter.from ? { from: filter.from } : {})} {...(filter.to ? { to: filter.to } : {})} />}
       {problems.length > 0 && (
         <div className="warning-panel" role="note" data-testid="trace-filter-problems">
           <p>Some filters in this link were not understood and are not applied:</p>
