@@ -223,6 +223,27 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   expect(otlp.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId).toBe(traceId);
   await expect(page.getByTestId('trace-action-result')).toContainText(/Saved trace-[0-9a-f]{32}\.otlp\.json: \d+ spans, content included/);
 
+  // Export every trace of the last day from the list: the parts joined into one OTLP/JSON file.
+  await page.goto(`${serve.origin}/traces`);
+  const byTime = page.getByTestId('trace-export-by-time');
+  await byTime.getByText('Export traces by time (OTLP/JSON)').click();
+  const dayAgo = new Date(Date.now() - 86_400_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  await byTime.getByLabel('Started from').fill(`${dayAgo.getFullYear()}-${pad(dayAgo.getMonth() + 1)}-${pad(dayAgo.getDate())}T${pad(dayAgo.getHours())}:${pad(dayAgo.getMinutes())}`);
+  const downloadingAll = page.waitForEvent('download');
+  await byTime.getByRole('button', { name: 'Export traces' }).click();
+  const all = await downloadingAll;
+  expect(all.suggestedFilename()).toMatch(/^traces-\d{8}T\d{4}Z-now\.otlp\.json$/);
+  const allFile = testInfo.outputPath('traces-by-time.otlp.json');
+  await all.saveAs(allFile);
+  const listed = await callFromPage(page, 'traces.list', { from: dayAgo.toISOString(), limit: 1000 });
+  const everyTrace = JSON.parse(readFileSync(allFile, 'utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }> };
+  const exportedIds = new Set(everyTrace.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.traceId));
+  expect(exportedIds.has(traceId)).toBe(true);
+  expect(exportedIds.size).toBe((listed.value as { total: number }).total);
+  await expect(byTime.getByTestId('trace-export-progress')).toContainText(/Saved traces-.*\.otlp\.json: \d+ traces, \d+ spans, content included/);
+  await expectNoSeriousA11yViolations(page, 'the trace list with its export by time');
+
   // Charts: latency percentiles and tokens, each with its numbers as a table.
   await page.getByRole('navigation', { name: 'Traces' }).getByRole('link', { name: 'Charts' }).click();
   await expect(page).toHaveURL(`${serve.origin}/traces/charts`);
@@ -292,6 +313,7 @@ test('an auditor sees the trace and its feedback as metadata, never content', as
   await sections(page).getByRole('link', { name: 'Traces' }).click();
   const row = page.getByTestId(`trace-row-${traceId}`);
   await expect(row).toContainText('trace-walkthrough');
+  await expect(page.getByTestId('trace-export-by-time')).toHaveCount(0);
   await row.getByRole('link').click();
   const view = page.getByTestId('trace-view');
   await expect(view).toBeVisible();
