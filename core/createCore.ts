@@ -9,8 +9,8 @@ import { auditMethods, draftMethods, identityMethods, modelMethods, toolMethods,
 import { draftHandlers, DraftService } from './drafts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
-import { lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
-import type { StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
+import { auditToolCalls, budgets, cacheSeam, guardrailSeam, lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
+import type { GuardrailPolicies, StepCache, StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
 import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, defaultCustomerTableFile, ToolConfig, toolHandlers } from './workflows/tools/index.ts';
 import type { ToolConfigOptions } from './workflows/tools/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
@@ -38,8 +38,11 @@ export interface CoreConfig {
   mcp?: ToolConfigOptions['mcp'];
   /** JSON files holding the customer table `customer_lookup` reads (default: the synthetic sample). */
   customerTables?: readonly string[];
-  /** Extra step middleware, outermost first (tracing, cache, guardrails plug in here). */
+  /** Extra step middleware, outermost first, inside tracing and before the cache seam. */
   workflowMiddleware?: readonly StepMiddleware[];
+  /** What fills the cache and guardrail seams of the step chain (none yet: they pass through). */
+  stepCache?: StepCache;
+  guardrails?: GuardrailPolicies;
   /** Trace every run (default true); the recorder's batching can be tuned (tests, benchmarks). */
   tracing?: boolean | Pick<RecorderOptions, 'batchSize' | 'flushIntervalMs'>;
   /**
@@ -132,7 +135,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const opened = storage;
     healthChecks.push({ name: 'storage', check: () => opened.health() });
     const checkpoints = config.auditCheckpoints ?? {};
-    auditLog = new AuditLog({ storage, clock, logger, ...(checkpoints.every ? { checkpointEvery: checkpoints.every } : {}), ...(checkpoints.intervalMs ? { checkpointIntervalMs: checkpoints.intervalMs } : {}) });
+    const auditTrail = new AuditLog({ storage, clock, logger, ...(checkpoints.every ? { checkpointEvery: checkpoints.every } : {}), ...(checkpoints.intervalMs ? { checkpointIntervalMs: checkpoints.intervalMs } : {}) });
+    auditLog = auditTrail;
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
@@ -173,7 +177,15 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       retain: (accountId, id, version) => catalog.retain(opened.scopeFor({ accountId }), id, version, clock.now()),
       ...(config.runLease ? { lease: config.runLease } : {}),
       retriever: lexicalRetriever,
-      middleware: [...(config.workflowMiddleware ?? []), timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 })],
+      // The chain around every step, outermost first (the tracer's link wraps it all).
+      middleware: [
+        ...(config.workflowMiddleware ?? []),
+        cacheSeam(config.stepCache),
+        guardrailSeam(config.guardrails),
+        budgets(),
+        timeoutsAndRetries({ defaultTimeoutMs: 10 * 60_000 }),
+        auditToolCalls((entry) => auditTrail.append(entry)),
+      ],
       ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder, undefined, () => clock.now()) }),
     });
     disposables.defer(() => engine.dispose());

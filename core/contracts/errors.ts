@@ -57,6 +57,9 @@ export const errorCodes = [
   'ERR_WORKFLOW_CANCELLED',
   'ERR_WORKFLOW_NOT_WAITING',
   'ERR_WORKFLOW_REPLAY_MISSING',
+  'ERR_WORKFLOW_BUDGET',
+  // Guardrails (a seam in the step chain until policies land).
+  'ERR_GUARDRAIL_BLOCKED',
   // Tracing and feedback (issue 7).
   'ERR_TRACE_NOT_FOUND',
   'ERR_FEEDBACK_NOT_FOUND',

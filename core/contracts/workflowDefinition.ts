@@ -92,5 +92,11 @@ export const WorkflowDefinitionSchema = z.object({
   document: z.object({ title: TemplateSchema, sections: z.array(StepIdSchema).min(1).max(100) }).strict().optional(),
   /** Data classification of what flows through it; model manifests declare what they may see. */
   classification: z.enum(['public', 'internal', 'confidential', 'restricted']).default('confidential'),
+  /**
+   * What one run may spend on models, over all its passes (the run's own definition's budget; a
+   * nested workflow's applies when it is run on its own). Exceeded: the next model step fails with
+   * ERR_WORKFLOW_BUDGET.
+   */
+  budget: z.object({ maxModelCalls: z.number().int().positive().max(1_000_000).optional(), maxTokens: z.number().int().positive().max(10_000_000_000).optional() }).strict().optional(),
 }).strict();
 export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;

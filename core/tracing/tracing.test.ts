@@ -108,7 +108,7 @@ describe('span trees', () => {
     expect(paths.get('')).toMatchObject({ kind: 'workflow', status: 'ok', attributes: { 'strongroom.workflow.id': 'memo', 'strongroom.workflow.version': run.version } });
     expect(paths.get('each')).toMatchObject({ kind: 'step', attributes: { 'strongroom.step.kind': 'map' } });
     expect(paths.get('each[1].detail')).toMatchObject({ kind: 'workflow', attributes: { 'strongroom.workflow.nested': expect.stringMatching(/^memo-part@/) as string } });
-    expect(paths.get('total')).toMatchObject({ kind: 'tool', attributes: { 'strongroom.tool.name': 'counter' } });
+    expect(paths.get('total')).toMatchObject({ kind: 'tool', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'counter', 'strongroom.tool.name': 'counter' } });
     const draft = paths.get('each[0].draft')!;
     expect(draft).toMatchObject({ kind: 'llm', attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'instant', 'gen_ai.response.finish_reasons': ['stop'] } });
     // The three items ran in parallel: their model calls overlap in time.

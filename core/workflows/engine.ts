@@ -7,7 +7,7 @@ import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDe
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
 import type { AccountScope } from '../storage/index.ts';
 import type { RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
-import { compose } from './middleware.ts';
+import { BudgetTally, compose } from './middleware.ts';
 import type { Retriever, SourceDocument } from './retrieve.ts';
 import { childScope, evaluateCondition, renderTemplate, resolveArguments, resolveReference } from './scope.ts';
 import type { DataScope } from './scope.ts';
@@ -443,6 +443,16 @@ function findById(steps: readonly Step[], id: string): Step | undefined {
   return undefined;
 }
 
+/** Charges a budget with the model calls the run's checkpoints record (its earlier passes). */
+function spentSoFar(tally: BudgetTally, memo: ReadonlyMap<string, StepRecord>): BudgetTally {
+  for (const step of memo.values()) {
+    const recorded = step.recorded as { usage?: { inputTokens?: number; outputTokens?: number }; replayedFrom?: string } | null;
+    if (step.status !== 'done' || recorded?.replayedFrom) continue;
+    if ((step.kind === 'llm' && recorded?.usage) || step.kind === 'agent-turn') tally.charge(recorded?.usage);
+  }
+  return tally;
+}
+
 /** One execution pass over a run: memoized steps, the middleware chain, and the step kinds. */
 class RunExecution {
   private readonly deps: EngineDependencies;
@@ -454,6 +464,8 @@ class RunExecution {
   private readonly memo: Map<string, StepRecord>;
   private readonly replay: Map<string, StepRecord> | null;
   private readonly chain: (context: StepContext) => Promise<StepOutcome>;
+  /** The run's model budget, if its definition sets one, with what earlier passes spent. */
+  private readonly budget: BudgetTally | null;
 
   constructor(deps: EngineDependencies, store: RunStore, accountId: string, run: RunRecord, compiled: CompiledWorkflow, signal: AbortSignal, replay: Map<string, StepRecord> | null) {
     this.deps = deps;
@@ -464,6 +476,7 @@ class RunExecution {
     this.signal = signal;
     this.memo = store.steps(run.id);
     this.replay = replay;
+    this.budget = compiled.definition.budget ? spentSoFar(new BudgetTally(compiled.definition.budget), this.memo) : null;
     this.chain = compose(deps.tracer ? [deps.tracer.middleware, ...deps.middleware] : deps.middleware, (context) => this.perform(context));
   }
 
@@ -489,7 +502,7 @@ class RunExecution {
     if (prior?.status === 'waiting') throw new Suspended([path]);
     const startedAt = this.deps.clock.now();
     this.scopes.set(path, scope);
-    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {}, content: {} };
+    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {}, content: {}, startedBy: this.run.createdBy, budget: this.budget };
     this.publish(path, step.kind, 'running');
     let outcome: StepOutcome;
     try {
@@ -614,7 +627,7 @@ class RunExecution {
   private replayed(path: string, hash: string): StepOutcome | undefined {
     const recorded = this.replay?.get(path);
     const record = recorded?.recorded as { requestHash?: string } | null | undefined;
-    if (recorded && record?.requestHash === hash) return { output: recorded.output, recorded: recorded.recorded };
+    if (recorded && record?.requestHash === hash) return { output: recorded.output, recorded: { ...(recorded.recorded as Record<string, unknown>), replayedFrom: this.run.replayOf } };
     if (this.replay) throw new CoreError('ERR_WORKFLOW_REPLAY_MISSING', `Replay has no recorded output for step ${path} with this request.`, { details: { path } });
     return undefined;
   }
@@ -638,7 +651,10 @@ class RunExecution {
     context.content.input = { messages };
     const hash = requestHash({ messages, output: step.output ?? null, modelId, temperature: step.temperature ?? 0 });
     const replay = this.replayed(context.path, hash);
-    if (replay) return replay;
+    if (replay) {
+      context.attributes['strongroom.replay.from'] = this.run.replayOf ?? '';
+      return replay;
+    }
     const model = this.deps.models(modelId, this.accountId, this.compiled.definition.classification);
     const output = step.output ? z.fromJSONSchema(step.output) : undefined;
     const result = await model.chat({
@@ -675,10 +691,17 @@ class RunExecution {
     if (!tool) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: tool "${name}" does not exist or is not allowed in this account.`, { details: { path: context.path, tool: name, reason: 'tool-not-allowed' } });
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: arguments for ${name} are invalid.`, { details: { path: context.path, tool: name, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-    const result = await tool.call(parsed.data, { accountId: this.accountId, runId: this.run.id, idempotencyKey, signal: context.signal });
+    let result: unknown;
+    try {
+      result = await tool.call(parsed.data, { accountId: this.accountId, runId: this.run.id, idempotencyKey, signal: context.signal });
+    } catch (error) {
+      context.toolCalls?.push({ tool: name, path: context.path, sideEffects: tool.sideEffects, outcome: 'failure', errorCode: error instanceof CoreError ? error.code : 'ERR_TOOL_FAILED' });
+      throw error;
+    }
+    context.toolCalls?.push({ tool: name, path: context.path, sideEffects: tool.sideEffects, outcome: 'success' });
     const checked = tool.output.safeParse(result);
     if (!checked.success) throw new CoreError('ERR_WORKFLOW_STEP_FAILED', `Step ${context.path}: ${name} returned an invalid result.`, { details: { path: context.path, tool: name } });
-    context.attributes['strongroom.tool.name'] = name;
+    Object.assign(context.attributes, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'strongroom.tool.name': name });
     return checked.data;
   }
 
@@ -713,9 +736,11 @@ class RunExecution {
       } else {
         const startedAt = this.deps.clock.now();
         const model = modelFor();
+        context.budget?.check(turnPath);
         const result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal });
+        context.budget?.charge(result.usage);
         calls = result.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
-        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, recorded: { requestHash: turnHash }, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+        this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, recorded: { requestHash: turnHash, usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens } }, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
         this.deps.tracer?.span(this.run, this.accountId, {
           path: turnPath,
           kind: 'llm',

@@ -18,6 +18,58 @@ export interface StepContext {
   attributes: Record<string, AttributeValue>;
   /** What the step sent out (model messages, tool arguments, a query): content, sealed when traced. */
   content: { input?: unknown };
+  /** Who started the run: the person every step acts for (the audit link's actor). */
+  startedBy?: string;
+  /** The run's model budget and what it has spent, across passes (the budget link holds it). */
+  budget?: BudgetTally | null;
+  /** Tool calls the step made (a tool step, an agent's calls), for the audit link. */
+  toolCalls?: ToolCallRecord[];
+}
+
+/** One tool call a step made. */
+export interface ToolCallRecord {
+  tool: string;
+  /** Path of the call: the step's, or an agent turn's `plan#2.lookup`. */
+  path: string;
+  sideEffects: boolean;
+  outcome: 'success' | 'failure';
+  errorCode?: string | null;
+}
+
+/** A definition's `budget`: what one run may spend on models, across all its passes. */
+export interface RunBudget {
+  maxModelCalls?: number;
+  maxTokens?: number;
+}
+
+/**
+ * What a run has spent against its budget. Seeded from the run's checkpoints when a pass starts,
+ * charged per model call (an llm step by the budget link, each agent turn by the engine).
+ */
+export class BudgetTally {
+  readonly limits: RunBudget;
+  modelCalls = 0;
+  tokens = 0;
+
+  constructor(limits: RunBudget) {
+    this.limits = limits;
+  }
+
+  charge(usage: { inputTokens?: number; outputTokens?: number } | undefined): void {
+    this.modelCalls += 1;
+    this.tokens += (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
+  }
+
+  /** Throws ERR_WORKFLOW_BUDGET before a model call the budget no longer allows. */
+  check(path: string): void {
+    const { maxModelCalls, maxTokens } = this.limits;
+    if (maxModelCalls !== undefined && this.modelCalls >= maxModelCalls) {
+      throw new CoreError('ERR_WORKFLOW_BUDGET', `Step ${path}: the run has used its ${maxModelCalls} model calls (budget.maxModelCalls).`, { details: { path, limit: 'maxModelCalls', budget: maxModelCalls, spent: this.modelCalls } });
+    }
+    if (maxTokens !== undefined && this.tokens >= maxTokens) {
+      throw new CoreError('ERR_WORKFLOW_BUDGET', `Step ${path}: the run has used ${this.tokens} of its ${maxTokens} model tokens (budget.maxTokens).`, { details: { path, limit: 'maxTokens', budget: maxTokens, spent: this.tokens } });
+    }
+  }
 }
 
 /** The final state of one execution pass over a run, as the trace records it. */
@@ -57,7 +109,11 @@ export interface StepOutcome {
   recorded?: unknown;
 }
 
-/** One link of the chain around every step: tracing, cache, guardrails, budgets, audit. */
+/**
+ * One link of the chain around every step. createCore composes, outermost first: tracing (the
+ * tracer's), any `workflowMiddleware`, `cacheSeam`, `guardrailSeam`, `budgets`,
+ * `timeoutsAndRetries`, `auditToolCalls`.
+ */
 export type StepMiddleware = (context: StepContext, next: (context: StepContext) => Promise<StepOutcome>) => Promise<StepOutcome>;
 
 /** Composes middleware so the first in the list is outermost. */
@@ -83,6 +139,8 @@ export function timeoutsAndRetries(options: { defaultTimeoutMs: number; sleep?: 
     const attempts = (context.step.retries ?? 0) + 1;
     const timeoutMs = context.step.timeoutMs ?? options.defaultTimeoutMs;
     for (let attempt = 1; ; attempt += 1) {
+      // Also on the caller's context: the engine checkpoints how many attempts the step took.
+      context.attempt = attempt;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = AbortSignal.any([context.signal, timeout]);
       try {
@@ -105,4 +163,95 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(reason());
     else signal.addEventListener('abort', () => reject(reason()), { once: true });
   });
+}
+
+/**
+ * The cache seam. A configured cache may answer a step from an earlier identical one (the step is
+ * then not executed, and its trace says `strongroom.cache.hit`); none is configured until the
+ * caching work lands, and the seam passes every step through.
+ */
+export interface StepCache {
+  lookup(context: StepContext): StepOutcome | undefined;
+  store(context: StepContext, outcome: StepOutcome): void;
+}
+
+export function cacheSeam(cache?: StepCache): StepMiddleware {
+  if (!cache) return (context, next) => next(context);
+  return async (context, next) => {
+    const hit = cache.lookup(context);
+    context.attributes['strongroom.cache.hit'] = hit !== undefined;
+    if (hit) return hit;
+    const outcome = await next(context);
+    cache.store(context, outcome);
+    return outcome;
+  };
+}
+
+/**
+ * The guardrail seam. Configured policies judge each step's outcome; a block fails the step with
+ * ERR_GUARDRAIL_BLOCKED and the decision is on its trace (`strongroom.guardrail.decision`). The
+ * policies arrive with the guardrails work; until then the seam passes every step through, and a
+ * `guardrail` step records "pass".
+ */
+export interface GuardrailPolicies {
+  judge(context: StepContext, outcome: StepOutcome): { decision: 'pass' | 'block'; policy: string; reason?: string };
+}
+
+export function guardrailSeam(policies?: GuardrailPolicies): StepMiddleware {
+  if (!policies) return (context, next) => next(context);
+  return async (context, next) => {
+    const outcome = await next(context);
+    const verdict = policies.judge(context, outcome);
+    context.attributes['strongroom.guardrail.decision'] = verdict.decision;
+    context.attributes['strongroom.guardrail.policy'] = verdict.policy;
+    if (verdict.decision === 'block') {
+      throw new CoreError('ERR_GUARDRAIL_BLOCKED', `Step ${context.path} was blocked by guardrail policy ${verdict.policy}${verdict.reason ? `: ${verdict.reason}` : ''}.`, { details: { path: context.path, policy: verdict.policy } });
+    }
+    return outcome;
+  };
+}
+
+/**
+ * The budget link: before a model step, refuses it when the run's budget is spent
+ * (ERR_WORKFLOW_BUDGET, which a retry of the failed run will not get past unless the budget
+ * grows); after an llm step, charges its usage. Agent turns are charged by the engine, turn by
+ * turn. A replayed step calls no model and costs nothing.
+ */
+export function budgets(): StepMiddleware {
+  return async (context, next) => {
+    const tally = context.budget;
+    const kind = context.step.kind;
+    if (!tally || (kind !== 'llm' && kind !== 'agent')) return next(context);
+    tally.check(context.path);
+    const outcome = await next(context);
+    if (kind === 'llm' && context.attributes['strongroom.replay.from'] === undefined) tally.charge((outcome.recorded as { usage?: { inputTokens?: number; outputTokens?: number } } | undefined)?.usage);
+    return outcome;
+  };
+}
+
+/**
+ * The audit link: every call a step made to a tool with side effects (a tool step's, an agent's)
+ * becomes an audit entry `tools.call` — who the run acts for, which run and step, which tool,
+ * whether it succeeded — also when the step fails. Calls without side effects are on the trace
+ * only.
+ */
+export function auditToolCalls(append: (entry: { action: string; outcome: 'success' | 'failure'; actor: { userId: string | null; accountId: string }; resource: string; accountId: string; details: Record<string, string | number | boolean | null> }) => void): StepMiddleware {
+  return async (context, next) => {
+    if (context.step.kind !== 'tool' && context.step.kind !== 'agent') return next(context);
+    const calls: ToolCallRecord[] = [];
+    try {
+      return await next({ ...context, toolCalls: calls });
+    } finally {
+      for (const call of calls.filter((c) => c.sideEffects)) {
+        append({
+          action: 'tools.call',
+          outcome: call.outcome,
+          actor: { userId: context.startedBy ?? null, accountId: context.accountId },
+          resource: `tool:${call.tool}`,
+          accountId: context.accountId,
+          details: { runId: context.runId, path: call.path, workflowId: context.workflowId, ...(call.errorCode ? { errorCode: call.errorCode } : {}) },
+        });
+      }
+    }
+  };
 }

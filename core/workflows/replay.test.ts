@@ -123,6 +123,9 @@ steps:
     expect(original.status).toBe('completed');
     expect(modelCalls).toBe(2);
     expect(counterState(db)).toEqual({ effects: 1, invocations: 1 });
+    // The agent's side-effecting call is audited like a tool step's.
+    const audited = () => (db.prepare("SELECT resource, details FROM audit_log WHERE action = 'tools.call'").all() as Array<{ resource: string; details: string }>).map((e) => ({ resource: e.resource, ...(JSON.parse(e.details) as { runId: string; path: string }) }));
+    expect(audited()).toEqual([expect.objectContaining({ resource: 'tool:counter', runId: original.id, path: 'tally#1.counter' })]);
 
     const replay = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'same' })).id);
     // Straight through: the sign-off did not wait, the agent asked no model and called no tool.
@@ -136,5 +139,6 @@ steps:
     expect(step(replay, 'signoff')).toEqual(step(original, 'signoff'));
     expect(step(replay, 'signoff')).toMatchObject({ approved: true, comment: 'tally checked', answeredBy: 'analyst-1' });
     expect(replay.output).toEqual(original.output);
+    expect(audited()).toHaveLength(1); // the replay called no tool
   });
 });

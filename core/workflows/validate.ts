@@ -125,6 +125,12 @@ function checkSteps(steps: readonly Step[], path: string, outer: Scope, ids: Set
     const at = `${path}[${index}]`;
     if (ids.has(step.id)) issues.push({ path: `${at}.id`, message: `duplicate step id "${step.id}"` });
     ids.add(step.id);
+    // A map, branch or sub-workflow is bounded by its steps' own limits; a person takes as long as it takes.
+    if (step.kind === 'map' || step.kind === 'branch' || step.kind === 'workflow' || step.kind === 'human') {
+      for (const field of ['timeoutMs', 'retries'] as const) {
+        if (step[field] !== undefined) issues.push({ path: `${at}.${step.kind}.${field}`, message: `${field} applies to the steps that do the work (llm, tool, retrieve, agent, guardrail), not to a ${step.kind} step` });
+      }
+    }
     switch (step.kind) {
       case 'llm':
         if (step.system) checkTemplate(step.system, `${at}.llm.system`, scope, issues);

@@ -11,6 +11,7 @@ import type { Core } from '../../createCore.ts';
 import type { ModelProvider } from '../../models/index.ts';
 import { MemorySecretStore } from '../../secrets/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
+import type { GuardrailPolicies, StepCache } from '../middleware.ts';
 import type { Tool } from '../tools.ts';
 import { counterTool } from './counterTool.ts';
 
@@ -29,7 +30,7 @@ export interface Harness {
  * A core for engine tests: the given workflows as the shipped set, a model, and the counter tool
  * (plus any others), signed in as an analyst-and-reviewer of the default account.
  */
-export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger; tracing?: boolean; lease?: { refreshMs?: number; staleMs?: number } }): Promise<Harness> {
+export async function harness(options: { workflows: Record<string, string>; model: ModelProvider; models?: (modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => ModelProvider; tools?: Tool[]; dataDir?: string; secrets?: SecretStore; resume?: boolean; logger?: Logger; tracing?: boolean; lease?: { refreshMs?: number; staleMs?: number }; stepCache?: StepCache; guardrails?: GuardrailPolicies }): Promise<Harness> {
   const shipped = mkdtempSync(join(tmpdir(), 'strongroom-workflows-'));
   for (const [name, text] of Object.entries(options.workflows)) writeFileSync(join(shipped, `${name}.yaml`), text);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-engine-'));
@@ -52,6 +53,8 @@ export async function harness(options: { workflows: Record<string, string>; mode
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.tracing === false ? { tracing: false } : {}),
     ...(options.lease ? { runLease: options.lease } : {}),
+    ...(options.stepCache ? { stepCache: options.stepCache } : {}),
+    ...(options.guardrails ? { guardrails: options.guardrails } : {}),
   });
   if (options.resume) core.workflows!.recoverAll();
   const accountId = core.storage!.accounts.list()[0]!.id;

@@ -142,7 +142,8 @@ describe('MCP servers allow-listed per account', () => {
   });
 
   it('audits every change', () => {
-    const rows = core.storage!.db.prepare<[], { action: string; outcome: string; account_id: string | null; details: string }>("SELECT action, outcome, account_id, details FROM audit_log WHERE action LIKE 'tools.%' ORDER BY seq").all();
+    // Configuration changes (tool calls a run made are audited as tools.call: see below).
+    const rows = core.storage!.db.prepare<[], { action: string; outcome: string; account_id: string | null; details: string }>("SELECT action, outcome, account_id, details FROM audit_log WHERE action LIKE 'tools.%' AND action <> 'tools.call' ORDER BY seq").all();
     expect(rows.filter((row) => row.outcome === 'success').map((row) => row.action)).toEqual(['tools.mcp.add', 'tools.allow.set', 'tools.mcp.add', 'tools.mcp.remove']);
     // The refused attempts are there too (the router records denials).
     expect(rows.filter((row) => row.outcome === 'denied').map((row) => row.action)).toEqual(['tools.allow.set', 'tools.allow.set', 'tools.mcp.add']);
@@ -157,6 +158,10 @@ describe('MCP servers allow-listed per account', () => {
     expect(rows).toEqual([{ idempotency_key: `${run.id}:book`, account_id: accountA, tool: 'sanctions.transfer', result: expect.any(Uint8Array) as Uint8Array }]);
     const row = rows[0]!;
     expect(Buffer.from(row.result).toString('latin1')).not.toContain('transferNumber');
+    // The call is audited too: which run of which account called which tool (never its arguments or answer).
+    const audited = core.storage!.db.prepare<[string], { account_id: string; resource: string; outcome: string; details: string }>("SELECT account_id, resource, outcome, details FROM audit_log WHERE action = 'tools.call' AND details LIKE '%' || ? || '%'").all(run.id);
+    expect(audited).toEqual([expect.objectContaining({ account_id: accountA, resource: 'tool:sanctions.transfer', outcome: 'success' })]);
+    expect(audited[0]!.details).not.toContain('transferNumber');
     const ref = { accountId: accountA, idempotencyKey: row.idempotency_key, tool: row.tool };
     expect(JSON.parse(sealedToolResults(core.storage!).decode(ref, row.result))).toMatchObject({ ok: true, value: { structuredContent: { transferNumber: 1 } } });
     // Bound to its account: opening it as another account's value fails.
