@@ -76,6 +76,19 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     expect(value.traceId).toBe((await h.call('runs.get', { runId: value.runId })).traceId);
   });
 
+  it('run --model runs every model step on the model named', async () => {
+    const asked: Array<string | null> = [];
+    const h = await make({ models: (modelId) => { asked.push(modelId); return instantModel({ id: modelId ?? 'default' }); } });
+    const io = capture();
+    expect(await runCommand(io, h.core, { json: true, workflowId: 'signoff', input: json({ topic: 'covenants' }), model: 'bank-llama-70b' })).toBe(0);
+    expect(parse(io).value.status).toBe('waiting');
+    expect(asked).toEqual(['bank-llama-70b']);
+    const { runId } = parse(io).value;
+    h.core.traceRecorder!.flush();
+    const { spans } = await h.call('traces.get', { traceId: (await h.call('runs.get', { runId })).traceId });
+    expect(spans.find((s) => s.path === 'draft')?.attributes).toMatchObject({ 'gen_ai.request.model': 'bank-llama-70b' });
+  });
+
   it('run without --json streams a line per step as it happens, then the run id, trace id and status', async () => {
     const h = await make();
     const io = capture();

@@ -11,6 +11,7 @@ import type { Core } from '../../createCore.ts';
 import { MemorySecretStore } from '../../secrets/index.ts';
 import { instantModel } from '../testing/instantModel.ts';
 import { mcpTokenSecretName, sealedToolResults } from './config.ts';
+import { startHttpTestServer } from './testing/mcpTestServer.ts';
 
 // MCP servers configured by the operator, allow-listed per account: account A (allowed
 // `sanctions.*`) sees and runs the server's tool; account B sees only the built-ins and its run
@@ -69,6 +70,12 @@ name: Book a transfer
 inputs: {type: object}
 steps:
   - {id: book, kind: tool, tool: sanctions.transfer, args: {reference: {value: "R-1"}, amount: {value: 10}}}
+`);
+  writeFileSync(join(shipped, 'remote-screen.yaml'), `id: remote-screen
+name: Screen a name on the bank's MCP server
+inputs: {type: object}
+steps:
+  - {id: screen, kind: tool, tool: remote.sanctions_screen, args: {name: {value: "Acme Shell Holdings"}}}
 `);
   dataDir = mkdtempSync(join(tmpdir(), 'strongroom-tools-config-'));
   core = await createCore({ dataDir, mode: 'test', heartbeatMs: 0, secrets, shippedWorkflowsDir: shipped, models: () => instantModel(), mcp: { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
@@ -174,5 +181,24 @@ describe('MCP servers allow-listed per account', () => {
     const tools = await ok(bridgeFor(principal(accountA, 'analyst')), 'tools.list', {});
     expect(tools.map((tool) => tool.name).sort()).toEqual(['calculator', 'customer_lookup', 'date_math']);
     expect(await operator.invoke('tools.mcp.remove', { name: 'sanctions' })).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+  });
+
+  it('runs a tool of a streamable-HTTP server added through the API, sending the token from the SecretStore', async () => {
+    const server = await startHttpTestServer({ token: 'http-token-1' });
+    try {
+      await ok(operator, 'tools.mcp.add', { name: 'remote', transport: 'http', url: server.url, token: 'http-token-1' });
+      await ok(bridgeFor(principal(accountA, 'admin')), 'tools.allow.set', { accountId: accountA, entries: ['remote.sanctions_screen'] });
+      const run = await finishedRun(bridgeFor(principal(accountA, 'analyst')), 'remote-screen');
+      expect(run.status, run.errorMessage ?? '').toBe('completed');
+      expect(run.steps.find((step) => step.path === 'screen')?.output).toMatchObject({ structuredContent: { hits: [{ entryId: 'SYN-0002' }] } });
+      expect(new Set(server.state.authorizations)).toEqual(new Set(['Bearer http-token-1']));
+      // Account B was not allowed the server: its run is refused without a request reaching it.
+      const before = server.state.authorizations.length;
+      expect((await finishedRun(bridgeFor(principal(accountB, 'analyst')), 'remote-screen')).status).toBe('failed');
+      expect(server.state.authorizations.length).toBe(before);
+    } finally {
+      await ok(operator, 'tools.mcp.remove', { name: 'remote' });
+      await server.stop();
+    }
   });
 });
