@@ -449,10 +449,11 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .action(async (draftId: string, options: Common & { format: 'docx' | 'pdf' | 'md'; out: string }) => setExitCode(await opened(options, (core) => draftsExportCommand(io, core, { ...options, draftId }))));
 
   const feedback = program.command('feedback').description('feedback on spans');
-  common(feedback.command('list').description('the latest version of each feedback on a trace')
+  common(feedback.command('list').description('the latest version of each feedback on a trace (--history: every version)')
     .requiredOption('--trace <id>', 'trace id')
-    .option('--span <id>', 'only feedback on this span'))
-    .action(async (options: Common & { trace: string; span?: string }) => setExitCode(await opened(options, (core) => feedbackListCommand(io, core, options))));
+    .option('--span <id>', 'only feedback on this span')
+    .option('--history', 'every version of each feedback, oldest first, not only the latest', false))
+    .action(async (options: Common & { trace: string; span?: string; history: boolean }) => setExitCode(await opened(options, (core) => feedbackListCommand(io, core, options))));
 }
 
 /** Runs the CLI and resolves with the process exit code. */

@@ -79,6 +79,16 @@ describe('strongroom traces and feedback', () => {
     expect(await feedbackListCommand(io, h.core, { json: true, trace: traceId })).toBe(0);
     const parsed = JSON.parse(io.stdout[0]!) as { ok: boolean; value: Array<{ rating: number; comment: string; labels: string[]; version: number }> };
     expect(parsed.value).toMatchObject([{ rating: 4, comment: 'clear', labels: ['tone'], version: 1 }]);
+    // A revision is a new version: the list shows it, --history shows both, oldest first.
+    const feedbackId = (parsed.value[0] as unknown as { id: string }).id;
+    await h.call('feedback.revise', { feedbackId, feedback: { rating: 2, comment: 'on reflection, vague', labels: ['tone'] } });
+    const latest = capture();
+    await feedbackListCommand(latest, h.core, { json: false, trace: traceId });
+    expect(latest.stdout.join('\n')).toMatch(/ v2 .*rating 2/);
+    expect(latest.stdout.join('\n')).not.toMatch(/ v1 /);
+    const history = capture();
+    expect(await feedbackListCommand(history, h.core, { json: true, trace: traceId, history: true })).toBe(0);
+    expect((JSON.parse(history.stdout[0]!) as { value: unknown[] }).value).toMatchObject([{ version: 1, rating: 4, comment: 'clear' }, { version: 2, rating: 2, comment: 'on reflection, vague' }]);
   });
 
   it('purges traces started before a time: a dry run counts, the purge deletes, a bad time is named', async () => {

@@ -143,9 +143,12 @@ export async function tracesListCommand(io: CliIo, core: Core, options: TracesLi
 }
 
 /** `strongroom feedback list --trace ID`: the latest version of each feedback on the trace. */
-export async function feedbackListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { trace: string; span?: string }): Promise<number> {
+export async function feedbackListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { trace: string; span?: string; history?: boolean }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
-    const feedback = await accountApi(core, options.account).call('feedback.list', { traceId: options.trace, ...(options.span ? { spanId: options.span } : {}) });
+    const api = accountApi(core, options.account);
+    const latest = await api.call('feedback.list', { traceId: options.trace, ...(options.span ? { spanId: options.span } : {}) });
+    // --history: every version of each, oldest first (a change never overwrites: who changed what, when).
+    const feedback = options.history ? (await Promise.all(latest.map((f) => api.call('feedback.history', { feedbackId: f.id })))).flat() : latest;
     const lines = feedback.map((f) => [
       `${f.id} v${f.version}  span ${f.spanId}  ${f.action}${f.rating === null ? '' : `  rating ${f.rating}`}${f.verdict === null ? '' : `  ${f.verdict}`}${f.editDistance === null ? '' : `  edit distance ${f.editDistance}`}  by ${f.createdBy} at ${f.createdAt}`,
       ...(f.labels.length > 0 ? [`  labels: ${f.labels.join(', ')}`] : []),
