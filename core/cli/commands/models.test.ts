@@ -87,6 +87,16 @@ describe('strongroom demo / models list|add|test', () => {
     expect(result.json.error).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE', details: { model: 'down' } });
   }, 60_000);
 
+  it('test of a local model whose file has gone says so, with the code of the cause', async () => {
+    const file = join(root, 'vanishing.gguf');
+    await writeTestModel(file, { seed: 9 });
+    expect((await run('models', 'add', '--id', 'vanishing', '--name', 'Vanishing', '--path', file)).code).toBe(0);
+    rmSync(file);
+    const result = await run('models', 'test', 'vanishing', '--json');
+    expect(result.code).toBe(1);
+    expect(result.json.error).toMatchObject({ code: 'ERR_MODEL_NOT_FOUND', message: expect.stringContaining('file does not exist') as string, details: { model: 'vanishing' } });
+  }, 60_000);
+
   it('add --chat-template reads the template from a file, and names a file it cannot read', async () => {
     const file = join(root, 'chat.jinja');
     writeFileSync(file, '{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant> {% endif %}');

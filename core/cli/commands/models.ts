@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
-import { dataClassifications } from '../../contracts/index.ts';
+import { dataClassifications, ErrorCodeSchema } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
 import type { CliIo } from '../output.ts';
 import { withOperator } from './api.ts';
@@ -151,7 +151,11 @@ export function modelsTestCommand(io: CliIo, options: ModelsTestOptions): Promis
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
       const health = await api.call('models.health', { modelId: options.id });
-      if (health.status === 'failed') throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${options.id} is not healthy: ${health.detail ?? 'no detail'}.`, { details: { model: options.id, cause: health.detail } });
+      if (health.status === 'failed') {
+        // The health check's own code ("ERR_MODEL_NOT_FOUND: file does not exist"), so a missing file is not reported as an outage.
+        const reported = ErrorCodeSchema.safeParse(/^(ERR_[A-Z_]+)/.exec(health.detail ?? '')?.[1]);
+        throw new CoreError(reported.success ? reported.data : 'ERR_MODEL_UNAVAILABLE', `Model ${options.id} is not healthy: ${health.detail ?? 'no detail'}.`, { details: { model: options.id, cause: health.detail ?? null } });
+      }
       if (options.json) {
         const result = await api.call('models.test', { modelId: options.id, prompt: options.prompt, maxTokens: options.maxTokens });
         io.out(JSON.stringify({ ok: true, value: { health, ...result } }));

@@ -306,7 +306,7 @@ describe('LocalModelProvider: bad input is a typed error naming the model', () =
     const missing = new LocalModelProvider('missing', { pool, spec: { id: 'missing', path: join(dir, 'nope.gguf') } });
     const error = await expectCoreError(missing.chat({ messages: user('x') }), 'ERR_MODEL_NOT_FOUND');
     expect(error.details).toMatchObject({ model: 'missing', cause: 'file does not exist' });
-    expect(await missing.health()).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_NOT_FOUND' });
+    expect(await missing.health()).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_NOT_FOUND: file does not exist' });
   });
 
   it('checksum mismatch → ERR_MODEL_CHECKSUM_MISMATCH before loading', async () => {

@@ -139,8 +139,10 @@ export class LocalModelProvider implements ModelProvider {
       await this.withLease(() => undefined);
       return { status: 'ok', latencyMs: this.clock.monotonic() - started };
     } catch (error) {
+      // "CODE: cause", as the remote provider reports it: the cause names what is wrong, never content.
       const code = error instanceof CoreError ? error.code : 'ERR_MODEL_UNAVAILABLE';
-      return { status: 'failed', detail: code, latencyMs: this.clock.monotonic() - started };
+      const cause = error instanceof CoreError && typeof error.details?.cause === 'string' ? error.details.cause : undefined;
+      return { status: 'failed', detail: cause ? `${code}: ${cause}` : code, latencyMs: this.clock.monotonic() - started };
     }
   }
 

@@ -277,7 +277,7 @@ describe('model registry', () => {
     expect(changed.sha256).not.toBe(sha256);
     // The cache now holds what the file is, so the next load refuses it.
     expect(cached()?.sha256).toBe(changed.sha256);
-    expect(await admin.call('models.health', { modelId: 'verify-me' })).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH' });
+    expect(await admin.call('models.health', { modelId: 'verify-me' })).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH: sha256 differs from the manifest' });
 
     // The original bytes are back. A restarted registry reads the digest from the data directory
     // instead of hashing the file (which would match), until Verify recomputes it.
@@ -285,7 +285,7 @@ describe('model registry', () => {
     const restarted = new ModelRegistry({ storage: core.storage!, audit: core.audit!, secrets, shippedManifests: [], threads: 1 });
     try {
       const who = principal(accountA, 'admin');
-      expect(await restarted.health(who, 'verify-me')).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH' });
+      expect(await restarted.health(who, 'verify-me')).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_CHECKSUM_MISMATCH: sha256 differs from the manifest' });
       expect(await restarted.verify(who, 'verify-me')).toEqual({ model: 'verify-me', sha256, recorded: sha256, matches: true });
       expect(cached()?.sha256).toBe(sha256);
       expect(await restarted.health(who, 'verify-me')).toMatchObject({ status: 'ok' });
