@@ -26,7 +26,29 @@ export function parentPath(path: string): string | null {
   return cut < 0 ? '' : path.slice(0, cut).replace(/\[\d+\]$/, '');
 }
 
-/** Wall-clock microseconds read from the monotonic clock, so spans never run backwards. */
-export function nowMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+/**
+ * A clock for span times, in microseconds: the wall clock's time, advanced by the monotonic clock
+ * so that spans never run backwards and durations are exact. When the wall clock runs ahead of it
+ * by more than `toleranceMs`, it follows: the monotonic clock stops while a laptop sleeps, and a
+ * desktop app runs for days — without this, a trace recorded after a night's sleep would be dated
+ * hours early, out of line with the audit log. A wall clock set back is not followed (the spans
+ * would run backwards); the difference then stays until the wall clock catches up.
+ */
+export function spanClock(wallMs: () => number = Date.now, monotonicMs: () => number = () => performance.now(), toleranceMs = 1_000): () => number {
+  let anchorWall = wallMs();
+  let anchorMonotonic = monotonicMs();
+  return () => {
+    const monotonic = monotonicMs();
+    let at = anchorWall + (monotonic - anchorMonotonic);
+    const wall = wallMs();
+    if (wall - at > toleranceMs) {
+      anchorWall = wall;
+      anchorMonotonic = monotonic;
+      at = wall;
+    }
+    return Math.round(at * 1000);
+  };
 }
+
+/** Span time now (µs): wall-clock dates, monotonic within the process — see spanClock. */
+export const nowMicros: () => number = spanClock();

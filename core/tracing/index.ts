@@ -3,7 +3,7 @@
 export { editDistance, FeedbackStore, unifiedDiff } from './feedback.ts';
 export type { FeedbackContent, FeedbackInput, FeedbackVersion } from './feedback.ts';
 export { tracingHandlers } from './handlers.ts';
-export { nowMicros, parentPath, spanIdFor } from './ids.ts';
+export { nowMicros, parentPath, spanClock, spanIdFor } from './ids.ts';
 export { anyValue, toOtlpDocument, toOtlpSpan } from './otlp.ts';
 export type { ExportSpan, OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTracesData } from './otlp.ts';
 export { OtlpPusher, PushConfigStore, pushTokenSecretName } from './push.ts';
