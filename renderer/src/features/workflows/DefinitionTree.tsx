@@ -13,6 +13,9 @@ export const stepKinds: Record<string, { icon: string; label: string }> = {
   human: { icon: '⚑', label: 'Person' },
   agent: { icon: '◎', label: 'Agent' },
   guardrail: { icon: '⚖', label: 'Guardrail' },
+  // Run steps only: what an agent step checkpoints as it works.
+  'agent-turn': { icon: '↻', label: 'Agent turn' },
+  'agent-tool': { icon: '⚙', label: 'Tool call' },
 };
 
 export function KindBadge({ kind }: { kind: string }) {

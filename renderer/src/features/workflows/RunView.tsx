@@ -8,6 +8,7 @@ import { KindBadge } from './DefinitionTree.tsx';
 import { StatusBadge } from './RunsList.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schemaValues.ts';
+import { RunActions } from './RunActions.tsx';
 import { buildStepTree } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
 
@@ -87,7 +88,7 @@ function StepTreeView({ nodes, steps, text, runId, canAnswer, onAnswered }: { no
           <>
             {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
             {waitingHuman && step && (canAnswer ? <HumanAnswer runId={runId} step={step} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
-            {step && step.status !== 'waiting' && step.output !== undefined && step.output !== null && node.children.length === 0 && (
+            {step && step.status !== 'waiting' && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
               <details className="step-output"><summary>Output</summary><pre className="step-text">{asText(step.output)}</pre></details>
             )}
             {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} runId={runId} canAnswer={canAnswer} onAnswered={onAnswered} />}
@@ -106,21 +107,34 @@ function StepTreeView({ nodes, steps, text, runId, canAnswer, onAnswered }: { no
   );
 }
 
-/**
- * `/workflows/runs/:runId`: the run as a nested step tree. `runs.progress` marks steps running and
- * triggers a refetch of the checkpointed steps; `runs.delta` streams a model step's text.
- */
+/** How often a running run is looked at again when no event arrives: it may have been left behind. */
+const quietRefreshMs = 30_000;
+
+/** `/workflows/runs/:runId`; keyed by run so a replay opened from its original starts afresh. */
 export function RunView() {
   const { runId = '' } = useParams();
-  const bridge = useBridge();
+  return <RunPage key={runId} runId={runId} />;
+}
+
+/**
+ * The run as a nested step tree. `runs.progress` marks steps running and triggers a refetch of
+ * the checkpointed steps; `runs.delta` streams a model step's text.
+ */
+function RunPage({ runId }: { runId: string }) {
   const { can } = useAuth();
   const { state, reload } = useApiQuery('runs.get', { runId });
   const [live, setLive] = useState<Map<string, { kind: string; status: string }>>(new Map());
   const [text, setText] = useState<Map<string, string>>(new Map());
-  const [cancelError, setCancelError] = useState<ApiError | null>(null);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
+  // A running run's process can stop without a word: look again now and then, so Resume appears.
+  const running = state.status === 'ok' && state.value.status === 'running';
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setTimeout(reload, quietRefreshMs);
+    return () => clearTimeout(timer);
+  }, [running, state, reload]);
 
   useApiEvent('runs.progress', useCallback((event: EventPayload<'runs.progress'>) => {
     if (event.runId !== runId) return;
@@ -142,13 +156,6 @@ export function RunView() {
     ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
   ];
   const tree = buildStepTree(known);
-  const active = run.status === 'running' || run.status === 'waiting';
-
-  async function cancel(): Promise<void> {
-    const result = await bridge.invoke('runs.cancel', { runId });
-    if (result.ok) reload();
-    else setCancelError(result.error);
-  }
 
   return (
     <div className="run-view" data-testid="run-view" data-status={run.status}>
@@ -159,10 +166,16 @@ export function RunView() {
         <dt>Trace id</dt><dd>{can('traces.read') ? <Link to={`/traces/${run.traceId}`} aria-label={`Open trace ${run.traceId}`}><code>{run.traceId}</code></Link> : <code>{run.traceId}</code>}</dd>
         <dt>Version</dt><dd><code title={run.version}>{run.version.slice(0, 12)}</code></dd>
         <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()}</dd>
+        {run.replayOf && (
+          <>
+            <dt>Replay of</dt>
+            <dd data-testid="replay-of"><Link to={`/workflows/runs/${run.replayOf}`} aria-label={`Open the original run ${run.replayOf}`}><code>{run.replayOf}</code></Link></dd>
+          </>
+        )}
       </dl>
+      {run.replayOf && <p className="hint">A replay: recorded model outputs, tool results and human answers were used; no model or tool was called and nobody was asked.</p>}
       {run.errorCode && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
-      {active && can('runs.cancel') && <p><button type="button" className="danger" onClick={() => void cancel()}>Cancel run</button></p>}
-      {cancelError && <ApiErrorView error={cancelError} />}
+      <RunActions run={run} onChanged={reload} />
       <h3>Steps</h3>
       {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} runId={run.id} canAnswer={can('runs.answer')} onAnswered={reload} />}
       {run.status === 'completed' && (

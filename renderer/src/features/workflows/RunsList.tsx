@@ -21,7 +21,7 @@ export function RunsList() {
       <tbody>
         {state.value.map((run) => (
           <tr key={run.id}>
-            <td><Link to={`/workflows/runs/${run.id}`}><code>{run.id.slice(0, 8)}</code></Link></td>
+            <td><Link to={`/workflows/runs/${run.id}`}><code>{run.id.slice(0, 8)}</code></Link>{run.replayOf && <span className="hint"> replay of <code>{run.replayOf.slice(0, 8)}</code></span>}</td>
             <td>{run.workflowId}</td>
             <td><StatusBadge status={run.status} />{run.waitingOn.length > 0 && <span className="hint"> on {run.waitingOn.join(', ')}</span>}</td>
             <td>{new Date(run.createdAt).toLocaleString()}</td>

@@ -1,0 +1,21 @@
+import type { MethodOutput, Permission } from '../../../../core/contracts/index.ts';
+
+export type RunAction = 'cancel' | 'resume' | 'retry' | 'replay';
+
+type RunState = Pick<MethodOutput<'runs.get'>, 'status' | 'executing'>;
+
+/**
+ * What the run view offers for a run, in the order it shows them: cancel an active run; resume a
+ * `running` run that no process executes (its process stopped); retry a failed run from the
+ * step that failed; replay a finished one on its recordings. Resume, retry and replay start work,
+ * so they need `runs.start`; the router decides for real.
+ */
+export function runActions(run: RunState, can: (permission: Permission) => boolean): RunAction[] {
+  const offered: RunAction[] = [];
+  if ((run.status === 'running' || run.status === 'waiting') && can('runs.cancel')) offered.push('cancel');
+  if (!can('runs.start')) return offered;
+  if (run.status === 'running' && !run.executing) offered.push('resume');
+  if (run.status === 'failed') offered.push('retry');
+  if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') offered.push('replay');
+  return offered;
+}
