@@ -1,10 +1,11 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { ApiError } from '../../../../core/contracts/index.ts';
+import type { ApiError, DataClassification } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { DefinitionTree } from './DefinitionTree.tsx';
+import { ModelChoice } from './ModelChoice.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schemaValues.ts';
 
@@ -45,41 +46,67 @@ export function WorkflowDetail() {
   );
 }
 
-/** The run launcher: a form generated from the workflow's input schema (or pasted JSON). */
+/**
+ * The shipped sample input of a workflow, if it has one. Samples (`resources/samples/<id>.input.json`)
+ * reach the browser only through `drafts.workflows` (drafting workflows; every shipped workflow
+ * with a sample is one), so this needs `drafts.read`, which every role that may start runs holds.
+ */
+function SampleInput({ workflowId, onUse }: { workflowId: string; onUse: (sample: unknown) => void }) {
+  const { state } = useApiQuery('drafts.workflows', {});
+  const sample = state.status === 'ok' ? state.value.find((workflow) => workflow.id === workflowId)?.sample ?? null : null;
+  if (sample === null) return null;
+  return (
+    <div className="sample-row">
+      <button type="button" onClick={() => onUse(sample)}>Use sample input</button>
+      <span className="hint">Replaces what is in the form with the synthetic sample shipped with the workflow.</span>
+    </div>
+  );
+}
+
+/** The run launcher: the model to use and a form generated from the workflow's input schema (or pasted JSON). */
 export function RunLauncher() {
   const { workflowId = '' } = useParams();
   const bridge = useBridge();
   const navigate = useNavigate();
+  const { can } = useAuth();
   const detail = useApiQuery('workflows.get', { workflowId });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [modelId, setModelId] = useState('');
-  const id = useId();
+  // Remounting the form (a new generation) is how a sample replaces what it holds.
+  const [form, setForm] = useState<{ generation: number; initial: unknown }>({ generation: 0, initial: undefined });
+  const [notice, setNotice] = useState('');
+  const errorRef = useRef<HTMLDivElement>(null);
 
   if (detail.state.status === 'loading') return <p className="notice">Loading {workflowId}…</p>;
   if (detail.state.status === 'error') return <ApiErrorView error={detail.state.error} onRetry={detail.reload} />;
-  const definition = detail.state.value.definition as { name?: string; inputs?: JsonSchema };
+  const definition = detail.state.value.definition as { name?: string; inputs?: JsonSchema; classification?: DataClassification };
 
   async function start(input: unknown): Promise<void> {
     setBusy(true);
     setError(null);
-    const result = await bridge.invoke('runs.start', { workflowId, input, ...(modelId.trim() ? { modelId: modelId.trim() } : {}) });
+    const result = await bridge.invoke('runs.start', { workflowId, input, ...(modelId ? { modelId } : {}) });
     setBusy(false);
-    if (result.ok) void navigate(`/workflows/runs/${result.value.id}`);
-    else setError(result.error);
+    if (result.ok) {
+      void navigate(`/workflows/runs/${result.value.id}`);
+      return;
+    }
+    setError(result.error);
+    // The error names the fields to fix; the form keeps everything typed.
+    setTimeout(() => errorRef.current?.focus(), 0);
   }
 
   return (
     <div className="run-launcher" data-testid="run-launcher">
       <p><Link to={`/workflows/${workflowId}`}>← {definition.name ?? workflowId}</Link></p>
       <h2>Run {definition.name ?? workflowId}</h2>
-      <p className="hint">Fill in the form, or switch to JSON and paste an input such as the sample shipped with the workflow.</p>
-      <div className="field">
-        <label htmlFor={`${id}-model`}>Model id (optional; default: the account's default model)</label>
-        <input id={`${id}-model`} value={modelId} onChange={(e) => setModelId(e.target.value)} />
-      </div>
-      {error && <ApiErrorView error={error} />}
-      <SchemaForm schema={definition.inputs ?? { type: 'object' }} submitLabel="Start run" busy={busy} onSubmit={(input) => void start(input)} />
+      {can('models.read') && <ModelChoice classification={definition.classification} value={modelId} onChange={setModelId} />}
+      <h3>Input</h3>
+      <p className="hint">Fill in the form, or switch to JSON and paste an input.</p>
+      {can('drafts.read') && <SampleInput workflowId={workflowId} onUse={(sample) => { setForm((current) => ({ generation: current.generation + 1, initial: sample })); setNotice('The form now holds the sample input. Review it, then start the run.'); }} />}
+      <p className="announcement" role="status">{notice}</p>
+      {error && <div ref={errorRef} tabIndex={-1} className="error-focus"><ApiErrorView error={error} /></div>}
+      <SchemaForm key={form.generation} schema={definition.inputs ?? { type: 'object' }} initial={form.initial} submitLabel="Start run" busy={busy} onSubmit={(input) => void start(input)} />
     </div>
   );
 }
