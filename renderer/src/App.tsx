@@ -13,6 +13,7 @@ import { RequireSection } from './features/auth/RequireSection.tsx';
 import { ModelsPage } from './features/models/ModelsPage.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
 import { SystemPage } from './features/system/SystemPage.tsx';
+import { ToolsPage } from './features/tools/ToolsPage.tsx';
 import { tracesRoutes } from './features/traces/routes.tsx';
 import { workflowsRoutes } from './features/workflows/routes.tsx';
 
@@ -32,10 +33,11 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'audit', element: <RequireSection section={section('/audit')}><AuditPage /></RequireSection> },
       { path: 'models', element: <RequireSection section={section('/models')}><ModelsPage /></RequireSection> },
       { path: 'workflows', element: <RequireSection section={section('/workflows')}>{workflowsRoutes.element}</RequireSection>, children: workflowsRoutes.children },
+      { path: 'tools', element: <RequireSection section={section('/tools')}><ToolsPage /></RequireSection> },
       { path: 'drafts', element: <RequireSection section={section('/drafts')}>{draftsRoutes.element}</RequireSection>, children: draftsRoutes.children },
       { path: 'traces', element: <RequireSection section={section('/traces')}>{tracesRoutes.element}</RequireSection>, children: tracesRoutes.children },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts' && s.path !== '/tools')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],

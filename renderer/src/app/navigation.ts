@@ -10,6 +10,7 @@ export const sections = [
   { path: '/traces', anyOf: ['traces.read'], label: 'Traces', summary: 'Every run as a trace of its steps, model calls and tool calls, with expert feedback.' },
   { path: '/evaluations', anyOf: ['evals.read'], label: 'Evaluations', summary: 'Datasets, evaluators and experiments that show whether a new workflow version is better.' },
   { path: '/workflows', anyOf: ['workflows.read'], label: 'Workflows', summary: 'Versioned workflow definitions, their structure, and a launcher for runs.' },
+  { path: '/tools', anyOf: ['workflows.read'], label: 'Tools', summary: 'The tools workflow steps may call in this account: the built-ins and the MCP servers allowed for it.' },
   { path: '/models', anyOf: ['models.read'], label: 'Models', summary: 'Local GGUF models and customer-hosted endpoints, their health and availability per account.' },
   { path: '/audit', anyOf: ['audit.read'], label: 'Audit', summary: 'The tamper-evident audit log: search, verify and export.' },
   { path: '/admin', anyOf: ['members.manage', 'groups.manage', 'boundaries.manage'], label: 'Admin', summary: 'Accounts, identity provider, group mappings, roles and permission boundaries.' },
