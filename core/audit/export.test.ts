@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localOperator } from '../api/index.ts';
 import type { Core } from '../createCore.ts';
 import { verifyBytes } from '../../scripts/verify-audit.mjs';
 import { FileSink, MemorySink } from './exportJsonl.ts';
+import { summarize } from './exportPdf.ts';
 import { apiAs, openCore, principalFor, tempDir } from './testing.ts';
 import { verifyExportBytes, verifyExportFile } from './verifyExport.ts';
 
@@ -150,5 +152,72 @@ describe('CSV and PDF exports', () => {
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF/);
     writeFileSync(join(dir.path, 'summary.pdf'), pdf);
+  });
+});
+
+/** The text a PDF shows: pdfkit's Flate content streams, TJ strings in hex, Helvetica in WinAnsi. */
+function pdfText(pdf: Buffer): string {
+  const lines: string[] = [];
+  let at = 0;
+  for (;;) {
+    const start = pdf.indexOf('stream\n', at);
+    if (start < 0) break;
+    const end = pdf.indexOf('\nendstream', start);
+    if (end < 0) break;
+    const body = pdf.subarray(start + 'stream\n'.length, end);
+    at = end + '\nendstream'.length;
+    let content: string;
+    try {
+      content = inflateSync(body).toString('latin1');
+    } catch {
+      continue; // not a Flate stream (e.g. an image)
+    }
+    for (const match of content.matchAll(/\[(.*?)\]\s*TJ/g)) {
+      lines.push([...match[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((hex) => Buffer.from(hex[1]!, 'hex').toString('latin1')).join(''));
+    }
+  }
+  return lines.join('\n');
+}
+
+describe('the PDF summary says what happened', () => {
+  it('counts failed sign-ins and exports of every kind (audit log, drafts, traces, backups), in its data and in the PDF text', async () => {
+    const own = tempDir('pdf');
+    const fresh = await openCore(own.path);
+    try {
+      const log = fresh.audit!;
+      const ana = { userId: 'u-ana', accountId: null, roles: ['analyst'] };
+      for (const reason of ['bad-passphrase', 'locked-out']) log.append({ action: 'auth.signIn', outcome: 'failure', actor: { userId: 'u-mallory', accountId: null }, details: { method: 'local', reason } });
+      log.append({ action: 'auth.signIn', outcome: 'success', actor: ana, details: { method: 'local' } });
+      log.append({ action: 'drafts.export', outcome: 'success', actor: ana, resource: 'draft:d-1', details: { format: 'docx', bytes: 1234, status: 'approved' } });
+      log.append({ action: 'traces.export', outcome: 'success', actor: ana, resource: 'trace:t-1', details: { traces: 1, spans: 3, contentIncluded: false } });
+      // A refused export is not an export made (it is in the counts by action).
+      log.append({ action: 'drafts.export', outcome: 'denied', actor: { userId: 'u-eve', accountId: null }, details: { transport: 'http', code: 'ERR_AUTH_FORBIDDEN' } });
+      log.append({ action: 'backup.create', outcome: 'success', actor: { userId: 'local-operator', accountId: null }, details: { file: '/backups/nightly.sqlite', bytes: 4096 } });
+
+      const result = await fresh.auditService!.exportForApi(localOperator(), {}, 'pdf', 'req-pdf-text');
+      const summary = summarize(log, {}, { size: log.currentHead().seq });
+      expect(summary.failedSignIns).toMatchObject({ count: 2, rows: [{ actor: 'u-mallory', method: 'local', reason: 'locked-out' }, { reason: 'bad-passphrase' }] });
+      expect(summary.exports.count).toBe(4);
+      expect(summary.exports.byKind).toEqual({ 'audit log': 1, backup: 1, draft: 1, traces: 1 });
+      expect(summary.exports.rows.map((row) => [row.kind, row.format, row.what])).toEqual([
+        ['audit log', 'pdf', 'all entries'],
+        ['backup', 'sqlite', '/backups/nightly.sqlite'],
+        ['traces', 'otlp', '1 trace(s), metadata only'],
+        ['draft', 'docx', 'draft:d-1'],
+      ]);
+      expect(summary.byAction.find((row) => row.action === 'drafts.export')).toMatchObject({ success: 1, denied: 1, total: 2 });
+
+      const text = pdfText(Buffer.from(result.content, 'base64'));
+      expect(text).toContain('Strongroom audit log summary');
+      expect(text).toContain('Failed sign-ins (2)');
+      expect(text).toContain('locked-out');
+      expect(text).toContain('Exports made (4: 1 audit log, 1 backup, 1 draft, 1 traces)');
+      expect(text).toContain('draft:d-1');
+      expect(text).toContain('/backups/nightly.sqlite');
+      expect(text).toContain('u-mallory');
+    } finally {
+      await fresh.dispose();
+      own.cleanup();
+    }
   });
 });
