@@ -252,6 +252,16 @@ export class WorkflowEngine {
     }
   }
 
+  /**
+   * Whether a process executes the run now: this one, or another whose claim is alive (refreshed
+   * within the lease, and not held by a dead process on this host).
+   */
+  isExecuting(run: Pick<RunRecord, 'id' | 'status' | 'owner' | 'ownerSeenAt'>): boolean {
+    if (this.active.has(run.id)) return true;
+    if (run.status !== 'running' || run.owner === null) return false;
+    return run.owner !== this.owner && ownerAlive(run.owner, run.ownerSeenAt, this.deps.clock.now(), this.staleMs);
+  }
+
   /** Resolves when the run has no execution in flight (tests, CLI). */
   async settled(runId: string): Promise<void> {
     for (let entry = this.active.get(runId); entry; entry = this.active.get(runId)) await entry.done;

@@ -26,9 +26,6 @@ export function runSummary(run: RunRecord) {
   };
 }
 
-/** How long a run's owner may stay silent and still count as executing it: the engine's default lease (`staleMs`). */
-const ownerSilenceMs = 30_000;
-
 const stepView = (step: StepRecord) => ({ path: step.path, kind: step.kind, status: step.status, output: step.output, startedAt: iso(step.startedAt), finishedAt: step.finishedAt === null ? null : iso(step.finishedAt) });
 
 /** The same answer for a run that does not exist and one in another account: nothing is revealed. */
@@ -123,14 +120,7 @@ export class WorkflowService {
     const scope = this.scope(principal);
     const run = this.existing(scope, runId);
     const steps = [...new RunStore(scope).steps(runId).values()].sort((a, b) => a.startedAt - b.startedAt || a.path.localeCompare(b.path));
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.executing(run) };
-  }
-
-  /** A running run is being executed by this process, or by another that refreshed its claim lately. */
-  private executing(run: RunRecord): boolean {
-    if (run.status !== 'running' || run.owner === null) return false;
-    if (run.owner === this.engine.owner) return true;
-    return run.ownerSeenAt !== null && this.clock.now() - run.ownerSeenAt < ownerSilenceMs;
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run) };
   }
 
   answer(principal: Principal, runId: string, path: string, answer: unknown, requestId: string) {
