@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createInProcessBridge, localOperator } from '../../api/index.ts';
 import { FileSink, verifyExportFile } from '../../audit/index.ts';
 import type { AuditFilter, ExportFormat } from '../../audit/index.ts';
 import { CoreError } from '../../base/index.ts';
+import { IdentityStore } from '../../identity/index.ts';
 import type { MethodInput, MethodName, MethodOutput } from '../../contracts/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
@@ -37,11 +38,42 @@ function accountIdOf(core: Core, nameOrId: string): string {
   return account.id;
 }
 
-function parseTime(text: string | undefined, name: string): number | undefined {
+const dayMs = 86_400_000;
+
+/**
+ * `--from`/`--to` as epoch ms. A date alone is a whole UTC day: `--from 2026-01-31` starts at its
+ * midnight and `--to 2026-01-31` ends at its last millisecond, so that day is included.
+ */
+export function parseTime(text: string | undefined, name: 'from' | 'to'): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new CoreError('ERR_INPUT_INVALID', `--${name} must be a date or an ISO-8601 time, e.g. 2026-01-31 or 2026-01-31T17:00:00Z.`);
-  return ms;
+  return name === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? ms + dayMs - 1 : ms;
+}
+
+/**
+ * `--actor` as the user id the log records: a user id as it is, else a person's email or display
+ * name among the members of `--account` (every account without it). A user no longer in the
+ * identity store is still found by the id the log holds.
+ */
+function actorIdOf(core: Core, text: string, accountId: string | undefined): string {
+  const store = new IdentityStore(core.storage!.db);
+  if (text === localOperator().userId || store.userById(text)) return text;
+  const wanted = text.trim().toLowerCase();
+  const accounts = accountId !== undefined ? [accountId] : core.storage!.accounts.list().map((account) => account.id);
+  const matches = new Map<string, { displayName: string; email: string | null }>();
+  for (const id of accounts) {
+    for (const { user } of store.members(id)) {
+      if (user.email?.toLowerCase() === wanted || (user.displayName !== '' && user.displayName.toLowerCase() === wanted)) matches.set(user.id, user);
+    }
+  }
+  if (matches.size === 1) return [...matches.keys()][0]!;
+  if (matches.size > 1) {
+    const listed = [...matches].map(([id, user]) => `${user.displayName || '(no name)'}${user.email ? ` <${user.email}>` : ''}: ${id}`).join('; ');
+    throw new CoreError('ERR_CONFLICT', `Several people match --actor "${text}" (${listed}); give the user id instead.`);
+  }
+  if (core.storage!.db.prepare('SELECT 1 FROM audit_log WHERE actor_user_id = ? LIMIT 1').get(text)) return text;
+  throw new CoreError('ERR_NOT_FOUND', `No one matches --actor "${text}"${accountId !== undefined ? ' in that account' : ''}: give a user id, an email or a display name.`);
 }
 
 export interface AuditVerifyOptions {
@@ -99,11 +131,12 @@ export async function auditExportCommand(io: CliIo, options: AuditExportOptions)
       if (existsSync(options.out)) throw new CoreError('ERR_CONFLICT', `${options.out} exists; choose a new file name.`);
       const from = parseTime(options.from, 'from');
       const to = parseTime(options.to, 'to');
+      const accountId = options.account !== undefined ? accountIdOf(core, options.account) : undefined;
       const filter: AuditFilter = {
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { to } : {}),
-        ...(options.actor !== undefined ? { actorUserId: options.actor } : {}),
-        ...(options.account !== undefined ? { accountId: accountIdOf(core, options.account) } : {}),
+        ...(accountId !== undefined ? { accountId } : {}),
+        ...(options.actor !== undefined ? { actorUserId: actorIdOf(core, options.actor, accountId) } : {}),
         ...(options.action !== undefined ? { action: options.action } : {}),
       };
       let entries: number;
@@ -137,8 +170,9 @@ export async function auditPublicKeyCommand(io: CliIo, options: StorageCommandOp
     withCore(io, options, async (_core, call) => {
       const keys = await call('audit.publicKey', {});
       const active = keys.find((key) => key.retiredAt === null) ?? keys.at(-1);
-      if (options.out !== undefined && active) writeFileSync(options.out, active.publicKeyPem, { flag: 'wx' });
-      if (options.json) io.out(JSON.stringify({ ok: true, keys }));
+      // Never overwrites: an existing file is ERR_CONFLICT, printed like any other error (--json too).
+      if (options.out !== undefined && active) writeNewFile(options.out, active.publicKeyPem);
+      if (options.json) io.out(JSON.stringify({ ok: true, ...(options.out !== undefined ? { file: options.out } : {}), keys }));
       else io.out(keys.map((key) => `# key id ${key.keyId}${key.retiredAt ? ` (retired ${key.retiredAt})` : ' (active)'}\n${key.publicKeyPem.trimEnd()}`).join('\n'));
       return 0;
     }),
