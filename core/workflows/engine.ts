@@ -172,12 +172,11 @@ export class WorkflowEngine {
   }
 
   /**
-   * Continues a run that was interrupted (crash, restart) or that was answered; with `retryFailed`
-   * (a person asked), also a failed one, from the step that failed — finished steps stay done.
+   * Continues a run that was interrupted (crash, restart), answered, or reopened after a failure.
    * Returns where the run executes: 'here', 'elsewhere' (another live process holds it and
    * continues it) or 'nowhere' (it has ended).
    */
-  resume(scope: AccountScope, runId: string, options: { retryFailed?: boolean } = {}): 'here' | 'elsewhere' | 'nowhere' {
+  resume(scope: AccountScope, runId: string): 'here' | 'elsewhere' | 'nowhere' {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
@@ -188,9 +187,16 @@ export class WorkflowEngine {
       active.again = true;
       return 'here';
     }
-    if (run.status === 'failed' && options.retryFailed) store.reopenFailed(runId, this.deps.clock.now());
-    else if (run.status !== 'running' && run.status !== 'waiting') return 'nowhere';
+    if (run.status !== 'running' && run.status !== 'waiting') return 'nowhere';
     return this.launch(scope, runId) ? 'here' : 'elsewhere';
+  }
+
+  /**
+   * Makes a failed run resumable again (a person asked to retry it): `resume` then continues it
+   * from the step that failed — finished steps stay done. Nothing happens to a run not failed.
+   */
+  reopen(scope: AccountScope, runId: string): void {
+    new RunStore(scope).reopenFailed(runId, this.deps.clock.now());
   }
 
   /**

@@ -148,8 +148,9 @@ export class WorkflowService {
     if (before.status === 'completed' || before.status === 'cancelled') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${before.status}; there is nothing to resume. Replay it to run it again.`, { details: { status: before.status } });
     if (before.status === 'failed') {
       // A retry is a decision someone takes: audited, like starting a run.
-      this.audited(scope, principal, requestId, 'runs.retry', () => this.engine.resume(scope, runId, { retryFailed: true }), () => ({ resource: `run:${runId}`, details: { errorCode: before.errorCode } }));
-    } else this.engine.resume(scope, runId);
+      this.audited(scope, principal, requestId, 'runs.retry', () => this.engine.reopen(scope, runId), () => ({ resource: `run:${runId}`, details: { errorCode: before.errorCode } }));
+    }
+    this.engine.resume(scope, runId);
     return runSummary(this.existing(scope, runId));
   }
 
