@@ -2,8 +2,7 @@ import type { AuditEntryView, AuditFilterInput, auditMethods } from '../contract
 import type { MethodHandlers } from '../api/index.ts';
 import type { StoredAuditEntry } from './auditLog.ts';
 import type { AuditFilter } from './query.ts';
-import type { RetentionPolicy } from './retention.ts';
-import type { AuditService } from './service.ts';
+import type { AuditService, RetentionView } from './service.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -37,8 +36,8 @@ function view(service: AuditService, entry: StoredAuditEntry): AuditEntryView {
   };
 }
 
-function policyView(policy: RetentionPolicy) {
-  return { accountId: policy.accountId, retentionDays: policy.retentionDays, legalHold: policy.legalHold, legalHoldReason: policy.legalHoldReason, updatedAt: policy.updatedAt === null ? null : iso(policy.updatedAt) };
+function policyView(policy: RetentionView) {
+  return { accountId: policy.accountId, retentionDays: policy.retentionDays, legalHold: policy.legalHold, legalHoldReason: policy.legalHoldReason, legalHoldReasonWithheld: policy.legalHoldReasonWithheld, updatedAt: policy.updatedAt === null ? null : iso(policy.updatedAt) };
 }
 
 /** Handlers for the audit methods (contracts/audit.ts). */

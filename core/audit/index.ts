@@ -13,7 +13,7 @@ export type { AuditFilter } from './query.ts';
 export { AuditRetention, defaultRetentionDays } from './retention.ts';
 export type { PurgeReport, RetentionPolicy } from './retention.ts';
 export { AuditService, exportMediaTypes } from './service.ts';
-export type { ExportedFile, ExportFormat } from './service.ts';
+export type { ExportedFile, ExportFormat, RetentionView } from './service.ts';
 export { keyIdOf } from './signing.ts';
 export type { AuditPublicKey } from './signing.ts';
 export { verifyDatabase } from './verifyDatabase.ts';

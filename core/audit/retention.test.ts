@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localOperator } from '../api/index.ts';
 import type { Core } from '../createCore.ts';
@@ -43,11 +44,36 @@ describe('retention, legal hold and purge', () => {
     expect(defaultRetentionDays).toBe(7 * 365 + 2);
     await ops.call('audit.retention.set', { accountId: credit.id, retentionDays: 30 });
     await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true, reason: 'Case 2026-114' });
-    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ retentionDays: 30, legalHold: true, legalHoldReason: 'Case 2026-114' });
-    expect(core.audit!.list({ actionPrefix: 'audit.' }).map((e) => [e.action, e.accountId, e.details])).toEqual([
-      ['audit.retention.set', credit.id, { previousDays: defaultRetentionDays, retentionDays: 30 }],
-      ['audit.legalHold.set', credit.id, { reason: 'Case 2026-114' }],
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ retentionDays: 30, legalHold: true, legalHoldReason: 'Case 2026-114', legalHoldReasonWithheld: false });
+    expect(core.audit!.list({ actionPrefix: 'audit.' }).map((e) => [e.action, e.accountId, e.details, e.hasContent])).toEqual([
+      ['audit.retention.set', credit.id, { previousDays: defaultRetentionDays, retentionDays: 30 }, false],
+      ['audit.legalHold.set', credit.id, { reasonGiven: true }, true],
     ]);
+  });
+
+  it('seals the legal-hold reason a person typed: readable to those who read content, withheld from an auditor, never in plaintext at rest', async () => {
+    const { ops, credit, core } = await world();
+    const marker = 'Subpoena SDNY-0042 re: Acme';
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true, reason: marker });
+    const compliance = apiAs(core, principalFor(credit.id, 'compliance'));
+    const auditor = apiAs(core, principalFor(credit.id, 'auditor'));
+    expect(await compliance.call('audit.retention.get', {})).toMatchObject({ legalHold: true, legalHoldReason: marker, legalHoldReasonWithheld: false });
+    expect(await auditor.call('audit.retention.get', {})).toMatchObject({ legalHold: true, legalHoldReason: null, legalHoldReasonWithheld: true });
+    // The entry carries it as sealed content, shown through audit.get like any other content.
+    const [entry] = core.audit!.list({ actionPrefix: 'audit.legalHold.set' });
+    expect(await compliance.call('audit.get', { seq: entry!.seq })).toMatchObject({ contentStatus: 'shown', content: { reason: marker } });
+    expect(await auditor.call('audit.get', { seq: entry!.seq })).toMatchObject({ contentStatus: 'withheld' });
+    // Neither the entry's plaintext columns nor the retention table hold it (checkpointed into the file).
+    core.storage!.checkpoint();
+    const db = core.storage!.db;
+    expect(db.prepare("SELECT count(*) FROM audit_log WHERE details LIKE '%Subpoena%' OR resource LIKE '%Subpoena%'").pluck().get()).toBe(0);
+    expect(db.prepare('SELECT legal_hold_reason FROM audit_retention WHERE account_id = ?').pluck().get(credit.id)).toBeNull();
+    expect(readFileSync(core.storage!.file).includes(Buffer.from(marker))).toBe(false);
+    // A release names the entry that placed the hold; a hold placed without a reason has none.
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false });
+    expect(core.audit!.list({ actionPrefix: 'audit.legalHold.release' })).toMatchObject([{ details: { placedBy: entry!.seq }, hasContent: false }]);
+    expect(await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true })).toMatchObject({ legalHold: true, legalHoldReason: null, legalHoldReasonWithheld: false });
+    expect(await auditor.call('audit.retention.get', {})).toMatchObject({ legalHold: true, legalHoldReason: null, legalHoldReasonWithheld: false });
   });
 
   it('purges only entries past their account’s retention, keeps their hashes, signs a tombstone, and everything still verifies', async () => {

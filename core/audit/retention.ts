@@ -1,6 +1,6 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock } from '../base/index.ts';
-import type { AuditEntry, AuditLog, CheckpointRecord } from './auditLog.ts';
+import type { AuditEntry, AuditLog, AuditRow, CheckpointRecord } from './auditLog.ts';
 import { toRanges } from './checkpoints.ts';
 import { administrationAccountId } from './signing.ts';
 import { durableTransaction } from '../storage/index.ts';
@@ -15,7 +15,6 @@ export interface RetentionPolicy {
   retentionDays: number;
   /** While set, nothing of the account's is purged and the account cannot be deleted. */
   legalHold: boolean;
-  legalHoldReason: string | null;
   updatedAt: number | null;
   updatedBy: string | null;
 }
@@ -61,26 +60,59 @@ export class AuditRetention {
 
   policy(accountId: string): RetentionPolicy {
     const row = this.db.prepare<[string], RetentionRow>('SELECT * FROM audit_retention WHERE account_id = ?').get(accountId);
-    if (!row) return { accountId, retentionDays: defaultRetentionDays, legalHold: false, legalHoldReason: null, updatedAt: null, updatedBy: null };
-    return { accountId, retentionDays: row.retention_days, legalHold: row.legal_hold === 1, legalHoldReason: row.legal_hold_reason, updatedAt: row.updated_at, updatedBy: row.updated_by };
+    if (!row) return { accountId, retentionDays: defaultRetentionDays, legalHold: false, updatedAt: null, updatedBy: null };
+    return { accountId, retentionDays: row.retention_days, legalHold: row.legal_hold === 1, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  }
+
+  /**
+   * Why the account is on hold: what a person typed, so it is sealed content of the
+   * `audit.legalHold.set` entry that placed the hold (decrypted here; callers decide who sees it).
+   * A reason stored in plaintext before reasons were sealed is returned until the hold changes.
+   */
+  legalHoldReason(accountId: string, options: { reveal: boolean }): { given: boolean; reason: string | null } {
+    const row = this.db.prepare<[string], RetentionRow>('SELECT * FROM audit_retention WHERE account_id = ?').get(accountId);
+    if (!row || row.legal_hold !== 1) return { given: false, reason: null };
+    if (row.legal_hold_reason !== null) return { given: true, reason: options.reveal ? row.legal_hold_reason : null };
+    const entry = this.holdEntry(accountId);
+    if (!entry || entry.sealed === null) return { given: false, reason: null };
+    if (!options.reveal) return { given: true, reason: null };
+    const content = this.log.openContent(entry) as { reason?: unknown } | undefined;
+    return { given: true, reason: typeof content?.reason === 'string' ? content.reason : null };
+  }
+
+  /** The entry that placed the account's current hold (holds cannot be purged, so it is there). */
+  private holdEntry(accountId: string): AuditRow | undefined {
+    return this.db.prepare<[string], AuditRow>("SELECT * FROM audit_log WHERE account_id = ? AND action = 'audit.legalHold.set' AND purged_at IS NULL ORDER BY seq DESC LIMIT 1").get(accountId);
   }
 
   setRetention(accountId: string, retentionDays: number, actor: Actor, requestId: string | null): RetentionPolicy {
     this.requireAccount(accountId);
     return durableTransaction(this.db, () => {
       const before = this.policy(accountId);
-      this.upsert({ ...before, retentionDays }, actor.userId);
+      this.upsert({ ...before, retentionDays }, this.legacyReason(accountId), actor.userId);
       this.log.append({ action: 'audit.retention.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { retentionDays, previousDays: before.retentionDays } });
       return this.policy(accountId);
     });
   }
 
+  /**
+   * Places or releases a hold. The reason is sealed into the `audit.legalHold.set` entry's content
+   * (under the account's data key); plaintext details say only whether one was given, and a
+   * release names the seq of the entry that placed the hold.
+   */
   setLegalHold(accountId: string, hold: boolean, reason: string | null, actor: Actor, requestId: string | null): RetentionPolicy {
     this.requireAccount(accountId);
+    // Sealing inside the transaction needs the account's key ready before it opens.
+    this.log.storage.scopeFor({ accountId }).prepareForWrite();
     return durableTransaction(this.db, () => {
       const before = this.policy(accountId);
-      this.upsert({ ...before, legalHold: hold, legalHoldReason: hold ? reason : null }, actor.userId);
-      this.log.append({ action: hold ? 'audit.legalHold.set' : 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reason: hold ? reason : before.legalHoldReason } });
+      const placedBy = before.legalHold ? this.holdEntry(accountId)?.seq ?? null : null;
+      this.upsert({ ...before, legalHold: hold }, null, actor.userId);
+      if (hold) {
+        this.log.append({ action: 'audit.legalHold.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reasonGiven: reason !== null }, ...(reason !== null ? { content: { reason } } : {}) });
+      } else {
+        this.log.append({ action: 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { placedBy } });
+      }
       return this.policy(accountId);
     });
   }
@@ -122,13 +154,18 @@ export class AuditRetention {
     return durableTransaction(this.db, run);
   }
 
-  private upsert(policy: RetentionPolicy, updatedBy: string | null): void {
+  /** A plaintext reason from before reasons were sealed, kept until the hold itself changes. */
+  private legacyReason(accountId: string): string | null {
+    return this.db.prepare<[string], string | null>('SELECT legal_hold_reason FROM audit_retention WHERE account_id = ?').pluck().get(accountId) ?? null;
+  }
+
+  private upsert(policy: RetentionPolicy, legalHoldReason: string | null, updatedBy: string | null): void {
     this.db
       .prepare(
         `INSERT INTO audit_retention (account_id, retention_days, legal_hold, legal_hold_reason, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE SET retention_days = excluded.retention_days, legal_hold = excluded.legal_hold, legal_hold_reason = excluded.legal_hold_reason, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
       )
-      .run(policy.accountId, policy.retentionDays, policy.legalHold ? 1 : 0, policy.legalHoldReason, this.clock.now(), updatedBy);
+      .run(policy.accountId, policy.retentionDays, policy.legalHold ? 1 : 0, legalHoldReason, this.clock.now(), updatedBy);
   }
 
   private requireAccount(accountId: string): void {

@@ -47,6 +47,15 @@ export interface AuditServiceOptions {
 }
 
 const actorOf = (principal: Principal) => ({ userId: principal.userId, accountId: principal.accountId, roles: principal.roles });
+/** Sealed content (what people typed or models wrote) is shown only with `traces.content`: never to auditors. */
+const readsContent = (principal: Principal) => principal.permissions.has('traces.content');
+
+/** A retention policy as principals see it: the legal hold's reason only for those who read content. */
+export interface RetentionView extends RetentionPolicy {
+  legalHoldReason: string | null;
+  /** On hold with a reason this principal may not read. */
+  legalHoldReasonWithheld: boolean;
+}
 
 /**
  * The audit log as the API and the CLI use it. The router has checked the permission; this class
@@ -99,7 +108,7 @@ export class AuditService {
     if (!row || !visible) throw new CoreError('ERR_NOT_FOUND', 'There is no such audit entry.');
     const entry = toStoredEntry(row);
     if (row.sealed === null) return { entry, contentStatus: 'none' };
-    if (!principal.permissions.has('traces.content')) return { entry, contentStatus: 'withheld' };
+    if (!readsContent(principal)) return { entry, contentStatus: 'withheld' };
     try {
       return { entry, content: this.log.openContent(row), contentStatus: 'shown' };
     } catch (error) {
@@ -162,16 +171,23 @@ export class AuditService {
     };
   }
 
-  policy(principal: Principal, accountId: string | undefined): RetentionPolicy {
-    return this.retention.policy(this.targetAccount(principal, accountId));
+  policy(principal: Principal, accountId: string | undefined): RetentionView {
+    return this.retentionView(principal, this.retention.policy(this.targetAccount(principal, accountId)));
   }
 
-  setRetention(principal: Principal, accountId: string | undefined, days: number, requestId: string | null): RetentionPolicy {
-    return this.retention.setRetention(this.targetAccount(principal, accountId), days, actorOf(principal), requestId);
+  setRetention(principal: Principal, accountId: string | undefined, days: number, requestId: string | null): RetentionView {
+    return this.retentionView(principal, this.retention.setRetention(this.targetAccount(principal, accountId), days, actorOf(principal), requestId));
   }
 
-  setLegalHold(principal: Principal, accountId: string | undefined, hold: boolean, reason: string | null, requestId: string | null): RetentionPolicy {
-    return this.retention.setLegalHold(this.targetAccount(principal, accountId), hold, reason, actorOf(principal), requestId);
+  setLegalHold(principal: Principal, accountId: string | undefined, hold: boolean, reason: string | null, requestId: string | null): RetentionView {
+    return this.retentionView(principal, this.retention.setLegalHold(this.targetAccount(principal, accountId), hold, reason, actorOf(principal), requestId));
+  }
+
+  /** The policy with the hold's reason — sealed content, so only for principals who read content. */
+  private retentionView(principal: Principal, policy: RetentionPolicy): RetentionView {
+    const reveal = readsContent(principal);
+    const { given, reason } = this.retention.legalHoldReason(policy.accountId, { reveal });
+    return { ...policy, legalHoldReason: reason, legalHoldReasonWithheld: given && !reveal };
   }
 
   /** Installation administrators purge one account or, without one, every account; others their own. */

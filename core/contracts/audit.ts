@@ -51,7 +51,10 @@ export const AuditRetentionSchema = z.object({
   accountId: z.string(),
   retentionDays: z.number().int(),
   legalHold: z.boolean(),
+  /** Why the account is on hold: sealed content, null for roles that do not read content. */
   legalHoldReason: z.string().nullable(),
+  /** On hold, and the reason is withheld from this caller's role (an auditor sees metadata only). */
+  legalHoldReasonWithheld: z.boolean(),
   updatedAt: z.string().nullable(),
 });
 

@@ -195,7 +195,7 @@ export async function auditRetentionCommand(io: CliIo, options: AuditRetentionOp
       if (options.hold !== undefined) await call('audit.legalHold.set', { accountId, hold: options.hold, ...(options.reason ? { reason: options.reason } : {}) });
       const policy = await call('audit.retention.get', { accountId });
       if (options.json) io.out(JSON.stringify({ ok: true, ...policy }));
-      else io.out(`${options.account}: entries kept at least ${policy.retentionDays} days; legal hold ${policy.legalHold ? `ON (${policy.legalHoldReason ?? 'no reason given'})` : 'off'}.`);
+      else io.out(`${options.account}: entries kept at least ${policy.retentionDays} days; legal hold ${policy.legalHold ? `ON (${policy.legalHoldReason ?? (policy.legalHoldReasonWithheld ? 'reason withheld' : 'no reason given')})` : 'off'}.`);
       return 0;
     }),
   );

@@ -41,6 +41,7 @@ export function RetentionPanel() {
           <p data-testid="audit-retention">
             Entries are kept at least <strong>{state.value.retentionDays} days</strong> (about {(state.value.retentionDays / 365.25).toFixed(1)} years).
             Legal hold: <strong>{state.value.legalHold ? `on${state.value.legalHoldReason ? ` — ${state.value.legalHoldReason}` : ''}` : 'off'}</strong>.
+            {state.value.legalHoldReasonWithheld && ' Its reason is withheld: your role sees metadata only.'}
           </p>
           {editable && (
             <div className="field-row">
