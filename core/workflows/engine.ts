@@ -155,7 +155,8 @@ export class WorkflowEngine {
       createdAt: this.deps.clock.now(),
       pins,
     };
-    store.createRun(run);
+    // Claimed by this process from the start: no other process's recovery takes it before `launch`.
+    store.createRun(run, this.owner);
     return store.run(run.id)!;
   }
 
@@ -196,7 +197,7 @@ export class WorkflowEngine {
    * from the step that failed — finished steps stay done. Nothing happens to a run not failed.
    */
   reopen(scope: AccountScope, runId: string): void {
-    new RunStore(scope).reopenFailed(runId, this.deps.clock.now());
+    new RunStore(scope).reopenFailed(runId, this.owner, this.deps.clock.now());
   }
 
   /**

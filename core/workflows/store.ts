@@ -67,11 +67,12 @@ export class RunStore extends AccountRepository {
     super(scope);
   }
 
-  createRun(run: Omit<RunRecord, 'output' | 'errorCode' | 'errorMessage' | 'waitingOn' | 'updatedAt' | 'owner' | 'ownerSeenAt'>): void {
+  /** Records a new run, claimed by `owner` (the process about to launch it) when given. */
+  createRun(run: Omit<RunRecord, 'output' | 'errorCode' | 'errorMessage' | 'waitingOn' | 'updatedAt' | 'owner' | 'ownerSeenAt'>, owner: string | null = null): void {
     this.transaction(() => {
-      this.statement<[string, string, string, string, string, Buffer, string | null, string | null, string, string, number, number, string]>(
-        'INSERT INTO runs (id, account_id, workflow_id, version, status, input, model_id, replay_of, trace_id, created_by, created_at, updated_at, pins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(run.id, this.accountId, run.workflowId, run.version, run.status, this.scope.sealJson({ table: 'runs', rowId: run.id, column: 'input' }, json(run.input)), run.modelId, run.replayOf, run.traceId, run.createdBy, run.createdAt, run.createdAt, JSON.stringify(run.pins));
+      this.statement<[string, string, string, string, string, Buffer, string | null, string | null, string, string, number, number, string, string | null, number | null]>(
+        'INSERT INTO runs (id, account_id, workflow_id, version, status, input, model_id, replay_of, trace_id, created_by, created_at, updated_at, pins, owner, owner_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(run.id, this.accountId, run.workflowId, run.version, run.status, this.scope.sealJson({ table: 'runs', rowId: run.id, column: 'input' }, json(run.input)), run.modelId, run.replayOf, run.traceId, run.createdBy, run.createdAt, run.createdAt, JSON.stringify(run.pins), owner, owner === null ? null : run.createdAt);
     });
   }
 
@@ -109,9 +110,9 @@ export class RunStore extends AccountRepository {
     this.statement<[string, string, string]>('UPDATE runs SET owner = NULL, owner_seen_at = NULL WHERE id = ? AND account_id = ? AND owner = ?').run(id, this.accountId, owner);
   }
 
-  /** A failed run someone asked to retry: running again, with no owner until one claims it. */
-  reopenFailed(id: string, now: number): void {
-    this.statement<[number, string, string]>("UPDATE runs SET status = 'running', error_code = NULL, error_message = NULL, owner = NULL, owner_seen_at = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'failed'").run(now, id, this.accountId);
+  /** A failed run someone asked to retry: running again, claimed by `owner` (the process about to resume it). */
+  reopenFailed(id: string, owner: string, now: number): void {
+    this.statement<[string, number, number, string, string]>("UPDATE runs SET status = 'running', error_code = NULL, error_message = NULL, owner = ?, owner_seen_at = ?, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'failed'").run(owner, now, now, id, this.accountId);
   }
 
   /** Marks a running or waiting run cancelled, whoever executes it; false when it had already ended. */
