@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../core/index.ts';
+import { EnvironmentSecretStore } from '../core/secrets/index.ts';
+import { startupFailedExitCode } from './shared/coreHostProtocol.ts';
 import type { MainToHostMessage } from './shared/coreHostProtocol.ts';
 import { CoreHost } from './main/coreHost.ts';
 import type { UtilityChild } from './main/coreHost.ts';
@@ -142,5 +145,40 @@ describe('bundled core host driven by CoreHost', () => {
     await host.dispose();
     expect(await exited).toBe(0);
     expect(await host.call('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_TRANSPORT_FAILED' } });
+  });
+});
+
+describe('bundled core host that cannot start', () => {
+  it('reports the typed error to CoreHost, writes it to the log file, exits with the no-restart status and is not restarted', async () => {
+    const dataDir = join(scratch, 'wrong-key');
+    // An installation set up with another master key than the one the core host is given.
+    const setUp = await createCore({ dataDir, mode: 'cli', heartbeatMs: 0, resumeInterruptedRuns: false, secrets: new EnvironmentSecretStore(randomBytes(32).toString('base64')) });
+    await setUp.dispose();
+    const children: ForkedCoreHost[] = [];
+    const exits: Array<[number, boolean]> = [];
+    let failed: (error: { code: string; message: string }) => void = () => undefined;
+    const reported = new Promise<{ code: string; message: string }>((resolve) => (failed = resolve));
+    const host = new CoreHost({
+      spawn: () => {
+        const child = new ForkedCoreHost(dataDir);
+        children.push(child);
+        return child;
+      },
+      onEvent: () => undefined,
+      onExit: (code, willRestart) => exits.push([code, willRestart]),
+      onStartupFailed: (error) => failed(error),
+    });
+    const call = host.call('auth.status', {});
+    const exited = new Promise<number | null>((resolve) => children[0]?.process.once('exit', (code) => resolve(code)));
+    const error = await reported;
+    expect(error).toMatchObject({ code: 'ERR_SECRETS_KEY_MISMATCH', message: expect.stringContaining('STRONGROOM_MASTER_KEY') as string });
+    expect(await call).toEqual({ ok: false, error });
+    expect(await exited).toBe(startupFailedExitCode);
+    expect(children).toHaveLength(1);
+    expect(exits).toEqual([]);
+    const log = readFileSync(join(dataDir, 'logs', 'strongroom.log'), 'utf8');
+    expect(log).toContain('ERR_SECRETS_KEY_MISMATCH');
+    expect(log).not.toContain(masterKey);
+    await host.dispose();
   });
 });

@@ -8,6 +8,7 @@ import { rememberedSession } from '../../core/identity/index.ts';
 import type { HostToMainMessage } from '../shared/coreHostProtocol.ts';
 import { dataDirFrom } from './hostArgs.ts';
 import { createCoreHostHandler } from './messageHandler.ts';
+import { reportStartupFailure } from './startupFailure.ts';
 
 /** The utilityProcess's parentPort (Electron adds it to `process`); absent under plain Node. */
 interface ParentPort {
@@ -15,10 +16,7 @@ interface ParentPort {
   postMessage(message: HostToMainMessage): void;
 }
 
-async function run(port: ParentPort): Promise<void> {
-  const dataDir = dataDirFrom(process.argv, process.env);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const logging = createLogger({ dataDir });
+async function run(port: ParentPort, dataDir: string, logging: ReturnType<typeof createLogger>): Promise<void> {
   // Crash loudly and let main restart us: a half-working core is worse than a restarted one.
   const crash = (error: unknown): void => {
     const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
@@ -55,10 +53,15 @@ async function run(port: ParentPort): Promise<void> {
 
 const parentPort = (process as { parentPort?: ParentPort }).parentPort;
 if (parentPort) {
-  run(parentPort).catch((error: unknown) => {
-    process.stderr.write(`strongroom core host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  const port = parentPort;
+  const dataDir = dataDirFrom(process.argv, process.env);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logging = createLogger({ dataDir });
+  // A start-up failure with a typed error (no keychain, wrong master key, schema too new) goes to
+  // the log file and to main, which shows it and does not restart us; see startupFailure.ts.
+  run(port, dataDir, logging).catch((error: unknown) =>
+    reportStartupFailure(error, { port, logger: logging.logger, closeLog: logging.close, stderr: (text) => process.stderr.write(text), exit: (code) => process.exit(code) }),
+  );
 } else {
   process.stderr.write('coreHost.js runs inside Electron (utilityProcess.fork); use `strongroom serve` for a browser.\n');
   process.exitCode = 1;

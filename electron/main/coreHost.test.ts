@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { startupFailedExitCode } from '../shared/coreHostProtocol.ts';
 import type { MainToHostMessage } from '../shared/coreHostProtocol.ts';
 import { CoreHost } from './coreHost.ts';
 import type { CoreHostOptions, UtilityChild } from './coreHost.ts';
@@ -168,6 +169,51 @@ describe('CoreHost', () => {
     await t.host.dispose();
     expect(t.child().killed).toBe(true);
     expect(t.children).toHaveLength(1);
+  });
+});
+
+describe('CoreHost when the core cannot start', () => {
+  const keyMismatch = { code: 'ERR_SECRETS_KEY_MISMATCH', message: 'The master key in STRONGROOM_MASTER_KEY is not the one this database was encrypted with (installation i-1). Use the key this installation was set up with.' } as const;
+
+  it('hands the core’s typed error to onStartupFailed once, answers waiting and later calls with it, asks the core to stop, and never restarts it', async () => {
+    const failures: unknown[] = [];
+    const t = setup({ onStartupFailed: (error) => failures.push(error) });
+    const waiting = t.host.call('auth.status', {});
+    t.child().reply({ kind: 'startupFailed', error: keyMismatch });
+    expect(failures).toEqual([keyMismatch]);
+    expect(await waiting).toEqual({ ok: false, error: keyMismatch });
+    expect(t.child().posted).toEqual([{ kind: 'shutdown' }]);
+    t.child().exit(startupFailedExitCode);
+    expect(t.children).toHaveLength(1);
+    expect(t.exits).toEqual([]);
+    expect(await t.host.call('system.info', {})).toEqual({ ok: false, error: keyMismatch });
+    // A second report, or one after ready, changes nothing.
+    t.child().reply({ kind: 'startupFailed', error: { code: 'ERR_INTERNAL', message: 'again' } });
+    expect(failures).toHaveLength(1);
+    await t.host.dispose();
+  });
+
+  it('ignores a malformed report, and treats the start-up exit status without a report as a failure too, pointing at the log', async () => {
+    const failures: Array<{ code: string; message: string }> = [];
+    const t = setup({ onStartupFailed: (error) => failures.push(error) });
+    t.child().reply({ kind: 'startupFailed', error: { code: 'ERR_MADE_UP', message: 'x' } });
+    t.child().reply({ kind: 'startupFailed' });
+    expect(failures).toEqual([]);
+    t.child().exit(startupFailedExitCode);
+    expect(failures).toEqual([{ code: 'ERR_INTERNAL', message: expect.stringContaining('log file') as string }]);
+    expect(t.children).toHaveLength(1);
+    expect(await t.host.call('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_INTERNAL' } });
+  });
+
+  it('still restarts a core that crashes with any other status, and one that was ready', () => {
+    const failures: unknown[] = [];
+    const t = setup({ onStartupFailed: (error) => failures.push(error) });
+    t.child().exit(1);
+    t.child().reply({ kind: 'ready' });
+    t.child().exit(startupFailedExitCode);
+    expect(t.exits).toEqual([[1, true], [startupFailedExitCode, true]]);
+    expect(t.children).toHaveLength(3);
+    expect(failures).toEqual([]);
   });
 });
 

@@ -28,6 +28,7 @@ const fake = await vi.hoisted(async () => {
     permissionHandlers: [] as string[],
     ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
     forks: [] as Array<{ path: string; args: string[]; child: InstanceType<typeof Emitter> & { posted: unknown[] } }>,
+    errorBoxes: [] as Array<[string, string]>,
     windows: [] as Array<{ options: { webPreferences?: Record<string, unknown> }; url?: string; webContents: { id: number; mainFrame: unknown } }>,
   };
   class FakeWindow extends Emitter {
@@ -86,7 +87,7 @@ const fake = await vi.hoisted(async () => {
       },
     },
     BrowserWindow: FakeWindow,
-    dialog: { showErrorBox: () => undefined },
+    dialog: { showErrorBox: (title: string, content: string) => { state.errorBoxes.push([title, content]); } },
     shell: { openExternal: () => Promise.resolve() },
   };
   return { state, module };
@@ -160,5 +161,30 @@ describe('main.ts composition', () => {
     await flush();
     expect(state.quits).toBe(1);
     expect(state.ipcHandlers.size).toBe(0);
+  });
+});
+
+describe('main.ts when the core cannot start', () => {
+  it('shows the core’s own message and code with the log file, quits, and never restarts the core', async () => {
+    // A fresh launch of main against the same stand-ins (the first one has quit above).
+    vi.resetModules();
+    const forks = state.forks.length;
+    const quits = state.quits;
+    await import('./main.ts');
+    await flush();
+    expect(state.forks).toHaveLength(forks + 1);
+    const child = state.forks.at(-1)!.child;
+    const message = 'The OS keychain is not reachable (no Secret Service): install and unlock gnome-keyring, or set STRONGROOM_MASTER_KEY.';
+    child.emit('message', { kind: 'startupFailed', error: { code: 'ERR_SECRETS_UNAVAILABLE', message } });
+    expect(state.errorBoxes).toEqual([['Strongroom cannot start', expect.stringContaining(message) as string]]);
+    expect(state.errorBoxes[0]![1]).toContain('ERR_SECRETS_UNAVAILABLE');
+    expect(state.errorBoxes[0]![1]).toContain(join(dataDir, 'logs', 'strongroom.log'));
+    expect(state.errorBoxes[0]![1]).not.toMatch(/stopped working|send the log file/);
+    expect(child.posted.at(-1)).toEqual({ kind: 'shutdown' });
+    expect(state.quits).toBe(quits + 1);
+    child.emit('exit', 78);
+    await flush();
+    expect(state.forks).toHaveLength(forks + 1);
+    expect(state.errorBoxes).toHaveLength(1);
   });
 });

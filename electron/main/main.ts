@@ -16,6 +16,7 @@ import { guardNavigation } from './navigationGuard.ts';
 import { denyAllPermissions } from './permissionGuard.ts';
 import { quitCleanly } from './quitCleanly.ts';
 import { enforceSingleInstance } from './singleInstance.ts';
+import { showStartupFailure } from './startupFailure.ts';
 import { secureWindowOptions } from './windowOptions.ts';
 import { WindowRegistry } from './windows.ts';
 
@@ -55,6 +56,8 @@ async function start(): Promise<void> {
       logger.error({ exitCode, willRestart }, 'core host exited');
       if (!willRestart) dialog.showErrorBox('Strongroom stopped working', 'The Strongroom core stopped repeatedly. Quit and start Strongroom again; if this keeps happening, send the log file to your IT support.');
     },
+    // A typed start-up failure (keychain, master key, schema too new): its own message, no restarts.
+    onStartupFailed: (error) => showStartupFailure(error, { dialog, quit: () => app.quit(), logFile: join(app.getPath('userData'), 'logs', 'strongroom.log'), logger }),
   });
   const removeRelay = registerIpcRelay({
     ipcMain,

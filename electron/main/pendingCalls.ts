@@ -31,6 +31,14 @@ export class PendingCalls {
     }
   }
 
+  /** Settles every waiting call with the same result (a core that could not start). */
+  settleAll(result: ApiResult<unknown>): void {
+    for (const [id, settle] of this.waiting) {
+      this.waiting.delete(id);
+      settle(result);
+    }
+  }
+
   get size(): number {
     return this.waiting.size;
   }
