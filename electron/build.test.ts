@@ -15,7 +15,7 @@ import { EnvironmentSecretStore } from '../core/secrets/index.ts';
 import { startupFailedExitCode } from './shared/coreHostProtocol.ts';
 import type { MainToHostMessage } from './shared/coreHostProtocol.ts';
 import { CoreHost } from './main/coreHost.ts';
-import type { UtilityChild } from './main/coreHost.ts';
+import type { CoreHostOptions, UtilityChild } from './main/coreHost.ts';
 
 const root = join(import.meta.dirname, '..');
 // Inside the repository (two levels below it, like dist/electron) so bundles resolve node_modules
@@ -106,20 +106,27 @@ class ForkedCoreHost implements UtilityChild {
   }
 }
 
+/** The real CoreHost over bundled core hosts in `dataDir`: every child it forked, every exit it saw. */
+function hostOver(dataDir: string, options: Pick<CoreHostOptions, 'onStartupFailed'> = {}) {
+  const children: ForkedCoreHost[] = [];
+  const exits: Array<[number, boolean]> = [];
+  const host = new CoreHost({
+    spawn: () => {
+      const child = new ForkedCoreHost(dataDir);
+      children.push(child);
+      return child;
+    },
+    onEvent: () => undefined,
+    onExit: (code, willRestart) => exits.push([code, willRestart]),
+    ...options,
+  });
+  return { host, children, exits };
+}
+
 describe('bundled core host driven by CoreHost', () => {
   it('answers calls, survives a crash, and shuts down cleanly', async () => {
     const dataDir = join(scratch, 'data');
-    const children: ForkedCoreHost[] = [];
-    const exits: Array<[number, boolean]> = [];
-    const host = new CoreHost({
-      spawn: () => {
-        const child = new ForkedCoreHost(dataDir);
-        children.push(child);
-        return child;
-      },
-      onEvent: () => undefined,
-      onExit: (code, willRestart) => exits.push([code, willRestart]),
-    });
+    const { host, children, exits } = hostOver(dataDir);
 
     // The window starts signed out; signing in binds the session to it.
     expect(await host.call('system.info', {})).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
@@ -154,20 +161,9 @@ describe('bundled core host that cannot start', () => {
     // An installation set up with another master key than the one the core host is given.
     const setUp = await createCore({ dataDir, mode: 'cli', heartbeatMs: 0, resumeInterruptedRuns: false, secrets: new EnvironmentSecretStore(randomBytes(32).toString('base64')) });
     await setUp.dispose();
-    const children: ForkedCoreHost[] = [];
-    const exits: Array<[number, boolean]> = [];
     let failed: (error: { code: string; message: string }) => void = () => undefined;
     const reported = new Promise<{ code: string; message: string }>((resolve) => (failed = resolve));
-    const host = new CoreHost({
-      spawn: () => {
-        const child = new ForkedCoreHost(dataDir);
-        children.push(child);
-        return child;
-      },
-      onEvent: () => undefined,
-      onExit: (code, willRestart) => exits.push([code, willRestart]),
-      onStartupFailed: (error) => failed(error),
-    });
+    const { host, children, exits } = hostOver(dataDir, { onStartupFailed: (error) => failed(error) });
     const call = host.call('auth.status', {});
     const exited = new Promise<number | null>((resolve) => children[0]?.process.once('exit', (code) => resolve(code)));
     const error = await reported;
