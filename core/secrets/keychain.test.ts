@@ -3,30 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KeychainSecretStore } from './keychain.ts';
 import { masterKeySecretName } from './secretStore.ts';
+import { testKeychain } from './testing.ts';
 
-// The real OS keychain: keytar → libsecret → a Secret Service (gnome-keyring) on the session
-// D-Bus. scripts/test-all.mjs provides one on Linux. Off CI, with no Secret Service reachable,
-// these tests skip; with CI=true they run regardless and fail, saying why.
-const service = `strongroom-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-const store = new KeychainSecretStore({ service, timeoutMs: 8_000 });
-const onCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-let unreachable: string | undefined;
-try {
-  await store.probe();
-} catch (error) {
-  unreachable = error instanceof Error ? error.message : String(error);
-}
+// The real OS keychain (see testing.ts): skipped off CI when no Secret Service is reachable.
+const { store, unreachable, skip, reachableMessage, cleanup } = await testKeychain('keychain');
+afterAll(cleanup);
 
-afterAll(async () => {
-  if (unreachable) return;
-  for (const name of await store.names()) await store.delete(name);
-});
-
-describe.skipIf(unreachable !== undefined && !onCi)('OS keychain (keytar + Secret Service)', () => {
+describe.skipIf(skip)('OS keychain (keytar + Secret Service)', () => {
   it('is reachable', () => {
-    expect(unreachable, 'The Secret Service must be reachable here; run the tests inside dbus-run-session with an unlocked gnome-keyring (scripts/test-all.mjs does).').toBeUndefined();
+    expect(unreachable, reachableMessage).toBeUndefined();
   });
 
   it('stores, reads back, lists and deletes a secret under a test-only service name', async () => {

@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyDatabase } from '../../audit/index.ts';
 import type { StoredAuditEntry } from '../../audit/index.ts';
 import { createCore } from '../../createCore.ts';
-import { KeychainSecretStore } from '../../secrets/index.ts';
+// eslint-disable-next-line no-restricted-imports -- the keychain test seam is meant for other areas' tests, not an internal
+import { testKeychain } from '../../secrets/testing.ts';
 import type { CliIo } from '../output.ts';
 import { secretsFor } from './common.ts';
 import { initCommand } from './init.ts';
@@ -97,32 +98,20 @@ describe('strongroom keys rotate', () => {
   });
 });
 
-// Master key rotation needs a writable store: the real OS keychain (scripts/test-all.mjs provides
-// a Secret Service on Linux). Off CI, without one, this skips; on CI it runs and fails, saying why.
-const service = `strongroom-test-keys-${process.pid}-${randomBytes(4).toString('hex')}`;
-const keychain = new KeychainSecretStore({ service, timeoutMs: 8_000 });
-const onCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-let unreachable: string | undefined;
-try {
-  await keychain.probe();
-} catch (error) {
-  unreachable = error instanceof Error ? error.message : String(error);
-}
-afterAll(async () => {
-  if (unreachable) return;
-  for (const name of await keychain.names()) await keychain.delete(name);
-});
+// Master key rotation needs a writable store: the real OS keychain (skipped off CI without one).
+const keychain = await testKeychain('keys');
+afterAll(keychain.cleanup);
 
-describe.skipIf(unreachable !== undefined && !onCi)('strongroom keys rotate --master (OS keychain)', () => {
+describe.skipIf(keychain.skip)('strongroom keys rotate --master (OS keychain)', () => {
   it('records the master key rotation in the transaction that re-wraps the data keys; the chain verifies under the new key', async () => {
-    expect(unreachable, 'The Secret Service must be reachable here; run the tests inside dbus-run-session with an unlocked gnome-keyring (scripts/test-all.mjs does).').toBeUndefined();
-    const env = { STRONGROOM_KEYCHAIN_SERVICE: service };
+    expect(keychain.unreachable, keychain.reachableMessage).toBeUndefined();
+    const env = { STRONGROOM_KEYCHAIN_SERVICE: keychain.service };
     const { dataDir } = await installation(env);
     const io = capture();
     expect(await keysRotateCommand(io, { dataDir, json: true, env, master: true, batchSize: 500 })).toBe(0);
     expect(JSON.parse(io.stdout[0]!)).toMatchObject({ ok: true, master: { version: 2, rewrapped: 2 } });
     expect(io.stderr.join('\n')).toContain('Rotating the master key');
-    const names = await keychain.names();
+    const names = await keychain.store.names();
     expect(names.filter((name) => name.endsWith('/master-key/v2'))).toHaveLength(1);
     expect(names.filter((name) => name.endsWith('/master-key/v1'))).toHaveLength(0);
 
