@@ -1,6 +1,7 @@
 import type { RunMode } from './contracts/index.ts';
 import { DisposableStore, EventBus, silentLogger, systemClock } from './base/index.ts';
 import type { Clock, Logger } from './base/index.ts';
+import type { KeyLimits } from './crypto/index.ts';
 import { createRouter, SessionRegistry, systemHandlers } from './api/index.ts';
 import type { AuditHook, HealthCheck, MethodHandlers, Router } from './api/index.ts';
 import { auditHandlers, AuditLog, AuditRetention, AuditService } from './audit/index.ts';
@@ -55,6 +56,8 @@ export interface CoreConfig {
   recoverEveryMs?: number;
   /** Run ownership between processes (see WorkflowEngine); tests shorten it. */
   runLease?: { refreshMs?: number; staleMs?: number };
+  /** Data-key limits (tests make rotation happen after a few encryptions). */
+  keyLimits?: Partial<KeyLimits>;
   /** Where the shipped workflows are read from (default: resources/workflows). */
   shippedWorkflowsDir?: string;
   dataDir: string;
@@ -131,12 +134,17 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
-    storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger }));
+    storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger, ...(config.keyLimits ? { keyLimits: config.keyLimits } : {}) }));
     const opened = storage;
     healthChecks.push({ name: 'storage', check: () => opened.health() });
     const checkpoints = config.auditCheckpoints ?? {};
     const auditTrail = new AuditLog({ storage, clock, logger, ...(checkpoints.every ? { checkpointEvery: checkpoints.every } : {}), ...(checkpoints.intervalMs ? { checkpointIntervalMs: checkpoints.intervalMs } : {}) });
     auditLog = auditTrail;
+    // Keys Strongroom makes on its own (an account's first, a rotation at the encryption limit) are
+    // recorded in the transaction that makes them, like those an operator rotates.
+    storage.keys.onAutomaticRotation = (rotation) => {
+      auditTrail.append({ action: 'keys.rotate', outcome: 'success', actor: null, accountId: rotation.accountId, resource: `account:${rotation.accountId}`, details: { key: 'data', automatic: true, reason: rotation.reason, keyId: rotation.keyId, version: rotation.keyVersion, previousKeyId: rotation.previousKeyId, previousVersion: rotation.previousKeyVersion } });
+    };
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });

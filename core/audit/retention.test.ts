@@ -80,23 +80,23 @@ describe('retention, legal hold and purge', () => {
     const { core, ops, credit, hr } = await world();
     await ops.call('audit.retention.set', { accountId: credit.id, retentionDays: 30 });
     const dry = await ops.call('audit.purge', { accountId: credit.id, dryRun: true });
-    // Credit's account.create entry and its first 10 days are older than 30 days.
-    expect(dry).toMatchObject({ dryRun: true, purged: 11, tombstone: null });
+    // Credit's account.create entry, its first data key's keys.rotate and its first 10 days are older than 30 days.
+    expect(dry).toMatchObject({ dryRun: true, purged: 12, tombstone: null });
     expect(core.storage!.db.prepare('SELECT count(*) FROM audit_log WHERE purged_at IS NOT NULL').pluck().get()).toBe(0);
 
     const report = await ops.call('audit.purge', {});
     // Credit keeps 30 days; HR and the rest keep the default seven years.
-    expect(report.purged).toBe(11);
+    expect(report.purged).toBe(12);
     expect(report.tombstone).not.toBeNull();
     const purged = core.storage!.db.prepare('SELECT seq, account_id, action, details, hash FROM audit_log WHERE purged_at IS NOT NULL').all() as Array<{ account_id: string; action: null; details: null; hash: string }>;
-    expect(purged).toHaveLength(11);
+    expect(purged).toHaveLength(12);
     expect(purged.every((row) => row.account_id === credit.id && row.action === null && row.details === null && /^[0-9a-f]{64}$/.test(row.hash))).toBe(true);
     expect(core.audit!.list({ actionPrefix: 'runs.' }).filter((e) => e.accountId === hr.id)).toHaveLength(40);
-    expect(core.audit!.list({ actionPrefix: 'audit.purge' })).toMatchObject([{ details: { purged: 11 } }]);
+    expect(core.audit!.list({ actionPrefix: 'audit.purge' })).toMatchObject([{ details: { purged: 12 } }]);
 
-    expect(await verifyDatabase(core.audit!)).toMatchObject({ ok: true, purged: 11 });
+    expect(await verifyDatabase(core.audit!)).toMatchObject({ ok: true, purged: 12 });
     const bytes = await completeExport(core);
-    expect(bytes.toString('utf8').match(/"purged":"/g)).toHaveLength(11);
+    expect(bytes.toString('utf8').match(/"purged":"/g)).toHaveLength(12);
     expect(verifyExportBytes(bytes)).toMatchObject({ ok: true, scope: 'complete' });
     expect(verifyBytes(bytes).ok).toBe(true);
     // A second purge finds nothing new.
@@ -119,7 +119,7 @@ describe('retention, legal hold and purge', () => {
     await expect(ops.call('admin.accounts.delete', { accountId: credit.id, confirmName: 'Credit' })).rejects.toBeDefined();
     expect(core.storage!.accounts.byId(credit.id)!.deletedAt).toBeNull();
     await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false });
-    expect((await ops.call('audit.purge', { accountId: credit.id })).purged).toBe(11);
+    expect((await ops.call('audit.purge', { accountId: credit.id })).purged).toBe(12);
   });
 
   it('an officer manages only their own account', async () => {

@@ -2,7 +2,7 @@
 // content columns hold Sealed<T> ciphertext bound to table, row, column and account.
 export { formatVersion, overhead } from './aead.ts';
 export { defaultKeyLimits, KeyRing } from './keyring.ts';
-export type { DataKeyInfo, DataKeyRecord, DataKeyStatus, DataKeyStore, KeyLimits, KeyRingOptions } from './keyring.ts';
+export type { AutomaticRotation, DataKeyInfo, DataKeyRecord, DataKeyStatus, DataKeyStore, KeyLimits, KeyRingOptions } from './keyring.ts';
 export { MasterKey, masterKeyLength } from './masterKey.ts';
 export type { WrapContext } from './masterKey.ts';
 export { NonceSource, secureRandom } from './random.ts';

@@ -58,6 +58,16 @@ export interface KeyLimits {
   reserveBlock: number;
 }
 
+/** A key change Strongroom made on its own. */
+export interface AutomaticRotation {
+  accountId: string;
+  keyId: number;
+  keyVersion: number;
+  previousKeyId: number | null;
+  previousKeyVersion: number | null;
+  reason: 'first key' | 'encryption limit';
+}
+
 export const defaultKeyLimits: KeyLimits = { rotateAfter: 2 ** 28, hardLimit: 2 ** 31, reserveBlock: 4096 };
 
 interface LoadedKey {
@@ -138,10 +148,31 @@ export class KeyRing {
     this.refreshIfChanged(true);
     const key = this.active.get(accountId) ?? this.loadActive(accountId);
     if (!key) {
-      this.rotate(accountId);
+      this.rotateAutomatically(accountId, 'first key');
       return;
     }
-    if (Math.max(key.reservedUntil, key.countAtLoad) >= this.limits.rotateAfter) this.rotate(accountId);
+    if (Math.max(key.reservedUntil, key.countAtLoad) >= this.limits.rotateAfter) this.rotateAutomatically(accountId, 'encryption limit', key);
+  }
+
+  /**
+   * Told of every key change Strongroom makes on its own — an account's first data key, a key
+   * rotated at its encryption limit — inside the transaction that makes it (the audit entry: no
+   * key without its record). Requested rotations (`strongroom keys rotate`) record their own.
+   */
+  onAutomaticRotation: ((rotation: AutomaticRotation) => void) | null = null;
+
+  private rotateAutomatically(accountId: string, reason: AutomaticRotation['reason'], previous?: { id: number; version: number }): number {
+    try {
+      return this.store.writeTransaction(() => {
+        const keyId = this.rotate(accountId);
+        this.onAutomaticRotation?.({ accountId, keyId, keyVersion: this.byId.get(keyId)!.version, previousKeyId: previous?.id ?? null, previousKeyVersion: previous?.version ?? null, reason });
+        return keyId;
+      });
+    } catch (error) {
+      // The key's row rolled back with the failed record: drop it from memory too.
+      this.forget(accountId);
+      throw error;
+    }
   }
 
   /** Encrypts an encoded value for its context with the account's active key. */
@@ -219,14 +250,14 @@ export class KeyRing {
    * they happen, instead of the whole installation's start.
    */
   ensureActiveKey(accountId: string): void {
-    if (!this.active.has(accountId) && !this.store.activeKey(accountId)) this.rotate(accountId);
+    if (!this.active.has(accountId) && !this.store.activeKey(accountId)) this.rotateAutomatically(accountId, 'first key');
   }
 
   /** The account's active key id, creating the first key if needed. */
   activeKeyId(accountId: string): number {
     const key = this.active.get(accountId) ?? this.loadActive(accountId);
     if (key) return key.id;
-    return this.rotate(accountId);
+    return this.rotateAutomatically(accountId, 'first key');
   }
 
   /** Starts a new key version for the account; the previous one stays for decryption only. */

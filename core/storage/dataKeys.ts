@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { CoreError } from '../base/index.ts';
 import type { DataKeyRecord, DataKeyStatus, DataKeyStore } from '../crypto/index.ts';
 import type { SqliteDatabase } from './database.ts';
+import { durableTransaction } from './database.ts';
 
 interface DataKeyRow {
   id: number;
@@ -81,9 +82,9 @@ export class SqliteDataKeyStore implements DataKeyStore {
     return this.statements.all.all().map(toRecord);
   }
 
+  /** Key changes commit with synchronous=FULL: rare, and their audit entries ride in them. */
   writeTransaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
+    return durableTransaction(this.db, fn);
   }
 
   inTransaction(): boolean {

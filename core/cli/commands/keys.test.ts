@@ -59,10 +59,13 @@ describe('strongroom keys rotate', () => {
     expect(printed).toMatchObject({ ok: true, rotations: [{ account: 'Credit', keyVersion: 2 }] });
     expect(io.stderr.join('\n')).toContain('Credit: new data key version');
 
-    const { entries, ok, keys } = await auditOf(dataDir, headless, 'keys.');
+    const { entries: all, ok, keys } = await auditOf(dataDir, headless, 'keys.');
     expect(ok).toBe(true);
     const previous = keys.find((key) => key.accountId === creditId && key.version === 1);
     expect(previous?.status).toBe('retired');
+    // Credit's first key, made by Strongroom when the account was created, is on record too.
+    expect(all.filter((entry) => entry.details.automatic === true && entry.accountId === creditId)).toMatchObject([{ action: 'keys.rotate', actorUserId: null, details: { reason: 'first key', version: 1, previousKeyId: null } }]);
+    const entries = all.filter((entry) => entry.details.automatic !== true);
     expect(entries.map((entry) => [entry.action, entry.outcome, entry.accountId])).toEqual([['keys.rotate', 'success', creditId], ['keys.reencrypt', 'success', creditId]]);
     const [rotate, reencrypt] = entries;
     expect(rotate).toMatchObject({ actorUserId: 'local-operator', actorAccountId: null, resource: `account:${creditId}`, details: { key: 'data', keyId: printed.rotations[0]!.keyId, version: 2, previousVersion: 1 } });
@@ -85,7 +88,7 @@ describe('strongroom keys rotate', () => {
     expect(JSON.parse(refused.stdout[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_SECRETS_UNAVAILABLE' } });
     const { entries, ok } = await auditOf(dataDir, headless, 'keys.');
     expect(ok).toBe(true);
-    expect(entries.filter((entry) => entry.action === 'keys.rotate').map((entry) => [entry.outcome, entry.details.key])).toEqual([['success', 'data'], ['success', 'data'], ['failure', 'master']]);
+    expect(entries.filter((entry) => entry.action === 'keys.rotate' && entry.details.automatic !== true).map((entry) => [entry.outcome, entry.details.key])).toEqual([['success', 'data'], ['success', 'data'], ['failure', 'master']]);
     expect(entries.at(-1)).toMatchObject({ accountId: null, details: { code: 'ERR_SECRETS_UNAVAILABLE' } });
   });
 
@@ -115,8 +118,10 @@ describe.skipIf(keychain.skip)('strongroom keys rotate --master (OS keychain)', 
     expect(names.filter((name) => name.endsWith('/master-key/v2'))).toHaveLength(1);
     expect(names.filter((name) => name.endsWith('/master-key/v1'))).toHaveLength(0);
 
-    const { entries, ok } = await auditOf(dataDir, env, 'keys.rotate');
+    const { entries: all, ok } = await auditOf(dataDir, env, 'keys.rotate');
     expect(ok).toBe(true);
+    // (Credit's first key, made by Strongroom when the account was created, comes before them.)
+    const entries = all.filter((entry) => entry.details.automatic !== true);
     expect(entries[0]).toMatchObject({ action: 'keys.rotate', outcome: 'success', accountId: null, actorUserId: 'local-operator', details: { key: 'master', version: 2, previousVersion: 1, dataKeys: 2 } });
     expect(entries.slice(1).map((entry) => entry.details.key)).toEqual(['data', 'data']);
   });
