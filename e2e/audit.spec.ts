@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
@@ -70,19 +72,28 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   await download.saveAs(file);
   await expect(dialog.getByTestId('audit-export-result')).toContainText(/Saved strongroom-audit-.+\.jsonl: \d+ entries/);
   await page.screenshot({ path: testInfo.outputPath('audit-3-export.png'), fullPage: true });
-  await dialog.getByRole('button', { name: 'Close' }).click();
 
-  // The file verifies offline with the standalone script, against the key the operator exported.
-  const key = testInfo.outputPath('audit-key.pem');
-  writeFileSync(key, (await strongroom(['audit', 'public-key'], serve)).split('\n').filter((line) => !line.startsWith('#')).join('\n'));
-  const verified = spawnSync(process.execPath, ['scripts/verify-audit.mjs', file, '--public-key', key], { encoding: 'utf8' });
+  // The page hands over what an auditor needs elsewhere: the standalone verifier and the public key.
+  const kit = mkdtempSync(join(tmpdir(), 'strongroom-audit-kit-'));
+  const kitFiles = new Map<string, string>();
+  page.on('download', (saving) => { void saving.saveAs(join(kit, saving.suggestedFilename())).then(() => kitFiles.set(saving.suggestedFilename(), join(kit, saving.suggestedFilename()))); });
+  await dialog.getByTestId('audit-save-kit').click();
+  await expect(dialog.getByTestId('audit-kit-saved')).toContainText('Saved verify-audit.mjs, audit-key.pem');
+  await expect.poll(() => [...kitFiles.keys()].sort()).toEqual(['audit-key.pem', 'verify-audit.mjs']);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  // The key the page gave is the one the operator's CLI exports.
+  const key = kitFiles.get('audit-key.pem')!;
+  expect(readFileSync(key, 'utf8').trim()).toBe((await strongroom(['audit', 'public-key'], serve)).split('\n').filter((line) => !line.startsWith('#')).join('\n').trim());
+
+  // The file verifies offline with the saved verifier, run from a folder outside the repository.
+  const verified = spawnSync(process.execPath, [kitFiles.get('verify-audit.mjs')!, file, '--public-key', key], { encoding: 'utf8', cwd: kit });
   expect(verified.stdout).toMatch(/^OK: \d+ entries and \d+ checkpoint\(s\) verify \(complete export/);
   expect(verified.status).toBe(0);
   expect(readFileSync(file, 'utf8')).toContain('"action":"auth.signIn"');
   // …and a one-byte change does not.
   const tampered = testInfo.outputPath('audit-export-tampered.jsonl');
   writeFileSync(tampered, readFileSync(file, 'utf8').replace('"outcome":"success"', '"outcome":"failure"'));
-  expect(spawnSync(process.execPath, ['scripts/verify-audit.mjs', tampered, '--public-key', key], { encoding: 'utf8' }).status).toBe(1);
+  expect(spawnSync(process.execPath, [kitFiles.get('verify-audit.mjs')!, tampered, '--public-key', key], { encoding: 'utf8', cwd: kit }).status).toBe(1);
 
   // The export was recorded: it appears at the top of the list.
   await expect(table.locator('tbody tr').first()).toContainText('audit.export');

@@ -59,6 +59,15 @@ describe('scripts/build-electron.mjs', () => {
     expect(code).toContain('exposeInMainWorld("strongroom"');
   });
 
+  it('resolves shipped files in the core host from one place, the application root', () => {
+    // Every module is bundled into coreHost.js: a path relative to a module's own location would
+    // point elsewhere once bundled. Only core/base/paths.ts (appRoot) and module resolution may use import.meta.url.
+    const uses = [...read('coreHost.js').matchAll(/^.*import\.meta\.url.*$/gm)].map((match) => match[0].trim());
+    const isAppRoot = (line: string) => /^(const|let|var) appRoot = /.test(line);
+    expect(uses.filter((line) => !isAppRoot(line) && !line.includes('createRequire(import.meta.url)'))).toEqual([]);
+    expect(uses.some(isAppRoot)).toBe(true);
+  });
+
   it('keeps main and the core host as ES modules that Node can parse', () => {
     for (const name of ['main.js', 'coreHost.js']) {
       const check = spawnSync(process.execPath, ['--check', join(outDir, name)], { encoding: 'utf8' });
@@ -135,6 +144,24 @@ describe('bundled core host driven by CoreHost', () => {
     expect(info).toMatchObject({ ok: true, value: { name: 'Strongroom', mode: 'desktop', dataDir } });
     expect(await host.call('system.nope', {})).toMatchObject({ ok: false, error: { code: 'ERR_API_UNKNOWN_METHOD' } });
     expect(existsSync(join(dataDir, 'logs', 'strongroom.log'))).toBe(true);
+    // The bundle finds what ships beside it (core/base/paths.ts): the workflows, the customer
+    // table their lookups read, and the standalone audit verifier the Audit page hands out.
+    const workflows = await host.call('workflows.list', {});
+    expect(workflows.ok && (workflows.value as Array<{ id: string }>).map((w) => w.id).sort()).toEqual(['credit-memo', 'credit-risk-section', 'kyc-periodic-review', 'sar-narrative']);
+    const kit = await host.call('audit.verifierKit', {});
+    expect(kit).toMatchObject({ ok: true, value: { script: { fileName: 'verify-audit.mjs', content: readFileSync(join(root, 'scripts', 'verify-audit.mjs'), 'utf8') } } });
+    const lookup = 'id: lookup\nname: Look a customer up\ninputs: {type: object}\nsteps:\n  - {id: find, kind: tool, tool: customer_lookup, args: {customerId: {value: CUST-100482}}}\n';
+    expect(await host.call('workflows.import', { text: lookup })).toMatchObject({ ok: true });
+    const started = await host.call('runs.start', { workflowId: 'lookup', input: {} });
+    const runId = (started as { ok: true; value: { id: string } }).value.id;
+    let run = await host.call('runs.get', { runId });
+    for (let i = 0; i < 200 && run.ok && (run.value as { status: string }).status === 'running'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      run = await host.call('runs.get', { runId });
+    }
+    expect(run).toMatchObject({ ok: true, value: { status: 'completed', output: { found: true, customer: { legalName: 'Tallowmere Precision Castings, Inc.' } } } });
+    const drafting = await host.call('drafts.workflows', {});
+    expect(drafting.ok && (drafting.value as Array<{ id: string; sample: unknown }>).find((w) => w.id === 'credit-memo')?.sample).toMatchObject({ borrower: expect.anything() as unknown });
 
     // Crash the core with a call in flight: the call fails, never hangs; the next call is served
     // by a restarted core.

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { shippedPath } from '../base/index.ts';
 import type { AuditEntryView, AuditFilterInput, auditMethods } from '../contracts/index.ts';
 import type { MethodHandlers } from '../api/index.ts';
 import type { StoredAuditEntry } from './auditLog.ts';
@@ -70,6 +73,13 @@ export function auditHandlers(service: AuditService): Pick<MethodHandlers, keyof
     },
     'audit.publicKey': () =>
       service.log.signer.publicKeys().map((key) => ({ keyId: key.keyId, algorithm: key.algorithm, publicKey: key.publicKey, publicKeyPem: key.publicKeyPem, createdAt: iso(key.createdAt), retiredAt: key.retiredAt === null ? null : iso(key.retiredAt) })),
+    'audit.verifierKit': () => {
+      const file = (fileName: string, mediaType: string, content: string) => ({ fileName, mediaType, encoding: 'utf8' as const, content, sha256: createHash('sha256').update(content).digest('hex') });
+      return {
+        script: file('verify-audit.mjs', 'text/javascript', readFileSync(shippedPath('scripts', 'verify-audit.mjs'), 'utf8')),
+        publicKeys: service.log.signer.publicKeys().map((key) => ({ ...file(key.retiredAt === null ? 'audit-key.pem' : `audit-key-${key.keyId}.pem`, 'application/x-pem-file', key.publicKeyPem), keyId: key.keyId, retired: key.retiredAt !== null })),
+      };
+    },
     'audit.retention.get': (input, { principal }) => policyView(service.policy(principal, input.accountId)),
     'audit.retention.set': (input, { principal, requestId }) => policyView(service.setRetention(principal, input.accountId, input.retentionDays, requestId)),
     'audit.legalHold.set': (input, { principal, requestId }) => policyView(service.setLegalHold(principal, input.accountId, input.hold, input.reason ?? null, requestId)),

@@ -7,5 +7,5 @@ export { EventBus } from './events.ts';
 export type { EventListener } from './events.ts';
 export { createLogger, redactedPaths, silentLogger } from './logger.ts';
 export type { Logger, LoggerOptions } from './logger.ts';
-export { defaultDataDir } from './paths.ts';
+export { appRoot, defaultDataDir, shippedPath } from './paths.ts';
 export { buildInfo } from './version.ts';

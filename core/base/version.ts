@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { shippedPath } from './paths.ts';
 
 interface BuildInfo {
   version: string;
@@ -14,7 +15,7 @@ let cached: BuildInfo | undefined;
  */
 export function buildInfo(): BuildInfo {
   if (cached) return cached;
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const packageJson = JSON.parse(readFileSync(shippedPath('package.json'), 'utf8')) as { version: string };
   cached = {
     version: packageJson.version,
     commit: process.env.STRONGROOM_BUILD_COMMIT ?? null,

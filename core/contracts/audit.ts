@@ -4,6 +4,9 @@ import { defineMethod } from './define.ts';
 const Iso = z.iso.datetime({ offset: true });
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
+/** A text file the API hands over for saving as it is. */
+const KitFileSchema = z.object({ fileName: z.string(), mediaType: z.string(), encoding: z.literal('utf8'), content: z.string(), sha256: Hash });
+
 /** What a search or an export selects; principals outside the installation's administrators see their own account only. */
 export const AuditFilterSchema = z.object({
   from: Iso.optional(),
@@ -98,6 +101,16 @@ export const auditMethods = {
     input: z.object({}).strict(),
     output: z.array(z.object({ keyId: z.string(), algorithm: z.literal('Ed25519'), publicKey: z.string(), publicKeyPem: z.string(), createdAt: z.string(), retiredAt: z.string().nullable() })),
     permission: 'audit.read',
+  }),
+  'audit.verifierKit': defineMethod({
+    summary: 'What an auditor needs to check a JSONL export offline, anywhere: the standalone verifier (verify-audit.mjs, needs only Node.js) and the installation’s checkpoint-signing public keys.',
+    input: z.object({}).strict(),
+    output: z.object({
+      script: KitFileSchema,
+      /** The active key as audit-key.pem; retired ones (older checkpoints) as audit-key-<id>.pem. */
+      publicKeys: z.array(KitFileSchema.extend({ keyId: z.string(), retired: z.boolean() })),
+    }),
+    permission: 'audit.export',
   }),
   'audit.retention.get': defineMethod({
     summary: 'An account’s audit retention and legal hold (default: the caller’s account).',

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreError } from '../base/index.ts';
+import { CoreError, shippedPath } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -99,7 +99,7 @@ export class DraftService {
 
   constructor(options: DraftServiceOptions) {
     this.options = options;
-    this.samplesDir = options.samplesDir ?? new URL('../../resources/samples/', import.meta.url).pathname;
+    this.samplesDir = options.samplesDir ?? shippedPath('resources', 'samples');
     this.unsubscribe = options.events.subscribe((event, payload) => {
       if (event === 'runs.progress') this.onProgress(payload as { accountId: string; runId: string; path: string; status: string });
       else if (event === 'runs.delta') this.onDelta(payload as { accountId: string; runId: string; path: string; text: string });

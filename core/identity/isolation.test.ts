@@ -63,6 +63,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'audit.verify': () => ({}),
   'audit.export': (w) => ({ accountId: w.accountA.id, format: 'jsonl' }),
   'audit.publicKey': () => ({}),
+  'audit.verifierKit': () => ({}),
   'audit.retention.get': (w) => ({ accountId: w.accountA.id }),
   'audit.retention.set': (w) => ({ accountId: w.accountA.id, retentionDays: 1 }),
   'audit.legalHold.set': (w) => ({ accountId: w.accountA.id, hold: false }),

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CoreError } from '../base/index.ts';
+import { CoreError, shippedPath } from '../base/index.ts';
 import type { WorkflowDefinition } from '../contracts/index.ts';
 import type { AccountScope } from '../storage/index.ts';
 import { RunStore } from './store.ts';
@@ -9,7 +8,7 @@ import type { StoredDefinitionRow } from './store.ts';
 import type { CompiledWorkflow } from './validate.ts';
 import { parseDefinitionText, validateDefinition } from './validate.ts';
 
-export const shippedWorkflowsDir = fileURLToPath(new URL('../../resources/workflows', import.meta.url));
+export const shippedWorkflowsDir = shippedPath('resources', 'workflows');
 
 export interface CatalogEntry extends CompiledWorkflow {
   /** 'shipped' also for a version an upgrade removed, kept because a run was created on it. */

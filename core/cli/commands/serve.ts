@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createLogger } from '../../base/index.ts';
+import { createLogger, shippedPath } from '../../base/index.ts';
 import { isLoopbackAddress, startHttpServer } from '../../api/index.ts';
 import { announceFirstRunPassphrase } from './firstRun.ts';
 import { createCore } from '../../createCore.ts';
@@ -14,7 +13,7 @@ export interface ServeOptions {
 }
 
 /** The built renderer inside this checkout or package. */
-export const defaultStaticDir = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
+export const defaultStaticDir = shippedPath('dist', 'renderer');
 
 /**
  * `strongroom serve`: the app in a browser on loopback. Prints exactly one JSON line on stdout

@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isAbsolute, join, resolve } from 'node:path';
-import { CoreError } from '../../base/index.ts';
+import { CoreError, shippedPath } from '../../base/index.ts';
 import { formatIssuePath, ModelManifestSchema } from '../../contracts/index.ts';
 import type { ModelManifest } from '../../contracts/index.ts';
 
 /** The repository's `models/` folder: shipped manifests and their JSON schema. */
-export const shippedModelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
+export const shippedModelsDir = shippedPath('models');
 
 /**
  * Reads `models/*.json` (except the schema itself). A manifest that does not validate stops the

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { shippedPath } from '../../base/index.ts';
 import { formatIssuePath } from '../../contracts/index.ts';
 import type { Tool } from '../tools.ts';
 import { parseToolInput, toolError } from './toolErrors.ts';
@@ -10,7 +10,7 @@ const name = 'customer_lookup';
 const maxTableBytes = 64 * 1024 * 1024;
 
 /** The synthetic sample table shipped in resources/ (a default for demos and tests). */
-export const defaultCustomerTableFile = fileURLToPath(new URL('../../../resources/samples/customers.json', import.meta.url));
+export const defaultCustomerTableFile = shippedPath('resources', 'samples', 'customers.json');
 
 /**
  * A customer record exactly as the table holds it. Tables differ between banks (the sample uses

@@ -19,8 +19,10 @@ function describe(filter: AuditFilterInput): string {
 export function ExportDialog({ filter, onClose, onExported }: { filter: AuditFilterInput; onClose: () => void; onExported: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const exporter = useApiAction('audit.export');
+  const kit = useApiAction('audit.verifierKit');
   const [format, setFormat] = useState<'jsonl' | 'csv' | 'pdf'>('jsonl');
   const [saved, setSaved] = useState<{ fileName: string; entries: number; sha256: string } | null>(null);
+  const [kitSaved, setKitSaved] = useState<string[] | null>(null);
   const id = useId();
 
   useEffect(() => {
@@ -35,6 +37,15 @@ export function ExportDialog({ filter, onClose, onExported }: { filter: AuditFil
     saveFile(result.value);
     setSaved({ fileName: result.value.fileName, entries: result.value.entries, sha256: result.value.sha256 });
     onExported();
+  }
+
+  /** The standalone verifier and every signing key (a retired one signed older checkpoints). */
+  async function saveKit(): Promise<void> {
+    const result = await kit.run({});
+    if (!result.ok) return;
+    const files = [result.value.script, ...result.value.publicKeys];
+    for (const file of files) saveFile(file);
+    setKitSaved(files.map((file) => file.fileName));
   }
 
   return (
@@ -56,9 +67,16 @@ export function ExportDialog({ filter, onClose, onExported }: { filter: AuditFil
           <div role="status" className="audit-saved" data-testid="audit-export-result">
             <p>Saved <strong>{saved.fileName}</strong>: {saved.entries} entries.</p>
             <p>SHA-256 <code className="hash">{saved.sha256}</code></p>
-            {format === 'jsonl' && <p className="hint">Anyone can check it offline with <code>node verify-audit.mjs {saved.fileName} --public-key audit-key.pem</code>.</p>}
+            {format === 'jsonl' && (
+              <>
+                <p className="hint">Anyone can check it offline, on any machine with Node.js: save the verifier and the public key beside it, then run <code>node verify-audit.mjs {saved.fileName} --public-key audit-key.pem</code>.</p>
+                <button type="button" onClick={() => { void saveKit(); }} disabled={kit.pending} data-testid="audit-save-kit">{kit.pending ? 'Saving…' : 'Save the verifier and public key'}</button>
+                {kitSaved && <p data-testid="audit-kit-saved">Saved {kitSaved.join(', ')}.</p>}
+              </>
+            )}
           </div>
         )}
+        <FormError error={kit.error} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>{saved ? 'Close' : 'Cancel'}</button>
           <button type="submit" className="primary" disabled={exporter.pending}>{exporter.pending ? 'Exporting…' : 'Export'}</button>
