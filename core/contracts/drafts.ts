@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineMethod } from './define.ts';
+import { DataClassificationSchema } from './models.ts';
 import { RoleSchema } from './roles.ts';
 import { WorkflowIdSchema } from './workflowDefinition.ts';
 import { RunStatusSchema } from './workflows.ts';
@@ -110,6 +111,8 @@ export const DraftingWorkflowSchema = z.object({
   inputs: z.record(z.string(), z.unknown()),
   /** A sample input shipped with the workflow (resources/samples), if any. */
   sample: z.unknown().nullable(),
+  /** The data it handles: only models cleared for it can draft it. */
+  classification: DataClassificationSchema,
 });
 
 const sectionRef = { draftId: DraftIdSchema, path: SectionPathSchema };

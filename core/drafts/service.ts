@@ -127,6 +127,7 @@ export class DraftService {
       version: entry.version,
       inputs: entry.definition.inputs,
       sample: this.sample(entry.definition.id),
+      classification: entry.definition.classification,
     }));
   }
 

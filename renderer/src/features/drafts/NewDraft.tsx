@@ -4,6 +4,7 @@ import type { ApiError, MethodOutput } from '../../../../core/contracts/index.ts
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
+import { ModelChoice } from '../workflows/ModelChoice.tsx';
 import { SchemaForm } from '../workflows/SchemaForm.tsx';
 import type { JsonSchema } from '../workflows/schemaValues.ts';
 import { acceptedFileTypes, documentsField, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
@@ -11,29 +12,6 @@ import type { SourceDocument } from './attachments.ts';
 import { relaxNullable, restoreNulls } from '../workflows/nullableFields.ts';
 
 type DraftingWorkflow = MethodOutput<'drafts.workflows'>[number];
-
-/** The model to draft with: the account's default unless the person picks one (needs models.read). */
-function ModelPicker({ value, onChange }: { value: string; onChange: (modelId: string) => void }) {
-  const id = useId();
-  const { state } = useApiQuery('models.list', {});
-  const models = state.status === 'ok' ? state.value : [];
-  return (
-    <div className="field">
-      <label htmlFor={`${id}-model`}>Model (optional)</label>
-      <select id={`${id}-model`} value={value} onChange={(event) => onChange(event.target.value)} aria-describedby={`${id}-model-hint`}>
-        <option value="">The account’s default model</option>
-        {models.map((model) => (
-          <option key={model.id} value={model.id}>
-            {model.name} ({model.id}){model.isDefault ? ' — default' : ''}{model.testModel ? ' — test model, meaningless text' : ''}
-          </option>
-        ))}
-      </select>
-      <p className="hint" id={`${id}-model-hint`}>
-        {state.status === 'error' ? `The model list could not be loaded (${state.error.code}); the default model will be used.` : 'Only models cleared for this workflow’s data classification can be used.'}
-      </p>
-    </div>
-  );
-}
 
 /** Plain-text and Markdown files read in the browser and added to the input's `documents`. */
 function SourceFiles({ schema, attached, onChange }: { schema: JsonSchema; attached: readonly SourceDocument[]; onChange: (documents: SourceDocument[]) => void }) {
@@ -129,7 +107,7 @@ function WorkflowInput({ workflow }: { workflow: DraftingWorkflow }) {
     <div className="new-draft-input">
       {workflow.description && <p className="workflow-description">{workflow.description}</p>}
       <p className="hint">Version <code title={workflow.version}>{workflow.version.slice(0, 12)}</code></p>
-      {can('models.read') && <ModelPicker value={modelId} onChange={setModelId} />}
+      {can('models.read') && <ModelChoice label="Model (optional)" classification={workflow.classification} value={modelId} onChange={setModelId} />}
       <SourceFiles schema={schema} attached={attached} onChange={setAttached} />
       <h3>Input</h3>
       {workflow.sample !== null && (

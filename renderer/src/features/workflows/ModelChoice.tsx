@@ -18,7 +18,7 @@ export function modelOptionLabel(model: ModelView, classification: DataClassific
  * models, which are left out). Models not cleared for the workflow's classification are listed
  * but cannot be chosen; the run would be refused.
  */
-export function ModelChoice({ classification, value, onChange }: { classification: DataClassification | undefined; value: string; onChange: (modelId: string) => void }) {
+export function ModelChoice({ classification, value, onChange, label = 'Model' }: { classification: DataClassification | undefined; value: string; onChange: (modelId: string) => void; label?: string }) {
   const id = useId();
   const { account } = useAuth();
   const { state } = useApiQuery('models.list', {});
@@ -30,7 +30,7 @@ export function ModelChoice({ classification, value, onChange }: { classificatio
   else if (state.status === 'ok' && models.length === 0) hint = 'No model is available to this account: ask an administrator to add one on the Models page.';
   return (
     <div className="field">
-      <label htmlFor={`${id}-model`}>Model</label>
+      <label htmlFor={`${id}-model`}>{label}</label>
       <select id={`${id}-model`} value={value} onChange={(event) => onChange(event.target.value)} aria-describedby={`${id}-model-hint${chosen?.testModel ? ` ${id}-test-model` : ''}`} data-testid="run-model">
         <option value="">The account’s default model{fallback ? ` — ${fallback.name} (${fallback.id})` : ''}</option>
         {models.map((model) => (
