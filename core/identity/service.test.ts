@@ -99,6 +99,35 @@ describe('sign-in through a real IdP', () => {
     expect(core.audit!.list({ actionPrefix: 'groups.map' })).toHaveLength(3);
   });
 
+  it('records the IdP configuration, account lifecycle, switching accounts and signing out in the audit log', async () => {
+    const core = await openCore();
+    const ops = operator(core);
+    await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
+    const credit = await call(ops, 'admin.accounts.create', { name: 'Credit Risk' });
+    const kyc = await call(ops, 'admin.accounts.create', { name: 'KYC' });
+    const scratch = await call(ops, 'admin.accounts.create', { name: 'Scratch' });
+    await call(ops, 'admin.accounts.delete', { accountId: scratch.id, confirmName: 'Scratch' });
+    idp.setGroups('alice', ['credit-analysts', 'kyc-reviewers']);
+    await call(ops, 'admin.groups.map', { accountId: credit.id, group: 'credit-analysts', role: 'analyst' });
+    await call(ops, 'admin.groups.map', { accountId: kyc.id, group: 'kyc-reviewers', role: 'reviewer' });
+
+    const { session } = await signIn(core, 'alice');
+    const alice = as(core, session.id);
+    const other = session.principal.accountId === credit.id ? kyc : credit;
+    await call(alice, 'auth.switchAccount', { accountId: other.id });
+    await call(alice, 'auth.signOut', {});
+
+    const entries = core.audit!.list({});
+    const one = (action: string) => entries.filter((entry) => entry.action === action);
+    expect(one('idp.configure')).toMatchObject([{ outcome: 'success', actorUserId: 'local-operator', details: { issuer: idp.issuer, clientId: idp.clientId, clientSecretChanged: false } }]);
+    expect(one('account.create').map((entry) => entry.details.name)).toEqual(expect.arrayContaining(['Credit Risk', 'KYC', 'Scratch']));
+    expect(one('account.delete')).toMatchObject([{ outcome: 'success', resource: `account:${scratch.id}`, details: { name: 'Scratch' } }]);
+    const userId = session.principal.userId;
+    expect(one('auth.switchAccount')).toMatchObject([{ outcome: 'success', actorUserId: userId, resource: `account:${other.id}` }]);
+    expect(one('auth.signOut')).toMatchObject([{ actorUserId: userId }]);
+    idp.setGroups('alice', ['credit-analysts']);
+  });
+
   it('keeps a cached session working offline within the grace period and refuses it after', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-identity-'));
     const secrets = new MemorySecretStore();
