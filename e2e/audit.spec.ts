@@ -99,3 +99,33 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   await expect(table.locator('tbody tr').first()).toContainText('audit.export');
   expect(cspViolations()).toEqual([]);
 });
+
+test('retention and legal hold from the page: a hold is placed with its reason, blocks a purge, and is released', async ({ page }) => {
+  await signInLocally(page, serve);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
+  const retention = page.getByTestId('audit-retention');
+  await expect(retention).toContainText(/kept at least \d+ days/);
+
+  // A shorter minimum retention; nothing is old enough to purge yet.
+  await page.getByLabel('Minimum retention (days)').fill('400');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(retention).toContainText('kept at least 400 days');
+  await page.getByRole('button', { name: 'Count entries past retention' }).click();
+  await expect(page.getByTestId('audit-purge-count')).toHaveText('No entry is past its retention.');
+
+  // A legal hold, with the reason a person typed: shown to this role, and it stops any purge.
+  await page.getByLabel('Reason').fill('Case 2026-042');
+  await page.getByRole('button', { name: 'Place legal hold' }).click();
+  await expect(retention).toContainText('Legal hold: on — Case 2026-042');
+  await page.getByRole('button', { name: 'Count entries past retention' }).click();
+  await expect(page.getByTestId('audit-purge-count')).toHaveText('The account is on legal hold: nothing would be purged.');
+  await page.getByRole('button', { name: 'Release legal hold' }).click();
+  await expect(retention).toContainText('Legal hold: off');
+  await expectNoSeriousA11yViolations(page, 'the Audit page with its retention panel');
+
+  // Each change is on record.
+  await page.getByLabel('Action').fill('audit.');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const actions = await page.getByTestId('audit-entries').locator('tbody tr').allInnerTexts();
+  for (const action of ['audit.retention.set', 'audit.legalHold.set']) expect(actions.some((row) => row.includes(action)), action).toBe(true);
+});

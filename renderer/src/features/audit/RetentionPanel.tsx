@@ -4,6 +4,64 @@ import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
+import type { MethodOutput } from '../../../../core/contracts/index.ts';
+
+type AuditPurge = MethodOutput<'audit.purge'>;
+const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+
+/**
+ * Purging the entries past the account's retention: counted first (a dry run), then confirmed.
+ * A purge removes their content and keeps their hashes, and signs a tombstone checkpoint, so the
+ * chain still verifies; nothing goes while the account is on legal hold.
+ */
+function PurgePanel({ onPurged }: { onPurged: () => void }) {
+  const purge = useApiAction('audit.purge');
+  const [counted, setCounted] = useState<AuditPurge | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const held = counted?.accounts.some((account) => account.legalHold) ?? false;
+
+  async function count(): Promise<void> {
+    setAnnouncement('');
+    const result = await purge.run({ dryRun: true });
+    setCounted(result.ok ? result.value : null);
+  }
+
+  async function remove(): Promise<void> {
+    const result = await purge.run({ dryRun: false });
+    setCounted(null);
+    if (result.ok) {
+      setAnnouncement(`Purged ${entries(result.value.purged)}.${result.value.tombstone ? ` A tombstone checkpoint signs the log at ${result.value.tombstone.size} entries; it still verifies.` : ''}`);
+      onPurged();
+    }
+  }
+
+  return (
+    <div className="audit-purge">
+      <h3>Purge</h3>
+      <p className="hint">Removes the content of entries older than the retention above and keeps their hashes. It is itself recorded, and cannot be undone.</p>
+      <button type="button" onClick={() => { void count(); }} disabled={purge.pending}>Count entries past retention</button>
+      {counted && (
+        <div className="purge-confirm" data-testid="audit-purge-count">
+          {held ? (
+            <p>The account is on legal hold: nothing would be purged.</p>
+          ) : counted.purged === 0 ? (
+            <p>No entry is past its retention.</p>
+          ) : (
+            <>
+              <p>{entries(counted.purged)}{counted.accounts[0] ? ` older than ${new Date(counted.accounts[0].cutoff).toLocaleDateString()}` : ''} would be purged.</p>
+              <div className="button-row">
+                <button type="button" className="danger" disabled={purge.pending} onClick={() => { void remove(); }}>Purge {entries(counted.purged)}</button>
+                <button type="button" onClick={() => setCounted(null)}>Cancel</button>
+              </div>
+            </>
+          )}
+        </div>
+      )}
+      <FormError error={purge.error} />
+      <p className="announcement" role="status" data-testid="audit-purge-result">{announcement}</p>
+    </div>
+  );
+}
 
 /** The account's minimum retention and legal hold; editable with `audit.retention`. */
 export function RetentionPanel() {
@@ -58,6 +116,7 @@ export function RetentionPanel() {
               </form>
             </div>
           )}
+          {editable && <PurgePanel onPurged={reload} />}
         </>
       )}
     </section>
