@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
@@ -9,7 +11,8 @@ import type { ServeHandle } from './support/serve.ts';
 // Issue 5 (models) in a real browser against `strongroom serve`: `strongroom demo` registers the
 // generated test model, the Models page labels it as meaningless, checks its health and runs a
 // test prompt through node-llama-cpp, and the local administrator adds a GGUF by path, then allows
-// it confidential data so a confidential workflow runs on it.
+// it confidential data so a confidential workflow runs on it. An endpoint is added on the page too,
+// its failed health names the cause, and its availability is narrowed to another account.
 
 let serve: ServeHandle;
 
@@ -145,4 +148,56 @@ test('in the desktop app the add form offers the native file picker, which fills
   await form.getByLabel('Display name').fill('Picked by the file picker');
   await form.getByRole('button', { name: 'Add model' }).click();
   await expect(page.getByTestId('model-picked')).toContainText('Local GGUF (added)');
+});
+
+test('an endpoint is added on the page (a key it cannot keep is refused, nothing typed is lost), its health names the cause, and it is made available to one account only', async ({ page }) => {
+  await signInLocally(page, serve);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
+  const form = page.getByTestId('add-model-form');
+  await form.getByRole('radio', { name: 'OpenAI-compatible endpoint' }).check();
+  await form.getByLabel('Model id').fill('bank-vllm');
+  await form.getByLabel('Display name').fill('Bank vLLM');
+  // A port nothing listens on: the server is down, as it may be on the day it is added.
+  const closedPort = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const endpoint = `http://127.0.0.1:${closedPort}/v1`;
+  await form.getByLabel('Endpoint URL').fill(endpoint);
+  // This serve runs on STRONGROOM_MASTER_KEY (a read-only secret store): an API key cannot be kept,
+  // and the page says so without losing what was typed.
+  await form.getByLabel('API key (optional)').fill('sk-never-shown-7c1d');
+  await form.getByRole('button', { name: 'Add model' }).click();
+  await expect(form.getByRole('alert')).toContainText('ERR_SECRETS_UNAVAILABLE');
+  await expect(form.getByRole('alert')).toContainText('cannot be stored');
+  await expect(form.getByLabel('Endpoint URL')).toHaveValue(endpoint);
+  await expect(form.getByLabel('Model id')).toHaveValue('bank-vllm');
+  await form.getByLabel('API key (optional)').fill('');
+  await form.getByRole('button', { name: 'Add model' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Model bank-vllm added.' })).toBeVisible();
+  const card = page.getByTestId('model-bank-vllm');
+  await expect(card.locator('dd').filter({ hasText: /^public, internal$/ })).toHaveCount(1);
+  expect(JSON.stringify(await valueFromPage(page, 'models.list', {}))).not.toContain('sk-never-shown-7c1d');
+
+  await card.getByRole('button', { name: 'Check health' }).click();
+  await expect(card.getByTestId('model-health')).toContainText(/Health: failed — ERR_MODEL_UNAVAILABLE: connection_refused/);
+
+  // Made available to the KYC account only: this account's runs may no longer use it.
+  const kyc = await valueFromPage<{ id: string }>(page, 'admin.accounts.create', { name: 'KYC' });
+  await page.reload();
+  const availability = page.getByTestId('model-bank-vllm').getByRole('group', { name: 'Accounts that may use it' });
+  await availability.getByRole('checkbox', { name: 'Every account' }).uncheck();
+  await availability.getByRole('checkbox', { name: 'KYC' }).check();
+  await availability.getByRole('checkbox', { name: 'Default' }).uncheck();
+  await page.getByTestId('model-bank-vllm').getByRole('button', { name: 'Save availability' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Availability of bank-vllm saved.' })).toBeVisible();
+  const models = await valueFromPage<Array<{ id: string; allAccounts: boolean; accounts: Array<{ id: string }> }>>(page, 'models.list', {});
+  expect(models.find((model) => model.id === 'bank-vllm')).toMatchObject({ allAccounts: false, accounts: [{ id: kyc.id }] });
+  await valueFromPage(page, 'workflows.import', { text: 'id: internal-note\nname: Internal note\nclassification: internal\ninputs: {type: object}\nsteps:\n  - {id: note, kind: llm, prompt: "Say hello.", maxTokens: 4}\n' });
+  const { id } = await valueFromPage<{ id: string }>(page, 'runs.start', { workflowId: 'internal-note', input: {}, modelId: 'bank-vllm' });
+  await expect.poll(async () => (await valueFromPage<{ status: string }>(page, 'runs.get', { runId: id })).status, { timeout: 30_000 }).toBe('failed');
+  expect(await valueFromPage(page, 'runs.get', { runId: id })).toMatchObject({ errorCode: 'ERR_MODEL_NOT_FOUND' });
+  await expectNoSeriousA11yViolations(page, 'models page with an endpoint');
 });
