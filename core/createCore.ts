@@ -10,7 +10,7 @@ import { auditMethods, draftMethods, identityMethods, modelMethods, toolMethods,
 import { draftHandlers, DraftService } from './drafts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
-import { auditToolCalls, budgets, cacheSeam, guardrailSeam, lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
+import { ApprovalPolicies, auditToolCalls, budgets, cacheSeam, guardrailSeam, lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
 import type { GuardrailPolicies, StepCache, StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
 import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, defaultCustomerTableFile, ToolConfig, toolHandlers } from './workflows/tools/index.ts';
 import type { ToolConfigOptions } from './workflows/tools/index.ts';
@@ -173,6 +173,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     if (config.tracing !== false) traceRecorder = recorder;
     tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
+    const approvalPolicies = new ApprovalPolicies(storage.db);
     // The registry refuses models the account may not use; config.models (tests) overrides it.
     const resolveModel = config.models ?? ((modelId: string | null, accountId: string, classification?: 'public' | 'internal' | 'confidential' | 'restricted') => registry.resolve(modelId, accountId, classification));
     const engine = new WorkflowEngine({
@@ -184,6 +185,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       workflows: (id, accountId, version) => catalog.get(opened.scopeFor({ accountId }), id, version),
       retain: (accountId, id, version) => catalog.retain(opened.scopeFor({ accountId }), id, version, clock.now()),
       ...(config.runLease ? { lease: config.runLease } : {}),
+      approvalPolicy: (accountId) => approvalPolicies.get(accountId),
       retriever: lexicalRetriever,
       // The chain around every step, outermost first (the tracer's link wraps it all).
       middleware: [
@@ -197,7 +199,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder, undefined, () => clock.now()) }),
     });
     disposables.defer(() => engine.dispose());
-    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock });
+    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies });
     const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());

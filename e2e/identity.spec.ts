@@ -3,7 +3,7 @@ import type { Browser, Page } from '@playwright/test';
 import { rolePermissions } from '../core/contracts/index.ts';
 import { startTestIdp } from '../core/identity/testing/testIdp.ts';
 import type { TestIdp } from '../core/identity/testing/testIdp.ts';
-import { callFromPage } from './support/api.ts';
+import { callFromPage, valueFromPage } from './support/api.ts';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
 import { signInLocally } from './support/auth.ts';
 import { loopbackOnly, signInThroughIdp } from './support/idp.ts';
@@ -78,7 +78,7 @@ test.describe('local mode', () => {
     expect(cspViolations()).toEqual([]);
   });
 
-  test('Admin: create an account, switch to it, map and unmap groups, cap a role, reject a bad IdP, delete the account', async ({ page }, testInfo) => {
+  test('Admin: create an account, switch to it, map and unmap groups, cap a role, require four-eyes, reject a bad IdP, delete the account', async ({ page }, testInfo) => {
     const cspViolations = watchCspViolations(page);
     await signInLocally(page, serve);
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click();
@@ -156,6 +156,18 @@ test.describe('local mode', () => {
     await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Credit Risk' });
     await expect(page.getByTestId('boundary-analyst').getByRole('checkbox', { name: 'drafts.export' })).not.toBeChecked();
     await expect(page.getByTestId('boundary-analyst').getByRole('checkbox', { name: 'drafts.read' })).toBeChecked();
+
+    // Maker–checker for Credit Risk: four-eyes on every approval there, on record.
+    await adminNav(page).getByRole('link', { name: 'Approvals' }).click();
+    await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Credit Risk' });
+    const policy = page.getByTestId('approval-policy');
+    await expect(policy.getByRole('heading')).toHaveText('Four-eyes on every approval: off');
+    await policy.getByRole('button', { name: 'Require a second person on every approval' }).click();
+    await expect(policy.getByRole('heading')).toHaveText('Four-eyes on every approval: on');
+    await expect(policy).toContainText('a second person must');
+    await expectNoSeriousA11yViolations(page, 'Admin: approvals');
+    const creditRisk = (await valueFromPage<Array<{ id: string; name: string }>>(page, 'admin.accounts.list', {})).find((a) => a.name === 'Credit Risk')!;
+    expect(await valueFromPage(page, 'workflows.approvalPolicy.get', { accountId: creditRisk.id })).toMatchObject({ fourEyes: true, updatedBy: expect.any(String) });
 
     // The identity provider form: the API's validation errors appear beside their fields, and
     // nothing is saved (this installation stays in local mode).

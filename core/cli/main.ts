@@ -3,7 +3,7 @@ import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
 import type { DataClassification, Role } from '../contracts/index.ts';
 import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
-import { accountsCreateCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
+import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
 import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
@@ -174,6 +174,14 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (name: string, options: { dataDir: string; json: boolean }) => setExitCode(await accountsCreateCommand(io, { ...options, name, env })));
+  admin
+    .command('approvals')
+    .description('an account\'s approval policy: four-eyes on every approval (maker–checker), or each workflow\'s own rules')
+    .requiredOption('--account <name>', 'account name')
+    .addOption(new Option('--four-eyes <state>', 'turn it on or off (without it: show it)').choices(['on', 'off']))
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { account: string; fourEyes?: 'on' | 'off'; dataDir: string; json: boolean }) => setExitCode(await approvalsCommand(io, { ...options, env })));
   admin
     .command('passphrase')
     .description('set the local administrator passphrase, read from standard input (local mode)')

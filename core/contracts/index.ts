@@ -57,7 +57,8 @@ export {
 export type { AgentStep, BranchStep, Condition, GuardrailStep, HumanStep, LlmStep, MapStep, RetrieveStep, Step, StepKind, ToolStep, WorkflowDefinition, WorkflowStep } from './workflowDefinition.ts';
 export { AuditEntrySchema, AuditFilterSchema, auditMethods, AuditRetentionSchema, AuditVerificationSchema } from './audit.ts';
 export type { AuditEntryView, AuditFilterInput, AuditVerification } from './audit.ts';
-export { RunDetailSchema, RunIdSchema, RunStatusSchema, RunStepSchema, RunSummarySchema, workflowEvents, workflowMethods, WorkflowSummarySchema } from './workflows.ts';
+export { ApprovalPolicySchema, RunDetailSchema, RunIdSchema, RunStatusSchema, RunStepSchema, RunSummarySchema, workflowEvents, workflowMethods, WorkflowSummarySchema } from './workflows.ts';
+export type { ApprovalPolicyView } from './workflows.ts';
 export {
   AddModelInputSchema,
   DataClassificationSchema,

@@ -46,6 +46,15 @@ export const RunDetailSchema = RunSummarySchema.extend({
   executing: z.boolean(),
 });
 
+export const ApprovalPolicySchema = z.object({
+  accountId: z.string(),
+  /** Every approval in the account needs someone other than whoever started the run or prepared the draft. */
+  fourEyes: z.boolean(),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type ApprovalPolicyView = z.infer<typeof ApprovalPolicySchema>;
+
 export const workflowMethods = {
   'workflows.list': defineMethod({
     summary: 'Workflows available in this account, shipped and imported, with their versions.',
@@ -110,6 +119,21 @@ export const workflowMethods = {
     input: z.object({ runId: RunIdSchema }).strict(),
     output: RunSummarySchema,
     permission: 'runs.start',
+  }),
+  'workflows.approvalPolicy.get': defineMethod({
+    summary: 'An account’s approval policy: whether every approval there needs a second person (four-eyes).',
+    input: z.object({ accountId: z.string().min(1).max(100) }).strict(),
+    output: ApprovalPolicySchema,
+    permission: 'account.read',
+    resource: (input) => ({ accountId: input.accountId }),
+  }),
+  'workflows.approvalPolicy.set': defineMethod({
+    summary: 'Turn four-eyes on or off for every approval in an account (approve steps and draft approvals), whatever each workflow says.',
+    input: z.object({ accountId: z.string().min(1).max(100), fourEyes: z.boolean() }).strict(),
+    output: ApprovalPolicySchema,
+    permission: 'boundaries.manage',
+    resource: (input) => ({ accountId: input.accountId }),
+    audit: true,
   }),
   'runs.replay': defineMethod({
     summary: 'Re-run a past run with its recorded model and tool outputs, on the same or the latest workflow version.',

@@ -264,6 +264,18 @@ describe('drafts', () => {
     await expect(h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: 'late', baseRevision: 0 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
   });
 
+  it('holds the account\'s four-eyes policy on a workflow that sets no rule of its own', async () => {
+    const h = await make();
+    await as(h, 'admin')('workflows.approvalPolicy.set', { accountId: h.accountId, fourEyes: true });
+    const draft = await drafted(h);
+    expect(draft).toMatchObject({ fourEyes: true, approverRole: null });
+    await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('four-eyes') as string });
+    expect(await as(h, 'reviewer')('drafts.approve', { draftId: draft.id })).toMatchObject({ status: 'approved', approvedBy: 'user-reviewer' });
+    await h.core.workflows!.settled(draft.runId);
+    expect((await h.call('runs.get', { runId: draft.runId })).status).toBe('completed');
+  });
+
   it('holds a four-eyes sign-off: whoever prepared the draft cannot approve it, a second reviewer can', async () => {
     const fourEyes = report.replace('action: approve, prompt:', 'action: approve, fourEyes: true, role: reviewer, prompt:');
     expect(fourEyes).not.toBe(report);

@@ -202,7 +202,9 @@ export class DraftService {
   /** The approval rules of the draft's workflow version (no outline, no run steps: cheap). */
   private approvalRulesOf(scope: AccountScope, draft: DraftRecord): { fourEyes: boolean; role: Role | null } {
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    return entry ? approvalRules(entry.definition, (id) => this.options.catalog.get(scope, id)?.definition) : { fourEyes: false, role: null };
+    const rules = entry ? approvalRules(entry.definition, (id) => this.options.catalog.get(scope, id)?.definition) : { fourEyes: false, role: null };
+    // The account's approval policy binds every draft's approval too.
+    return { ...rules, fourEyes: rules.fourEyes || this.options.engine.fourEyesRequired(scope.accountId) };
   }
 
   private sections(scope: AccountScope, draft: DraftRecord): Section[] {

@@ -58,6 +58,8 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'admin.members.list': (w) => ({ accountId: w.accountA.id }),
   'admin.boundaries.get': (w) => ({ accountId: w.accountA.id }),
   'admin.boundaries.set': (w) => ({ accountId: w.accountA.id, role: 'analyst', permissions: [] }),
+  'workflows.approvalPolicy.get': (w) => ({ accountId: w.accountA.id }),
+  'workflows.approvalPolicy.set': (w) => ({ accountId: w.accountA.id, fourEyes: true }),
   'audit.list': (w) => ({ accountId: w.accountA.id, limit: 100 }),
   'audit.get': () => ({ seq: 1 }),
   'audit.verify': () => ({}),

@@ -566,6 +566,22 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    name: 'workflows: an account-wide four-eyes rule on approvals',
+    up(db) {
+      // No row: each workflow's own approval rules. four_eyes = 1: every approval in the account —
+      // an approve step, a draft's approval — needs someone other than whoever started or prepared it.
+      db.exec(`
+        CREATE TABLE approval_policies (
+          account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+          four_eyes INTEGER NOT NULL CHECK (four_eyes IN (0, 1)),
+          updated_by TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -49,6 +49,8 @@ export interface EngineDependencies {
    * `staleMs`, or held by a dead process on this host, is taken over. Defaults 5 s and 30 s.
    */
   lease?: { refreshMs?: number; staleMs?: number };
+  /** The account's approval policy: four-eyes on every approval, whatever the workflow says. */
+  approvalPolicy?: (accountId: string) => { fourEyes: boolean };
   retriever: Retriever;
   middleware: readonly StepMiddleware[];
   /** Records every pass, step, model and tool call as a trace (its middleware runs outermost). */
@@ -228,7 +230,7 @@ export class WorkflowEngine {
     if (definition?.role && !answerer.roles.includes(definition.role)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role } });
     }
-    if (definition?.fourEyes && answeredBy === run.createdBy) {
+    if (this.fourEyes(scope.accountId, definition) && answeredBy === run.createdBy) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
@@ -267,6 +269,16 @@ export class WorkflowEngine {
     if (this.active.has(run.id)) return true;
     if (run.status !== 'running' || run.owner === null) return false;
     return run.owner !== this.owner && ownerAlive(run.owner, run.ownerSeenAt, this.deps.clock.now(), this.staleMs);
+  }
+
+  /** Whether an answer to this human step needs a second person: its own rule, or the account's for approvals. */
+  fourEyes(accountId: string, step: Pick<HumanStep, 'action' | 'fourEyes'>): boolean {
+    return step.fourEyes === true || (step.action === 'approve' && this.fourEyesRequired(accountId));
+  }
+
+  /** Whether the account requires four-eyes on every approval (its approval policy). */
+  fourEyesRequired(accountId: string): boolean {
+    return this.deps.approvalPolicy?.(accountId).fourEyes === true;
   }
 
   /** Resolves when the run has no execution in flight (tests, CLI). */
@@ -634,7 +646,9 @@ class RunExecution {
       return { output: answered.output, recorded: { replayedFrom: this.run.replayOf } };
     }
     const now = this.deps.clock.now();
-    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(step.fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
+    // The account's approval policy counts too, so the run view shows the rule that will hold.
+    const fourEyes = step.fourEyes === true || (step.action === 'approve' && this.deps.approvalPolicy?.(this.accountId).fourEyes === true);
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');
     throw new Suspended([path]);

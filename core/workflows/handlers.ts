@@ -1,7 +1,7 @@
 import type { MethodHandlers } from '../api/index.ts';
 import type { WorkflowService } from './service.ts';
 
-type WorkflowMethod = 'workflows.list' | 'workflows.get' | 'workflows.validate' | 'workflows.import' | 'runs.start' | 'runs.list' | 'runs.get' | 'runs.answer' | 'runs.cancel' | 'runs.resume' | 'runs.replay';
+type WorkflowMethod = 'workflows.list' | 'workflows.get' | 'workflows.validate' | 'workflows.import' | 'runs.start' | 'runs.list' | 'runs.get' | 'runs.answer' | 'runs.cancel' | 'runs.resume' | 'runs.replay' | 'workflows.approvalPolicy.get' | 'workflows.approvalPolicy.set';
 
 /** The workflows area's API: thin adapters onto the service. */
 export function workflowHandlers(service: WorkflowService): Pick<MethodHandlers, WorkflowMethod> {
@@ -17,5 +17,7 @@ export function workflowHandlers(service: WorkflowService): Pick<MethodHandlers,
     'runs.cancel': (input, { principal, requestId }) => service.cancel(principal, input.runId, requestId),
     'runs.resume': (input, { principal, requestId }) => service.resume(principal, input.runId, requestId),
     'runs.replay': (input, { principal, requestId }) => service.replay(principal, input.runId, input.against, requestId),
+    'workflows.approvalPolicy.get': (input) => service.approvalPolicy(input.accountId),
+    'workflows.approvalPolicy.set': (input, { principal, requestId }) => service.setApprovalPolicy(principal, input.accountId, input.fourEyes, requestId),
   };
 }

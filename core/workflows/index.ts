@@ -1,5 +1,7 @@
 // core/workflows: business logic as data — definitions (validated, versioned by content hash),
 // the durable engine with its middleware chain, tools, the catalog and the API.
+export { ApprovalPolicies } from './approvalPolicy.ts';
+export type { ApprovalPolicy } from './approvalPolicy.ts';
 export { shippedWorkflowsDir, WorkflowCatalog } from './catalog.ts';
 export type { CatalogEntry } from './catalog.ts';
 export { Suspended, WorkflowEngine } from './engine.ts';

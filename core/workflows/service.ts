@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Storage, AccountScope } from '../storage/index.ts';
 import type { WorkflowCatalog } from './catalog.ts';
 import type { WorkflowEngine } from './engine.ts';
+import type { ApprovalPolicies, ApprovalPolicy } from './approvalPolicy.ts';
 import { RunStore } from './store.ts';
 import type { RunRecord, StepRecord } from './store.ts';
 
@@ -26,6 +27,8 @@ export function runSummary(run: RunRecord) {
   };
 }
 
+const policyView = (policy: ApprovalPolicy) => ({ accountId: policy.accountId, fourEyes: policy.fourEyes, updatedBy: policy.updatedBy, updatedAt: policy.updatedAt === null ? null : iso(policy.updatedAt) });
+
 const stepView = (step: StepRecord) => ({ path: step.path, kind: step.kind, status: step.status, output: step.output, startedAt: iso(step.startedAt), finishedAt: step.finishedAt === null ? null : iso(step.finishedAt) });
 
 /** The same answer for a run that does not exist and one in another account: nothing is revealed. */
@@ -42,7 +45,10 @@ export class WorkflowService {
   private readonly audit: AuditLog;
   private readonly clock: Clock;
 
-  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock }) {
+  private readonly policies: ApprovalPolicies;
+
+  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies }) {
+    this.policies = options.policies;
     this.storage = options.storage;
     this.catalog = options.catalog;
     this.engine = options.engine;
@@ -164,6 +170,18 @@ export class WorkflowService {
     const run = this.audited(scope, principal, requestId, 'runs.replay', () => this.engine.create(scope, source.workflowId, source.input, { createdBy: principal.userId, modelId: source.modelId, replayOf: source.id, ...(version ? { version } : {}), ...pins }), (r) => ({ resource: `run:${r.id}`, details: { replayOf: source.id, version: r.version } }));
     this.engine.launch(scope, run.id);
     return runSummary(run);
+  }
+
+  approvalPolicy(accountId: string) {
+    return policyView(this.policies.get(accountId));
+  }
+
+  /** Four-eyes on every approval in the account, on or off; audited in the change's transaction. */
+  setApprovalPolicy(principal: Principal, accountId: string, fourEyes: boolean, requestId: string) {
+    const scope = this.storage.scopeFor({ accountId });
+    const before = this.policies.get(accountId).fourEyes;
+    const policy = this.audited(scope, principal, requestId, 'workflows.approvalPolicy.set', () => this.policies.set(accountId, fourEyes, principal.userId, this.clock.now()), () => ({ resource: `account:${accountId}`, details: { fourEyes, before } }));
+    return policyView(policy);
   }
 
   /** Resolves when the run has no execution in flight (tests, CLI). */

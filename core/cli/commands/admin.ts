@@ -85,6 +85,22 @@ export function accountsListCommand(io: CliIo, options: StorageCommandOptions): 
   );
 }
 
+/** `strongroom admin approvals --account NAME [--four-eyes on|off]`: shows, or sets, the account's four-eyes rule. */
+export function approvalsCommand(io: CliIo, options: StorageCommandOptions & { account: string; fourEyes?: 'on' | 'off' }): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const accountId = await api.resolveAccountId(options.account);
+      const policy = options.fourEyes === undefined
+        ? await api.call('workflows.approvalPolicy.get', { accountId })
+        : await api.call('workflows.approvalPolicy.set', { accountId, fourEyes: options.fourEyes === 'on' });
+      const text = policy.fourEyes
+        ? `Four-eyes is on in ${options.account}: every approval needs someone other than whoever started the run or prepared the draft.`
+        : `Four-eyes is off in ${options.account}: each workflow's own approval rules apply.`;
+      return report(io, options.json, policy, text);
+    }),
+  );
+}
+
 export function accountsCreateCommand(io: CliIo, options: StorageCommandOptions & { name: string }): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {

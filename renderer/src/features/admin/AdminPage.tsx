@@ -57,10 +57,11 @@ const tabs = [
   { to: '/admin/groups', label: 'Group mappings', end: false, installationOnly: false },
   { to: '/admin/members', label: 'Members and roles', end: false, installationOnly: false },
   { to: '/admin/boundaries', label: 'Boundaries', end: false, installationOnly: false },
+  { to: '/admin/approvals', label: 'Approvals', end: false, installationOnly: false },
   { to: '/admin/trace-push', label: 'Trace push', end: false, installationOnly: true },
 ] as const;
 
-/** Admin: accounts, the identity provider, group mappings, members and roles, boundaries. */
+/** Admin: accounts, the identity provider, group mappings, members and roles, boundaries, approvals. */
 export function AdminPage() {
   const accounts = useApiQuery('admin.accounts.list', {});
   const installationAdmin = useInstallationAdmin(accounts.state.status === 'ok' ? accounts.state.value : null);

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { AccountsPanel } from './AccountsPanel.tsx';
 import { AdminPage } from './AdminPage.tsx';
+import { ApprovalsPanel } from './ApprovalsPanel.tsx';
 import { BoundariesPanel } from './BoundariesPanel.tsx';
 import { GroupsPanel } from './GroupsPanel.tsx';
 import { IdpPanel } from './IdpPanel.tsx';
@@ -24,6 +25,7 @@ export const adminRoutes = {
     { path: 'groups', element: <GroupsPanel /> },
     { path: 'members', element: <MembersPanel /> },
     { path: 'boundaries', element: <BoundariesPanel /> },
+    { path: 'approvals', element: <ApprovalsPanel /> },
     { path: 'trace-push', element: <InstallationOnly what="the trace push"><TracePushPanel /></InstallationOnly> },
   ],
 };
