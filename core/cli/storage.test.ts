@@ -6,13 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appMigrations } from '../storage/index.ts';
 import { main } from './main.ts';
-import type { CliIo } from './output.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
+import { capture } from './testing.ts';
 
 const argv = (...args: string[]) => ['node', 'strongroom', ...args];
 const dirs: string[] = [];

@@ -7,15 +7,9 @@ import type { Clock } from '../../base/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import { IdentityStore } from '../../identity/index.ts';
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { auditExportCommand, auditPublicKeyCommand, parseTime } from './audit.ts';
 import { secretsFor } from './common.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 const dirs: string[] = [];
 afterEach(() => {

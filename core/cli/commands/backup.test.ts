@@ -7,16 +7,10 @@ import { verifyDatabase } from '../../audit/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
 import { restoreDatabase } from '../../storage/index.ts';
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { backupCommand, restoreCommand } from './backup.ts';
 import { secretsFor } from './common.ts';
 import { initCommand } from './init.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -8,16 +8,10 @@ import type { StoredAuditEntry } from '../../audit/index.ts';
 import { createCore } from '../../createCore.ts';
 // eslint-disable-next-line no-restricted-imports -- the keychain test seam is meant for other areas' tests, not an internal
 import { testKeychain } from '../../secrets/testing.ts';
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { secretsFor } from './common.ts';
 import { initCommand } from './init.ts';
 import { keysRotateCommand } from './keys.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 const dirs: string[] = [];
 afterEach(() => {

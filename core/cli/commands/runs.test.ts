@@ -8,14 +8,8 @@ import { harness } from '../../workflows/testing/harness.ts';
 import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsReplayCommand, runsResumeCommand, runsShowCommand } from './runs.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 /** A model step, a sign-off by a person, then a model step that reads the sign-off. */
 const signoff = `id: signoff

@@ -11,17 +11,11 @@ import { harness } from '../../workflows/testing/harness.ts';
 import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { CliApi } from './api.ts';
 import { exportTracesToFile, feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './traces.ts';
 import type { TracesListOptions } from './traces.ts';
 import { accountApi } from './workflows.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 const open: Harness[] = [];
 const dirs: string[] = [];

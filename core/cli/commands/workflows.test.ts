@@ -9,14 +9,8 @@ import type { Harness } from '../../workflows/testing/harness.ts';
 import { instantModel } from '../../workflows/testing/instantModel.ts';
 /* eslint-enable no-restricted-imports */
 import { main } from '../main.ts';
-import type { CliIo } from '../output.ts';
+import { capture } from '../testing.ts';
 import { workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './workflows.ts';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 const summarise = `id: summarise
 name: Summarise
