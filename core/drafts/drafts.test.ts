@@ -264,6 +264,18 @@ describe('drafts', () => {
     await expect(h.call('drafts.edit', { draftId: draft.id, path: 'profile', markdown: 'late', baseRevision: 0 })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
   });
 
+  it('reads a draft through the sub-workflow versions its run started with, not a newer import', async () => {
+    const h = await make();
+    const draft = await drafted(h);
+    expect(draft).toMatchObject({ approverRole: null });
+    // A new version of the nested risk section adds a compliance sign-off; this draft's run keeps v1.
+    await as(h, 'builder')('workflows.import', { text: reportRisk.replace('output: check\n', '  - {id: countersign, kind: human, action: approve, role: compliance, prompt: "Countersign?"}\noutput: check\n') });
+    expect(await h.call('drafts.get', { draftId: draft.id })).toMatchObject({ approverRole: null });
+    expect((await h.call('drafts.get', { draftId: draft.id })).sections.map((s) => s.path)).toEqual(draft.sections.map((s) => s.path));
+    // A draft started now uses the new version.
+    expect(await drafted(h)).toMatchObject({ approverRole: 'compliance' });
+  });
+
   it('holds the account\'s four-eyes policy on a workflow that sets no rule of its own', async () => {
     const h = await make();
     await as(h, 'admin')('workflows.approvalPolicy.set', { accountId: h.accountId, fourEyes: true });

@@ -10,7 +10,7 @@ import type { AccountScope, Storage } from '../storage/index.ts';
 import { FeedbackStore, nowMicros, spanIdFor, TraceStore } from '../tracing/index.ts';
 import type { FeedbackInput, TraceRecorder } from '../tracing/index.ts';
 import { renderTemplate, RunStore } from '../workflows/index.ts';
-import type { RunRecord, WorkflowCatalog, WorkflowEngine } from '../workflows/index.ts';
+import type { CatalogEntry, RunRecord, WorkflowCatalog, WorkflowEngine } from '../workflows/index.ts';
 import { exportDocx, exportMarkdown, exportPdf } from './export/index.ts';
 import type { DraftExportDocument } from './export/index.ts';
 import { outputToMarkdown } from './markdown.ts';
@@ -195,14 +195,20 @@ export class DraftService {
   private state(scope: AccountScope, draft: DraftRecord): DraftState {
     const run = this.run(scope, draft);
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    const rules = this.approvalRulesOf(scope, draft);
+    const rules = this.approvalRulesOf(scope, draft, run);
     return { run, workflowName: entry?.definition.name ?? draft.workflowId, sections: entry ? this.sectionsOf(scope, draft, run, entry.definition) : [], fourEyes: rules.fourEyes, approverRole: rules.role };
   }
 
+  /** A nested workflow as the draft's run uses it: the version pinned when the run started. */
+  private nested(scope: AccountScope, run: RunRecord): (id: string) => CatalogEntry | undefined {
+    return (id) => this.options.catalog.get(scope, id, run.pins[id]);
+  }
+
   /** The approval rules of the draft's workflow version (no outline, no run steps: cheap). */
-  private approvalRulesOf(scope: AccountScope, draft: DraftRecord): { fourEyes: boolean; role: Role | null } {
+  private approvalRulesOf(scope: AccountScope, draft: DraftRecord, run: RunRecord): { fourEyes: boolean; role: Role | null } {
     const entry = this.options.catalog.get(scope, draft.workflowId, draft.version);
-    const rules = entry ? approvalRules(entry.definition, (id) => this.options.catalog.get(scope, id)?.definition) : { fourEyes: false, role: null };
+    const nested = this.nested(scope, run);
+    const rules = entry ? approvalRules(entry.definition, (id) => nested(id)?.definition) : { fourEyes: false, role: null };
     // The account's approval policy binds every draft's approval too.
     return { ...rules, fourEyes: rules.fourEyes || this.options.engine.fourEyesRequired(scope.accountId) };
   }
@@ -214,7 +220,7 @@ export class DraftService {
   /** The outline, filled from the run, with people's changes over it. */
   private sectionsOf(scope: AccountScope, draft: DraftRecord, run: RunRecord, definition: WorkflowDefinition): Section[] {
     const steps = new RunStore(scope).steps(run.id);
-    const outline = buildOutline({ definition, workflow: (id) => this.options.catalog.get(scope, id), steps, input: run.input });
+    const outline = buildOutline({ definition, workflow: this.nested(scope, run), steps, input: run.input });
     const changes = new DraftStore(scope).changes(draft.id);
     const inFlight = this.running.get(run.id);
     return outline.map((node) => {
@@ -510,7 +516,7 @@ export class DraftService {
     const approvals = run.status === 'waiting' ? this.waitingApprovals(scope, run) : [];
     // The workflow's approval rules bind the draft's approval too, whether or not the run still
     // waits on that step (when it does, engine.answer checks them again for the step itself).
-    const rules = this.approvalRulesOf(scope, draft);
+    const rules = this.approvalRulesOf(scope, draft, run);
     if (rules.role !== null && !principal.roles.includes(rules.role)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `This draft is approved by someone with the ${rules.role} role in this account; yours: ${principal.roles.join(', ') || 'none'}.`, { details: { draftId: draft.id, rule: 'role', role: rules.role } });
     }
