@@ -88,6 +88,11 @@ function ownerAlive(owner: string, seenAt: number | null, now: number, staleMs: 
   return seenAt !== null && now - seenAt < staleMs;
 }
 
+/** Whether answering a human step needs a second person: its own rule, or the account's policy for approvals. */
+function needsFourEyes(step: Pick<HumanStep, 'action' | 'fourEyes'>, policy: EngineDependencies['approvalPolicy'], accountId: string): boolean {
+  return step.fourEyes === true || (step.action === 'approve' && policy?.(accountId).fourEyes === true);
+}
+
 /** Every nested-workflow step in a step list, at any depth of maps and branches. */
 function nestedWorkflowIds(steps: readonly Step[], into: string[] = []): string[] {
   for (const step of steps) {
@@ -175,23 +180,18 @@ export class WorkflowEngine {
   }
 
   /**
-   * Continues a run that was interrupted (crash, restart), answered, or reopened after a failure.
-   * Returns where the run executes: 'here', 'elsewhere' (another live process holds it and
-   * continues it) or 'nowhere' (it has ended).
+   * Continues a run that was interrupted (crash, restart), answered, or reopened after a failure —
+   * here, unless another live process holds it (it continues the run there); an ended run stays ended.
    */
-  resume(scope: AccountScope, runId: string): 'here' | 'elsewhere' | 'nowhere' {
+  resume(scope: AccountScope, runId: string): void {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     const active = this.active.get(runId);
     // An answer that lands while the run is executing may have been read too late by that pass:
     // run once more after it settles.
-    if (active) {
-      active.again = true;
-      return 'here';
-    }
-    if (run.status !== 'running' && run.status !== 'waiting') return 'nowhere';
-    return this.launch(scope, runId) ? 'here' : 'elsewhere';
+    if (active) active.again = true;
+    else if (run.status === 'running' || run.status === 'waiting') this.launch(scope, runId);
   }
 
   /**
@@ -273,7 +273,7 @@ export class WorkflowEngine {
 
   /** Whether an answer to this human step needs a second person: its own rule, or the account's for approvals. */
   fourEyes(accountId: string, step: Pick<HumanStep, 'action' | 'fourEyes'>): boolean {
-    return step.fourEyes === true || (step.action === 'approve' && this.fourEyesRequired(accountId));
+    return needsFourEyes(step, this.deps.approvalPolicy, accountId);
   }
 
   /** Whether the account requires four-eyes on every approval (its approval policy). */
@@ -647,7 +647,7 @@ class RunExecution {
     }
     const now = this.deps.clock.now();
     // The account's approval policy counts too, so the run view shows the rule that will hold.
-    const fourEyes = step.fourEyes === true || (step.action === 'approve' && this.deps.approvalPolicy?.(this.accountId).fourEyes === true);
+    const fourEyes = needsFourEyes(step, this.deps.approvalPolicy, this.accountId);
     this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');

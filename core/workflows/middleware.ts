@@ -224,7 +224,8 @@ export function budgets(): StepMiddleware {
     if (!tally || (kind !== 'llm' && kind !== 'agent')) return next(context);
     tally.check(context.path);
     const outcome = await next(context);
-    if (kind === 'llm' && context.attributes['strongroom.replay.from'] === undefined) tally.charge((outcome.recorded as { usage?: { inputTokens?: number; outputTokens?: number } } | undefined)?.usage);
+    const recorded = outcome.recorded as { usage?: { inputTokens?: number; outputTokens?: number }; replayedFrom?: string } | undefined;
+    if (kind === 'llm' && !recorded?.replayedFrom) tally.charge(recorded?.usage);
     return outcome;
   };
 }

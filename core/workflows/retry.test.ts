@@ -6,24 +6,12 @@ import type { ChatRequest, ModelProvider } from '../models/index.ts';
 import { harness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';
 import { instantModel } from './testing/instantModel.ts';
+import { threeSteps } from './testing/threeSteps.ts';
 
 const open: Harness[] = [];
 afterEach(async () => { for (const h of open.splice(0)) await h.core.dispose(); });
 
-const three = `id: three
-name: Three drafting steps
-inputs: {type: object, properties: {name: {type: string}}, required: [name]}
-steps:
-  - id: first
-    kind: llm
-    prompt: "First on {{ inputs.name }}"
-  - id: second
-    kind: llm
-    prompt: "Second on {{ inputs.name }}"
-  - id: third
-    kind: llm
-    prompt: "Third on {{ inputs.name }}"
-`;
+const three = threeSteps();
 
 describe('retrying a failed run', () => {
   it('continues from the failed step, keeps the finished ones, and audits the retry', async () => {
