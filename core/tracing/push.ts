@@ -64,6 +64,17 @@ class PushFailure extends Error {
 }
 
 /** Node's codes for a certificate the connection refused. */
+/**
+ * Ended, and for a run's root span, ended with the run: a pass that stops because the run waits
+ * or the app is stopping closes the root too, and a later pass reopens it.
+ */
+const isFinished = (span: SpanRecord): boolean => {
+  if (span.endUs === null) return false;
+  if (span.parentSpanId !== null || span.kind !== 'workflow') return true;
+  const runStatus = span.attributes['strongroom.run.status'];
+  return runStatus === undefined || runStatus === 'completed' || runStatus === 'failed' || runStatus === 'cancelled';
+};
+
 const isTlsCode = (code: string): boolean => code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 
 function failureOf(error: unknown, settings: PushSettings, timeoutMs: number): PushFailure {
@@ -148,10 +159,18 @@ export class OtlpPusher {
     await this.secrets.set(name, token);
   }
 
-  /** Called with each batch the recorder wrote. */
-  written(spans: readonly SpanRecord[]): void {
+  /**
+   * Called with each batch the recorder wrote. A collector gets each span once, finished: the
+   * recorder also writes spans still open (a run's root while a pass runs, a human step while it
+   * waits) so that a crash loses nothing, and closes a run's root at the end of every pass, even
+   * one that only waits. Those go out when they finish; pushed as written, a collector would hold
+   * half-open spans and duplicates.
+   */
+  written(written: readonly SpanRecord[]): void {
     const settings = this.settings();
     if (!settings.enabled || !settings.endpoint) return;
+    const spans = written.filter(isFinished);
+    if (spans.length === 0) return;
     const room = this.maxBuffered - this.buffer.length;
     if (room < spans.length) this.counts.droppedSpans += spans.length - Math.max(0, room);
     this.buffer.push(...spans.slice(0, Math.max(0, room)));

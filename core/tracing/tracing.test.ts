@@ -43,6 +43,14 @@ steps:
         input: {name: {ref: item}}
   - {id: total, kind: tool, tool: counter, args: {label: {template: "memo-{{ inputs.borrower }}"}}}
 `,
+  review: `id: review
+name: Review
+inputs: {type: object}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft"}
+  - {id: approve, kind: human, action: approve, prompt: "Approve?"}
+  - {id: final, kind: llm, prompt: "Final {{ steps.approve.output.approved }}"}
+`,
   'memo-part': `id: memo-part
 name: Memo part
 inputs: {type: object, properties: {name: {type: string}}, required: [name]}
@@ -217,7 +225,7 @@ describe('OTLP/JSON export', () => {
   });
 
   it('pushes to the configured collector only when turned on, metadata only unless content is allowed', async () => {
-    const received: Array<{ path: string | undefined; body: { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Array<{ key: string }> }> }> }> } }> = [];
+    const received: Array<{ path: string | undefined; body: { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string; attributes: Array<{ key: string }> }> }> }> } }> = [];
     const server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -239,15 +247,67 @@ describe('OTLP/JSON export', () => {
       const installationAdmin = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
       const set = await installationAdmin.invoke('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false });
       expect(set).toMatchObject({ ok: true, value: { enabled: true, includeContent: false } });
-      await memoRun(h, 'Pushed Co');
+      const pushedRun = await memoRun(h, 'Pushed Co');
       h.core.traceRecorder!.flush();
-      for (let i = 0; i < 200 && received.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(received.length).toBeGreaterThan(0);
+      // The spans go out batch by batch as they are written: wait for every span of the run.
+      const { trace } = await h.call('traces.get', { traceId: pushedRun.traceId });
+      // (A span still open when a batch went out goes out again once it ends: count distinct ids.)
+      const pushedSpans = () => new Set(received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => span.spanId))))).size;
+      for (let i = 0; i < 1000 && pushedSpans() < trace.spanCount; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(pushedSpans()).toBe(trace.spanCount);
+      // Each once, finished: none still open, none twice.
+      const pushed = received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+      expect(pushed).toHaveLength(trace.spanCount);
+      expect(pushed.flatMap((span) => span.attributes.map((a) => a.key))).not.toContain('strongroom.span.open');
       expect(received[0]!.path).toBe('/v1/traces');
       const keys = received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.flatMap((s) => s.attributes.map((a) => a.key)))));
       expect(keys).toContain('gen_ai.request.model');
       expect(keys).not.toContain('gen_ai.input.messages');
       expect(JSON.stringify(received)).not.toContain('Pushed Co');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('the OTLP/HTTP push of a run that waits', () => {
+  it('sends each span once, when it has finished: a waiting step and the root go out when the run ends', async () => {
+    const received: Array<{ spanId: string; parentSpanId?: string; name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const document = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof received }> }> };
+        received.push(...document.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const h = await make();
+      const installationAdmin = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
+      expect(await installationAdmin.invoke('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false })).toMatchObject({ ok: true });
+      const started = await h.call('runs.start', { workflowId: 'review', input: {} });
+      expect((await h.settle(started.id)).status).toBe('waiting');
+      h.core.traceRecorder!.flush();
+      const waitFor = async (count: number) => {
+        for (let i = 0; i < 1000 && received.length < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      // While it waits: the model step only — not the open approval, not the root the pass closed.
+      await waitFor(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(received.map((span) => span.name)).toEqual(['draft']);
+
+      await h.call('runs.answer', { runId: started.id, path: 'approve', answer: { approved: true } });
+      expect((await h.settle(started.id)).status).toBe('completed');
+      h.core.traceRecorder!.flush();
+      const { trace } = await h.call('traces.get', { traceId: started.traceId });
+      await waitFor(trace.spanCount);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(received.map((span) => span.name).sort()).toEqual(['approve', 'draft', 'final', 'review']);
+      expect(new Set(received.map((span) => span.spanId)).size).toBe(trace.spanCount);
+      const root = received.find((span) => span.parentSpanId === undefined)!;
+      expect(root.attributes.find((a) => a.key === 'strongroom.run.status')?.value.stringValue).toBe('completed');
     } finally {
       server.close();
     }
