@@ -11,16 +11,16 @@ import { draftHandlers, DraftService } from './drafts/index.ts';
 import { ModelRegistry, modelHandlers, readShippedManifests } from './models/index.ts';
 import type { ModelProvider, ModelRegistryOptions } from './models/index.ts';
 import { ApprovalPolicies, auditToolCalls, budgets, cacheSeam, guardrailSeam, lexicalRetriever, timeoutsAndRetries, WorkflowCatalog, WorkflowEngine, workflowHandlers, WorkflowService } from './workflows/index.ts';
-import type { GuardrailPolicies, StepCache, StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
+import type { GuardrailPolicies, RunRecord, StepCache, StepMiddleware, Tool, ToolRegistry } from './workflows/index.ts';
 import { createCalculatorTool, createCustomerLookupTool, createDateMathTool, defaultCustomerTableFile, ToolConfig, toolHandlers } from './workflows/tools/index.ts';
 import type { ToolConfigOptions } from './workflows/tools/index.ts';
 import { firstResolver, IdentityAdmin, identityHandlers, IdentityService, IdentityStore } from './identity/index.ts';
 import { MemorySecretStore, resolveSecretStore } from './secrets/index.ts';
 import type { SecretStore } from './secrets/index.ts';
 import { durableTransaction, openStorage } from './storage/index.ts';
-import { createRunTracer, OtlpPusher, TraceRecorder, tracingHandlers, TracingService } from './tracing/index.ts';
+import { createRunTracer, OtlpPusher, TraceRecorder, tracingHandlers, TracingService, TraceStore } from './tracing/index.ts';
 import type { RecorderOptions } from './tracing/index.ts';
-import type { Storage } from './storage/index.ts';
+import type { AccountScope, Storage } from './storage/index.ts';
 
 export interface CoreConfig {
   /** The model for a workflow step (the model registry provides it; tests inject one). */
@@ -171,7 +171,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       await pusher.idle();
     });
     if (config.tracing !== false) traceRecorder = recorder;
-    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold });
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold, testModels: () => registry.testModelIds() });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const approvalPolicies = new ApprovalPolicies(storage.db);
     // The registry refuses models the account may not use; config.models (tests) overrides it.
@@ -199,7 +199,12 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       ...(config.tracing === false ? {} : { tracer: createRunTracer(recorder, undefined, () => clock.now()) }),
     });
     disposables.defer(() => engine.dispose());
-    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies });
+    const modelOf = (scope: AccountScope, run: RunRecord) => {
+      if (run.modelId === null) recorder.flush(); // the trace learns its model from the first model span
+      const modelId = run.modelId ?? new TraceStore(scope).summary(run.traceId)?.modelId ?? null;
+      return { modelId, testModel: modelId !== null && registry.isTestModel(modelId) };
+    };
+    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf });
     const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());

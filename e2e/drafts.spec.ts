@@ -99,7 +99,7 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   if ((await view.getAttribute('data-run-status')) === 'failed') throw new Error(await runFailure());
   await shot('drafts-03-live-first-sections.png');
   // Drafted with the generated test model, and labelled so (known once a section names its model).
-  await expect(view.locator('.badge-test-model')).toHaveText('test model');
+  await expect(view.getByTestId('test-model-badge')).toHaveText('test model');
   // The credit memo nests: the risk sections group one heading per risk factor.
   await expect(view.getByTestId('container-risk_sections')).toBeVisible();
   await expect(view.getByTestId('container-risk_sections').getByTestId('container-progress').first()).toContainText(/\d+ of \d+ drafted/);

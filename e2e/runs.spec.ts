@@ -176,6 +176,8 @@ test('a SAR narrative on a picked test model from the sample input: the investig
   const runId = page.url().split('/').at(-1)!;
 
   const view = page.getByTestId('run-view');
+  // The run says which model writes it, and that its text is meaningless.
+  await expect(view.getByTestId('test-model-badge')).toHaveText('Test model — text is meaningless');
   // The model analyses first; then the investigator's form waits (a failure would say why at once).
   await expect(view).toHaveAttribute('data-status', /waiting|failed/, { timeout: 240_000 });
   await expect(view.getByRole('alert')).toHaveCount(0);

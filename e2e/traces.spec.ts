@@ -90,6 +90,8 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   const list = page.getByTestId('trace-list');
   const row = list.getByTestId(`trace-row-${traceId}`);
   await expect(row).toContainText('trace-walkthrough');
+  // Written by the generated test model, and labelled so.
+  await expect(row.getByTestId('test-model-badge')).toHaveText('test model');
   await expect(page.getByTestId('trace-total')).toContainText(/^1 trace/);
   await page.getByLabel('Workflow').fill('trace-walkthrough');
   await page.getByLabel('Status').selectOption('completed');
@@ -117,6 +119,7 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   await expect(page).toHaveURL(`${serve.origin}/traces/${traceId}`);
   const view = page.getByTestId('trace-view');
   await expect(view).toHaveAttribute('data-status', 'completed');
+  await expect(view.getByTestId('test-model-badge')).toHaveText('Test model — text is meaningless');
 
   // The span tree, nested as the run was, and a waterfall bar on every row.
   const tree = page.getByTestId('span-tree');

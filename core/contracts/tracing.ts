@@ -32,6 +32,8 @@ export const TraceSummarySchema = z.object({
   workflowId: z.string().nullable(),
   version: z.string().nullable(),
   modelId: z.string().nullable(),
+  /** The model is a generated test model (`strongroom demo`): the trace's text is meaningless. */
+  testModel: z.boolean(),
   status: TraceStatusSchema,
   userId: z.string().nullable(),
   startedAt: z.string(),

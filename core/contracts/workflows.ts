@@ -44,6 +44,10 @@ export const RunDetailSchema = RunSummarySchema.extend({
   steps: z.array(RunStepSchema),
   /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes is continued by `runs.resume`. */
   executing: z.boolean(),
+  /** The model the run asked for, else the first one it used; null before its first model step. */
+  modelId: z.string().nullable(),
+  /** That model is a generated test model (`strongroom demo`): the run's text is meaningless. */
+  testModel: z.boolean(),
 });
 
 export const ApprovalPolicySchema = z.object({

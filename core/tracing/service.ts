@@ -44,8 +44,10 @@ export class TracingService {
   /** Whether an account is on legal hold (the audit log's retention decides): a purge then deletes nothing. */
   private readonly legalHold: (accountId: string) => boolean;
   private readonly exportSpanBudget: number;
+  /** The ids of generated test models (the model registry's); their traces are labelled. */
+  private readonly testModels: () => ReadonlySet<string>;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number }) {
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number; testModels?: () => ReadonlySet<string> }) {
     this.storage = options.storage;
     this.recorder = options.recorder;
     this.pusher = options.pusher;
@@ -54,6 +56,7 @@ export class TracingService {
     this.events = options.events;
     this.legalHold = options.legalHold;
     this.exportSpanBudget = options.exportSpanBudget ?? exportPartSpanBudget;
+    this.testModels = options.testModels ?? (() => new Set());
   }
 
   /** Open lists refresh a trace whose flag or feedback changed, as they do for new spans. */
@@ -71,12 +74,12 @@ export class TracingService {
   }
 
   list(principal: Principal, input: TraceFilter & { cursor?: string; limit: number }) {
-    return new TraceStore(this.scope(principal)).list(input);
+    return new TraceStore(this.scope(principal)).list(input, this.testModels());
   }
 
   get(principal: Principal, traceId: string) {
     const store = new TraceStore(this.scope(principal));
-    const trace = store.summary(traceId);
+    const trace = store.summary(traceId, this.testModels());
     if (!trace) throw noSuchTrace();
     return { trace, spans: store.spans(traceId) };
   }
@@ -95,7 +98,7 @@ export class TracingService {
     if (!store.summary(traceId)) throw noSuchTrace();
     this.audited(scope, principal, requestId, 'traces.flag', () => store.setFlag(traceId, flagged), () => ({ resource: `trace:${traceId}`, details: { flagged } }));
     this.changed(scope, traceId);
-    return store.summary(traceId)!;
+    return store.summary(traceId, this.testModels())!;
   }
 
   stats(principal: Principal, input: { workflowId?: string; from?: string; to?: string; bucket: 'hour' | 'day' }) {

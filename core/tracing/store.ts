@@ -83,7 +83,8 @@ export interface SpanWithContent extends Span {
 export class TraceStore extends AccountRepository {
   protected readonly table = 'spans';
 
-  list(filter: TraceFilter & { cursor?: string; limit: number }): { traces: TraceSummary[]; nextCursor: string | null; total: number } {
+  /** `testModels`: the ids of generated test models, whose traces are labelled (the registry knows them). */
+  list(filter: TraceFilter & { cursor?: string; limit: number }, testModels: ReadonlySet<string> = noTestModels): { traces: TraceSummary[]; nextCursor: string | null; total: number } {
     const where: string[] = ['account_id = ?'];
     const params: Array<string | number> = [this.accountId];
     if (filter.workflowId) {
@@ -130,12 +131,12 @@ export class TraceStore extends AccountRepository {
     const rows = this.statement<Array<string | number>, TraceRow>(`SELECT * FROM traces WHERE ${page.join(' AND ')} ORDER BY started_us DESC, trace_id DESC LIMIT ?`).all(...pageParams, filter.limit + 1);
     const more = rows.length > filter.limit;
     const shown = more ? rows.slice(0, filter.limit) : rows;
-    return { traces: shown.map(toSummary), nextCursor: more ? encodeCursor(shown.at(-1)!) : null, total };
+    return { traces: shown.map((row) => toSummary(row, testModels)), nextCursor: more ? encodeCursor(shown.at(-1)!) : null, total };
   }
 
-  summary(traceId: string): TraceSummary | undefined {
+  summary(traceId: string, testModels: ReadonlySet<string> = noTestModels): TraceSummary | undefined {
     const row = this.statement<[string, string], TraceRow>('SELECT * FROM traces WHERE trace_id = ? AND account_id = ?').get(traceId, this.accountId);
-    return row ? toSummary(row) : undefined;
+    return row ? toSummary(row, testModels) : undefined;
   }
 
   /** Every span of a trace, metadata only, in start order. */
@@ -265,13 +266,16 @@ export class TraceStore extends AccountRepository {
   }
 }
 
-function toSummary(row: TraceRow): TraceSummary {
+const noTestModels: ReadonlySet<string> = new Set();
+
+function toSummary(row: TraceRow, testModels: ReadonlySet<string>): TraceSummary {
   return {
     traceId: row.trace_id,
     runId: row.run_id,
     workflowId: row.workflow_id,
     version: row.version,
     modelId: row.model_id,
+    testModel: row.model_id !== null && testModels.has(row.model_id),
     status: row.status,
     userId: row.user_id,
     startedAt: iso(row.started_us),

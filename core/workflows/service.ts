@@ -46,9 +46,15 @@ export class WorkflowService {
   private readonly clock: Clock;
 
   private readonly policies: ApprovalPolicies;
+  /**
+   * Which model wrote a run, and whether it is a generated test model: the run's own choice, else
+   * the first model its trace used (tracing and the model registry know; wired by createCore).
+   */
+  private readonly modelOf: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean };
 
-  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies }) {
+  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies; modelOf?: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean } }) {
     this.policies = options.policies;
+    this.modelOf = options.modelOf ?? ((_scope, run) => ({ modelId: run.modelId, testModel: false }));
     this.storage = options.storage;
     this.catalog = options.catalog;
     this.engine = options.engine;
@@ -126,7 +132,7 @@ export class WorkflowService {
     const scope = this.scope(principal);
     const run = this.existing(scope, runId);
     const steps = [...new RunStore(scope).steps(runId).values()].sort((a, b) => a.startedAt - b.startedAt || a.path.localeCompare(b.path));
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run) };
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run) };
   }
 
   answer(principal: Principal, runId: string, path: string, answer: unknown, requestId: string) {

@@ -164,6 +164,7 @@ export async function runsShowCommand(io: CliIo, core: Core, options: RunIdOptio
       return 0;
     }
     const lines = [`run       ${run.id}`, `workflow  ${run.workflowId} @ ${run.version.slice(0, 12)}`, `status    ${run.status}`, `trace     ${run.traceId}`, `started   ${run.createdAt}`];
+    if (run.modelId) lines.push(`model     ${run.modelId}${run.testModel ? '  [TEST MODEL — text is meaningless]' : ''}`);
     if (run.errorCode) lines.push(`error     ${run.errorCode}: ${run.errorMessage ?? ''}`);
     if (run.replayOf) lines.push(`replay of ${run.replayOf}`);
     lines.push('', 'steps');

@@ -135,7 +135,7 @@ export async function tracesListCommand(io: CliIo, core: Core, options: TracesLi
       ...(options.flagged === undefined ? {} : { flagged: options.flagged }),
     };
     const result = await accountApi(core, options.account).call('traces.list', { limit: options.limit, ...filter });
-    const lines = result.traces.map((t) => `${t.traceId}  ${t.startedAt.slice(0, 19)}  ${(t.workflowId ?? '-').padEnd(22)} ${t.status.padEnd(11)} ${String(t.spanCount).padStart(5)} spans ${String(t.inputTokens + t.outputTokens).padStart(7)} tokens${t.feedbackCount > 0 ? `  ${t.feedbackCount} feedback` : ''}${t.incomplete ? '  (incomplete)' : ''}`);
+    const lines = result.traces.map((t) => `${t.traceId}  ${t.startedAt.slice(0, 19)}  ${(t.workflowId ?? '-').padEnd(22)} ${t.status.padEnd(11)} ${String(t.spanCount).padStart(5)} spans ${String(t.inputTokens + t.outputTokens).padStart(7)} tokens${t.feedbackCount > 0 ? `  ${t.feedbackCount} feedback` : ''}${t.incomplete ? '  (incomplete)' : ''}${t.testModel ? '  [test model]' : ''}`);
     const filtered = Object.keys(filter).length > 0;
     print(io, options.json, result, lines.length > 0 ? [...lines, `${result.traces.length} of ${result.total} traces${filtered ? ' matching the filters' : ''}`].join('\n') : filtered ? 'No trace matches these filters.' : 'No traces in this account.');
     return 0;

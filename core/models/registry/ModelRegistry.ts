@@ -136,6 +136,11 @@ export class ModelRegistry {
     return this.entries().some((entry) => entry.manifest.id === modelId && entry.manifest.testModel === true);
   }
 
+  /** The ids of every generated test model, disabled ones too: lists label what they wrote. */
+  testModelIds(): ReadonlySet<string> {
+    return new Set(this.entries({ includeDisabled: true }).filter((entry) => entry.manifest.testModel === true).map((entry) => entry.manifest.id));
+  }
+
   async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;

@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent, useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
-import { DraftStatusBadge, TestModelBadge } from './badges.tsx';
+import { DraftStatusBadge } from './badges.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { percent } from './outline.ts';
 
 /** The account's drafts, most recently changed first; refreshed as drafts change. */
@@ -38,7 +39,7 @@ export function DraftList() {
               <tr key={draft.id} data-testid={`draft-row-${draft.id}`}>
                 <td>
                   <Link to={`/drafts/${draft.id}`}>{draft.title}</Link>
-                  {draft.demo && <TestModelBadge />}
+                  {draft.demo && <TestModelBadge compact />}
                 </td>
                 <td>{draft.workflowName}</td>
                 <td><DraftStatusBadge status={draft.status} /></td>

@@ -8,7 +8,8 @@ import { useAuth } from '../auth/AuthContext.tsx';
 import { StatusBadge } from '../workflows/RunsList.tsx';
 import { CommentForm, CommentList } from './Comments.tsx';
 import { ExportActions, StatusActions } from './DraftActions.tsx';
-import { DraftStatusBadge, SectionHeading, sectionStatusLabel, TestModelBadge } from './badges.tsx';
+import { DraftStatusBadge, SectionHeading, sectionStatusLabel } from './badges.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { buildOutline, percent, readingOrder, sectionDomId, totalCounts } from './outline.ts';
 import type { OutlineNode, SectionCounts } from './outline.ts';
 import { SectionCard } from './SectionCard.tsx';
@@ -206,7 +207,7 @@ function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: Dra
       <div className="draft-title-row">
         <h2 className="draft-title">{draft.title}</h2>
         <DraftStatusBadge status={draft.status} />
-        {draft.demo && <TestModelBadge />}
+        {draft.demo && <TestModelBadge compact />}
         <button type="button" className="shortcuts-button" onClick={() => shortcuts.current?.open()}>Keyboard shortcuts <kbd>?</kbd></button>
       </div>
       {draft.demo && <p className="warning-panel">Drafted with the generated test model: its text is meaningless. Exports say so too.</p>}

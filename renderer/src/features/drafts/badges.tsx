@@ -35,10 +35,6 @@ export function draftStatusLabel(status: DraftStatus): string {
   return draftStatusLabels[status];
 }
 
-/** Drafted with the generated test model: its text means nothing, and the export says so too. */
-export function TestModelBadge() {
-  return <span className="badge badge-test-model" title="Drafted with the generated test model: its text is meaningless.">test model</span>;
-}
 
 /**
  * A section's heading at its depth in the document (a level-1 section is an h3 under the page's

@@ -3,15 +3,12 @@ import type { FormEvent } from 'react';
 import { localModelDefaults } from '../../../../core/contracts/index.ts';
 import type { MethodOutput, ModelView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { useApiEvent } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 import { ClassificationsEditor } from './ClassificationChoice.tsx';
 
-/** The label every surface shows for a generated model, so nobody reads meaning into its text. */
-export function TestModelBadge() {
-  return <span className="tag test-model-badge" data-testid="test-model-badge">Test model — text is meaningless</span>;
-}
 
 function HealthLine({ health }: { health: MethodOutput<'models.health'> }) {
   return (

@@ -4,6 +4,7 @@ import type { KeyboardEvent } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import type { TraceFilter, TraceSummary } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { useApiEvent } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { formatCount, ShortId, TraceStatusBadge } from './badges.tsx';
@@ -194,7 +195,7 @@ function TraceGrid({ traces, total, hasMore, loadingMore, loadMore, onOpen, list
               <div role="gridcell" className="trace-cell trace-cell-number">{formatMillis(trace.durationMs)}</div>
               <div role="gridcell" className="trace-cell trace-cell-number">{formatCount(trace.spanCount)}</div>
               <div role="gridcell" className="trace-cell trace-cell-number">{formatCount(trace.inputTokens)} / {formatCount(trace.outputTokens)}</div>
-              <div role="gridcell" className="trace-cell">{trace.modelId ?? '—'}</div>
+              <div role="gridcell" className="trace-cell">{trace.modelId ?? '—'}{trace.testModel && <TestModelBadge compact />}</div>
               <div role="gridcell" className="trace-cell">{trace.userId ?? '—'}</div>
               <div role="gridcell" className="trace-cell trace-cell-number">{trace.feedbackCount > 0 ? formatCount(trace.feedbackCount) : '—'}</div>
               <div role="gridcell" className="trace-cell">{trace.flagged ? <span className="trace-flag"><span aria-hidden="true">⚑</span><span className="visually-hidden">flagged</span></span> : <span className="visually-hidden">not flagged</span>}</div>

@@ -3,6 +3,7 @@ import { Link, useLocation, useParams, useSearchParams } from 'react-router';
 import type { ApiError, Feedback, MethodOutput, TraceSummary } from '../../../../core/contracts/index.ts';
 import { TraceIdSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { saveFile } from '../audit/download.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
@@ -96,7 +97,7 @@ function TraceBody({ detail }: { detail: TraceDetail }) {
         <dt>Trace id</dt><dd><code>{trace.traceId}</code></dd>
         {trace.runId && <><dt>Run</dt><dd>{can('runs.read') ? <Link to={`/workflows/runs/${trace.runId}`}><ShortId id={trace.runId} /></Link> : <ShortId id={trace.runId} />}</dd></>}
         {trace.version && <><dt>Version</dt><dd><ShortId id={trace.version} length={12} /></dd></>}
-        {trace.modelId && <><dt>Model</dt><dd><code>{trace.modelId}</code></dd></>}
+        {trace.modelId && <><dt>Model</dt><dd><code>{trace.modelId}</code>{trace.testModel && <TestModelBadge />}</dd></>}
         {trace.userId && <><dt>User</dt><dd>{trace.userId}</dd></>}
         <dt>Started</dt><dd><time dateTime={trace.startedAt}>{new Date(trace.startedAt).toLocaleString()}</time></dd>
         <dt>Duration</dt><dd>{trace.endedAt === null ? 'still running' : formatMillis(trace.durationMs)}</dd>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { ApiError, EventPayload, MethodOutput, Role } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { KindBadge } from './DefinitionTree.tsx';
@@ -166,6 +167,7 @@ function RunPage({ runId }: { runId: string }) {
         <dt>Trace id</dt><dd>{can('traces.read') ? <Link to={`/traces/${run.traceId}`} aria-label={`Open trace ${run.traceId}`}><code>{run.traceId}</code></Link> : <code>{run.traceId}</code>}</dd>
         <dt>Version</dt><dd><code title={run.version}>{run.version.slice(0, 12)}</code></dd>
         <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()}</dd>
+        {run.modelId && <><dt>Model</dt><dd><code>{run.modelId}</code>{run.testModel && <TestModelBadge />}</dd></>}
         {run.replayOf && (
           <>
             <dt>Replay of</dt>
