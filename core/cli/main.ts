@@ -13,6 +13,7 @@ import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
 import { keysRotateCommand } from './commands/keys.ts';
 import { runCommand, runsAnswerCommand, runsCancelCommand, runsListCommand, runsReplayCommand, runsResumeCommand, runsShowCommand } from './commands/runs.ts';
+import { typed } from './commands/common.ts';
 import { serveCommand } from './commands/serve.ts';
 import { feedbackListCommand, tracesExportCommand, tracesListCommand, tracesPurgeCommand, tracesPushCommand, tracesRetentionCommand } from './commands/traces.ts';
 import type { TracesListOptions, TracesPushOptions } from './commands/traces.ts';
@@ -20,6 +21,15 @@ import { toolsAllowCommand, toolsListCommand, toolsMcpAddCommand, toolsMcpListCo
 import { withCliCore, workflowsImportCommand, workflowsListCommand, workflowsValidateCommand } from './commands/workflows.ts';
 import type { CliIo } from './output.ts';
 import { processIo } from './output.ts';
+
+/** `--limit` of a list command: at most what its API method returns in one call. */
+function listLimit(max: number): (value: string) => number {
+  return (value) => {
+    const count = Number(value);
+    if (!Number.isInteger(count) || count < 1 || count > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}.`);
+    return count;
+  };
+}
 
 function parseBatchSize(value: string): number {
   const size = Number(value);
@@ -295,8 +305,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (options: { account: string; days?: number; hold?: boolean; release?: boolean; reason?: string; dataDir: string; json: boolean }) => {
-      const hold = options.hold ? true : options.release ? false : undefined;
-      setExitCode(await auditRetentionCommand(io, { account: options.account, dataDir: options.dataDir, json: options.json, env, ...(options.days !== undefined ? { days: options.days } : {}), ...(hold !== undefined ? { hold } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) }));
+      setExitCode(await auditRetentionCommand(io, { account: options.account, dataDir: options.dataDir, json: options.json, env, ...(options.days !== undefined ? { days: options.days } : {}), ...(options.hold ? { hold: true } : {}), ...(options.release ? { release: true } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) }));
     });
   audit
     .command('purge')
@@ -391,7 +400,7 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
   const runs = program.command('runs').description('workflow runs: list, show, answer a human step, resume or retry, replay, cancel');
   common(runs.command('list').description('recent runs in the account')
     .option('--status <status>', 'only runs in this status', parseRunStatus)
-    .option('--limit <count>', 'at most this many', parseBatchSize, 50))
+    .option('--limit <count>', 'at most this many (up to 500)', listLimit(500), 50))
     .action(async (options: Common & { status?: RunStatus; limit: number }) => setExitCode(await opened(options, (core) => runsListCommand(io, core, options))));
   common(runs.command('answer').description('answer a waiting human step and follow the run until it settles').argument('<runId>', 'run id')
     .requiredOption('--step <path>', 'the waiting step\'s path (as `run` printed it)')
@@ -416,7 +425,7 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
     .option('--since <time>', 'only traces started at or after this date or time')
     .option('--until <time>', 'only traces started before this date or time')
     .option('--flagged', 'only flagged traces')
-    .option('--limit <count>', 'at most this many', parseBatchSize, 50))
+    .option('--limit <count>', 'at most this many (up to 1000)', listLimit(1000), 50))
     .action(async (options: Common & TracesListOptions) => setExitCode(await opened(options, (core) => tracesListCommand(io, core, options))));
   common(traces.command('export').description('write traces as OTLP/JSON, all of them however many (content included when your role may read it)')
     .option('--trace <id>', 'one trace')
@@ -449,7 +458,7 @@ function addWorkflowCommands(program: Command, io: CliIo, setExitCode: (code: nu
 
   const drafts = program.command('drafts').description('documents drafted by workflows: list, export');
   common(drafts.command('list').description('drafts in the account, most recently changed first')
-    .option('--limit <count>', 'at most this many', parseBatchSize, 100))
+    .option('--limit <count>', 'at most this many (up to 500)', listLimit(500), 100))
     .action(async (options: Common & { limit: number }) => setExitCode(await opened(options, (core) => draftsListCommand(io, core, options))));
   common(drafts.command('export').description('export a draft with its provenance appendix (the export is audited)').argument('<draftId>', 'draft id')
     .requiredOption('--format <format>', 'docx, pdf or md', parseDraftFormat)
@@ -472,8 +481,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo, env: 
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    io.err(`strongroom: ${error instanceof Error ? error.message : String(error)}`);
+    // --json promises one JSON object on stdout, also when the command line itself is wrong.
+    const json = argv.includes('--json');
+    if (error instanceof CommanderError) {
+      if (json && error.exitCode !== 0) io.out(JSON.stringify({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: error.message.replace(/^error: /, '') } }));
+      return error.exitCode;
+    }
+    const failure = typed(error);
+    if (json) io.out(JSON.stringify({ ok: false, error: failure.toApiError() }));
+    else io.err(`strongroom: ${failure.message}`);
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 import type { Role } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
 import { createCore } from '../../createCore.ts';
+import { requireInstallation } from '../../storage/index.ts';
 import type { CliIo } from '../output.ts';
 import { withOperator } from './api.ts';
 import type { StorageCommandOptions } from './common.ts';
@@ -112,6 +113,7 @@ export function accountsCreateCommand(io: CliIo, options: StorageCommandOptions 
 
 export function passphraseCommand(io: CliIo, options: StorageCommandOptions & { passphrase: string }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
+    requireInstallation(options.dataDir);
     const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
     try {
       await core.identity!.setLocalPassphrase(options.passphrase);

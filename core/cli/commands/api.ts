@@ -2,6 +2,7 @@ import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '..
 import { createInProcessBridge, localOperator } from '../../api/index.ts';
 import { CoreError } from '../../base/index.ts';
 import { createCore } from '../../createCore.ts';
+import { requireInstallation } from '../../storage/index.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
 import { secretsFor } from './common.ts';
@@ -44,7 +45,9 @@ export class CliApi {
  * Runs `body` against the API in-process as the installation operator, so input validation,
  * authorization and audit entries are exactly those of the UI.
  */
-export async function withOperator<T>(io: CliIo, options: StorageCommandOptions, body: (api: CliApi) => Promise<T>): Promise<T> {
+export async function withOperator<T>(io: CliIo, options: StorageCommandOptions & { create?: boolean }, body: (api: CliApi) => Promise<T>): Promise<T> {
+  // Only init and demo make an installation; elsewhere a mistyped --data-dir is an error.
+  if (options.create !== true) requireInstallation(options.dataDir);
   const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env) });
   try {
     return await body(new CliApi(createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id)));

@@ -1,22 +1,25 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createInProcessBridge, localOperator } from '../../api/index.ts';
-import { FileSink, verifyExportFile } from '../../audit/index.ts';
+import { FileSink, parseTrustedKey, verifyExportFile } from '../../audit/index.ts';
 import type { AuditFilter, ExportFormat } from '../../audit/index.ts';
 import { CoreError } from '../../base/index.ts';
 import { IdentityStore } from '../../identity/index.ts';
 import type { MethodInput, MethodName, MethodOutput } from '../../contracts/index.ts';
 import { createCore } from '../../createCore.ts';
+import { requireInstallation } from '../../storage/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import type { StorageCommandOptions } from './common.ts';
-import { runStorageCommand, secretsFor, writeNewFile } from './common.ts';
+import { cliTime, openNewFile, runStorageCommand, secretsFor, writeNewFile } from './common.ts';
 
 /**
  * `strongroom audit …`: verify, export and keep the audit log from the machine itself, as the
  * installation's local operator (every account). Exports are recorded in the log like any other.
  */
 async function withCore<T>(io: CliIo, options: StorageCommandOptions, body: (core: Core, call: <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>) => Promise<T>): Promise<T> {
+  // A mistyped --data-dir must not verify, sign or export a brand-new empty log.
+  requireInstallation(options.dataDir);
   // Never resumes runs: a CLI command must not take over work the running app owns.
   const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env), resumeInterruptedRuns: false });
   try {
@@ -46,8 +49,7 @@ const dayMs = 86_400_000;
  */
 export function parseTime(text: string | undefined, name: 'from' | 'to'): number | undefined {
   if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new CoreError('ERR_INPUT_INVALID', `--${name} must be a date or an ISO-8601 time, e.g. 2026-01-31 or 2026-01-31T17:00:00Z.`);
+  const ms = cliTime(name, text);
   return name === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? ms + dayMs - 1 : ms;
 }
 
@@ -62,6 +64,9 @@ function actorIdOf(core: Core, text: string, accountId: string | undefined): str
   const wanted = text.trim().toLowerCase();
   const accounts = accountId !== undefined ? [accountId] : core.storage!.accounts.list().map((account) => account.id);
   const matches = new Map<string, { displayName: string; email: string | null }>();
+  // The local administrator belongs to no account's member list; the app shows this name for it.
+  const localAdmin = store.localAdministrator();
+  if (localAdmin && wanted === (localAdmin.displayName || 'Local administrator').toLowerCase()) matches.set(localAdmin.id, { displayName: localAdmin.displayName || 'Local administrator', email: null });
   for (const id of accounts) {
     for (const { user } of store.members(id)) {
       if (user.email?.toLowerCase() === wanted || (user.displayName !== '' && user.displayName.toLowerCase() === wanted)) matches.set(user.id, user);
@@ -97,7 +102,16 @@ export async function auditVerifyCommand(io: CliIo, options: AuditVerifyOptions)
       });
     }
     if (!existsSync(options.file)) throw new CoreError('ERR_NOT_FOUND', `There is no file ${options.file}.`);
-    const trustedKeys = options.publicKey.map((file) => readFileSync(file, 'utf8'));
+    if (statSync(options.file).isDirectory()) throw new CoreError('ERR_INPUT_INVALID', `${options.file} is a directory; give the export file.`);
+    const trustedKeys = options.publicKey.map((file) => {
+      const text = readFileSync(file, 'utf8');
+      try {
+        parseTrustedKey(text);
+      } catch {
+        throw new CoreError('ERR_INPUT_INVALID', `${file} is not an Ed25519 public key: give the PEM that \`strongroom audit public-key\` writes.`, { details: { file } });
+      }
+      return text;
+    });
     const result = verifyExportFile(options.file, trustedKeys.length > 0 ? { trustedKeys } : {});
     if (options.json) {
       io.out(JSON.stringify(result));
@@ -131,6 +145,7 @@ export async function auditExportCommand(io: CliIo, options: AuditExportOptions)
       if (existsSync(options.out)) throw new CoreError('ERR_CONFLICT', `${options.out} exists; choose a new file name.`);
       const from = parseTime(options.from, 'from');
       const to = parseTime(options.to, 'to');
+      if (from !== undefined && to !== undefined && from > to) throw new CoreError('ERR_INPUT_INVALID', `--from ${options.from} is after --to ${options.to}: nothing could match.`, { details: { from: options.from, to: options.to } });
       const accountId = options.account !== undefined ? accountIdOf(core, options.account) : undefined;
       const filter: AuditFilter = {
         ...(from !== undefined ? { from } : {}),
@@ -141,9 +156,18 @@ export async function auditExportCommand(io: CliIo, options: AuditExportOptions)
       };
       let entries: number;
       if (options.format === 'pdf') {
-        const result = await core.auditService!.export(localOperator(), filter, 'pdf', { write: () => undefined });
-        writeNewFile(options.out, result.pdf!);
-        entries = result.entries;
+        // The file first: a path that cannot be written must fail before the export is audited.
+        const fd = openNewFile(options.out);
+        try {
+          const result = await core.auditService!.export(localOperator(), filter, 'pdf', { write: () => undefined });
+          writeFileSync(fd, result.pdf!);
+          closeSync(fd);
+          entries = result.entries;
+        } catch (error) {
+          closeSync(fd);
+          unlinkSync(options.out);
+          throw error;
+        }
       } else {
         const sink = new FileSink(options.out);
         try {
@@ -182,17 +206,24 @@ export async function auditPublicKeyCommand(io: CliIo, options: StorageCommandOp
 export interface AuditRetentionOptions extends StorageCommandOptions {
   account: string;
   days?: number;
+  /** --hold */
   hold?: boolean;
+  /** --release */
+  release?: boolean;
   reason?: string;
 }
 
-/** `strongroom audit retention --account A [--days N] [--hold|--release [--reason R]]`: show or change the policy. */
+/** `strongroom audit retention --account A [--days N] [--hold [--reason R] | --release]`: show or change the policy. */
 export async function auditRetentionCommand(io: CliIo, options: AuditRetentionOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withCore(io, options, async (core, call) => {
+      // A legal hold is evidence: flags that contradict each other change nothing.
+      if (options.hold === true && options.release === true) throw new CoreError('ERR_INPUT_INVALID', 'Give --hold or --release, not both.');
+      if (options.reason !== undefined && options.hold !== true) throw new CoreError('ERR_INPUT_INVALID', '--reason says why a hold is placed: give it with --hold.');
+      const hold = options.hold === true ? true : options.release === true ? false : undefined;
       const accountId = accountIdOf(core, options.account);
       if (options.days !== undefined) await call('audit.retention.set', { accountId, retentionDays: options.days });
-      if (options.hold !== undefined) await call('audit.legalHold.set', { accountId, hold: options.hold, ...(options.reason ? { reason: options.reason } : {}) });
+      if (hold !== undefined) await call('audit.legalHold.set', { accountId, hold, ...(options.reason ? { reason: options.reason } : {}) });
       const policy = await call('audit.retention.get', { accountId });
       if (options.json) io.out(JSON.stringify({ ok: true, ...policy }));
       else io.out(`${options.account}: entries kept at least ${policy.retentionDays} days; legal hold ${policy.legalHold ? `ON (${policy.legalHoldReason ?? (policy.legalHoldReasonWithheld ? 'reason withheld' : 'no reason given')})` : 'off'}.`);

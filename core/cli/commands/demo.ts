@@ -19,7 +19,7 @@ export const DEMO_CONTEXT = 16_384;
  */
 export function demoCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
-    withOperator(io, options, async (api) => {
+    withOperator(io, { ...options, create: true }, async (api) => {
       const dir = join(options.dataDir, 'models');
       const path = join(dir, DEMO_MODEL_FILE);
       const existing = (await api.call('models.list', {})).find((model) => model.id === DEMO_MODEL_ID);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
 import type { CliIo } from '../output.ts';
 import { toolsMcpAddCommand } from './tools.ts';
@@ -29,6 +29,11 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
   const parsed = args.includes('--json') && text !== '' ? (JSON.parse(text) as { value?: unknown; error?: unknown }) : undefined;
   return { code, stdout: text, stderr: stderr.join(''), value: parsed?.value ?? parsed?.error };
 }
+
+beforeAll(async () => {
+  const init = await run('init', '--json');
+  expect(init.code, init.stderr).toBe(0);
+});
 
 const names = (value: unknown): string[] => (value as { name: string }[]).map((tool) => tool.name).sort();
 

@@ -6,7 +6,7 @@ import type { OtlpPushStatus, TraceExportInput, TraceFilter } from '../../contra
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import type { CliApi } from './api.ts';
-import { runStorageCommand } from './common.ts';
+import { cliTime, runStorageCommand } from './common.ts';
 import type { AccountCommandOptions } from './workflows.ts';
 import { accountApi } from './workflows.ts';
 
@@ -21,10 +21,7 @@ function print(io: CliIo, json: boolean, value: unknown, text: string): void {
 
 /** A CLI date or time as ISO-8601, or ERR_INPUT_INVALID naming the option. */
 function isoOption(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--${name} ${value} is not a date or time (e.g. 2026-11-01 or 2026-11-01T09:00:00Z).`);
-  return time.toISOString();
+  return value === undefined ? undefined : new Date(cliTime(name, value)).toISOString();
 }
 
 /**
@@ -78,8 +75,7 @@ export async function tracesExportCommand(io: CliIo, core: Core, options: Accoun
 /** `strongroom traces purge --before TIME [--dry-run]`: delete old traces (audited; never under a legal hold). */
 export async function tracesPurgeCommand(io: CliIo, core: Core, options: AccountCommandOptions & { before: string; dryRun: boolean }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
-    const before = new Date(options.before);
-    if (Number.isNaN(before.getTime())) throw new CoreError('ERR_INPUT_INVALID', `--before ${options.before} is not a date or time (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).`);
+    const before = new Date(cliTime('before', options.before));
     const result = await accountApi(core, options.account).call('traces.purge', { before: before.toISOString(), dryRun: options.dryRun });
     const reasons = keptReasons(result.kept);
     const keptLine = reasons.length > 0 ? ` Kept, though older: ${reasons.join(', ')}.` : '';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,7 +111,14 @@ describe('strongroom workflows list / validate / import', () => {
   it('is wired into `strongroom`: workflows list on a real installation lists the shipped workflows', async () => {
     const io = capture();
     const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
-    const code = await main(['node', 'strongroom', 'workflows', 'list', '--json', '--data-dir', join(temp(), 'data')], io, env);
+    const dataDir = join(temp(), 'data');
+    // Only init makes an installation: a mistyped --data-dir is refused, and nothing is created.
+    const before = capture();
+    expect(await main(['node', 'strongroom', 'workflows', 'list', '--json', '--data-dir', dataDir], before, env)).toBe(1);
+    expect(JSON.parse(before.stdout.join(''))).toMatchObject({ ok: false, error: { code: 'ERR_STORAGE_NOT_INITIALISED' } });
+    expect(existsSync(join(dataDir, 'strongroom.db'))).toBe(false);
+    expect(await main(['node', 'strongroom', 'init', '--json', '--data-dir', dataDir], capture(), env)).toBe(0);
+    const code = await main(['node', 'strongroom', 'workflows', 'list', '--json', '--data-dir', dataDir], io, env);
     expect(code).toBe(0);
     const ids = (JSON.parse(io.stdout.join('')) as { value: Array<{ id: string }> }).value.map((w) => w.id);
     expect(ids).toEqual(expect.arrayContaining(['credit-memo', 'kyc-periodic-review', 'sar-narrative']));

@@ -5,6 +5,7 @@ import type { Principal } from '../../api/index.ts';
 import { rolePermissions } from '../../contracts/index.ts';
 import type { StrongroomBridge } from '../../contracts/index.ts';
 import { createCore } from '../../createCore.ts';
+import { requireInstallation } from '../../storage/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import { CliApi } from './api.ts';
@@ -62,6 +63,8 @@ export function accountApi(core: Core, accountName: string | undefined): Account
  */
 export async function withCliCore(io: CliIo, options: StorageCommandOptions, body: (core: Core) => Promise<number>): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
+    // Only init (and demo, serve, the app) make an installation; elsewhere a mistyped --data-dir is an error.
+    requireInstallation(options.dataDir);
     const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets: secretsFor(io, options.env), resumeInterruptedRuns: false });
     try {
       return await body(core);
