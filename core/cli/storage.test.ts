@@ -41,7 +41,7 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     const doctor = await run(env, 'doctor', '--data-dir', dataDir, '--json');
     expect(doctor.code).toBe(0);
     expect(doctor.json.status).toBe('ok');
-    expect((doctor.json.checks as { name: string; status: string }[]).map((c) => `${c.name}:${c.status}`)).toEqual(['secrets:ok', 'database:ok', 'integrity:ok', 'foreign-keys:ok', 'schema:ok', 'master-key:ok', 'data-keys:ok']);
+    expect((doctor.json.checks as { name: string; status: string }[]).map((c) => `${c.name}:${c.status}`)).toEqual(['secrets:ok', 'database:ok', 'integrity:ok', 'foreign-keys:ok', 'schema:ok', 'installation:ok', 'master-key:ok', 'data-keys:ok']);
     for (const output of [init, again, doctor]) expect(JSON.stringify(output)).not.toContain(key);
   });
 
@@ -113,6 +113,11 @@ describe('strongroom init / doctor / backup / restore / keys rotate', () => {
     expect(result.stderr).toContain('ERR_SECRETS_UNAVAILABLE');
     expect(result.stderr).toMatch(/gnome-keyring.*STRONGROOM_MASTER_KEY/);
     expect(readdirSync(dataDir).filter((name) => /key/i.test(name))).toEqual([]);
+    // Nor a half-made database that doctor would then take for an installation.
+    expect(readdirSync(dataDir)).toEqual([]);
+    const doctor = spawnSync(process.execPath, [bin, 'doctor', '--data-dir', dataDir, '--json'], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(doctor.status).toBe(1);
+    expect(JSON.parse(doctor.stdout)).toMatchObject({ ok: false, checks: [{ name: 'secrets', status: 'failed' }, { name: 'database', status: 'failed', detail: expect.stringContaining('strongroom init') as string }] });
   });
 
   it('createCore opens storage on first run, reports it in system.health, and closes it on dispose', async () => {

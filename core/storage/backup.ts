@@ -6,7 +6,7 @@ import { CoreError } from '../base/index.ts';
 import { MasterKey } from '../crypto/index.ts';
 import { masterKeySecretName } from '../secrets/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
-import { integrityProblems } from './database.ts';
+import { hasSqliteHeader, integrityProblems, openReadOnly } from './database.ts';
 import { assertNotTooNew, schemaVersion } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import { appMigrations } from './schema.ts';
@@ -84,8 +84,8 @@ export interface StagedRestore {
   /** A data directory holding only the staged database. */
   dataDir: string;
   from: string;
-  /** The backup's id and time from its meta table; null for backups made before they were recorded. */
-  backupId: string | null;
+  /** The backup's id and time from its meta table (a time is null if it was not recorded). */
+  backupId: string;
   takenAt: number | null;
   sha256: string;
   schemaVersion: number;
@@ -98,56 +98,127 @@ export interface RestoreReport {
   schemaVersion: number;
   /** Where the database that was replaced was moved, if there was one. */
   previous: string | null;
-  backupId: string | null;
+  backupId: string;
   takenAt: number | null;
   sha256: string;
 }
 
 function readBackupMeta(db: Database.Database, key: string): string | undefined {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  if (!table) return undefined;
   return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
 }
 
+/** A refusal that names the file and why it is not a Strongroom backup; nothing was restored. */
+function notABackup(from: string, reason: string, cause?: unknown): CoreError {
+  return new CoreError('ERR_INPUT_INVALID', `${from} is not a Strongroom backup: ${reason}. Nothing was restored; give a file made by \`strongroom backup\`.`, { details: { file: from, reason }, ...(cause === undefined ? {} : { cause }) });
+}
+
+function sqliteMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a backup's meta table must say, read once it passed integrity_check. */
+interface BackupIdentity {
+  installationId: string;
+  masterKeyCheck: string;
+  masterKeyVersion: number;
+  backupId: string;
+  takenAt: number | null;
+}
+
 /**
- * Restores a backup into a stopped installation. The backup must pass integrity_check, must not
- * be from a newer schema, and its master key must be in the secret store — otherwise restoring
- * would leave unreadable content. An existing database is replaced only with `force`, only when
+ * Refuses anything `strongroom backup` did not make before it is read further: not a regular file,
+ * not SQLite, damaged (integrity_check, or SQLite reporting corruption), no schema_migrations or
+ * meta table, or no installation id, master-key check value or backup id in meta.
+ */
+function checkBackup(from: string, backup: Database.Database): BackupIdentity {
+  let problems: string[];
+  try {
+    problems = integrityProblems(backup);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB') throw notABackup(from, `it is not a SQLite database (${sqliteMessage(error)})`, error);
+    throw new CoreError('ERR_STORAGE_TAMPERED', `The backup ${from} is damaged (integrity_check: ${sqliteMessage(error)}); it was not restored.`, { details: { file: from, reason: 'damaged' }, cause: error });
+  }
+  if (problems.length > 0) throw new CoreError('ERR_STORAGE_TAMPERED', `The backup ${from} is damaged (integrity_check: ${problems.slice(0, 3).join('; ')}); it was not restored.`, { details: { file: from, reason: 'damaged' } });
+  const tables = new Set((backup.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name));
+  const missingTables = ['schema_migrations', 'meta'].filter((name) => !tables.has(name));
+  if (missingTables.length > 0) throw notABackup(from, `it has no ${missingTables.join(' or ')} table`);
+  const installationId = readBackupMeta(backup, 'installation_id');
+  const masterKeyCheck = readBackupMeta(backup, 'master_key_check');
+  const backupId = readBackupMeta(backup, 'backup_id');
+  const missingMeta = [...(installationId ? [] : ['installation_id']), ...(masterKeyCheck ? [] : ['master_key_check']), ...(backupId ? [] : ['backup_id'])];
+  if (!installationId || !masterKeyCheck || !backupId) throw notABackup(from, `its meta table has no ${missingMeta.join(', ')}`);
+  const takenAt = Number(readBackupMeta(backup, 'backup_taken_at'));
+  return { installationId, masterKeyCheck, masterKeyVersion: Number(readBackupMeta(backup, 'master_key_version') ?? '1'), backupId, takenAt: Number.isFinite(takenAt) ? takenAt : null };
+}
+
+/**
+ * Restores a backup into a stopped installation. The file must be a backup `strongroom backup`
+ * made (meta records installation id, master-key check and backup id), must pass integrity_check,
+ * must not be from a newer schema, and its master key must be in the secret store — otherwise
+ * restoring would leave unreadable content, or a foreign database that the next start would turn
+ * into a new, empty installation. Anything else is refused with ERR_INPUT_INVALID (not a backup),
+ * ERR_STORAGE_TAMPERED (damaged), ERR_STORAGE_SCHEMA_TOO_NEW or ERR_SECRETS_KEY_MISSING, before
+ * the data directory is touched. An existing database is replaced only with `force`, only when
  * no other process has it open, and is kept beside it as `strongroom.db.before-restore-<time>`.
  */
 export async function restoreDatabase(options: RestoreOptions): Promise<RestoreReport> {
   const migrations = options.migrations ?? appMigrations;
-  if (!existsSync(options.from)) throw new CoreError('ERR_NOT_FOUND', `There is no backup at ${options.from}.`);
+  let stat;
+  try {
+    stat = statSync(options.from);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CoreError('ERR_NOT_FOUND', `There is no backup at ${options.from}.`, { details: { file: options.from } });
+    throw notABackup(options.from, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? sqliteMessage(error)})`, error);
+  }
+  if (stat.isDirectory()) throw notABackup(options.from, 'it is a directory');
+  if (!stat.isFile()) throw notABackup(options.from, 'it is not a regular file');
+  try {
+    if (!hasSqliteHeader(options.from)) throw notABackup(options.from, 'it is not a SQLite database (no SQLite header)');
+  } catch (error) {
+    if (error instanceof CoreError) throw error;
+    throw notABackup(options.from, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? sqliteMessage(error)})`, error);
+  }
   const target = join(options.dataDir, databaseFileName);
   // Staged as <dataDir>/.restoring/strongroom.db, so it can be opened as an installation of its own.
   const stagingDir = join(options.dataDir, '.restoring');
   const staging = join(stagingDir, databaseFileName);
   const sha256 = await fileSha256(options.from);
-  const backup = new Database(options.from, { fileMustExist: true, readonly: true });
-  let version: number;
-  let backupId: string | null;
-  let takenAt: number | null;
+  let backup: Database.Database;
   try {
-    const problems = integrityProblems(backup);
-    if (problems.length > 0) throw new CoreError('ERR_STORAGE_TAMPERED', `The backup ${options.from} is damaged (integrity_check: ${problems.slice(0, 3).join('; ')}); it was not restored.`);
+    backup = openReadOnly(options.from).db;
+  } catch (error) {
+    throw notABackup(options.from, `SQLite cannot open it (${sqliteMessage(error)})`, error);
+  }
+  let version: number;
+  let identity: BackupIdentity;
+  try {
+    identity = checkBackup(options.from, backup);
     version = assertNotTooNew(backup, migrations, options.from);
-    const installationId = readBackupMeta(backup, 'installation_id');
-    const check = readBackupMeta(backup, 'master_key_check');
-    if (installationId && check) {
-      const keyVersion = Number(readBackupMeta(backup, 'master_key_version') ?? '1');
-      const stored = await options.secrets.get(masterKeySecretName(installationId, keyVersion));
-      const matches = stored !== null && MasterKey.fromBase64(stored, keyVersion, options.secrets.describe()).checkValue(installationId) === check;
-      if (!matches) {
-        throw new CoreError('ERR_SECRETS_KEY_MISSING', `The master key of this backup (installation ${installationId}, version ${keyVersion}) is not in ${options.secrets.describe()}; restoring it would leave its content unreadable. Make that key available (keychain entry or STRONGROOM_MASTER_KEY) and try again.`);
-      }
+    if (version < 1) throw notABackup(options.from, 'it records no schema version');
+    const stored = await options.secrets.get(masterKeySecretName(identity.installationId, identity.masterKeyVersion));
+    let matches = false;
+    if (stored !== null) {
+      const master = MasterKey.fromBase64(stored, identity.masterKeyVersion, options.secrets.describe());
+      matches = master.checkValue(identity.installationId) === identity.masterKeyCheck;
+      master.dispose();
     }
-    backupId = readBackupMeta(backup, 'backup_id') ?? null;
-    const takenAtText = readBackupMeta(backup, 'backup_taken_at');
-    takenAt = takenAtText === undefined ? null : Number(takenAtText);
+    if (!matches) {
+      throw new CoreError('ERR_SECRETS_KEY_MISSING', `The master key of this backup (installation ${identity.installationId}, version ${identity.masterKeyVersion}) is not in ${options.secrets.describe()}; restoring it would leave its content unreadable. Make that key available (keychain entry or STRONGROOM_MASTER_KEY) and try again.`);
+    }
+  } catch (error) {
+    backup.close();
+    if (error instanceof CoreError) throw error;
+    throw notABackup(options.from, `SQLite cannot read it (${sqliteMessage(error)})`, error);
+  }
+  const { backupId, takenAt } = identity;
+  try {
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true, mode: 0o700 });
     await backup.backup(staging);
     chmodSync(staging, 0o600);
+  } catch (error) {
+    rmSync(stagingDir, { recursive: true, force: true });
+    throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The backup could not be copied into ${stagingDir}: ${sqliteMessage(error)}. Nothing was replaced.`, { cause: error });
   } finally {
     backup.close();
   }

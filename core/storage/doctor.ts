@@ -5,7 +5,7 @@ import { defaultKeyLimits, KeyRing } from '../crypto/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import { loadMasterKey, readMeta } from './bootstrap.ts';
 import { SqliteDataKeyStore } from './dataKeys.ts';
-import { integrityProblems, openDatabase } from './database.ts';
+import { integrityProblems, openReadOnly } from './database.ts';
 import type { SqliteDatabase } from './database.ts';
 import { latestVersion, schemaVersion } from './migrations.ts';
 import type { Migration } from './migrations.ts';
@@ -35,10 +35,19 @@ function messageOf(error: unknown): string {
   return isCoreError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
 }
 
+const restoreFix = 'restore the latest backup: strongroom restore FILE';
+
+function hasTable(db: SqliteDatabase, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 /**
- * Everything `strongroom doctor` reports, without changing anything: no migration, no key
- * creation. Checks the keychain (or environment key), the master key against the database,
- * `PRAGMA integrity_check`, foreign keys, the schema version and every data key.
+ * Everything `strongroom doctor` reports, without changing anything: the database is opened
+ * read-only (see openReadOnly: no journal-mode switch, no -wal/-shm), nothing is migrated, no key
+ * is created or bound. Checks the keychain (or environment key), `PRAGMA integrity_check`,
+ * foreign keys, the schema version, the installation's accounts and local administrator, the
+ * master key against the database and every data key. Each check runs on its own, so a damaged
+ * database still gets every check that can be made.
  */
 export async function inspectStorage(options: { dataDir: string; secrets: SecretStore; migrations?: readonly Migration[] }): Promise<DoctorReport> {
   const migrations = options.migrations ?? appMigrations;
@@ -57,48 +66,108 @@ export async function inspectStorage(options: { dataDir: string; secrets: Secret
     checks.push({ name: 'database', status: 'failed', detail: `No database at ${file}; run \`strongroom init --data-dir ${options.dataDir}\`.` });
     return report();
   }
-  const mode = statSync(file).mode & 0o777;
+  const stat = statSync(file);
+  if (!stat.isFile()) {
+    checks.push({ name: 'database', status: 'failed', detail: `${file} is not a file; move it away and run \`strongroom init\`, or ${restoreFix}.` });
+    return report();
+  }
+  const mode = stat.mode & 0o777;
   checks.push({ name: 'database', status: (mode & 0o077) === 0 ? 'ok' : 'degraded', detail: (mode & 0o077) === 0 ? `${file} (owner-only permissions).` : `${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it.` });
 
-  let db: SqliteDatabase | undefined;
+  let db: SqliteDatabase;
   try {
-    db = openDatabase(file, { mustExist: true });
-    const problems = integrityProblems(db);
-    checks.push(problems.length === 0 ? { name: 'integrity', status: 'ok', detail: 'PRAGMA integrity_check: ok.' } : { name: 'integrity', status: 'failed', detail: `PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}. Restore the latest backup.` });
-    const foreignKeyProblems = (db.pragma('foreign_key_check') as unknown[]).length;
-    checks.push({ name: 'foreign-keys', status: foreignKeyProblems === 0 ? 'ok' : 'failed', detail: foreignKeyProblems === 0 ? 'No dangling references.' : `${foreignKeyProblems} row(s) reference missing rows.` });
+    db = openReadOnly(file).db;
+  } catch (error) {
+    checks.push({ name: 'integrity', status: 'failed', detail: `${file} cannot be opened: ${messageOf(error)}. Check its permissions, or ${restoreFix}.` });
+    return report();
+  }
+  try {
+    /** Runs one check; an exception (e.g. SQLITE_CORRUPT) fails that check only. */
+    const attempt = async (name: string, body: () => DoctorCheck | Promise<DoctorCheck>, onError: (message: string) => string): Promise<void> => {
+      try {
+        checks.push(await body());
+      } catch (error) {
+        checks.push({ name, status: 'failed', detail: onError(messageOf(error)) });
+      }
+    };
+    await attempt('integrity', () => {
+      const problems = integrityProblems(db);
+      return problems.length === 0 ? { name: 'integrity', status: 'ok', detail: 'PRAGMA integrity_check: ok.' } : { name: 'integrity', status: 'failed', detail: `PRAGMA integrity_check: ${problems.slice(0, 5).join('; ')}. The database is damaged; ${restoreFix}.` };
+    }, (message) => `PRAGMA integrity_check failed: ${message}. The database is damaged; ${restoreFix}.`);
+    await attempt('foreign-keys', () => {
+      const foreignKeyProblems = (db.pragma('foreign_key_check') as unknown[]).length;
+      return { name: 'foreign-keys', status: foreignKeyProblems === 0 ? 'ok' : 'failed', detail: foreignKeyProblems === 0 ? 'No dangling references.' : `${foreignKeyProblems} row(s) reference missing rows.` };
+    }, (message) => `PRAGMA foreign_key_check failed: ${message}.`);
 
-    const version = schemaVersion(db);
     const latest = latestVersion(migrations);
+    let version: number;
+    try {
+      version = schemaVersion(db);
+    } catch (error) {
+      checks.push({ name: 'schema', status: 'failed', detail: `The schema version cannot be read: ${messageOf(error)}.` });
+      return report();
+    }
     checks.push(
       version === latest ? { name: 'schema', status: 'ok', detail: `Schema version ${version} (current).` }
         : version > latest ? { name: 'schema', status: 'failed', detail: `Schema version ${version} is newer than this Strongroom (${latest}); install the newer release.` }
-          : { name: 'schema', status: 'degraded', detail: `Schema version ${version}; the next start migrates it to ${latest}.` },
+          : version === 0 ? { name: 'schema', status: 'failed', detail: `${file} holds no Strongroom schema; move it away and run \`strongroom init\`, or ${restoreFix}.` }
+            : { name: 'schema', status: 'degraded', detail: `Schema version ${version}; the next start migrates it to ${latest}.` },
     );
-    if (version !== latest) return report();
+    if (version === 0) return report();
 
-    const installationId = readMeta(db, 'installation_id');
-    if (!installationId) {
-      checks.push({ name: 'master-key', status: 'failed', detail: 'The database has no installation id; run `strongroom init`.' });
+    await attempt('installation', () => installationCheck(db), (message) => `The accounts and the local administrator cannot be read: ${message}.`);
+
+    if (version > latest) {
+      const why = `not checked: schema version ${version} is newer than this Strongroom.`;
+      checks.push({ name: 'master-key', status: 'degraded', detail: `Master key ${why}` }, { name: 'data-keys', status: 'degraded', detail: `Data keys ${why}` });
       return report();
     }
     let keys: KeyRing | undefined;
     try {
-      const { master } = await loadMasterKey(db, options.secrets, { installationId, create: false, random: () => Buffer.alloc(0) });
-      checks.push({ name: 'master-key', status: 'ok', detail: `Master key version ${master.version} from ${options.secrets.describe()} matches this database.` });
-      keys = new KeyRing({ master, store: new SqliteDataKeyStore(db) });
-      checks.push(dataKeyCheck(db, keys));
-    } catch (error) {
-      checks.push({ name: 'master-key', status: 'failed', detail: messageOf(error) });
+      try {
+        const result = await masterKeyCheck(db, options.secrets, version);
+        checks.push(result.check);
+        keys = result.keys;
+      } catch (error) {
+        checks.push({ name: 'master-key', status: 'failed', detail: messageOf(error) });
+      }
+      const ring = keys;
+      if (ring) await attempt('data-keys', () => dataKeyCheck(db, ring), (message) => `The data keys cannot be read: ${message}.`);
+      else checks.push({ name: 'data-keys', status: 'degraded', detail: version < 2 ? `Not checked: schema version ${version} predates encryption, so there are no data keys yet; the next start creates one per account.` : 'Not checked: they need the master key (see master-key).' });
     } finally {
       keys?.dispose();
     }
-  } catch (error) {
-    checks.push({ name: 'database', status: 'failed', detail: messageOf(error) });
   } finally {
-    db?.close();
+    db.close();
   }
   return report();
+}
+
+/** A finished `strongroom init` leaves at least one account and the local administrator. */
+function installationCheck(db: SqliteDatabase): DoctorCheck {
+  const accounts = (db.prepare('SELECT count(*) AS n FROM accounts WHERE deleted_at IS NULL').get() as { n: number }).n;
+  const administrator = db.prepare("SELECT 1 FROM users WHERE kind = 'local-admin'").get() !== undefined;
+  const missing = [...(accounts === 0 ? ['no account'] : []), ...(administrator ? [] : ['no local administrator'])];
+  if (missing.length > 0) return { name: 'installation', status: 'failed', detail: `The installation has ${missing.join(' and ')}: \`strongroom init\` did not finish. Run \`strongroom init\`.` };
+  return { name: 'installation', status: 'ok', detail: `${accounts} account(s) and the local administrator.` };
+}
+
+/**
+ * Proves the secret store holds this database's master key by its recorded check value — read
+ * only: a database without a check value (old schema, or an init that stopped before the key)
+ * is reported, never bound to whatever key the store has now.
+ */
+async function masterKeyCheck(db: SqliteDatabase, secrets: SecretStore, version: number): Promise<{ check: DoctorCheck; keys?: KeyRing }> {
+  const installationId = hasTable(db, 'meta') ? readMeta(db, 'installation_id') : undefined;
+  if (!installationId) return { check: { name: 'master-key', status: 'failed', detail: 'The database has no installation id; run `strongroom init`.' } };
+  if (readMeta(db, 'master_key_check') === undefined) {
+    if (version < 2) return { check: { name: 'master-key', status: 'degraded', detail: `Not checked: schema version ${version} predates encryption, so no master key is bound to this database yet; the next start binds one from ${secrets.describe()}.` } };
+    return { check: { name: 'master-key', status: 'failed', detail: 'No master key is bound to this database: `strongroom init` stopped before it had the key (e.g. the keychain was unavailable). Run `strongroom init` again.' } };
+  }
+  // With a check value recorded, loadMasterKey only reads: it verifies the key or throws.
+  const { master } = await loadMasterKey(db, secrets, { installationId, create: false, random: () => Buffer.alloc(0) });
+  const keys = new KeyRing({ master, store: new SqliteDataKeyStore(db) });
+  return { check: { name: 'master-key', status: 'ok', detail: `Master key version ${master.version} from ${secrets.describe()} matches this database.` }, keys };
 }
 
 function dataKeyCheck(db: SqliteDatabase, keys: KeyRing): DoctorCheck {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isCoreError } from '../base/index.ts';
+import { CoreError, isCoreError } from '../base/index.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
 import { openDatabase } from './database.ts';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from './storage.ts';
@@ -299,5 +299,38 @@ describe('crypto-shredding with writers still holding a scope', () => {
     } finally {
       await storage.dispose();
     }
+  });
+});
+
+describe('a first run that cannot get its master key', () => {
+  /** A store that answers nothing, like a keychain with no Secret Service behind it. */
+  class UnavailableSecretStore extends MemorySecretStore {
+    override async get(): Promise<string | null> {
+      throw new CoreError('ERR_SECRETS_UNAVAILABLE', 'The OS keychain is not reachable (test).');
+    }
+  }
+
+  it('leaves no database behind, nor the data directory it created; an existing directory stays', async () => {
+    const root = tempDir('unfinished');
+    cleanups.push(root.cleanup);
+    const dataDir = join(root.path, 'nested', 'data');
+    await expect(openTestStorage(dataDir, { secrets: new UnavailableSecretStore() })).rejects.toMatchObject({ code: 'ERR_SECRETS_UNAVAILABLE' });
+    expect(readdirSync(root.path)).toEqual([]);
+
+    const existing = join(root.path, 'existing');
+    mkdirSync(existing);
+    await expect(openTestStorage(existing, { secrets: new UnavailableSecretStore() })).rejects.toMatchObject({ code: 'ERR_SECRETS_UNAVAILABLE' });
+    expect(readdirSync(existing)).toEqual([]);
+  });
+
+  it('keeps an installation whose key is bound: a later start that cannot reach the keychain deletes nothing', async () => {
+    const { storage, dataDir, secrets } = await setup();
+    await storage.dispose();
+    await expect(openTestStorage(dataDir, { secrets: new UnavailableSecretStore() })).rejects.toMatchObject({ code: 'ERR_SECRETS_UNAVAILABLE' });
+    expect(existsSync(storage.file)).toBe(true);
+    const again = await openTestStorage(dataDir, { secrets });
+    cleanups.push(() => again.dispose());
+    expect(again.installationId).toBe(storage.installationId);
+    expect(again.firstRun).toEqual({ database: false, masterKey: false, defaultAccount: false, administrator: false });
   });
 });

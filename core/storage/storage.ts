@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CoreError, silentLogger, systemClock } from '../base/index.ts';
 import type { Clock, Disposable, Logger } from '../base/index.ts';
 import { KeyRing, secureRandom } from '../crypto/index.ts';
@@ -7,7 +7,7 @@ import type { KeyLimits, RandomSource } from '../crypto/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import type { Account } from './accounts.ts';
 import { AccountsRepository } from './accounts.ts';
-import { ensureInstallationId, loadMasterKey } from './bootstrap.ts';
+import { ensureInstallationId, loadMasterKey, readMeta } from './bootstrap.ts';
 import { SqliteDataKeyStore } from './dataKeys.ts';
 import { durableTransaction, openDatabase } from './database.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -186,9 +186,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   const migrations = options.migrations ?? appMigrations;
   const sealedTables = options.sealedTables ?? appSealedTables;
   assertSealedTables(sealedTables);
-  if (create) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const createdDir = create ? mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }) : undefined;
   const file = join(options.dataDir, databaseFileName);
-  const db = openDatabase(file, { mustExist: !create, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  const createdFile = create && !existsSync(file);
+  let db: SqliteDatabase;
+  try {
+    db = openDatabase(file, { mustExist: !create, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  } catch (error) {
+    if (createdFile) discardUnfinished(file, options.dataDir, createdDir);
+    throw error;
+  }
   try {
     const databaseWasEmpty = schemaVersion(db) === 0;
     const migrated = migrate(db, migrations, { file, now: () => clock.now() });
@@ -212,7 +219,36 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     if (masterCreated) logger.info({ backend: options.secrets.backend }, 'master key created');
     return storage;
   } catch (error) {
+    // A first run that stopped before the master key was bound (keychain unavailable, invalid
+    // key) leaves nothing behind: a database without its key is no installation, and doctor or
+    // the next start would otherwise take it for one. Once a key is bound the file stays, and the
+    // next start (or `strongroom init`) finishes it.
+    const unbound = createdFile && isUnbound(db);
     db.close();
+    if (unbound) discardUnfinished(file, options.dataDir, createdDir);
     throw error;
+  }
+}
+
+function isUnbound(db: SqliteDatabase): boolean {
+  try {
+    return readMeta(db, 'master_key_check') === undefined;
+  } catch {
+    return true;
+  }
+}
+
+/** Removes a database this call created (and its -wal/-shm), and the directories it created if empty. */
+function discardUnfinished(file: string, dataDir: string, createdDir: string | undefined): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  if (createdDir === undefined) return;
+  const top = resolve(createdDir);
+  for (let dir = resolve(dataDir); dir.startsWith(top); dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
+    if (dir === top) return;
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyDatabase } from '../../audit/index.ts';
 import { createCore } from '../../createCore.ts';
@@ -92,5 +93,34 @@ describe('strongroom backup / restore and the audit log', () => {
     await expect(restore).rejects.toThrow('audit log unavailable');
     expect(readdirSync(dataDir).filter((name) => name.includes('before-restore') || name === '.restoring')).toEqual([]);
     expect(readFileSync(join(dataDir, 'strongroom.db')).equals(live)).toBe(true);
+  });
+
+  it('restore refuses a SQLite file that is not a Strongroom backup, even with --force, and the installation stays as it was', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-backup-'));
+    dirs.push(root);
+    const dataDir = join(root, 'data');
+    const initIo = capture();
+    await initCommand(initIo, { dataDir, json: true, env });
+    const { installationId } = JSON.parse(initIo.stdout[0]!) as { installationId: string };
+    const other = join(root, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const live = readFileSync(join(dataDir, 'strongroom.db'));
+
+    for (const file of [other, root]) {
+      const io = capture();
+      expect(await restoreCommand(io, { dataDir, json: true, env, file, force: true })).toBe(1);
+      expect(JSON.parse(io.stdout[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining(`${file} is not a Strongroom backup`) as string } });
+      const text = capture();
+      expect(await restoreCommand(text, { dataDir, json: false, env, file, force: true })).toBe(1);
+      expect(text.stderr.join('\n')).toMatch(/^error ERR_INPUT_INVALID: .* is not a Strongroom backup/m);
+    }
+    expect(readdirSync(dataDir)).toEqual(['strongroom.db']);
+    expect(readFileSync(join(dataDir, 'strongroom.db')).equals(live)).toBe(true);
+    await withCore(dataDir, (core) => {
+      expect(core.storage!.installationId).toBe(installationId);
+      expect(core.audit!.list({ actionPrefix: 'backup.' })).toEqual([]);
+    });
   });
 });

@@ -47,9 +47,12 @@ export async function backupCommand(io: CliIo, options: StorageCommandOptions & 
 }
 
 /**
- * `strongroom restore FILE [--force]`: into a stopped installation; keeps the replaced file. The
- * restored log gets a `backup.restore` entry (which backup, taken when, its SHA-256) appended to
- * the staged copy before it replaces anything, so the chain shows the restore from its first start.
+ * `strongroom restore FILE [--force]`: into a stopped installation; keeps the replaced file. Only
+ * a backup `strongroom backup` made is accepted: any other file (another SQLite database, a
+ * damaged or non-database file, a directory) is refused with a typed error naming the file and
+ * why, before the data directory is touched. The restored log gets a `backup.restore` entry
+ * (which backup, taken when, its SHA-256) appended to the staged copy before it replaces
+ * anything, so the chain shows the restore from its first start.
  */
 export async function restoreCommand(io: CliIo, options: StorageCommandOptions & { file: string; force: boolean }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
@@ -73,7 +76,7 @@ export async function restoreCommand(io: CliIo, options: StorageCommandOptions &
       io.out(JSON.stringify({ ok: true, ...report, takenAt: iso(report.takenAt) }));
     } else {
       io.out([
-        `Restored ${report.restoredFrom} into ${report.file} (schema ${report.schemaVersion}${report.backupId ? `, backup ${report.backupId} taken ${iso(report.takenAt)}` : ''}); recorded in its audit log as backup.restore.`,
+        `Restored ${report.restoredFrom} into ${report.file} (schema ${report.schemaVersion}, backup ${report.backupId}${report.takenAt === null ? '' : ` taken ${iso(report.takenAt)}`}); recorded in its audit log as backup.restore.`,
         ...(report.previous ? [`The replaced database was kept as ${report.previous}.`] : []),
       ].join('\n'));
     }

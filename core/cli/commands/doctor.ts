@@ -4,9 +4,10 @@ import type { StorageCommandOptions } from './common.ts';
 import { runStorageCommand, secretsFor } from './common.ts';
 
 /**
- * `strongroom doctor`: keychain reachable, master key matches, integrity_check, foreign keys,
- * schema version and data keys. Changes nothing. Exit code 0 when healthy or degraded, 1 when a
- * check failed.
+ * `strongroom doctor`: keychain reachable, integrity_check, foreign keys, schema version, the
+ * installation's accounts and local administrator, master key matches, data keys. Reads the
+ * database read-only and changes nothing (not even its journal mode or -wal/-shm files). Exit
+ * code 0 when healthy or degraded, 1 when a check failed.
  */
 export async function doctorCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { capture } from '../testing.ts';
+import { secretsFor } from './common.ts';
+import { announceFirstRunPassphrase } from './firstRun.ts';
+import { initCommand } from './init.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-init-'));
+  dirs.push(root);
+  return join(root, 'data');
+}
+
+async function withCore<T>(dir: string, env: NodeJS.ProcessEnv, body: (core: Core) => T | Promise<T>): Promise<T> {
+  const core = await createCore({ dataDir: dir, mode: 'cli', heartbeatMs: 0, resumeInterruptedRuns: false, secrets: secretsFor(capture(), env) });
+  try {
+    return await body(core);
+  } finally {
+    await core.dispose();
+  }
+}
+
+/** Everything a command wrote: stdout, stderr and the data directory's files (logs included). */
+function everythingWritten(io: ReturnType<typeof capture>, dir: string): string {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(join(entry.parentPath, entry.name)).toString('latin1'));
+  return [...io.stdout, ...io.stderr, ...files].join('\n');
+}
+
+describe('strongroom init and STRONGROOM_ADMIN_PASSPHRASE', () => {
+  it('sets the local administrator’s first passphrase from the variable, never prints it, and serve then has nothing to generate', async () => {
+    const dir = dataDir();
+    const passphrase = `init-${randomBytes(9).toString('hex')}`;
+    const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'), STRONGROOM_ADMIN_PASSPHRASE: passphrase };
+    const io = capture();
+    expect(await initCommand(io, { dataDir: dir, json: true, env })).toBe(0);
+    expect(JSON.parse(io.stdout[0]!)).toMatchObject({ ok: true, created: true, administrator: { passphrase: 'set-from-environment' } });
+    const text = capture();
+    expect(await initCommand(text, { dataDir: dir, json: false, env })).toBe(0);
+    expect(text.stdout.join('\n')).toContain('passphrase already set');
+    expect(everythingWritten(io, dir)).not.toContain(passphrase);
+    expect(everythingWritten(text, dir)).not.toContain(passphrase);
+
+    await withCore(dir, { STRONGROOM_MASTER_KEY: env.STRONGROOM_MASTER_KEY }, async (core) => {
+      const identity = core.identity!;
+      // What serve does on its first start: the passphrase is already there, so nothing is shown.
+      const serveIo = capture();
+      expect(await announceFirstRunPassphrase(serveIo, identity, {})).toBe('unchanged');
+      expect(serveIo.stderr).toEqual([]);
+      await expect(identity.signInLocal(passphrase)).resolves.toMatchObject({ principal: { kind: 'local-admin' } });
+      expect(core.audit!.list({ actionPrefix: 'auth.passphraseSet' })).toHaveLength(1);
+    });
+  });
+
+  it('without the variable sets none (serve generates one); a later init with it sets it, and only the first time', async () => {
+    const dir = dataDir();
+    const key = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+    const io = capture();
+    expect(await initCommand(io, { dataDir: dir, json: true, env: key })).toBe(0);
+    expect(JSON.parse(io.stdout[0]!)).toMatchObject({ administrator: { passphrase: 'not-set' } });
+
+    const first = `first-${randomBytes(9).toString('hex')}`;
+    const again = capture();
+    expect(await initCommand(again, { dataDir: dir, json: true, env: { ...key, STRONGROOM_ADMIN_PASSPHRASE: first } })).toBe(0);
+    expect(JSON.parse(again.stdout[0]!)).toMatchObject({ created: false, administrator: { passphrase: 'set-from-environment' } });
+    const later = capture();
+    expect(await initCommand(later, { dataDir: dir, json: true, env: { ...key, STRONGROOM_ADMIN_PASSPHRASE: `later-${randomBytes(9).toString('hex')}` } })).toBe(0);
+    expect(JSON.parse(later.stdout[0]!)).toMatchObject({ administrator: { passphrase: 'already-set' } });
+    await withCore(dir, key, async (core) => {
+      await expect(core.identity!.signInLocal(first)).resolves.toBeDefined();
+    });
+  });
+
+  it('refuses a passphrase that is too short, naming the variable but not the value', async () => {
+    const dir = dataDir();
+    const io = capture();
+    const short = 'short-pw';
+    expect(await initCommand(io, { dataDir: dir, json: true, env: { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64'), STRONGROOM_ADMIN_PASSPHRASE: short } })).toBe(1);
+    const output = JSON.parse(io.stdout[0]!) as { ok: boolean; error: { code: string; message: string } };
+    expect(output).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining('STRONGROOM_ADMIN_PASSPHRASE') as string } });
+    expect(everythingWritten(io, dir)).not.toContain(short);
+  });
+});
