@@ -171,7 +171,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       await pusher.idle();
     });
     if (config.tracing !== false) traceRecorder = recorder;
-    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold, testModels: () => registry.testModelIds() });
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold, testModels: () => registry.testModelIds(), logger });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const approvalPolicies = new ApprovalPolicies(storage.db);
     // The registry refuses models the account may not use; config.models (tests) overrides it.
@@ -325,17 +325,19 @@ function unavailable<M extends keyof MethodHandlers>(methods: readonly M[]): Pic
  * Denied calls go to the audit log from the router (there is no change to attach them to);
  * successful changes are audited by their services inside the change's own transaction.
  */
+/**
+ * What the router reports that no service records itself: refusals, and stored content found
+ * altered (ERR_STORAGE_TAMPERED, from any method — a failure, with the table, row and column).
+ * Successful changes are recorded by their services, in the change's own transaction.
+ */
 function deniedCallsTo(auditLog: AuditLog): AuditHook {
   return {
     record(record) {
-      if (record.outcome !== 'denied') return;
-      durableTransaction(auditLog.storage.db, () => auditLog.append({
-        action: record.method,
-        outcome: 'denied',
-        actor: record.principal ? { userId: record.principal.userId, accountId: record.principal.accountId, roles: record.principal.roles } : null,
-        requestId: record.requestId,
-        details: { transport: record.transport, code: record.errorCode ?? null },
-      }));
+      if (record.outcome !== 'denied' && record.tampered === undefined) return;
+      const actor = record.principal ? { userId: record.principal.userId, accountId: record.principal.accountId, roles: record.principal.roles } : null;
+      durableTransaction(auditLog.storage.db, () => auditLog.append(record.tampered
+        ? { action: record.method, outcome: 'failure', actor, requestId: record.requestId, details: { transport: record.transport, code: 'ERR_STORAGE_TAMPERED', table: record.tampered.table, rowId: record.tampered.rowId, column: record.tampered.column } }
+        : { action: record.method, outcome: 'denied', actor, requestId: record.requestId, details: { transport: record.transport, code: record.errorCode ?? null } }));
     },
   };
 }

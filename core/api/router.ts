@@ -48,6 +48,13 @@ export type MethodHandlers = { [M in MethodName]: MethodHandler<M> };
 
 export type CallOutcome = 'ok' | 'denied' | 'invalid' | 'failed';
 
+/** Where an ERR_STORAGE_TAMPERED failure points (its details name table, row and column). */
+function tamperedAt(result: ApiResult<unknown>): { table: string; rowId: string; column: string } {
+  const details = (result.ok ? undefined : result.error.details) ?? {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return { table: text(details.table), rowId: text(details.rowId), column: text(details.column) };
+}
+
 export interface AuditRecord {
   method: MethodName;
   requestId: string;
@@ -55,6 +62,8 @@ export interface AuditRecord {
   principal: Principal | null;
   outcome: CallOutcome;
   errorCode?: string;
+  /** For ERR_STORAGE_TAMPERED: where (table, row id, column) — identifiers, never content. */
+  tampered?: { table: string; rowId: string; column: string };
 }
 
 /** Called for every security-relevant call and every denial. The audit issue makes it durable. */
@@ -104,8 +113,10 @@ export function createRouter(options: RouterOptions): Router {
     const finish = (outcome: CallOutcome, result: ApiResult<unknown>): ApiResult<unknown> => {
       const errorCode = result.ok ? undefined : result.error.code;
       log.info({ method, outcome, code: errorCode, ms: Math.round(performance.now() - started) }, 'api call');
-      if (audit && (contract.audit === true || outcome === 'denied')) {
-        audit.record({ method, requestId, transport: context.transport, principal, outcome, ...(errorCode ? { errorCode } : {}) });
+      // Stored content found altered is evidence, whichever method found it: always recorded.
+      const tampered = errorCode === 'ERR_STORAGE_TAMPERED' ? tamperedAt(result) : undefined;
+      if (audit && (contract.audit === true || outcome === 'denied' || tampered !== undefined)) {
+        audit.record({ method, requestId, transport: context.transport, principal, outcome, ...(errorCode ? { errorCode } : {}), ...(tampered ? { tampered } : {}) });
       }
       return result;
     };

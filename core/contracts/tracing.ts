@@ -232,6 +232,11 @@ export const TraceExportSchema = z.object({
   traces: z.number().int(),
   spans: z.number().int(),
   contentIncluded: z.boolean(),
+  /**
+   * Spans whose stored content could not be decrypted (altered, or copied from another row): they
+   * are in the document with their metadata and `strongroom.content.unreadable`, without content.
+   */
+  unreadableSpans: z.number().int(),
   /** Traces in the whole export (every part). */
   total: z.number().int(),
   /** Ask again with it for the next part; null: this was the last. */
@@ -256,8 +261,8 @@ export async function exportTraces(
   input: TraceExportInput,
   write: (text: string) => void | Promise<void>,
   progress?: (written: number, total: number) => void,
-): Promise<{ traces: number; spans: number; contentIncluded: boolean; parts: number }> {
-  const done = { traces: 0, spans: 0, contentIncluded: true, parts: 0 };
+): Promise<{ traces: number; spans: number; contentIncluded: boolean; unreadableSpans: number; parts: number }> {
+  const done = { traces: 0, spans: 0, contentIncluded: true, unreadableSpans: 0, parts: 0 };
   let cursor: string | undefined;
   let spansWritten = false;
   do {
@@ -273,6 +278,7 @@ export async function exportTraces(
     done.traces += part.traces;
     done.spans += part.spans;
     done.contentIncluded &&= part.contentIncluded;
+    done.unreadableSpans += part.unreadableSpans;
     done.parts += 1;
     progress?.(done.traces, part.total);
     cursor = part.nextCursor ?? undefined;

@@ -192,3 +192,37 @@ describe('exports for a role that may not read content', () => {
     expect(entries.filter((e) => e.contentIncluded === 0)).toHaveLength(metadataOnly.done.parts + 1);
   });
 });
+
+describe('an export over content that was altered at rest', () => {
+  it('goes through: the altered span goes out marked and without content, the rest intact; the tampering is counted and audited', async () => {
+    const h = await make();
+    seedTraces(h.core.storage!, { accountId: h.accountId, traces: 3, endUs: Date.now() * 1000 - hour, spreadDays: 0.01 });
+    const db = h.core.storage!.db;
+    const rows = db.prepare('SELECT key, trace_id, span_id, content FROM spans WHERE account_id = ? AND content IS NOT NULL ORDER BY key').all(h.accountId) as Array<{ key: string; trace_id: string; span_id: string; content: Buffer }>;
+    // Ciphertext copied over another row's: a valid value, in the wrong place.
+    const [victim, donor] = [rows[0]!, rows[1]!];
+    db.prepare('UPDATE spans SET content = ? WHERE key = ?').run(donor.content, victim.key);
+
+    const call = caller(h, compliance(h));
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    const { done, document } = await exportAll((input) => call('traces.export', input), { since });
+    const spanCount = db.prepare('SELECT count(*) FROM spans WHERE account_id = ?').pluck().get(h.accountId) as number;
+    expect(done).toMatchObject({ traces: 3, spans: spanCount, contentIncluded: true, unreadableSpans: 1 });
+    const spans = document.resourceSpans[0]!.scopeSpans[0]!.spans as Array<{ spanId: string; traceId: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }>;
+    const keys = (spanId: string) => spans.find((span) => span.spanId === spanId)!.attributes.map((a) => a.key);
+    expect(keys(victim.span_id)).toContain('strongroom.content.unreadable');
+    expect(keys(victim.span_id).filter((key) => /input|output|arguments|result/.test(key))).toEqual([]);
+    expect(spans.filter((span) => span.spanId !== victim.span_id && span.attributes.some((a) => a.key === 'strongroom.content.unreadable'))).toEqual([]);
+    expect(keys(donor.span_id).some((key) => /input|output|arguments|result/.test(key))).toBe(true);
+    const audited = db.prepare("SELECT details FROM audit_log WHERE action = 'traces.export' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    expect(JSON.parse(audited)).toMatchObject({ unreadableSpans: 1, contentIncluded: true });
+
+    // Reading the span itself is refused with the code, and that is audited with where it happened.
+    await expect(call('traces.span', { traceId: victim.trace_id, spanId: victim.span_id })).rejects.toMatchObject({ code: 'ERR_STORAGE_TAMPERED' });
+    const entry = db.prepare("SELECT outcome, details FROM audit_log WHERE action = 'traces.span' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; details: string };
+    expect(entry.outcome).toBe('failure');
+    expect(JSON.parse(entry.details)).toMatchObject({ code: 'ERR_STORAGE_TAMPERED', table: 'spans', rowId: victim.key, column: 'content' });
+    // The other spans still read.
+    await expect(call('traces.span', { traceId: donor.trace_id, spanId: donor.span_id })).resolves.toMatchObject({ contentVisible: true });
+  });
+});

@@ -60,6 +60,8 @@ function contentAttributes(kind: SpanKind, content: { input: unknown; output: un
 
 export interface ExportSpan extends Span {
   content?: { input: unknown; output: unknown } | null;
+  /** The content could not be opened (ERR_STORAGE_TAMPERED): the span goes out without it, marked. */
+  contentUnreadable?: string;
 }
 
 export function toOtlpSpan(span: ExportSpan): OtlpSpan {
@@ -67,6 +69,7 @@ export function toOtlpSpan(span: ExportSpan): OtlpSpan {
   if (span.endUs === null) attributes['strongroom.span.open'] = true;
   if (span.errorCode) attributes['error.type'] = span.errorCode;
   if (span.content) Object.assign(attributes, contentAttributes(span.kind, span.content));
+  if (span.contentUnreadable) attributes['strongroom.content.unreadable'] = span.contentUnreadable;
   return {
     traceId: span.traceId,
     spanId: span.spanId,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CoreError } from '../base/index.ts';
-import type { Clock, EventBus } from '../base/index.ts';
+import type { Clock, EventBus, Logger } from '../base/index.ts';
 import { can } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -46,8 +46,10 @@ export class TracingService {
   private readonly exportSpanBudget: number;
   /** The ids of generated test models (the model registry's); their traces are labelled. */
   private readonly testModels: () => ReadonlySet<string>;
+  private readonly logger: Logger | undefined;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number; testModels?: () => ReadonlySet<string> }) {
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number; testModels?: () => ReadonlySet<string>; logger?: Logger }) {
+    this.logger = options.logger;
     this.storage = options.storage;
     this.recorder = options.recorder;
     this.pusher = options.pusher;
@@ -138,13 +140,16 @@ export class TracingService {
     const exported = (traceIds: readonly string[]) => {
       const spans: ExportSpan[] = [];
       for (const traceId of traceIds) spans.push(...(contentIncluded ? store.spansWithContent(traceId) : store.spans(traceId)));
-      return { spans: spans.length, document: toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId }) as unknown as Record<string, unknown> };
+      const unreadable = spans.filter((span) => span.contentUnreadable !== undefined);
+      // Evidence that stored content was altered: logged (ids only), audited with the export, and counted in the answer.
+      if (unreadable.length > 0) this.logger?.warn({ code: 'ERR_STORAGE_TAMPERED', accountId: scope.accountId, spans: unreadable.map((span) => `${span.traceId}:${span.spanId}`).slice(0, 20) }, 'trace export: content that cannot be decrypted was left out');
+      return { spans: spans.length, unreadableSpans: unreadable.length, document: toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId }) as unknown as Record<string, unknown> };
     };
     if (input.traceId !== undefined) {
       if (!store.summary(input.traceId)) throw noSuchTrace();
-      const { spans, document } = exported([input.traceId]);
-      this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `trace:${input.traceId}`, details: { traces: 1, spans, contentIncluded } }));
-      return { document, traces: 1, spans, contentIncluded, total: 1, nextCursor: null };
+      const { spans, unreadableSpans, document } = exported([input.traceId]);
+      this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `trace:${input.traceId}`, details: { traces: 1, spans, contentIncluded, unreadableSpans } }));
+      return { document, traces: 1, spans, contentIncluded, unreadableSpans, total: 1, nextCursor: null };
     }
     const since = input.since!;
     const sinceUs = Date.parse(since) * 1000;
@@ -163,11 +168,11 @@ export class TracingService {
     }
     const last = part.at(-1);
     const nextCursor = last && candidates.length > part.length ? encodeExportCursor({ sinceUs, untilUs, after: { startedUs: last.startedUs, traceId: last.traceId } }) : null;
-    const { spans, document } = exported(part.map((t) => t.traceId));
+    const { spans, unreadableSpans, document } = exported(part.map((t) => t.traceId));
     const total = store.countStarted(sinceUs, untilUs);
     const until = new Date(Math.floor(untilUs / 1000)).toISOString();
-    this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `traces:since:${since}`, details: { until, traces: part.length, spans, contentIncluded, continued: position !== null, last: nextCursor === null } }));
-    return { document, traces: part.length, spans, contentIncluded, total, nextCursor };
+    this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `traces:since:${since}`, details: { until, traces: part.length, spans, contentIncluded, unreadableSpans, continued: position !== null, last: nextCursor === null } }));
+    return { document, traces: part.length, spans, contentIncluded, unreadableSpans, total, nextCursor };
   }
 
   /** `traces.purge`: see deleteBefore; a dry run counts and changes nothing. */

@@ -73,6 +73,8 @@ export function decodeExportCursor(cursor: string): ExportPosition {
 
 export interface SpanWithContent extends Span {
   content: { input: unknown; output: unknown } | null;
+  /** Set when the stored content could not be opened: the error code (ERR_STORAGE_TAMPERED). */
+  contentUnreadable?: string;
 }
 
 /**
@@ -157,10 +159,23 @@ export class TraceStore extends AccountRepository {
     return this.open('content', key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>);
   }
 
-  /** Spans with content opened, for exports by roles that may read it. */
+  /**
+   * Spans with content opened, for exports by roles that may read it. A value that cannot be
+   * opened (altered, or copied from another row) does not sink the export: that span goes out
+   * with its metadata, marked `contentUnreadable` with the code, and the rest stays intact.
+   */
   spansWithContent(traceId: string): SpanWithContent[] {
     const rows = this.statement<[string, string], SpanRow & { content: Buffer | null }>('SELECT * FROM spans WHERE trace_id = ? AND account_id = ? ORDER BY start_us, span_id').all(traceId, this.accountId);
-    return rows.map((row) => ({ ...toSpan(row), content: row.content ? this.open<{ input: unknown; output: unknown }>('content', row.key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>) : null }));
+    return rows.map((row) => {
+      const span = toSpan(row);
+      if (!row.content) return { ...span, content: null };
+      try {
+        return { ...span, content: this.open<{ input: unknown; output: unknown }>('content', row.key, row.content as unknown as Sealed<{ input: unknown; output: unknown }>) };
+      } catch (error) {
+        if (!(error instanceof CoreError) || error.code !== 'ERR_STORAGE_TAMPERED') throw error;
+        return { ...span, content: null, contentUnreadable: error.code };
+      }
+    });
   }
 
   /**

@@ -40,7 +40,7 @@ describe('strongroom traces and feedback', () => {
     const out = join(dir, 'trace.json');
     const io = capture();
     expect(await tracesExportCommand(io, h.core, { json: true, trace: traceId, out })).toBe(0);
-    expect(JSON.parse(io.stdout[0]!)).toEqual({ ok: true, value: { file: out, traces: 1, spans: 3, contentIncluded: true } });
+    expect(JSON.parse(io.stdout[0]!)).toEqual({ ok: true, value: { file: out, traces: 1, spans: 3, contentIncluded: true, unreadableSpans: 0 } });
     const document = JSON.parse(readFileSync(out, 'utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string; name: string }> }> }> };
     expect(document.resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.name).sort()).toEqual(['a', 'b', 'two']);
     expect(statSync(out).mode & 0o777).toBe(0o600);

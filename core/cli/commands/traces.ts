@@ -66,7 +66,8 @@ export async function tracesExportCommand(io: CliIo, core: Core, options: Accoun
       if (written < total) io.err(`Exported ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} traces…`);
     };
     const result = await exportTracesToFile(accountApi(core, options.account), input, options.out, progress);
-    const summary = { file: options.out, traces: result.traces, spans: result.spans, contentIncluded: result.contentIncluded };
+    const summary = { file: options.out, traces: result.traces, spans: result.spans, contentIncluded: result.contentIncluded, unreadableSpans: result.unreadableSpans };
+    if (result.unreadableSpans > 0 && !options.json) io.err(`warning ERR_STORAGE_TAMPERED: the content of ${result.unreadableSpans} span${result.unreadableSpans === 1 ? '' : 's'} cannot be decrypted (altered, or copied from another row). They are in the file without content, marked strongroom.content.unreadable; everything else is intact.`);
     print(io, options.json, summary, `Wrote ${result.spans} span${result.spans === 1 ? '' : 's'} of ${result.traces} trace${result.traces === 1 ? '' : 's'} to ${options.out} (OTLP/JSON, ${result.contentIncluded ? 'with content' : 'metadata only'}).`);
     return 0;
   });

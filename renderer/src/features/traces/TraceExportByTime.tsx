@@ -52,7 +52,8 @@ export function TraceExportByTime({ from, to }: { from?: string; to?: string }) 
       const done = await exportTraces(call, checked.input, (text) => void pieces.push(text), (written, total) => setProgress(`Exported ${formatCount(written)} of ${formatCount(total)} traces…`));
       const fileName = exportFileName(checked.input);
       saveFile({ fileName, mediaType: 'application/json', encoding: 'utf8', content: pieces.join('') });
-      setProgress(`Saved ${fileName}: ${formatCount(done.traces)} traces, ${formatCount(done.spans)} spans, ${done.contentIncluded ? 'content included' : 'metadata only (your role does not include content)'}.`);
+      const unreadable = done.unreadableSpans > 0 ? ` Warning: the content of ${formatCount(done.unreadableSpans)} spans cannot be decrypted (altered, or copied from another row); they are in the file without content, marked strongroom.content.unreadable.` : '';
+      setProgress(`Saved ${fileName}: ${formatCount(done.traces)} traces, ${formatCount(done.spans)} spans, ${done.contentIncluded ? 'content included' : 'metadata only (your role does not include content)'}.${unreadable}`);
     } catch (failure) {
       setProgress('');
       setError(failure instanceof ExportRefused ? failure.apiError : { code: 'ERR_INTERNAL', message: failure instanceof Error ? failure.message : 'The export failed.' });

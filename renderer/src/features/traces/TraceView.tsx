@@ -145,7 +145,8 @@ function TraceActions({ trace, flagged, onFlagged }: { trace: TraceSummary; flag
     if (!result.ok) return setError(result.error);
     const fileName = `trace-${trace.traceId}.otlp.json`;
     saveFile({ fileName, mediaType: 'application/json', encoding: 'utf8', content: JSON.stringify(result.value.document, null, 2) });
-    setMessage(`Saved ${fileName}: ${formatCount(result.value.spans)} spans, ${result.value.contentIncluded ? 'content included' : 'metadata only (your role does not include content)'}.`);
+    const unreadable = result.value.unreadableSpans > 0 ? ` Warning: the content of ${formatCount(result.value.unreadableSpans)} spans cannot be decrypted (altered, or copied from another row); they are in the file without content.` : '';
+    setMessage(`Saved ${fileName}: ${formatCount(result.value.spans)} spans, ${result.value.contentIncluded ? 'content included' : 'metadata only (your role does not include content)'}.${unreadable}`);
   }
 
   return (
