@@ -1,23 +1,23 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { McpServerView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
-import { addAllowEntry, wholeServer } from './tools.ts';
+import { addAllowEntry, serverLocation, wholeServer } from './tools.ts';
 
 /**
  * The installation's MCP servers, each one a click from the allow-list. Only installation
  * administrators may list them, and the UI cannot tell who they are without asking (a refusal is
  * audited), so an administrator asks by opening this disclosure.
  */
-function ConfiguredServersDisclosure({ entries, onAllow }: { entries: readonly string[]; onAllow: (entry: string) => void }) {
+function ConfiguredServersDisclosure({ entries, serversRevision, onAllow }: { entries: readonly string[]; serversRevision: number; onAllow: (entry: string) => void }) {
   const [open, setOpen] = useState(false);
   return (
     <details className="configured-servers" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
       <summary>MCP servers configured on this installation (installation administrators)</summary>
-      {open && <ConfiguredServers entries={entries} onAllow={onAllow} />}
+      {/* Keyed by the revision: a server added or removed on this page is listed afresh. */}
+      {open && <ConfiguredServers key={serversRevision} entries={entries} onAllow={onAllow} />}
     </details>
   );
 }
@@ -26,13 +26,12 @@ function ConfiguredServers({ entries, onAllow }: { entries: readonly string[]; o
   const { state, reload } = useApiQuery('tools.mcp.list', {});
   if (state.status === 'loading') return <p className="notice">Loading MCP servers…</p>;
   if (state.status === 'error') return <ApiErrorView error={state.error} onRetry={reload} />;
-  if (state.value.length === 0) return <p className="hint" data-testid="no-mcp-servers">No MCP server is configured on this installation (<code>strongroom tools mcp add</code>).</p>;
-  const where = (server: McpServerView) => (server.transport === 'http' ? server.url : [server.command, ...server.args].join(' '));
+  if (state.value.length === 0) return <p className="hint" data-testid="no-mcp-servers">No MCP server is configured on this installation: add one under “MCP servers on this installation” below (or with <code>strongroom tools mcp add</code>).</p>;
   return (
     <ul className="mcp-servers" aria-label="MCP servers configured on this installation" data-testid="mcp-servers">
       {state.value.map((server) => (
         <li key={server.name}>
-          <code>{server.name}</code> <span className="hint">{server.transport === 'http' ? 'HTTP' : 'stdio'}: <code>{where(server)}</code></span>{' '}
+          <code>{server.name}</code> <span className="hint">{server.transport === 'http' ? 'HTTP' : 'stdio'}: <code>{serverLocation(server)}</code></span>{' '}
           <button type="button" disabled={entries.includes(wholeServer(server.name))} onClick={() => onAllow(wholeServer(server.name))}>
             Allow every tool of {server.name}
           </button>
@@ -42,7 +41,7 @@ function ConfiguredServers({ entries, onAllow }: { entries: readonly string[]; o
   );
 }
 
-function AllowListEditor({ accountId, accountName, saved, onSaved }: { accountId: string; accountName: string; saved: readonly string[]; onSaved: (message: string) => void }) {
+function AllowListEditor({ accountId, accountName, saved, serversRevision, onSaved }: { accountId: string; accountName: string; saved: readonly string[]; serversRevision: number; onSaved: (message: string) => void }) {
   const { roles } = useAuth();
   const save = useApiAction('tools.allow.set');
   const [entries, setEntries] = useState<string[]>([...saved]);
@@ -98,7 +97,7 @@ function AllowListEditor({ accountId, accountName, saved, onSaved }: { accountId
         <p className="hint" id={`${id}-entry-hint`}>An MCP tool’s full name (<code>sanctions.screen</code>) or a whole server (<code>sanctions.*</code>). The server must be configured on this installation.</p>
         {problem && <p className="field-error" id={`${id}-entry-error`}>{problem}</p>}
       </div>
-      {roles.includes('admin') && <ConfiguredServersDisclosure entries={entries} onAllow={(entry) => { add(entry); }} />}
+      {roles.includes('admin') && <ConfiguredServersDisclosure entries={entries} serversRevision={serversRevision} onAllow={(entry) => { add(entry); }} />}
       <FormError error={save.error} />
       <p className="button-row">
         <button type="submit" className="primary" disabled={save.pending || !changed}>Save the allow-list</button>
@@ -109,17 +108,28 @@ function AllowListEditor({ accountId, accountName, saved, onSaved }: { accountId
   );
 }
 
-/** The account's MCP allow-list, for those who manage its workflows (`tools.allow.get` / `tools.allow.set`). */
-export function AllowListPanel({ accountId, accountName, onSaved }: { accountId: string; accountName: string; onSaved: (message: string) => void }) {
+/**
+ * The account's MCP allow-list, for those who manage its workflows (`tools.allow.get` /
+ * `tools.allow.set`). `serversRevision` changes when an MCP server is added or removed on the
+ * page: removing one also removes its entries from every allow-list, so the list is read again
+ * (unsaved edits survive unless the saved list changed).
+ */
+export function AllowListPanel({ accountId, accountName, serversRevision, onSaved }: { accountId: string; accountName: string; serversRevision: number; onSaved: (message: string) => void }) {
   const { state, reload } = useApiQuery('tools.allow.get', { accountId });
   const id = useId();
+  const readAt = useRef(serversRevision);
+  useEffect(() => {
+    if (readAt.current === serversRevision) return;
+    readAt.current = serversRevision;
+    reload();
+  }, [serversRevision, reload]);
   return (
     <section className="allow-list-panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>MCP tools allowed in {accountName}</h2>
       {state.status === 'loading' && <p className="notice">Loading the allow-list…</p>}
       {state.status === 'error' && <ApiErrorView error={state.error} onRetry={reload} />}
       {state.status === 'ok' && (
-        <AllowListEditor key={state.value.entries.join('\n')} accountId={accountId} accountName={accountName} saved={state.value.entries} onSaved={(message) => { reload(); onSaved(message); }} />
+        <AllowListEditor key={state.value.entries.join('\n')} accountId={accountId} accountName={accountName} saved={state.value.entries} serversRevision={serversRevision} onSaved={(message) => { reload(); onSaved(message); }} />
       )}
     </section>
   );

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ToolView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { AllowListPanel } from './AllowListPanel.tsx';
+import { McpServersPanel } from './McpServersPanel.tsx';
 import { sortTools } from './tools.ts';
 import './tools.css';
 
@@ -31,13 +32,22 @@ function ToolTable({ tools }: { tools: readonly ToolView[] }) {
 /**
  * `/tools`: the tools workflow steps (tool and agent steps) may call in this account — the
  * built-ins, always allowed, and the MCP tools the account's allow-list lets in. Those who manage
- * workflows also change the allow-list here; configuring MCP servers stays with the
- * installation administrator's CLI (`strongroom tools mcp add`).
+ * workflows also change the allow-list here, and installation administrators add and remove the
+ * MCP servers themselves (as `strongroom tools mcp add|remove` does).
  */
 export function ToolsPage() {
-  const { can, account } = useAuth();
+  const { can, account, roles } = useAuth();
   const { state, reload } = useApiQuery('tools.list', {});
   const [announcement, setAnnouncement] = useState('');
+  // Bumped when a server is added or removed here: removing one takes its tools and allow-list
+  // entries from every account, so the tools and the allow-list are read again.
+  const [serversRevision, setServersRevision] = useState(0);
+  const serversChanged = useCallback(() => {
+    setServersRevision((revision) => revision + 1);
+    // An earlier "may now use …" may name a server that is gone.
+    setAnnouncement('');
+    reload();
+  }, [reload]);
   const mcpTools = state.status === 'ok' ? state.value.filter((tool) => tool.source !== 'builtin').length : 0;
 
   return (
@@ -53,7 +63,10 @@ export function ToolsPage() {
           {mcpTools === 0 && <p className="hint" data-testid="no-mcp-tools">No MCP server’s tools are allowed in this account: only the built-ins.</p>}
         </>
       )}
-      {can('workflows.manage') && <AllowListPanel accountId={account.id} accountName={account.name} onSaved={(message) => { setAnnouncement(message); reload(); }} />}
+      {can('workflows.manage') && <AllowListPanel accountId={account.id} accountName={account.name} serversRevision={serversRevision} onSaved={(message) => { setAnnouncement(message); reload(); }} />}
+      {/* can() never offers installation.manage (it counts only in the administration account, which
+          auth.status does not name): any admin may be one, and the panel asks the API when opened. */}
+      {roles.includes('admin') && <McpServersPanel onChanged={serversChanged} />}
     </section>
   );
 }

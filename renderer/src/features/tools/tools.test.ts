@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addAllowEntry, sortTools } from './tools.ts';
+import { addAllowEntry, serverLocation, sortTools } from './tools.ts';
 
 describe('tools page helpers', () => {
   it('lists the built-ins first, then each MCP server’s tools, by name', () => {
@@ -15,5 +15,11 @@ describe('tools page helpers', () => {
     expect(addAllowEntry(['sanctions.*'], 'sanctions.screen')).toMatchObject({ ok: false, problem: expect.stringContaining('every tool of its server') as string });
     expect(addAllowEntry([], 'Sanctions!')).toMatchObject({ ok: false, problem: expect.stringContaining('<server>.*') as string });
     expect(addAllowEntry([], '   ')).toMatchObject({ ok: false });
+  });
+
+  it('says where an MCP server is: its URL, or its command line with spaced parts quoted', () => {
+    const server = { name: 'crm', command: null, args: [], inheritEnv: [], url: null, hasToken: false, createdAt: '2025-01-01T00:00:00.000Z' };
+    expect(serverLocation({ ...server, transport: 'http', url: 'https://crm.bank.internal/mcp' })).toBe('https://crm.bank.internal/mcp');
+    expect(serverLocation({ ...server, transport: 'stdio', command: '/usr/bin/node', args: ['/opt/My Tools/crm.js', '--stdio', ''] })).toBe('/usr/bin/node "/opt/My Tools/crm.js" --stdio ""');
   });
 });

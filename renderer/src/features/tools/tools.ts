@@ -1,10 +1,17 @@
-import type { ToolView } from '../../../../core/contracts/index.ts';
+import type { McpServerView, ToolView } from '../../../../core/contracts/index.ts';
 import { ToolAllowEntrySchema } from '../../../../core/contracts/index.ts';
 
 /** Built-ins first, then each MCP server's tools, by name within each. */
 export function sortTools(tools: readonly ToolView[]): ToolView[] {
   const rank = (tool: ToolView) => (tool.source === 'builtin' ? '' : tool.source);
   return [...tools].sort((a, b) => rank(a).localeCompare(rank(b)) || a.name.localeCompare(b.name));
+}
+
+/** Where an MCP server is: its URL, or its command line (parts with spaces or quotes quoted as JSON strings). */
+export function serverLocation(server: McpServerView): string {
+  if (server.transport === 'http') return server.url ?? '';
+  const quoted = (part: string) => (part === '' || /[\s"']/.test(part) ? JSON.stringify(part) : part);
+  return [server.command ?? '', ...server.args].map(quoted).join(' ');
 }
 
 /** The allow-list entry that lets in every tool of an MCP server. */
