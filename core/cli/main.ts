@@ -322,10 +322,15 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .description('start a new data key version and re-encrypt content in batches, without stopping the app')
     .option('--account <name>', 'only this account (default: every account)')
     .option('--master', 'also replace the master key and re-wrap every data key', false)
+    .option('--new-key-stdin', 'with --master and STRONGROOM_MASTER_KEY: read the new master key (base64, 32 bytes, made by your secret manager) from standard input', false)
     .option('--batch-size <rows>', 'rows per transaction', parseBatchSize, 500)
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
-    .action(async (options: { account?: string; master: boolean; batchSize: number; dataDir: string; json: boolean }) => setExitCode(await keysRotateCommand(io, { ...options, env })));
+    .action(async ({ newKeyStdin, ...options }: { account?: string; master: boolean; newKeyStdin: boolean; batchSize: number; dataDir: string; json: boolean }) => {
+      // Standard input is read only when it will be used; without --master the command refuses the flag.
+      const newKey = newKeyStdin ? (options.master ? await readSecretFromStdin() : '') : undefined;
+      setExitCode(await keysRotateCommand(io, { ...options, env, ...(newKey === undefined ? {} : { newKey }) }));
+    });
 
   addWorkflowCommands(program, io, setExitCode, env);
   addToolCommands(program, io, setExitCode, env);

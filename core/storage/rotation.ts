@@ -123,16 +123,28 @@ function startNewKeyVersion(storage: Storage, accountId: string, withinTransacti
  * data key is re-wrapped in one transaction, then the old secret is deleted. A crash in between
  * leaves the database on whichever key it last committed, and that key is still in the store.
  * `withinTransaction` (the audit entry) runs in the re-wrapping transaction, before the re-wrap,
- * while the ring still opens keys with the old master key.
+ * while the ring still opens keys with the old master key. With a store Strongroom cannot write
+ * (STRONGROOM_MASTER_KEY), the operator's secret manager makes the new key: it comes in as
+ * `newKey`, nothing is stored, and the variable must hold it from the next start on.
  */
-export async function rotateMasterKey(storage: Storage, options: { withinTransaction?: (rotation: MasterKeyRotation) => void } = {}): Promise<MasterKeyRotation> {
-  if (!storage.secrets.writable) {
-    throw new CoreError('ERR_SECRETS_UNAVAILABLE', `The master key comes from ${storage.secrets.describe()}, which Strongroom cannot write; rotate it with your secret manager and the keychain backend, or unset STRONGROOM_MASTER_KEY.`);
+export async function rotateMasterKey(storage: Storage, options: { withinTransaction?: (rotation: MasterKeyRotation) => void; newKey?: string } = {}): Promise<MasterKeyRotation> {
+  const keep = storage.secrets.writable;
+  if (!keep && options.newKey === undefined) {
+    throw new CoreError('ERR_SECRETS_UNAVAILABLE', `The master key comes from ${storage.secrets.describe()}, which Strongroom cannot write: generate the new key in your secret manager and give it on standard input (\`strongroom keys rotate --master --new-key-stdin\`), then set STRONGROOM_MASTER_KEY to it.`);
   }
   const state = masterKeyState(storage.db, storage.installationId);
-  const next = MasterKey.generate(storage.random, state.version + 1);
+  // A key given by the operator (a headless installation's secret manager holds it), else a fresh one.
+  const next = options.newKey === undefined ? MasterKey.generate(storage.random, state.version + 1) : MasterKey.fromBase64(options.newKey, state.version + 1, 'the new key given on standard input');
+  // The check value binds the version too: ask whether these bytes are the current key's.
+  const asCurrent = options.newKey === undefined ? undefined : MasterKey.fromBase64(options.newKey, state.version, 'the new key given on standard input');
+  const reused = asCurrent !== undefined && asCurrent.checkValue(storage.installationId) === state.check;
+  asCurrent?.dispose();
+  if (reused) {
+    next.dispose();
+    throw new CoreError('ERR_INPUT_INVALID', 'The new master key is the one in use; generate another (e.g. `openssl rand -base64 32`).');
+  }
   const nextName = masterKeySecretName(storage.installationId, next.version);
-  await storage.secrets.set(nextName, next.toBase64());
+  if (keep) await storage.secrets.set(nextName, next.toBase64());
   const liveKeys = storage.db.prepare<[], number>('SELECT count(*) FROM data_keys WHERE wrapped_key IS NOT NULL').pluck();
   let rewrapped: number;
   try {
@@ -144,10 +156,10 @@ export async function rotateMasterKey(storage: Storage, options: { withinTransac
     });
   } catch (error) {
     // Nothing was committed: the new secret is of no use, the old one stays in charge.
-    await storage.secrets.delete(nextName).catch(() => undefined);
+    if (keep) await storage.secrets.delete(nextName).catch(() => undefined);
     throw error;
   }
-  await storage.secrets.delete(masterKeySecretName(storage.installationId, state.version));
+  if (keep) await storage.secrets.delete(masterKeySecretName(storage.installationId, state.version));
   storage.logger.info({ version: next.version, rewrapped }, 'master key rotated');
   return { previousVersion: state.version, version: next.version, rewrapped };
 }

@@ -74,7 +74,7 @@ describe('strongroom keys rotate', () => {
     const io = capture();
     expect(await keysRotateCommand(io, { dataDir, json: false, env: headless, master: false, batchSize: 1 })).toBe(0);
     // The Default account's sealed audit signing key is re-encrypted under the new key.
-    expect(io.stderr.join('\n')).toMatch(/Default: audit_signing_keys — 1 row\(s\) scanned, 1 value\(s\) re-encrypted/);
+    expect(io.stderr.join('\n')).toMatch(/Default: now audit_signing_keys; \d+ row\(s\) scanned and [1-9]\d* value\(s\) re-encrypted so far in this account/);
     expect(io.stdout.join('\n')).toContain('Recorded in the audit log');
 
     const refused = capture();
@@ -84,6 +84,30 @@ describe('strongroom keys rotate', () => {
     expect(ok).toBe(true);
     expect(entries.filter((entry) => entry.action === 'keys.rotate' && entry.details.automatic !== true).map((entry) => [entry.outcome, entry.details.key])).toEqual([['success', 'data'], ['success', 'data'], ['failure', 'master']]);
     expect(entries.at(-1)).toMatchObject({ accountId: null, details: { code: 'ERR_SECRETS_UNAVAILABLE' } });
+  });
+
+  it('rotates a headless master key to one the operator gives on standard input: the old key stops opening the installation, the new one opens it', async () => {
+    const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+    const { dataDir, creditId } = await installation(env);
+    const next = randomBytes(32).toString('base64');
+    const same = capture();
+    expect(await keysRotateCommand(same, { dataDir, json: true, env, master: true, batchSize: 500, newKey: env.STRONGROOM_MASTER_KEY })).toBe(1);
+    expect(JSON.parse(same.stdout[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining('the one in use') as string } });
+    const alone = capture();
+    expect(await keysRotateCommand(alone, { dataDir, json: true, env, master: false, batchSize: 500, newKey: next })).toBe(1);
+    expect(JSON.parse(alone.stdout[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: '--new-key-stdin goes with --master.' } });
+
+    const io = capture();
+    expect(await keysRotateCommand(io, { dataDir, json: false, env, master: true, batchSize: 500, account: 'Credit', newKey: next })).toBe(0);
+    expect(io.stdout.join('\n')).toContain('Set STRONGROOM_MASTER_KEY to the new key now');
+    // The old key no longer opens the installation; the new one does, and the content reads.
+    await expect(createCore({ dataDir, mode: 'cli', heartbeatMs: 0, resumeInterruptedRuns: false, secrets: secretsFor(capture(), env) })).rejects.toMatchObject({ code: 'ERR_SECRETS_KEY_MISMATCH' });
+    const rotated = { STRONGROOM_MASTER_KEY: next };
+    const { entries, ok, keys } = await auditOf(dataDir, rotated, 'keys.');
+    expect(ok).toBe(true);
+    // The refused attempt with the same key is on record as a failure, then the rotation.
+    expect(entries.filter((entry) => entry.details.key === 'master').map((entry) => [entry.outcome, entry.details.code ?? entry.details.version])).toEqual([['failure', 'ERR_INPUT_INVALID'], ['success', 2]]);
+    expect(keys.filter((key) => key.accountId === creditId).map((key) => key.status).sort()).toEqual(['active', 'retired']);
   });
 
   it('refuses a data directory without an installation instead of creating one', async () => {

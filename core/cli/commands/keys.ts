@@ -12,6 +12,8 @@ export interface KeysRotateOptions extends StorageCommandOptions {
   account?: string;
   master: boolean;
   batchSize: number;
+  /** --new-key-stdin: the new master key (base64, 32 bytes) the operator's secret manager made. */
+  newKey?: string;
 }
 
 /** Failures listed in a `keys.reencrypt` entry; the count is always complete. */
@@ -31,6 +33,7 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
   return runStorageCommand(io, options.json, async () => {
     const operator = localOperator();
     if (!can(operator, 'keys.rotate')) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    if (options.newKey !== undefined && !options.master) throw new CoreError('ERR_INPUT_INVALID', '--new-key-stdin goes with --master.');
     // Rotation never creates an installation: createCore would, on an empty data directory.
     requireInstallation(options.dataDir);
     // Never resumes runs: a CLI command must not take over work the running app owns.
@@ -47,8 +50,10 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
       let master: MasterKeyRotation | undefined;
       if (options.master) {
         io.err('Rotating the master key…');
+        if (options.newKey !== undefined && storage.secrets.writable) throw new CoreError('ERR_INPUT_INVALID', `--new-key-stdin is for a master key Strongroom cannot store (STRONGROOM_MASTER_KEY); ${storage.secrets.describe()} gets a new key generated for it.`);
         try {
           master = await rotateMasterKey(storage, {
+            ...(options.newKey === undefined ? {} : { newKey: options.newKey }),
             withinTransaction: (rotation) => audit.append({ action: 'keys.rotate', outcome: 'success', actor, accountId: null, details: { key: 'master', version: rotation.version, previousVersion: rotation.previousVersion, dataKeys: rotation.rewrapped } }),
           });
         } catch (error) {
@@ -59,7 +64,8 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
 
       let accounts = storage.accounts.list();
       if (options.account !== undefined) {
-        const account = storage.accounts.findByName(options.account);
+        // By name or id, as the audit commands take it.
+        const account = storage.accounts.findByName(options.account) ?? accounts.find((a) => a.id === options.account);
         if (!account) throw new CoreError('ERR_NOT_FOUND', `There is no account named "${options.account}". Accounts: ${accounts.map((a) => a.name).join(', ')}.`);
         accounts = [account];
       }
@@ -85,7 +91,7 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
         io.out(JSON.stringify({ ok: !anyFailed, ...(master ? { master: { version: master.version, rewrapped: master.rewrapped } } : {}), rotations }));
       } else {
         const lines = rotations.map((r) => `${r.account}: data key version ${r.keyVersion}; ${r.valuesResealed} value(s) re-encrypted in ${r.batches} batch(es)${r.failures.length > 0 ? `; ${r.failures.length} could not be decrypted (run strongroom doctor)` : ''}.`);
-        if (master) lines.unshift(`Master key rotated to version ${master.version}; ${master.rewrapped} data key(s) re-wrapped.`);
+        if (master) lines.unshift(`Master key rotated to version ${master.version}; ${master.rewrapped} data key(s) re-wrapped.${storage.secrets.writable ? '' : ' Set STRONGROOM_MASTER_KEY to the new key now: the old one no longer opens this installation.'}`);
         lines.push('Recorded in the audit log (keys.rotate, keys.reencrypt).');
         io.out(lines.join('\n'));
       }
@@ -129,6 +135,7 @@ function progressPrinter(io: CliIo, account: string): (progress: { table: string
     if (progress.table === table && now - printedAt < 1_000) return;
     table = progress.table;
     printedAt = now;
-    io.err(`${account}: ${progress.table} — ${progress.rowsScanned} row(s) scanned, ${progress.valuesResealed} value(s) re-encrypted`);
+    // The counts run over the whole account: say so, or a one-row table seems to hold 32.
+    io.err(`${account}: now ${progress.table}; ${progress.rowsScanned} row(s) scanned and ${progress.valuesResealed} value(s) re-encrypted so far in this account`);
   };
 }
