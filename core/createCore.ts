@@ -145,6 +145,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     storage.keys.onAutomaticRotation = (rotation) => {
       auditTrail.append({ action: 'keys.rotate', outcome: 'success', actor: null, accountId: rotation.accountId, resource: `account:${rotation.accountId}`, details: { key: 'data', automatic: true, reason: rotation.reason, keyId: rotation.keyId, version: rotation.keyVersion, previousKeyId: rotation.previousKeyId, previousVersion: rotation.previousKeyVersion } });
     };
+    recordFirstRun(storage, auditTrail);
     const identityStore = new IdentityStore(storage.db);
     identity = new IdentityService({ storage, store: identityStore, audit: auditLog, secrets, clock, events, logger });
     const admin = new IdentityAdmin({ storage, store: identityStore, audit: auditLog, secrets, clock, identity });
@@ -325,6 +326,28 @@ function unavailable<M extends keyof MethodHandlers>(methods: readonly M[]): Pic
  * Denied calls go to the audit log from the router (there is no change to attach them to);
  * successful changes are audited by their services inside the change's own transaction.
  */
+/**
+ * What a first run made before the audit log existed — the installation, the default account and
+ * its first data key, the local administrator — recorded as the log's first entries, so the
+ * trail starts where the installation does. Once: only when openStorage made them just now.
+ */
+function recordFirstRun(storage: Storage, auditLog: AuditLog): void {
+  const made = storage.firstRun;
+  if (!made.database && !made.defaultAccount && !made.administrator) return;
+  const account = made.defaultAccount ? storage.accounts.list()[0] : undefined;
+  const administrator = made.administrator ? new IdentityStore(storage.db).localAdministrator() : undefined;
+  durableTransaction(storage.db, () => {
+    if (made.database) auditLog.append({ action: 'installation.init', outcome: 'success', actor: null, accountId: null, details: { installationId: storage.installationId, masterKeyCreated: made.masterKey, secretStore: storage.secrets.backend } });
+    if (account) {
+      auditLog.append({ action: 'account.create', outcome: 'success', actor: null, accountId: account.id, resource: `account:${account.id}`, details: { name: account.name, automatic: true } });
+      for (const key of storage.keys.describeKeys().filter((k) => k.accountId === account.id)) {
+        auditLog.append({ action: 'keys.rotate', outcome: 'success', actor: null, accountId: account.id, resource: `account:${account.id}`, details: { key: 'data', automatic: true, reason: 'first key', keyId: key.keyId, version: key.version, previousKeyId: null, previousVersion: null } });
+      }
+    }
+    if (administrator) auditLog.append({ action: 'identity.localAdministrator.create', outcome: 'success', actor: null, accountId: null, resource: `user:${administrator.id}`, details: { passphraseSet: false } });
+  });
+}
+
 /**
  * What the router reports that no service records itself: refusals, and stored content found
  * altered (ERR_STORAGE_TAMPERED, from any method — a failure, with the table, row and column).

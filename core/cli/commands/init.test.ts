@@ -89,3 +89,28 @@ describe('strongroom init and STRONGROOM_ADMIN_PASSPHRASE', () => {
     expect(everythingWritten(io, dir)).not.toContain(short);
   });
 });
+
+describe('strongroom init and the audit log', () => {
+  it('records what the first run made as the log’s first entries — once — and the chain verifies', async () => {
+    const dir = dataDir();
+    const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+    expect(await initCommand(capture(), { dataDir: dir, json: true, env })).toBe(0);
+    const first = await withCore(dir, env, async (core) => {
+      const entries = core.audit!.list({ actionPrefix: '' });
+      const report = await core.auditService!.verify();
+      return { entries, ok: report.ok, accountId: core.storage!.accounts.list()[0]!.id };
+    });
+    expect(first.ok).toBe(true);
+    expect(first.entries.slice(0, 4).map((entry) => [entry.action, entry.accountId])).toEqual([
+      ['installation.init', null],
+      ['account.create', first.accountId],
+      ['keys.rotate', first.accountId],
+      ['identity.localAdministrator.create', null],
+    ]);
+    expect(first.entries[0]!.details).toMatchObject({ masterKeyCreated: false, secretStore: 'environment' });
+    expect(first.entries[2]!.details).toMatchObject({ key: 'data', automatic: true, reason: 'first key', version: 1 });
+    // Opening the installation again records nothing of the kind.
+    const again = await withCore(dir, env, (core) => core.audit!.list({ actionPrefix: '' }).filter((entry) => ['installation.init', 'account.create', 'identity.localAdministrator.create'].includes(entry.action)).length);
+    expect(again).toBe(3);
+  });
+});
