@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
-import { valueFromPage } from './support/api.ts';
+import { callFromPage, valueFromPage } from './support/api.ts';
 import { signInLocally } from './support/auth.ts';
 import { startServe, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
@@ -113,10 +113,11 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
     await expect.poll(async () => (await valueFromPage<{ status: string }>(page, 'runs.get', { runId: id })).status, { timeout: 60_000 }).toMatch(/^(completed|failed)$/);
     return valueFromPage<{ status: string; errorCode: string | null; errorMessage: string | null }>(page, 'runs.get', { runId: id });
   };
-  const refused = await runOn();
-  expect(refused).toMatchObject({ status: 'failed', errorCode: 'ERR_MODEL_UNAVAILABLE' });
-  expect(refused.errorMessage).toContain('may not serve confidential data');
-  expect(refused.errorMessage).toContain('strongroom models classify second-copy --classifications public,internal,confidential');
+  // (refused when the run is asked for, before anything runs)
+  const refused = await callFromPage(page, 'runs.start', { workflowId: 'confidential-note', input: {}, modelId: 'second-copy' });
+  expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_UNAVAILABLE' } });
+  expect(refused.error?.message).toContain('may not serve confidential data');
+  expect(refused.error?.message).toContain('strongroom models classify second-copy --classifications public,internal,confidential');
 
   // …until the administrator allows it on the model's card; then it runs.
   const cardChoice = added.getByRole('group', { name: 'Data it may see' });

@@ -58,6 +58,8 @@ export const errorCodes = [
   'ERR_WORKFLOW_NOT_WAITING',
   'ERR_WORKFLOW_REPLAY_MISSING',
   'ERR_WORKFLOW_BUDGET',
+  // An approval step with `onReject: end` was rejected: the run ends there (details.path).
+  'ERR_WORKFLOW_REJECTED',
   // Guardrails (a seam in the step chain until policies land).
   'ERR_GUARDRAIL_BLOCKED',
   // Tracing and feedback (issue 7).

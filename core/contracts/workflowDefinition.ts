@@ -51,9 +51,11 @@ export interface WorkflowStep { id: string; title?: string; timeoutMs?: number; 
 /**
  * `role`: only someone holding this role in the run's account may answer (e.g. `reviewer` for a
  * credit decision). `fourEyes` (approval steps only): the person who started the run cannot
- * answer — a second person must (maker–checker).
+ * answer — a second person must (maker–checker). `onReject` (approval steps only): `continue`
+ * (default) hands the rejection to the steps after it as data (`steps.<id>.output.approved`);
+ * `end` ends the run there, failed with ERR_WORKFLOW_REJECTED — a retry asks for the approval again.
  */
-export interface HumanStep { id: string; title?: string; timeoutMs?: number; retries?: number; kind: 'human'; prompt: string; action: 'approve' | 'edit' | 'input'; form?: Record<string, unknown>; show?: string; role?: Role; fourEyes?: boolean }
+export interface HumanStep { id: string; title?: string; timeoutMs?: number; retries?: number; kind: 'human'; prompt: string; action: 'approve' | 'edit' | 'input'; form?: Record<string, unknown>; show?: string; role?: Role; fourEyes?: boolean; onReject?: 'continue' | 'end' }
 export interface AgentStep { id: string; title?: string; timeoutMs?: number; retries?: number; kind: 'agent'; model?: string; goal: string; tools: string[]; maxSteps?: number; output: Record<string, unknown> }
 export interface GuardrailStep { id: string; title?: string; timeoutMs?: number; retries?: number; kind: 'guardrail'; policy: string; check?: string }
 export type Step = LlmStep | ToolStep | RetrieveStep | MapStep | BranchStep | WorkflowStep | HumanStep | AgentStep | GuardrailStep;
@@ -67,7 +69,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
     z.object({ ...stepBase, kind: z.literal('map'), over: ReferenceSchema, concurrency: z.number().int().min(1).max(64).optional(), steps: z.array(StepSchema).min(1), output: StepIdSchema.optional() }).strict(),
     z.object({ ...stepBase, kind: z.literal('branch'), cases: z.array(z.object({ when: ConditionSchema, steps: z.array(StepSchema).min(1) }).strict()).min(1), otherwise: z.array(StepSchema).optional() }).strict(),
     z.object({ ...stepBase, kind: z.literal('workflow'), workflow: z.string().min(1).max(128), input: z.record(z.string(), ArgumentSchema).default({}) }).strict(),
-    z.object({ ...stepBase, kind: z.literal('human'), prompt: TemplateSchema, action: z.enum(['approve', 'edit', 'input']), form: JsonSchemaSchema.optional(), show: ReferenceSchema.optional(), role: RoleSchema.optional(), fourEyes: z.boolean().optional() }).strict(),
+    z.object({ ...stepBase, kind: z.literal('human'), prompt: TemplateSchema, action: z.enum(['approve', 'edit', 'input']), form: JsonSchemaSchema.optional(), show: ReferenceSchema.optional(), role: RoleSchema.optional(), fourEyes: z.boolean().optional(), onReject: z.enum(['continue', 'end']).optional() }).strict(),
     z.object({ ...stepBase, kind: z.literal('agent'), model: z.string().optional(), goal: TemplateSchema, tools: z.array(z.string().min(1)).min(1), maxSteps: z.number().int().min(1).max(50).optional(), output: JsonSchemaSchema }).strict(),
     z.object({ ...stepBase, kind: z.literal('guardrail'), policy: z.string().min(1).max(128), check: ReferenceSchema.optional() }).strict(),
   ]) as z.ZodType<Step>,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CoreError } from '../base/index.ts';
 import type { ChatRequest } from '../models/index.ts';
 import { counterState } from './testing/counterTool.ts';
 import { harness } from './testing/harness.ts';
@@ -196,6 +197,38 @@ steps:
     expect(run.steps.find((s) => s.path === 'decision')?.output).toMatchObject({ approved: false, answeredBy: 'reviewer-2' });
   });
 
+  it('ends the run at a rejected approval marked onReject: end — nothing after it runs — and a retry asks again', async () => {
+    const calls: ChatRequest[] = [];
+    const h = await make({ model: instantModel({ calls }), workflows: { signoff: `id: signoff
+name: Sign-off
+inputs: {type: object}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft"}
+  - {id: signoff, kind: human, action: approve, onReject: end, prompt: "Sign off?"}
+  - {id: next_stage, kind: llm, prompt: "Next stage"}
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'signoff', input: {} })).id;
+    expect((await h.settle(runId)).status).toBe('waiting');
+    await h.call('runs.answer', { runId, path: 'signoff', answer: { approved: false, comment: 'Recheck screening' } });
+    let run = await h.settle(runId);
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'ERR_WORKFLOW_REJECTED', errorMessage: expect.stringContaining('Step signoff was rejected') as string });
+    expect(calls.map((c) => c.messages.at(-1)?.content)).toEqual(['Draft']);
+    // The comment is on the step (sealed), never in the run's plaintext error.
+    expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: false, comment: 'Recheck screening', endsRun: true });
+    expect(run.errorMessage).not.toContain('Recheck');
+
+    // Retry: the approval is asked for again (the draft is not redone), and an approval goes on.
+    await h.call('runs.resume', { runId });
+    run = await h.settle(runId);
+    expect(run).toMatchObject({ status: 'waiting', waitingOn: ['signoff'] });
+    await h.call('runs.answer', { runId, path: 'signoff', answer: { approved: true } });
+    run = await h.settle(runId);
+    expect(run.status).toBe('completed');
+    expect(calls.map((c) => c.messages.at(-1)?.content)).toEqual(['Draft', 'Next stage']);
+    // Both answers are on record.
+    expect(h.core.audit!.list({ actionPrefix: 'runs.answer' })).toHaveLength(2);
+  });
+
   it('refuses a human step role that is not one of Strongroom\'s roles, naming the path', () => {
     const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'ok', kind: 'human', action: 'approve', role: 'credit-committee', prompt: 'Approve?' }] };
     expect(() => validateDefinition(definition)).toThrow(/steps\.0\.role|steps\[0\]\.role/);
@@ -204,6 +237,8 @@ steps:
   it('takes fourEyes on approval steps only, naming the step', () => {
     const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'facts', kind: 'human', action: 'input', fourEyes: true, prompt: 'Give the facts' }] };
     expect(() => validateDefinition(definition)).toThrow(/steps\[0\]\.human\.fourEyes: only an approval step takes fourEyes/);
+    const rejectable = { ...definition, steps: [{ id: 'facts', kind: 'human', action: 'edit', onReject: 'end', prompt: 'Edit' }] };
+    expect(() => validateDefinition(rejectable)).toThrow(/steps\[0\]\.human\.onReject: only an approval step can be rejected/);
   });
 
   it('cancels a running run: it stops, is marked cancelled, and runs no further step', async () => {
@@ -239,7 +274,32 @@ steps:
 ` } });
     const run = await h.settle((await h.call('runs.start', { workflowId: 'secret', input: {} })).id);
     expect(run.status).toBe('completed');
-    expect(seen).toEqual(['restricted']);
+    // Once when the run is started (is there such a model, cleared for this data?), once to call it.
+    expect(seen).toEqual(['restricted', 'restricted']);
+  });
+
+  it('refuses a model that does not exist, or may not serve the data, before the run exists or any step runs', async () => {
+    const model = instantModel();
+    const h = await make({
+      model,
+      models: (id, _account, classification) => {
+        if (id === 'nosuch') throw new CoreError('ERR_MODEL_NOT_FOUND', 'There is no model nosuch.', { details: { model: id, cause: 'unknown id' } });
+        if (classification === 'restricted') throw new CoreError('ERR_MODEL_UNAVAILABLE', 'No model may serve restricted data.', { details: { model: id, cause: 'classification' } });
+        return model;
+      },
+      workflows: {
+        // A tool step first: before, it ran, and only the model step after it failed.
+        later: 'id: later\nname: Later\ninputs: {type: object}\nsteps:\n  - {id: first, kind: tool, tool: counter, args: {label: {template: x}}}\n  - id: deep\n    kind: workflow\n    workflow: inner\n    input: {}\n',
+        inner: 'id: inner\nname: Inner\nclassification: restricted\ninputs: {type: object}\nsteps:\n  - {id: one, kind: llm, prompt: "one"}\n',
+      },
+    });
+    await expect(h.call('runs.start', { workflowId: 'later', input: {}, modelId: 'nosuch' })).rejects.toMatchObject({ code: 'ERR_MODEL_NOT_FOUND', details: { model: 'nosuch' } });
+    // The nested workflow's own classification counts, at any depth.
+    await expect(h.call('runs.start', { workflowId: 'later', input: {} })).rejects.toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE' });
+    expect(await h.call('runs.list', { limit: 10 })).toEqual([]);
+    // Nothing ran: no trace was even started (the tool step would have made one).
+    h.core.traceRecorder!.flush();
+    expect((await h.call('traces.list', { limit: 10 })).traces).toEqual([]);
   });
 
   it('refuses input that does not match the workflow input schema', async () => {

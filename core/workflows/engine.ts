@@ -103,6 +103,9 @@ function nestedWorkflowIds(steps: readonly Step[], into: string[] = []): string[
   return into;
 }
 
+/** The path of the step an error came out of (the innermost one), for the run's error message. */
+const failedAt = new WeakMap<object, string>();
+
 const joinPath = (prefix: string, id: string) => (prefix === '' ? id : prefix.endsWith('/') ? `${prefix}${id}` : `${prefix}.${id}`);
 const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 
@@ -147,6 +150,9 @@ export class WorkflowEngine {
     }
     const store = new RunStore(scope);
     const pins = options.pins ?? this.pinsOf(scope.accountId, compiled.definition);
+    // A model that does not exist, or may not serve this data, is a mistake in the request: say so
+    // now, not after the steps before the first model step have run (a replay calls no model).
+    if (options.replayOf === undefined || options.replayOf === null) this.checkModels(scope.accountId, compiled.definition, pins, options.modelId ?? null);
     this.deps.retain?.(scope.accountId, workflowId, compiled.version);
     for (const [id, version] of Object.entries(pins)) this.deps.retain?.(scope.accountId, id, version);
     const run = {
@@ -165,6 +171,35 @@ export class WorkflowEngine {
     // Claimed by this process from the start: no other process's recovery takes it before `launch`.
     store.createRun(run, this.owner);
     return store.run(run.id)!;
+  }
+
+  /**
+   * Resolves, without calling it, every model the run's model steps would use — at any depth,
+   * each under its own workflow's data classification — so that an unknown model or one not
+   * cleared for the data fails before the run exists (ERR_MODEL_NOT_FOUND, ERR_MODEL_UNAVAILABLE…).
+   */
+  private checkModels(accountId: string, definition: WorkflowDefinition, pins: Readonly<Record<string, string>>, runModel: string | null, seen = new Set<string>()): void {
+    const visit = (steps: readonly Step[]): void => {
+      for (const step of steps) {
+        if (step.kind === 'llm' || step.kind === 'agent') {
+          const modelId = step.model ?? runModel;
+          const key = `${modelId ?? ''}\u0000${definition.classification ?? ''}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            this.deps.models(modelId, accountId, definition.classification);
+          }
+        } else if (step.kind === 'map') visit(step.steps);
+        else if (step.kind === 'branch') for (const branch of [...step.cases.map((c) => c.steps), step.otherwise ?? []]) visit(branch);
+        else if (step.kind === 'workflow') {
+          const nested = this.deps.workflows(step.workflow, accountId, pins[step.workflow]);
+          if (nested && !seen.has(`workflow:${step.workflow}`)) {
+            seen.add(`workflow:${step.workflow}`);
+            this.checkModels(accountId, nested.definition, pins, runModel, seen);
+          }
+        }
+      }
+    };
+    visit(definition.steps);
   }
 
   /** The version every nested workflow resolves to now, at any depth: the run keeps to them. */
@@ -199,7 +234,14 @@ export class WorkflowEngine {
    * from the step that failed — finished steps stay done. Nothing happens to a run not failed.
    */
   reopen(scope: AccountScope, runId: string): void {
-    new RunStore(scope).reopenFailed(runId, this.owner, this.deps.clock.now());
+    const store = new RunStore(scope);
+    // A run a rejection ended asks for that approval again (the rejection stays in the audit log and the trace).
+    if (store.run(runId)?.errorCode === 'ERR_WORKFLOW_REJECTED') {
+      for (const step of store.steps(runId).values()) {
+        if (step.kind === 'human' && step.status === 'done' && (step.output as { endsRun?: unknown } | null)?.endsRun === true) store.deleteStep(runId, step.path);
+      }
+    }
+    store.reopenFailed(runId, this.owner, this.deps.clock.now());
   }
 
   /**
@@ -234,6 +276,8 @@ export class WorkflowEngine {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
+    // A rejection that ends the run says so on the record, which the pass (and a retry) reads.
+    if (definition?.action === 'approve' && definition.onReject === 'end' && output.approved === false) output.endsRun = true;
     store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
     this.deps.tracer?.span(run, scope.accountId, { path, kind: 'human', name: definition?.id ?? path, startedAtMs: step.startedAt, status: 'ok', attributes: { 'strongroom.step.path': path, 'strongroom.human.action': definition?.action ?? 'input', 'strongroom.human.answered_by': answeredBy }, input: step.output, output });
     this.publish(scope.accountId, runId, path, 'human', 'done');
@@ -249,6 +293,8 @@ export class WorkflowEngine {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
+    // An ended run stays as it ended; saying "cancelled" (and auditing it) would be untrue.
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') throw new CoreError('ERR_CONFLICT', `The run is ${run.status}; there is nothing to cancel.`, { details: { status: run.status } });
     const active = this.active.get(runId);
     if (active) {
       active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
@@ -389,7 +435,9 @@ export class WorkflowEngine {
       }
       const cancelled = abort.signal.aborted;
       const code = cancelled ? 'ERR_WORKFLOW_CANCELLED' : error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED';
-      const message = cancelled ? 'The run was cancelled.' : error instanceof CoreError ? error.message : 'A step failed unexpectedly.';
+      // Which step failed, in the message every surface shows (runs show, the run page, the trace).
+      const at = typeof error === 'object' && error !== null ? failedAt.get(error) : undefined;
+      const message = cancelled ? 'The run was cancelled.' : `${at === undefined ? '' : `Step ${at}: `}${error instanceof CoreError ? error.message : 'A step failed unexpectedly.'}`;
       if (!(error instanceof CoreError) && !cancelled) {
         // Type and stack frames only: messages can carry content.
         const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 10).join('\n') : undefined;
@@ -453,10 +501,10 @@ export class WorkflowEngine {
  * what holds when its definition can no longer be found.
  */
 function waitingRules(recorded: unknown, path: string): HumanStep {
-  const parsed = z.object({ action: z.enum(['approve', 'edit', 'input']), form: z.record(z.string(), z.unknown()).nullable().optional(), role: z.string().optional(), fourEyes: z.boolean().optional(), prompt: z.string().optional() }).safeParse(recorded);
+  const parsed = z.object({ action: z.enum(['approve', 'edit', 'input']), form: z.record(z.string(), z.unknown()).nullable().optional(), role: z.string().optional(), fourEyes: z.boolean().optional(), onReject: z.enum(['continue', 'end']).optional(), prompt: z.string().optional() }).safeParse(recorded);
   if (!parsed.success) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `Step ${path} no longer has a definition, and its checkpoint does not say how it is answered.`, { details: { path } });
-  const { action, form, role, fourEyes, prompt } = parsed.data;
-  return { kind: 'human', id: path.split(/[./]/).at(-1)!.replace(/\[\d+\]$/, ''), action, prompt: prompt ?? '', ...(form ? { form } : {}), ...(role ? { role } : {}), ...(fourEyes ? { fourEyes } : {}) } as HumanStep;
+  const { action, form, role, fourEyes, onReject, prompt } = parsed.data;
+  return { kind: 'human', id: path.split(/[./]/).at(-1)!.replace(/\[\d+\]$/, ''), action, prompt: prompt ?? '', ...(form ? { form } : {}), ...(role ? { role } : {}), ...(fourEyes ? { fourEyes } : {}), ...(onReject ? { onReject } : {}) } as HumanStep;
 }
 
 function findById(steps: readonly Step[], id: string): Step | undefined {
@@ -527,6 +575,9 @@ class RunExecution {
   private async runStep(step: Step, scope: DataScope, path: string): Promise<unknown> {
     if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.');
     const prior = this.memo.get(path);
+    if (prior?.status === 'done' && prior.kind === 'human' && (prior.output as { endsRun?: unknown } | null)?.endsRun === true) {
+      throw new CoreError('ERR_WORKFLOW_REJECTED', `Step ${path} was rejected, which ends the run (the answer and its comment are on the step). Retry to ask for the approval again.`, { details: { path } });
+    }
     if (prior?.status === 'done') return prior.output;
     if (prior?.status === 'waiting') throw new Suspended([path]);
     const startedAt = this.deps.clock.now();
@@ -537,7 +588,11 @@ class RunExecution {
     try {
       outcome = await this.chain(context);
     } catch (error) {
-      if (!(error instanceof Suspended)) this.publish(path, step.kind, 'failed');
+      if (!(error instanceof Suspended)) {
+        this.publish(path, step.kind, 'failed');
+        // The innermost step names the failure; the map or sub-workflow around it rethrows it as it is.
+        if (typeof error === 'object' && error !== null && !failedAt.has(error)) failedAt.set(error, path);
+      }
       throw error;
     } finally {
       this.scopes.delete(path);
@@ -648,7 +703,7 @@ class RunExecution {
     const now = this.deps.clock.now();
     // The account's approval policy counts too, so the run view shows the rule that will hold.
     const fourEyes = needsFourEyes(step, this.deps.approvalPolicy, this.accountId);
-    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}), ...(step.onReject === 'end' ? { onReject: 'end' } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');
     throw new Suspended([path]);

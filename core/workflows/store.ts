@@ -111,6 +111,11 @@ export class RunStore extends AccountRepository {
   }
 
   /** A failed run someone asked to retry: running again, claimed by `owner` (the process about to resume it). */
+  /** Forgets one step's record (a rejection a retry asks again); run_steps is keyed by (run, path). */
+  deleteStep(runId: string, path: string): void {
+    this.statement<[string, string, string]>('DELETE FROM run_steps WHERE run_id = ? AND path = ? AND account_id = ?').run(runId, path, this.accountId);
+  }
+
   reopenFailed(id: string, owner: string, now: number): void {
     this.statement<[string, number, number, string, string]>("UPDATE runs SET status = 'running', error_code = NULL, error_message = NULL, owner = ?, owner_seen_at = ?, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'failed'").run(owner, now, now, id, this.accountId);
   }

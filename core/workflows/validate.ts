@@ -162,6 +162,7 @@ function checkSteps(steps: readonly Step[], path: string, outer: Scope, ids: Set
         checkTemplate(step.prompt, `${at}.human.prompt`, scope, issues);
         if (step.show) checkReference(step.show, `${at}.human.show`, scope, issues);
         if (step.fourEyes && step.action !== 'approve') issues.push({ path: `${at}.human.fourEyes`, message: `only an approval step takes fourEyes (this one is action "${step.action}")` });
+        if (step.onReject !== undefined && step.action !== 'approve') issues.push({ path: `${at}.human.onReject`, message: `only an approval step can be rejected (this one is action "${step.action}")` });
         break;
       case 'agent':
         checkTemplate(step.goal, `${at}.agent.goal`, scope, issues);

@@ -76,7 +76,8 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     const io = capture();
     expect(await runCommand(io, h.core, { json: true, workflowId: 'signoff', input: json({ topic: 'covenants' }), model: 'bank-llama-70b' })).toBe(0);
     expect(parse(io).value.status).toBe('waiting');
-    expect(asked).toEqual(['bank-llama-70b']);
+    // Checked when the run starts, then used by its one model step.
+    expect(asked).toEqual(['bank-llama-70b', 'bank-llama-70b']);
     const { runId } = parse(io).value;
     h.core.traceRecorder!.flush();
     const { spans } = await h.call('traces.get', { traceId: (await h.call('runs.get', { runId })).traceId });
@@ -136,6 +137,13 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     const resumed = capture();
     expect(await runsResumeCommand(resumed, h.core, { json: true, runId })).toBe(1);
     expect(JSON.parse(resumed.stdout.join('')) as unknown).toMatchObject({ ok: false, error: { code: 'ERR_WORKFLOW_NOT_WAITING', message: expect.stringContaining('cancelled') as string } });
+    // Cancelling an ended run again is refused, typed, and not audited as a cancel.
+    const cancels = () => h.core.storage!.db.prepare("SELECT count(*) FROM audit_log WHERE action = 'runs.cancel' AND outcome = 'success'").pluck().get() as number;
+    expect(cancels()).toBe(1);
+    const again = capture();
+    expect(await runsCancelCommand(again, h.core, { json: true, runId })).toBe(1);
+    expect(JSON.parse(again.stdout.join('')) as unknown).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT', message: 'The run is cancelled; there is nothing to cancel.' } });
+    expect(cancels()).toBe(1);
   });
 
   it('runs show prints what a waiting step asks: its prompt, what to review, and the answer file to write', async () => {

@@ -1,3 +1,4 @@
+import { CoreError } from '../../base/index.ts';
 import type { EventPayload, MethodOutput } from '../../contracts/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
@@ -192,9 +193,11 @@ export async function runsCancelCommand(io: CliIo, core: Core, options: RunIdOpt
     follower.follow(options.runId);
     await api.call('runs.cancel', { runId: options.runId });
     const run = await follower.settle();
+    // It may have ended on its own before the cancel reached the process executing it.
+    if (run.status !== 'cancelled') throw new CoreError('ERR_CONFLICT', `Run ${run.id} ended as ${run.status} before the cancel reached it.`, { details: { status: run.status } });
     if (options.json) io.out(JSON.stringify({ ok: true, value: { runId: run.id, status: run.status } }));
     else io.out(`Run ${run.id} is ${run.status}.`);
-    return run.status === 'cancelled' ? 0 : 1;
+    return 0;
   });
 }
 
