@@ -5,7 +5,7 @@ import { counterState } from './testing/counterTool.ts';
 import { harness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';
 import { instantModel } from './testing/instantModel.ts';
-import { validateDefinition } from './validate.ts';
+import { parseDefinitionText, validateDefinition } from './validate.ts';
 
 const open: Harness[] = [];
 afterEach(async () => { for (const h of open.splice(0)) await h.core.dispose(); });
@@ -231,7 +231,13 @@ steps:
 
   it('refuses a human step role that is not one of Strongroom\'s roles, naming the path', () => {
     const definition = { id: 'bad', name: 'Bad', inputs: { type: 'object', properties: {} }, steps: [{ id: 'ok', kind: 'human', action: 'approve', role: 'credit-committee', prompt: 'Approve?' }] };
-    expect(() => validateDefinition(definition)).toThrow(/steps\.0\.role|steps\[0\]\.role/);
+    expect(() => validateDefinition(definition)).toThrow(/steps\[0\]\.human\.role: /);
+  });
+
+  it('writes schema problems and reference problems with the same kind-qualified paths; a YAML error reads cleanly', () => {
+    const nested = { id: 'n', name: 'N', inputs: { type: 'object', properties: {} }, steps: [{ id: 'm', kind: 'map', over: 'inputs.x', steps: [{ id: 'b', kind: 'branch', cases: [{ when: { ref: 'item', equals: 1 }, steps: [{ id: 'l', kind: 'llm', prompt: 'p', temperature: 9 }] }] }] }] };
+    expect(() => validateDefinition(nested)).toThrow('steps[0].map.steps[0].branch.cases[0].steps[0].llm.temperature: ');
+    expect(() => parseDefinitionText('id: a\nid: b\n')).toThrow(expect.objectContaining({ details: { issues: [{ path: '(root)', message: expect.not.stringMatching(/:\s*$/) as string }] } }));
   });
 
   it('takes fourEyes on approval steps only, naming the step', () => {

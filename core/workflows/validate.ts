@@ -34,7 +34,9 @@ export function parseDefinitionText(text: string): unknown {
   try {
     return trimmed.startsWith('{') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new CoreError('ERR_INPUT_INVALID', 'The workflow definition is neither valid JSON nor valid YAML.', { details: { issues: [{ path: '(root)', message: error instanceof Error ? error.message.split('\n')[0] ?? 'parse error' : 'parse error' }] } });
+    // The parser's first line, without the trailing colon that introduces its code excerpt.
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? 'parse error').replace(/:\s*$/, '') : 'parse error';
+    throw new CoreError('ERR_INPUT_INVALID', 'The workflow definition is neither valid JSON nor valid YAML.', { details: { issues: [{ path: '(root)', message }] } });
   }
 }
 
@@ -56,7 +58,7 @@ interface Scope {
 export function validateDefinition(raw: unknown, resolve: (id: string) => WorkflowDefinition | undefined = () => undefined): CompiledWorkflow {
   const parsed = WorkflowDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
-    throw invalid(parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })));
+    throw invalid(parsed.error.issues.map((issue) => ({ path: stepKindPath(raw, issue.path), message: issue.message })));
   }
   const definition = parsed.data;
   const issues: InputIssue[] = [];
@@ -78,6 +80,26 @@ export function validateDefinition(raw: unknown, resolve: (id: string) => Workfl
   checkCycles(definition, resolve, issues);
   if (issues.length > 0) throw invalid(issues);
   return { definition, version: versionOf(definition) };
+}
+
+/**
+ * A schema issue's path written as the semantic checks write theirs, with each step's kind after
+ * its index (`steps[0].map.steps[1].llm.prompt`), so one definition's problems read alike.
+ */
+function stepKindPath(raw: unknown, path: readonly PropertyKey[]): string {
+  const segments: PropertyKey[] = [];
+  let node: unknown = raw;
+  let parentKey: PropertyKey | undefined;
+  for (const [index, segment] of path.entries()) {
+    segments.push(segment);
+    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[segment] : undefined;
+    if (typeof segment === 'number' && (parentKey === 'steps' || parentKey === 'otherwise') && index < path.length - 1) {
+      const kind = node !== null && typeof node === 'object' ? (node as { kind?: unknown }).kind : undefined;
+      if (typeof kind === 'string' && /^[a-z]+$/.test(kind)) segments.push(kind);
+    }
+    parentKey = segment;
+  }
+  return formatIssuePath(segments);
 }
 
 function invalid(issues: InputIssue[]): CoreError {

@@ -68,13 +68,13 @@ describe('strongroom workflows list / validate / import', () => {
     expect(await workflowsValidateCommand(bad, h.core, { json: false, file: file('bad.yaml', broken) })).toBe(1);
     const printed = bad.stderr.join('\n');
     expect(printed).toMatch(/^ {2}name: /m);
-    expect(printed).toMatch(/^ {2}steps\[0\]\.temperature: /m);
+    expect(printed).toMatch(/^ {2}steps\[0\]\.llm\.temperature: /m);
 
     const badJson = capture();
     expect(await workflowsValidateCommand(badJson, h.core, { json: true, file: file('bad.yaml', broken) })).toBe(1);
     const value = (JSON.parse(badJson.stdout.join('')) as { value: { valid: boolean; issues: Array<{ path: string }> } }).value;
     expect(value.valid).toBe(false);
-    expect(value.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'steps[0].temperature']));
+    expect(value.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'steps[0].llm.temperature']));
   });
 
   it('validate: a missing file exits 1 naming it', async () => {
