@@ -78,8 +78,10 @@ export function typed(error: unknown): CoreError {
 /** `  issuer: Invalid URL` lines for ERR_INPUT_INVALID, so the user sees which value to fix. */
 function issueLines(details: Record<string, unknown> | undefined): string[] {
   const issues = details?.issues;
-  if (!Array.isArray(issues)) return [];
-  return issues.map((issue: { path?: unknown; message?: unknown }) => `  ${String(issue.path)}: ${String(issue.message)}`);
+  // A step that is not waiting: which ones are (the JSON form has them in details.waitingOn).
+  const waiting = Array.isArray(details?.waitingOn) ? [`  steps waiting for an answer: ${details.waitingOn.length > 0 ? details.waitingOn.join(', ') : 'none'}`] : [];
+  if (!Array.isArray(issues)) return waiting;
+  return [...issues.map((issue: { path?: unknown; message?: unknown }) => `  ${String(issue.path)}: ${String(issue.message)}`), ...waiting];
 }
 
 /**

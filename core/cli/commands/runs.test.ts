@@ -123,6 +123,10 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     expect(await runsAnswerCommand(io, h.core, { json: false, runId, step: 'approve', input: json({ approved: 'yes' }) })).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/ERR_INPUT_INVALID[\s\S]*answer\.approved: /);
     expect((await h.call('runs.get', { runId })).status).toBe('waiting');
+    // A step that is not waiting: the text names the ones that are.
+    const wrong = capture();
+    expect(await runsAnswerCommand(wrong, h.core, { json: false, runId, step: 'nosuch', input: json({ approved: true }) })).toBe(1);
+    expect(wrong.stderr.join('\n')).toMatch(/ERR_WORKFLOW_NOT_WAITING[\s\S]*\n {2}steps waiting for an answer: approve$/);
   });
 
   it('runs cancel cancels a waiting run, which stays cancelled', async () => {
@@ -163,6 +167,11 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     const asJson = capture();
     expect(await runsShowCommand(asJson, h.core, { json: true, runId })).toBe(0);
     expect((JSON.parse(asJson.stdout.join('')) as { value: { steps: Array<{ path: string; status: string }> } }).value.steps).toContainEqual(expect.objectContaining({ path: 'approve', status: 'waiting' }));
+    // A run left 'running' by a process that stopped (Ctrl-C, a crash): nobody executes it, and the text says how to continue.
+    h.core.storage!.db.prepare("UPDATE runs SET status = 'running', owner = NULL, owner_seen_at = NULL WHERE id = ?").run(runId);
+    const orphan = capture();
+    expect(await runsShowCommand(orphan, h.core, { json: false, runId })).toBe(0);
+    expect(orphan.stdout.join('\n')).toMatch(new RegExp(`^status {4}running, but no process is executing it: continue it with strongroom runs resume ${runId}$`, 'm'));
   });
 
   it('runs replay re-runs a finished run on its recordings and reports the replay', async () => {

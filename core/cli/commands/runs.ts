@@ -164,7 +164,9 @@ export async function runsShowCommand(io: CliIo, core: Core, options: RunIdOptio
       io.out(JSON.stringify({ ok: true, value: run }));
       return 0;
     }
-    const lines = [`run       ${run.id}`, `workflow  ${run.workflowId} @ ${run.version.slice(0, 12)}`, `status    ${run.status}`, `trace     ${run.traceId}`, `started   ${run.createdAt}`];
+    // A running run nobody executes (its process stopped): say so, and how to continue it.
+    const status = run.status === 'running' && !run.executing ? `running, but no process is executing it: continue it with strongroom runs resume ${run.id}` : run.status;
+    const lines = [`run       ${run.id}`, `workflow  ${run.workflowId} @ ${run.version.slice(0, 12)}`, `status    ${status}`, `trace     ${run.traceId}`, `started   ${run.createdAt}`];
     if (run.modelId) lines.push(`model     ${run.modelId}${run.testModel ? '  [TEST MODEL — text is meaningless]' : ''}`);
     if (run.errorCode) lines.push(`error     ${run.errorCode}: ${run.errorMessage ?? ''}`);
     if (run.replayOf) lines.push(`replay of ${run.replayOf}`);
