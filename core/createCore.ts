@@ -205,7 +205,13 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       const modelId = run.modelId ?? new TraceStore(scope).summary(run.traceId)?.modelId ?? null;
       return { modelId, testModel: modelId !== null && registry.isTestModel(modelId) };
     };
-    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf });
+    // What an account's definitions may name (checked at import and validate): its tools, and —
+    // unless a test stands in its own models — the models the registry lets it use.
+    const references = (accountId: string) => ({
+      tool: (name: string) => toolConfig.mayUse(accountId, name),
+      ...(config.models ? {} : { model: (id: string) => registry.mayUse(accountId, id) }),
+    });
+    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf, references });
     const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());

@@ -8,6 +8,9 @@ import type { WorkflowEngine } from './engine.ts';
 import type { ApprovalPolicies, ApprovalPolicy } from './approvalPolicy.ts';
 import { RunStore } from './store.ts';
 import type { RunRecord, StepRecord } from './store.ts';
+import { checkReferences } from './validate.ts';
+import type { DefinitionReferences } from './validate.ts';
+import type { WorkflowDefinition } from '../contracts/index.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -51,9 +54,11 @@ export class WorkflowService {
    * the first model its trace used (tracing and the model registry know; wired by createCore).
    */
   private readonly modelOf: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean };
+  private readonly references: ((accountId: string) => DefinitionReferences) | undefined;
 
-  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies; modelOf?: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean } }) {
+  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies; modelOf?: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean }; references?: (accountId: string) => DefinitionReferences }) {
     this.policies = options.policies;
+    this.references = options.references;
     this.modelOf = options.modelOf ?? ((_scope, run) => ({ modelId: run.modelId, testModel: false }));
     this.storage = options.storage;
     this.catalog = options.catalog;
@@ -95,9 +100,18 @@ export class WorkflowService {
     return { version: entry.version, definition: entry.definition as unknown as Record<string, unknown> };
   }
 
+  /** The tools and models the account's definitions may name; every name passes when none were wired. */
+  private checkNames(scope: AccountScope, definition: WorkflowDefinition): void {
+    const references = this.references?.(scope.accountId);
+    const issues = references ? checkReferences(definition, references) : [];
+    if (issues.length > 0) throw new CoreError('ERR_INPUT_INVALID', `Invalid workflow definition: ${issues[0]!.path}: ${issues[0]!.message}`, { details: { issues } });
+  }
+
   validate(principal: Principal, text: string) {
     try {
-      const compiled = this.catalog.validate(this.scope(principal), text);
+      const scope = this.scope(principal);
+      const compiled = this.catalog.validate(scope, text);
+      this.checkNames(scope, compiled.definition);
       return { valid: true, id: compiled.definition.id, version: compiled.version, issues: [] };
     } catch (error) {
       if (error instanceof CoreError && error.code === 'ERR_INPUT_INVALID') return { valid: false, id: null, version: null, issues: (error.details?.issues as Array<{ path: string; message: string }> | undefined) ?? [] };
@@ -107,6 +121,7 @@ export class WorkflowService {
 
   import(principal: Principal, text: string, requestId: string) {
     const scope = this.scope(principal);
+    this.checkNames(scope, this.catalog.validate(scope, text).definition);
     const { entry, created } = this.audited(scope, principal, requestId, 'workflows.import', () => this.catalog.import(scope, text, principal.userId, this.clock.now()), (r) => ({ resource: `workflow:${r.entry.definition.id}@${r.entry.version}`, details: { created: r.created } }));
     return { id: entry.definition.id, version: entry.version, created };
   }

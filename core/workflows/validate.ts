@@ -102,6 +102,39 @@ function stepKindPath(raw: unknown, path: readonly PropertyKey[]): string {
   return formatIssuePath(segments);
 }
 
+/** What an account's workflows may name: its tools and its models (createCore knows both). */
+export interface DefinitionReferences {
+  tool(name: string): boolean;
+  /** Undefined: models are not checked (tests that stand in their own). */
+  model?: (id: string) => boolean;
+}
+
+/**
+ * The tools and models a definition names that the account does not have — typos, an MCP tool
+ * not yet allowed, a model not added — with their paths, so an import fails now and not when a
+ * run reaches the step. Nested workflows are checked when they are imported themselves.
+ */
+export function checkReferences(definition: WorkflowDefinition, references: DefinitionReferences): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const visit = (steps: readonly Step[], prefix: string): void => {
+    for (const [index, step] of steps.entries()) {
+      const at = `${prefix}[${index}].${step.kind}`;
+      if (step.kind === 'tool' && !references.tool(step.tool)) issues.push({ path: `${at}.tool`, message: `unknown tool "${step.tool}": not a built-in, and not an MCP tool this account allows (Tools page, or strongroom tools allow)` });
+      if (step.kind === 'agent') {
+        for (const [i, name] of step.tools.entries()) if (!references.tool(name)) issues.push({ path: `${at}.tools[${i}]`, message: `unknown tool "${name}": not a built-in, and not an MCP tool this account allows` });
+      }
+      if ((step.kind === 'llm' || step.kind === 'agent') && step.model !== undefined && references.model && !references.model(step.model)) issues.push({ path: `${at}.model`, message: `unknown model "${step.model}": not one this account may use (Models page, or strongroom models list)` });
+      if (step.kind === 'map') visit(step.steps, `${at}.steps`);
+      if (step.kind === 'branch') {
+        for (const [i, branch] of step.cases.entries()) visit(branch.steps, `${at}.cases[${i}].steps`);
+        if (step.otherwise) visit(step.otherwise, `${at}.otherwise`);
+      }
+    }
+  };
+  visit(definition.steps, 'steps');
+  return issues;
+}
+
 function invalid(issues: InputIssue[]): CoreError {
   const first = issues[0];
   return new CoreError('ERR_INPUT_INVALID', first ? `Invalid workflow definition: ${first.path}: ${first.message}` : 'Invalid workflow definition.', { details: { issues } });

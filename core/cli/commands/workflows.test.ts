@@ -108,6 +108,33 @@ describe('strongroom workflows list / validate / import', () => {
     expect(io.stderr.join('')).toMatch(/ERR_NOT_FOUND: There is no account named "Nope"\. Existing accounts: /);
   });
 
+  it('validate and import name the tools and models the account does not have, by path', async () => {
+    const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+    const dataDir = join(temp(), 'data');
+    expect(await main(['node', 'strongroom', 'init', '--json', '--data-dir', dataDir], capture(), env)).toBe(0);
+    const file = join(temp(), 'refs.yaml');
+    writeFileSync(file, [
+      'id: refs',
+      'name: References',
+      'inputs: {type: object}',
+      'steps:',
+      '  - {id: look, kind: tool, tool: no_such_tool, args: {}}',
+      '  - {id: work, kind: agent, goal: "g", tools: [calculator, sanctions.screen], output: {type: object}}',
+      '  - {id: say, kind: llm, model: no-such-model, prompt: "p"}',
+      '  - {id: sum, kind: tool, tool: calculator, args: {expression: {template: "1+1"}}}',
+      '',
+    ].join('\n'));
+    const io = capture();
+    expect(await main(['node', 'strongroom', 'workflows', 'validate', file, '--json', '--data-dir', dataDir], io, env)).toBe(1);
+    const { value } = JSON.parse(io.stdout.join('')) as { value: { valid: boolean; issues: Array<{ path: string; message: string }> } };
+    expect(value.valid).toBe(false);
+    expect(value.issues.map((issue) => issue.path)).toEqual(['steps[0].tool.tool', 'steps[1].agent.tools[1]', 'steps[2].llm.model']);
+    expect(value.issues[0]!.message).toContain('unknown tool "no_such_tool"');
+    const imported = capture();
+    expect(await main(['node', 'strongroom', 'workflows', 'import', file, '--json', '--data-dir', dataDir], imported, env)).toBe(1);
+    expect(JSON.parse(imported.stdout.join(''))).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining('steps[0].tool.tool') as string } });
+  });
+
   it('is wired into `strongroom`: workflows list on a real installation lists the shipped workflows', async () => {
     const io = capture();
     const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };

@@ -136,6 +136,11 @@ export class ModelRegistry {
     return this.entries().some((entry) => entry.manifest.id === modelId && entry.manifest.testModel === true);
   }
 
+  /** Whether the account may use the model (it exists, is enabled, and is available to the account). */
+  mayUse(accountId: string, modelId: string): boolean {
+    return this.entries().some((entry) => entry.manifest.id === modelId && availableTo(entry, accountId));
+  }
+
   /** The ids of every generated test model, disabled ones too: lists label what they wrote. */
   testModelIds(): ReadonlySet<string> {
     return new Set(this.entries({ includeDisabled: true }).filter((entry) => entry.manifest.testModel === true).map((entry) => entry.manifest.id));

@@ -193,6 +193,16 @@ export class ToolConfig {
     return { removed: true };
   }
 
+  /**
+   * Whether a workflow in the account may name this tool: a built-in, or an MCP tool the account's
+   * allow-list admits (by name or `<server>.*`). Known without connecting to any server.
+   */
+  mayUse(accountId: string, name: string): boolean {
+    if (this.override !== undefined) return this.override.get(name, accountId) !== undefined;
+    if (this.builtinNames.has(name)) return true;
+    return name.includes('.') && toolAllowed(this.entries(accountId), name);
+  }
+
   getAllowList(accountId: string): { accountId: string; entries: string[] } {
     this.checkAccount(accountId);
     return { accountId, entries: [...this.entries(accountId)].sort() };
