@@ -66,7 +66,7 @@ export function zodToJsonSchema(schema: z.ZodType): Record<string, unknown> {
 
 const ENUMERABLE_INTEGER_RANGE = 256;
 /** llama.cpp's MAX_REPETITION_THRESHOLD: a grammar repetition must stay below it. */
-const GRAMMAR_REPETITION_LIMIT = 2_000;
+export const GRAMMAR_REPETITION_LIMIT = 2_000;
 const immutableTypes = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 type Json = Record<string, unknown>;
 

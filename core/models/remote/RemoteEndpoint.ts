@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   BrokenCircuitError,
   bulkhead,
@@ -15,15 +14,19 @@ import { Agent, fetch } from 'undici';
 import type { Response } from 'undici';
 import { CoreError, systemClock } from '../../base/index.ts';
 import type { Clock, Disposable, Logger } from '../../base/index.ts';
+import { readCaFile } from './caFile.ts';
 import { Attempt, Call, raceAbort } from './call.ts';
 import {
   cancelledError,
   classifyNetworkError,
   countsAgainstEndpoint,
+  ERROR_BODY_LIMIT,
+  ERROR_BODY_TIMEOUT_MS,
   httpStatusError,
   isRetryable,
   modelError,
   parseRetryAfter,
+  parseServerError,
   timeoutError,
 } from './errors.ts';
 import type { ErrorSubject } from './errors.ts';
@@ -41,6 +44,36 @@ export interface RequestInit {
 }
 
 const ignore = (): void => undefined;
+
+/**
+ * The start of an error response's body: at most ERROR_BODY_LIMIT bytes within
+ * ERROR_BODY_TIMEOUT_MS, so a server that trickles or never ends its error page cannot hold the
+ * call. Whatever arrived is returned; a failed read is an empty body, not a second error.
+ */
+async function readErrorBody(response: Response, signal: AbortSignal): Promise<string> {
+  if (response.body === null) return '';
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const stop = (): void => void reader.cancel().catch(ignore);
+  const timer = setTimeout(stop, ERROR_BODY_TIMEOUT_MS);
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    while (size < ERROR_BODY_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A reset or an abort mid-body: keep what arrived.
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', stop);
+    await reader.cancel().catch(ignore);
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8');
+}
 
 /**
  * One OpenAI-compatible server, shared by every model it serves: the HTTP dispatcher (with the
@@ -166,9 +199,11 @@ export class RemoteEndpoint implements Disposable {
     }
     if (!init.stream) attempt.markFirstToken();
     if (response.status < 200 || response.status >= 300) {
+      const body = response.status >= 400 ? await readErrorBody(response, attempt.signal) : '';
       await response.body?.cancel().catch(ignore);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.clock.now());
-      throw httpStatusError(response.status, retryAfterMs, this.options.retry.retryAfterCapMs, subject);
+      const server = body === '' ? undefined : parseServerError(body, response.status, { body: init.body, apiKey });
+      throw httpStatusError(response.status, retryAfterMs, this.options.retry.retryAfterCapMs, subject, server);
     }
     return response;
   }
@@ -288,11 +323,7 @@ export class RemoteEndpoint implements Disposable {
 
   private async createAgent(): Promise<Agent> {
     const { connectMs, totalMs } = this.options.timeouts;
-    let ca: string | undefined;
-    if (this.caFile !== undefined) {
-      ca = await readFile(this.caFile, 'utf8');
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new RangeError('CA file holds no PEM certificate');
-    }
+    const ca = this.caFile === undefined ? undefined : await readCaFile(this.caFile);
     // `ca` replaces the public roots for this endpoint: an internal server is trusted through the
     // bank's CA only. Undici's own header/body timeouts are a backstop behind the call deadline.
     return new Agent({

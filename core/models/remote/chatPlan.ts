@@ -5,6 +5,7 @@ import { responseFormatFor } from './chatProtocol.ts';
 import type { ResponseFormat } from './chatProtocol.ts';
 import { modelError } from './errors.ts';
 import type { ErrorSubject } from './errors.ts';
+import { serverGrammarSchema } from './serverSchema.ts';
 import type { StreamedCompletion } from './streamChat.ts';
 import { validateOutput } from './structuredOutput.ts';
 import { envelopeFormat, envelopeMessages, parseEnvelope } from './toolEnvelope.ts';
@@ -36,12 +37,15 @@ export interface ChatPlan<T> {
   interpret(completion: StreamedCompletion): Interpretation<T>;
 }
 
+/** The output schema as the server's grammar gets it (see serverGrammarSchema); zod checks the full one. */
 function jsonSchemaOf(subject: ErrorSubject, output: z.ZodType): Record<string, unknown> {
+  let schema: Record<string, unknown>;
   try {
-    return responseFormatFor(output).json_schema.schema;
+    schema = responseFormatFor(output).json_schema.schema;
   } catch (error) {
     throw modelError('ERR_MODEL_UNSUPPORTED', subject, 'output_schema_not_representable', { error });
   }
+  return serverGrammarSchema(schema);
 }
 
 export function planChat<T>(request: RemoteChatRequest<T>, toolCalling: ToolCalling, subject: ErrorSubject): ChatPlan<T> {
@@ -51,7 +55,9 @@ export function planChat<T>(request: RemoteChatRequest<T>, toolCalling: ToolCall
     const toolChoice = request.toolChoice ?? 'auto';
     return {
       messages: envelopeMessages(request.messages, tools, toolChoice),
-      responseFormat: envelopeFormat(tools, outputSchema, toolChoice),
+      // The instructions show the tools' full parameters; the grammar gets them relaxed, and the
+      // engine validates the arguments of every call before it runs.
+      responseFormat: envelopeFormat(tools.map((tool) => ({ ...tool, parameters: serverGrammarSchema(tool.parameters) })), outputSchema, toolChoice),
       nativeTools: false,
       toolChoice: undefined,
       streamDeltas: false,

@@ -13,13 +13,14 @@ export interface ErrorSubject {
  */
 const retryable = new WeakSet<CoreError>();
 
+/** `summary` replaces the cause's words in the message ("Model m at host: <summary>"). */
 export function modelError(
   code: ErrorCode,
   subject: ErrorSubject,
   cause: string,
-  options: { details?: Record<string, unknown>; error?: unknown; retryable?: boolean } = {},
+  options: { details?: Record<string, unknown>; error?: unknown; retryable?: boolean; summary?: string } = {},
 ): CoreError {
-  const error = new CoreError(code, `Model ${subject.model} at ${subject.host}: ${cause.replaceAll('_', ' ')}`, {
+  const error = new CoreError(code, `Model ${subject.model} at ${subject.host}: ${options.summary ?? cause.replaceAll('_', ' ')}`, {
     details: { model: subject.model, host: subject.host, cause, ...options.details },
     cause: options.error,
   });
@@ -128,26 +129,122 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A non-2xx answer → a typed error; the body is never read into the error (it may echo input). */
-export function httpStatusError(status: number, retryAfterMs: number | undefined, retryAfterCapMs: number, subject: ErrorSubject): CoreError {
+/** What a server said about a refused request: an OpenAI-style error's type, code and a short message. */
+export interface ServerError {
+  type?: string;
+  code?: string;
+  message?: string;
+}
+
+/** At most this much of an error response is read, for at most ERROR_BODY_TIMEOUT_MS. */
+export const ERROR_BODY_LIMIT = 8 * 1024;
+export const ERROR_BODY_TIMEOUT_MS = 2_000;
+const SERVER_MESSAGE_LIMIT = 300;
+/** A server message sharing this many consecutive characters with the request may be echoing it. */
+const ECHO_WINDOW = 16;
+
+function identifier(value: unknown): string | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+  return text !== undefined && /^[\w.:/-]{1,64}$/.test(text) ? text : undefined;
+}
+
+/** Every string in the request at least ECHO_WINDOW long: the prompt, and anything else sent. */
+function requestTexts(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.length >= ECHO_WINDOW) into.push(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) requestTexts(item, into);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) requestTexts(item, into);
+  }
+  return into;
+}
+
+function echoes(message: string, texts: readonly string[]): boolean {
+  if (texts.length === 0) return false;
+  for (let start = 0; start + ECHO_WINDOW <= message.length; start++) {
+    const window = message.slice(start, start + ECHO_WINDOW);
+    if (texts.some((text) => text.includes(window))) return true;
+  }
+  return false;
+}
+
+/**
+ * The error a server put in a refused request's body: OpenAI's and llama-server's
+ * `{"error":{"type","code","message"}}`, vLLM's top-level `{"object":"error","type","message"}`,
+ * TGI's and Ollama's `{"error":"…","error_type"}`. Type and code only when they are identifiers.
+ * The message is whitespace-collapsed and capped; it is dropped when it repeats any stretch of
+ * the request (a validation error may quote the prompt), contains the API key, or answers 401/403
+ * (some echo part of the key) — so an error never carries prompt text or a secret.
+ */
+export function parseServerError(body: string, status: number, request: { body?: unknown; apiKey?: string | null }): ServerError | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const top = json as Record<string, unknown>;
+  const nested = typeof top.error === 'object' && top.error !== null && !Array.isArray(top.error) ? (top.error as Record<string, unknown>) : undefined;
+  const source = nested ?? top;
+  const rawMessage = nested?.message ?? (typeof top.error === 'string' ? top.error : undefined) ?? top.message ?? top.detail;
+  const server: ServerError = {};
+  const type = identifier(source.type ?? top.error_type);
+  const code = identifier(source.code);
+  if (type !== undefined) server.type = type;
+  if (code !== undefined) server.code = code;
+  if (typeof rawMessage === 'string' && status !== 401 && status !== 403) {
+    let message = rawMessage.replace(/\s+/g, ' ').trim();
+    if (message.length > SERVER_MESSAGE_LIMIT) message = `${message.slice(0, SERVER_MESSAGE_LIMIT - 1)}…`;
+    const apiKey = request.apiKey ?? '';
+    const leaks = (apiKey !== '' && rawMessage.includes(apiKey)) || echoes(message, requestTexts(request.body));
+    if (message !== '' && !leaks) server.message = message;
+  }
+  return Object.keys(server).length === 0 ? undefined : server;
+}
+
+const contextTypes = new Set(['exceed_context_size_error', 'context_length_exceeded', 'context_window_exceeded']);
+const contextWords = /context (length|size|window)|maximum context|exceeds the available context|prompt is too long|too many (input )?tokens/i;
+
+/** The server refused the prompt as longer than the model's context (llama-server, vLLM, OpenAI). */
+function isContextExceeded(server: ServerError | undefined): boolean {
+  if (server === undefined) return false;
+  return contextTypes.has(server.type ?? '') || contextTypes.has(server.code ?? '') || contextWords.test(server.message ?? '');
+}
+
+/** `HTTP 400, exceed_context_size_error: request (…) exceeds the available context size …`. */
+function serverSays(status: number, server: ServerError | undefined): string {
+  const kind = server?.type ?? server?.code;
+  const said = [kind, server?.message].filter((part) => part !== undefined).join(': ');
+  return said === '' ? `HTTP ${status}` : `HTTP ${status}, ${said}`;
+}
+
+/**
+ * A non-2xx answer → a typed error. `server` is what `parseServerError` kept of the body: its
+ * type, code and message go into the message and `details.serverError`; never the request.
+ */
+export function httpStatusError(status: number, retryAfterMs: number | undefined, retryAfterCapMs: number, subject: ErrorSubject, server?: ServerError): CoreError {
   const details: Record<string, unknown> = { status };
+  if (server !== undefined) details.serverError = server;
+  const fail = (code: ErrorCode, cause: string, options: { retryable?: boolean; summary?: string } = {}): CoreError =>
+    modelError(code, subject, cause, { details, summary: `${options.summary ?? cause.replaceAll('_', ' ')} (${serverSays(status, server)})`, ...(options.retryable === undefined ? {} : { retryable: options.retryable }) });
   if (status === 429) {
     if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-    return modelError('ERR_MODEL_RATE_LIMITED', subject, 'rate_limited', {
-      details,
-      retryable: retryAfterMs === undefined || retryAfterMs <= retryAfterCapMs,
-    });
+    return fail('ERR_MODEL_RATE_LIMITED', 'rate_limited', { retryable: retryAfterMs === undefined || retryAfterMs <= retryAfterCapMs });
   }
-  if (status >= 300 && status < 400) return modelError('ERR_MODEL_UNAVAILABLE', subject, 'redirect_refused', { details });
-  if (status === 401) return modelError('ERR_MODEL_UNAVAILABLE', subject, 'unauthorized', { details });
-  if (status === 403) return modelError('ERR_MODEL_UNAVAILABLE', subject, 'forbidden', { details });
-  if (status === 404) return modelError('ERR_MODEL_NOT_FOUND', subject, 'not_found', { details });
-  if (status === 501 || status === 405) return modelError('ERR_MODEL_UNSUPPORTED', subject, 'not_implemented', { details });
+  if (status >= 300 && status < 400) return fail('ERR_MODEL_UNAVAILABLE', 'redirect_refused');
+  if (status === 401) return fail('ERR_MODEL_UNAVAILABLE', 'unauthorized');
+  if (status === 403) return fail('ERR_MODEL_UNAVAILABLE', 'forbidden');
+  if (status === 404) return fail('ERR_MODEL_NOT_FOUND', 'not_found');
+  if (status === 501 || status === 405) return fail('ERR_MODEL_UNSUPPORTED', 'not_implemented');
   if (status >= 500) {
     // A 503 may say when to come back; beyond the cap it is not worth waiting for.
     const hint = status === 503 ? retryAfterMs : undefined;
     if (hint !== undefined) details.retryAfterMs = hint;
-    return modelError('ERR_MODEL_UNAVAILABLE', subject, 'server_error', { details, retryable: hint === undefined || hint <= retryAfterCapMs });
+    return fail('ERR_MODEL_UNAVAILABLE', 'server_error', { retryable: hint === undefined || hint <= retryAfterCapMs });
   }
-  return modelError('ERR_MODEL_UNSUPPORTED', subject, 'request_rejected', { details });
+  // The same code as a local model's prompt that does not fit its context.
+  if (isContextExceeded(server)) return fail('ERR_INPUT_INVALID', 'context_size_exceeded', { summary: "the prompt does not fit the model's context" });
+  return fail('ERR_MODEL_UNSUPPORTED', 'request_rejected');
 }

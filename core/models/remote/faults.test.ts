@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RemoteEndpointOptions } from './options.ts';
 import { RemoteModelProvider } from './RemoteModelProvider.ts';
-import { failure, fastEndpoint, finishChunk, sendEvent, serveProvider, startEvents, startFakeServer, streamReply, textChunk } from './testServer.ts';
+import { failure, fastEndpoint, finishChunk, jsonReply, sendEvent, serveProvider, startEvents, startFakeServer, streamReply, textChunk } from './testServer.ts';
 import type { Handler } from './testServer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -137,6 +137,62 @@ describe('RemoteModelProvider against a misbehaving server', () => {
     expect(error.code).toBe('ERR_MODEL_UNAVAILABLE');
     expect(error.details).toMatchObject({ model: 'credit-model', host: `127.0.0.1:${port}`, cause: 'connection_refused' });
     expect(retries).toEqual([1, 2]);
+  });
+
+  it('names what the server said when it refuses a request, and a prompt longer than the context as such', async () => {
+    // llama-server's answer to a prompt beyond its context (the message names counts, not content).
+    const { server, provider } = await serve((_request, response) =>
+      jsonReply(response, 400, { error: { code: 400, message: 'request (80123 tokens) exceeds the available context size (4096 tokens), try increasing it', type: 'exceed_context_size_error', n_prompt_tokens: 80123, n_ctx: 4096 } }),
+    );
+    const error = await failure(provider.chat(ask));
+    expect(error.code).toBe('ERR_INPUT_INVALID');
+    expect(error.message).toBe(`Model credit-model at ${new URL(server.baseUrl).host}: the prompt does not fit the model's context (HTTP 400, exceed_context_size_error: request (80123 tokens) exceeds the available context size (4096 tokens), try increasing it)`);
+    expect(error.details).toMatchObject({ model: 'credit-model', cause: 'context_size_exceeded', status: 400, serverError: { type: 'exceed_context_size_error', code: '400' } });
+    expect(server.requests).toHaveLength(1);
+
+    const { provider: vllm } = await serve((_request, response) => jsonReply(response, 400, { object: 'error', message: 'Invalid   value for "response_format":\n unsupported keyword', type: 'BadRequestError', code: 400 }));
+    const rejected = await failure(vllm.chat(ask));
+    expect(rejected).toMatchObject({ code: 'ERR_MODEL_UNSUPPORTED', details: { cause: 'request_rejected', serverError: { type: 'BadRequestError', message: 'Invalid value for "response_format": unsupported keyword' } } });
+    expect(rejected.message).toMatch(/: request rejected \(HTTP 400, BadRequestError: Invalid value for "response_format": unsupported keyword\)$/);
+  });
+
+  it('keeps a refused request\'s prompt, and the API key, out of the error even when the server repeats them', async () => {
+    const long = 'x'.repeat(5_000);
+    const { provider } = await serve((request, response) => {
+      const content = (request.body as { messages: { content: string }[] }).messages[0]?.content ?? '';
+      jsonReply(response, 422, { error: { type: 'validation_error', message: `field messages.0.content: input ${JSON.stringify(content)} is not allowed. ${long}` } });
+    });
+    const error = await failure(provider.chat(ask));
+    expect(error.details).toMatchObject({ cause: 'request_rejected', status: 422, serverError: { type: 'validation_error' } });
+    expect(error.details?.serverError).not.toHaveProperty('message');
+    expect(JSON.stringify(error.details) + error.message).not.toContain('secret prompt');
+
+    const { provider: keyed } = await serve((_request, response) => jsonReply(response, 401, { error: { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided: sk-abc***wxyz.' } }), { getApiKey: async () => 'sk-abc-very-secret-wxyz' });
+    const unauthorized = await failure(keyed.chat(ask));
+    expect(unauthorized.details).toMatchObject({ cause: 'unauthorized', status: 401, serverError: { type: 'invalid_request_error', code: 'invalid_api_key' } });
+    expect(unauthorized.message).not.toContain('sk-abc');
+  });
+
+  it('reads only the start of an error body, and does not wait for one that never ends', async () => {
+    const { server, provider } = await serve((_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      const timer = setInterval(() => response.write(' '.repeat(1024)), 5);
+      response.on('close', () => clearInterval(timer));
+    });
+    const started = Date.now();
+    const error = await failure(provider.chat(ask));
+    expect(error.details).toMatchObject({ cause: 'request_rejected', status: 400 });
+    expect(error.details).not.toHaveProperty('serverError');
+    expect(Date.now() - started).toBeLessThan(fastEndpoint.timeouts.totalMs / 2);
+    await expect.poll(() => server.abandoned).toBe(1);
+
+    const { provider: silent } = await serve((_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.write('{"error":');
+    });
+    const stalled = Date.now();
+    expect((await failure(silent.chat(ask))).details).toMatchObject({ cause: 'request_rejected', status: 400 });
+    expect(Date.now() - stalled).toBeLessThan(fastEndpoint.timeouts.totalMs / 2);
   });
 
   it('refuses to follow a redirect to another host', async () => {

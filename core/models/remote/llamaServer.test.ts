@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { CoreError } from '../../base/index.ts';
 import { writeTestModel } from '../gguf/testModel.ts';
 import { RemoteModelProvider } from './RemoteModelProvider.ts';
 import type { RemoteModelProviderOptions } from './RemoteModelProvider.ts';
@@ -142,6 +143,42 @@ describe('RemoteModelProvider against llama-server', () => {
     expect(JSON.parse(result.text)).toEqual(result.value);
   });
 
+  it('accepts the output schema of a shipped workflow step (SAR typology analysis) with its length and count limits', async () => {
+    // Built as the workflow engine builds it (z.fromJSONSchema of the step's `output`). Sent whole,
+    // llama-server refuses it: "failed to parse grammar" (maxLength 2000 reaches llama.cpp's
+    // repetition limit).
+    const item = (maxLength: number) => ({ type: 'string' as const, maxLength });
+    const Analysis = z.fromJSONSchema({
+      type: 'object',
+      additionalProperties: false,
+      required: ['activitySummary', 'chronology', 'typologies', 'questionsForInvestigator'],
+      properties: {
+        activitySummary: item(2000),
+        chronology: {
+          type: 'array', minItems: 1, maxItems: 60,
+          items: { type: 'object', additionalProperties: false, required: ['date', 'event', 'transactionIds'], properties: { date: { type: 'string', format: 'date' }, event: item(400), transactionIds: { type: 'array', maxItems: 50, items: item(40) } } },
+        },
+        typologies: {
+          type: 'array', maxItems: 6,
+          items: {
+            type: 'object', additionalProperties: false, required: ['typology', 'indicators', 'transactionIds'],
+            properties: {
+              typology: { type: 'string', enum: ['structuring', 'funnel_account', 'rapid_movement_of_funds', 'cash_inconsistent_with_business', 'unexplained_third_party_payments', 'other'] },
+              indicators: { type: 'array', minItems: 1, maxItems: 8, items: item(300) },
+              transactionIds: { type: 'array', maxItems: 100, items: item(40) },
+            },
+          },
+        },
+        questionsForInvestigator: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'object', additionalProperties: false, required: ['question', 'why'], properties: { question: item(300), why: item(300) } } },
+      },
+    });
+    const outcome = await provider(chatUrl()).chat({ messages: [{ role: 'user', content: 'Analyse the alerts.' }], output: Analysis, maxTokens: 400, temperature: 0, seed: 3 }).catch((error: unknown) => error);
+    // Random weights may not close the JSON within the token budget; that is the model, not the
+    // schema: the server generated under the grammar either way.
+    if (outcome instanceof CoreError) expect(outcome.details).toMatchObject({ model: 'test-model-remote', cause: expect.stringMatching(/^(not_json|schema_mismatch)$/) as unknown });
+    else expect(Analysis.parse((outcome as { value: unknown }).value)).toBeDefined();
+  });
+
   it('makes a tool call through the json-schema envelope', async () => {
     // Random weights never choose a native `<tool_call>` on their own (llama-server lets free text
     // precede it even for tool_choice=required), so the forced call uses the envelope mode.
@@ -191,6 +228,14 @@ describe('RemoteModelProvider against llama-server', () => {
     const error = await failure(model.chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 4 }));
     expect(error.details).toMatchObject({ model: 'test-model-remote', cause: 'unauthorized', status: 401 });
     expect(await model.health()).toMatchObject({ status: 'failed', detail: 'ERR_MODEL_UNAVAILABLE: unauthorized' });
+  });
+
+  it('says a prompt longer than the context does not fit, with what the server said', async () => {
+    const error = await failure(provider(chatUrl()).chat({ messages: [{ role: 'user', content: 'credit memo '.repeat(1500) }], maxTokens: 4 }));
+    expect(error.code).toBe('ERR_INPUT_INVALID');
+    expect(error.details).toMatchObject({ model: 'test-model-remote', cause: 'context_size_exceeded', status: 400, serverError: { type: 'exceed_context_size_error' } });
+    expect(error.message).toMatch(/: the prompt does not fit the model's context \(HTTP 400, exceed_context_size_error: .*context size/);
+    expect(error.message).not.toContain('credit memo');
   });
 
   it('cancels a generation mid-stream and keeps serving', async () => {

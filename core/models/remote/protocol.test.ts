@@ -176,6 +176,36 @@ describe('RemoteModelProvider structured output', () => {
     expect(error.details).toMatchObject({ cause: 'not_json' });
   });
 
+  it('leaves length and count limits out of the server grammar, and still holds the answer to them with zod', async () => {
+    // Shaped like the SAR workflow's typology_analysis output: llama-server refuses a grammar with
+    // `maxLength: 2000` ("failed to parse grammar"), so the limits are zod's alone.
+    const Analysis = z.object({
+      activitySummary: z.string().max(2000),
+      chronology: z.array(z.object({ event: z.string().max(400), transactionIds: z.array(z.string().max(40)).max(50) })).min(1).max(60),
+      maxLength: z.string().min(1),
+    });
+    const answer = (summary: string): string => JSON.stringify({ activitySummary: summary, chronology: [{ event: 'cash deposit', transactionIds: ['T1'] }], maxLength: 'a property, not a bound' });
+    const { server, provider } = await serve((_request, response) => streamReply(response, [answer('x'.repeat(2001))]));
+    const error = await failure(provider.chat({ messages: [{ role: 'user', content: 'Analyse.' }], output: Analysis }));
+    expect(error.code).toBe('ERR_MODEL_OUTPUT_INVALID');
+    expect(error.details).toMatchObject({ cause: 'schema_mismatch', attempts: 2, issues: [expect.objectContaining({ path: 'activitySummary' })] });
+    for (const index of [0, 1]) {
+      const sent = (bodyOf(server, index).response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema;
+      expect(JSON.stringify(sent)).not.toMatch(/"max(Length|Items)":\d/);
+      expect(sent).toMatchObject({
+        properties: {
+          activitySummary: { type: 'string' },
+          chronology: { type: 'array', minItems: 1, items: { properties: { event: { type: 'string' }, transactionIds: { type: 'array', items: { type: 'string' } } } } },
+          maxLength: { type: 'string', minLength: 1 },
+        },
+        required: ['activitySummary', 'chronology', 'maxLength'],
+      });
+    }
+    const { server: fitting, provider: second } = await serve((_request, response) => streamReply(response, [answer('Structured cash deposits.')]));
+    expect((await second.chat({ messages: [{ role: 'user', content: 'Analyse.' }], output: Analysis })).value).toMatchObject({ activitySummary: 'Structured cash deposits.' });
+    expect(fitting.requests).toHaveLength(1);
+  });
+
   it('refuses a schema JSON Schema cannot express before contacting the server', async () => {
     const { server, provider } = await serve((_request, response) => streamReply(response, ['{}']));
     const error = await failure(provider.chat({ messages: [{ role: 'user', content: 'When?' }], output: z.object({ at: z.date() }) }));

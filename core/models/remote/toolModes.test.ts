@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ToolCalling } from './chatPlan.ts';
-import { serveProvider, streamReply } from './testServer.ts';
+import { failure, serveProvider, streamReply } from './testServer.ts';
 import type { FakeServer, Handler } from './testServer.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -58,6 +58,19 @@ describe('json-schema tool calling (servers without a tool-call parser)', () => 
     expect(plain).toMatchObject({ text: 'Hello there', toolCalls: [], finishReason: 'stop' });
     const structured = await provider.chat({ messages: [{ role: 'user', content: 'limit?' }], tools, output: z.object({ limit: z.number() }) });
     expect(structured.value).toEqual({ limit: 100 });
+  });
+
+  it('sends the envelope without length and count limits, keeping them in the instructions and in zod', async () => {
+    const { server, provider } = await serve((_request, response) => streamReply(response, ['{"type":"message","content":{"memo":"' + 'x'.repeat(3001) + '"}}']), 'json-schema');
+    const noted = [{ name: 'note', description: 'Record a note', parameters: { type: 'object', properties: { text: { type: 'string', maxLength: 2000 } }, required: ['text'] } }];
+    const error = await failure(provider.chat({ messages: [{ role: 'user', content: 'memo?' }], tools: noted, output: z.object({ memo: z.string().max(3000) }) }));
+    expect(error.details).toMatchObject({ cause: 'schema_mismatch', issues: [expect.objectContaining({ path: 'content.memo' })] });
+    const body = bodyOf(server, 0);
+    const schema = JSON.stringify((body.response_format as { json_schema: { schema: unknown } }).json_schema.schema);
+    expect(schema).not.toContain('maxLength');
+    expect(schema).toContain('"memo":{"type":"string"}');
+    expect(schema).toContain('"text":{"type":"string"}');
+    expect(body.messages[0]?.content).toContain('"maxLength":2000');
   });
 
   it('renders earlier calls and results as envelopes and user turns', async () => {
