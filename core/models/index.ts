@@ -31,4 +31,4 @@ export type { RemoteCircuitBreakerOptions, RemoteConcurrencyOptions, RemoteEndpo
 export type { RemoteChatRequest, ToolCalling } from './remote/chatPlan.ts';
 export type { ToolChoice } from './remote/toolEnvelope.ts';
 export { apiKeySecretName, ModelRegistry, modelHandlers, readShippedManifests, shippedModelsDir } from './registry/index.ts';
-export type { ModelRegistryOptions, ModelTestResult } from './registry/index.ts';
+export type { ManifestProblem, ModelRegistryOptions, ModelTestResult, ShippedManifests } from './registry/index.ts';

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTestModel } from '../../models/index.ts';
 import { main } from '../main.ts';
 import type { CliIo } from '../output.ts';
+import { modelsListCommand } from './models.ts';
 
 // The CLI end to end in-process: a real data dir opened with STRONGROOM_MASTER_KEY (the headless,
 // read-only secret backend), the real registry and real node-llama-cpp on the demo model.
@@ -15,15 +19,24 @@ const dataDir = join(root, 'data');
 const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; writes: string[]; json: { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: Record<string, unknown> } } }> {
+type Ran = { code: number; stdout: string; stderr: string; writes: string[]; json: { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: Record<string, unknown> } } };
+
+function capturing(): { io: CliIo; stdout: string[]; stderr: string[]; writes: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const writes: string[] = [];
   const io: CliIo = { out: (t) => stdout.push(t.endsWith('\n') ? t : `${t}\n`), err: (t) => stderr.push(t), write: (t) => { writes.push(t); stdout.push(t); } };
-  const code = await main(['node', 'strongroom', ...args, '--data-dir', dataDir], io, env);
+  return { io, stdout, stderr, writes };
+}
+
+async function runIn(dir: string, args: string[]): Promise<Ran> {
+  const { io, stdout, stderr, writes } = capturing();
+  const code = await main(['node', 'strongroom', ...args, '--data-dir', dir], io, env);
   const text = stdout.join('');
   return { code, stdout: text, stderr: stderr.join(''), writes, json: args.includes('--json') ? (JSON.parse(text) as { ok: boolean }) : { ok: code === 0 } };
 }
+
+const run = (...args: string[]): Promise<Ran> => runIn(dataDir, args);
 
 describe('strongroom demo / models list|add|test', () => {
   it('demo writes and registers the test model for every account, and is idempotent', async () => {
@@ -138,4 +151,77 @@ describe('strongroom demo / models list|add|test', () => {
     expect(changed.code).toBe(1);
     expect(changed.json.error).toMatchObject({ code: 'ERR_MODEL_CHECKSUM_MISMATCH', details: { model: 'changing', expected: sha256 } });
   }, 60_000);
+});
+
+describe('strongroom models: what an operator must see', () => {
+  // Its own installation, so these run without the local-model tests above (-t selects them alone).
+  const ownDir = join(root, 'own-data');
+  const own = (...args: string[]): Promise<Ran> => runIn(ownDir, args);
+  let server: Server | undefined;
+  let baseUrl = '';
+
+  beforeAll(async () => {
+    expect((await own('init')).code).toBe(0);
+    // An OpenAI-compatible server that answers chat but lists another model name than the one asked for.
+    server = createServer((request, response) => {
+      if (request.url?.endsWith('/models')) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'other-model' }] }));
+        return;
+      }
+      if (!request.url?.endsWith('/chat/completions')) {
+        response.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const chunk of [{ choices: [{ index: 0, delta: { content: 'Hello' }, finish_reason: null }] }, { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }]) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      response.end('data: [DONE]\n\n');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  }, 60_000);
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  });
+
+  it('test prints a degraded health result in text mode too, then runs the prompt', async () => {
+    expect((await own('models', 'add', '--id', 'ls', '--name', 'LS', '--endpoint', baseUrl, '--remote-model', 'asked-model')).code).toBe(0);
+    const text = await own('models', 'test', 'ls');
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain('warning: model ls is degraded: reachable, but asked-model is not among the 1 model(s) it lists');
+    expect(text.stdout).toContain('Hello');
+    const json = await own('models', 'test', 'ls', '--json');
+    expect(json.json.value).toMatchObject({ health: { status: 'degraded' }, text: 'Hello' });
+    expect(json.stderr).not.toContain('degraded');
+  }, 30_000);
+
+  it('add refuses an endpoint whose CA file is missing or not PEM, naming the file', async () => {
+    const missing = join(root, 'missing-ca.pem');
+    const refused = await own('models', 'add', '--id', 'with-ca', '--name', 'CA', '--endpoint', 'https://llm.bank.internal/v1', '--ca-file', missing);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error ERR_INPUT_INVALID: The CA file ${missing} of model with-ca cannot be read (ENOENT)`);
+    const notPem = join(root, 'not-pem.txt');
+    writeFileSync(notPem, 'not a certificate\n');
+    const invalid = await own('models', 'add', '--id', 'with-ca', '--name', 'CA', '--endpoint', 'https://llm.bank.internal/v1', '--ca-file', notPem, '--json');
+    expect(invalid.json.error).toMatchObject({ code: 'ERR_INPUT_INVALID', details: { model: 'with-ca', caFile: notPem, cause: 'ca_file_invalid' } });
+    expect(((await own('models', 'list', '--json')).json.value as Array<{ id: string }>).map((model) => model.id)).not.toContain('with-ca');
+  }, 30_000);
+
+  it('list still lists the models when a shipped manifest is broken, and names the file and why', async () => {
+    const manifestsDir = join(root, 'manifests-with-broken');
+    mkdirSync(manifestsDir);
+    writeFileSync(join(manifestsDir, 'broken.json'), '{ "id": "broken", "note": "content never shown"');
+    writeFileSync(join(manifestsDir, 'ok.json'), JSON.stringify({ id: 'fine', name: 'Fine', kind: 'remote', endpoint: 'https://llm.bank.internal/v1' }));
+    const text = capturing();
+    expect(await modelsListCommand(text.io, { dataDir: ownDir, json: false, env, manifestsDir })).toBe(0);
+    const printed = text.stdout.join('');
+    expect(printed).toMatch(/^ls {2}remote {2}added/);
+    expect(printed).toContain(`Set aside (fix the file and run again; the other models are unaffected):\n  ${join(manifestsDir, 'broken.json')} is not valid JSON`);
+    expect(printed).not.toContain('content never shown');
+    const json = capturing();
+    expect(await modelsListCommand(json.io, { dataDir: ownDir, json: true, env, manifestsDir })).toBe(0);
+    expect(JSON.parse(json.stdout.join(''))).toMatchObject({ ok: true, value: [expect.objectContaining({ id: 'ls' })], manifestProblems: [{ file: 'broken.json', reason: expect.stringMatching(/^is not valid JSON/) as unknown }] });
+    // The shipped folder itself has nothing set aside.
+    expect((await own('models', 'list', '--json')).json).toMatchObject({ ok: true, manifestProblems: [] });
+  }, 30_000);
 });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
 import { dataClassifications, ErrorCodeSchema } from '../../contracts/index.ts';
 import { CoreError } from '../../base/index.ts';
+import { readShippedManifests, shippedModelsDir } from '../../models/index.ts';
+import type { ManifestProblem } from '../../models/index.ts';
 import type { CliIo } from '../output.ts';
 import { withOperator } from './api.ts';
 import type { StorageCommandOptions } from './common.ts';
@@ -30,11 +33,27 @@ function classificationNote(model: ModelView): string {
   return `\nNote: it may not serve ${missing.join(' or ')} data, which the shipped workflows handle. Allow it with \`strongroom models classify ${model.id} --classifications ${[...model.classifications, ...missing].join(',')}\` once your policy permits.`;
 }
 
-export function modelsListCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+/** Text mode: the shipped manifests that were set aside, so a model missing from the list is explained. */
+function describeProblems(dir: string, problems: readonly ManifestProblem[]): string {
+  if (problems.length === 0) return '';
+  const lines = problems.map((problem) => `  ${join(dir, problem.file)} ${problem.reason}`);
+  return `\n\nSet aside (fix the file and run again; the other models are unaffected):\n${lines.join('\n')}`;
+}
+
+export interface ModelsListOptions extends StorageCommandOptions {
+  /** The shipped manifests' folder whose set-aside files are reported; default models/, which the registry reads. */
+  manifestsDir?: string;
+}
+
+export function modelsListCommand(io: CliIo, options: ModelsListOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
       const models = await api.call('models.list', {});
-      io.out(options.json ? JSON.stringify({ ok: true, value: models }) : models.length === 0 ? 'No models. Add one with `strongroom models add`, or run `strongroom demo` for a test model.' : models.map(describeModel).join('\n'));
+      // The registry read the same folder and logged these; reading it again costs a few small files.
+      const dir = options.manifestsDir ?? shippedModelsDir;
+      const manifestProblems = readShippedManifests(dir).problems;
+      const listed = models.length === 0 ? 'No models. Add one with `strongroom models add`, or run `strongroom demo` for a test model.' : models.map(describeModel).join('\n');
+      io.out(options.json ? JSON.stringify({ ok: true, value: models, manifestProblems }) : `${listed}${describeProblems(dir, manifestProblems)}`);
       return 0;
     }),
   );
@@ -151,6 +170,8 @@ export function modelsTestCommand(io: CliIo, options: ModelsTestOptions): Promis
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
       const health = await api.call('models.health', { modelId: options.id });
+      // Degraded still answers (a model name the server does not list, an open circuit): say so, then try.
+      if (health.status === 'degraded' && !options.json) io.err(`warning: model ${options.id} is degraded: ${health.detail ?? 'no detail'}.`);
       if (health.status === 'failed') {
         // The health check's own code ("ERR_MODEL_NOT_FOUND: file does not exist"), so a missing file is not reported as an outage.
         const reported = ErrorCodeSchema.safeParse(/^(ERR_[A-Z_]+)/.exec(health.detail ?? '')?.[1]);

@@ -14,8 +14,10 @@ import { ChecksumVerifier } from '../local/ChecksumVerifier.ts';
 import { LocalModelPool } from '../local/LocalModelPool.ts';
 import { LocalModelProvider } from '../local/LocalModelProvider.ts';
 import type { ModelHealth, ModelProvider, Usage } from '../provider.ts';
+import { readCaFile } from '../remote/caFile.ts';
 import type { RemoteEndpointOptions } from '../remote/options.ts';
 import { readShippedManifests } from './manifests.ts';
+import type { ManifestProblem, ShippedManifests } from './manifests.ts';
 import type { Availability } from './ModelStore.ts';
 import { ModelStore, withOverride } from './ModelStore.ts';
 import { RemoteEndpoints } from './RemoteEndpoints.ts';
@@ -24,8 +26,8 @@ export interface ModelRegistryOptions {
   storage: Storage;
   audit: AuditLog;
   secrets: SecretStore;
-  /** Shipped manifests (default: read from models/*.json). */
-  shippedManifests?: readonly ModelManifest[];
+  /** Shipped manifests (default: read from models/*.json); `readShippedManifests` also carries the files it set aside. */
+  shippedManifests?: readonly ModelManifest[] | ShippedManifests;
   /** Threads of the one local model pool (default DEFAULT_LOCAL_THREADS). */
   threads?: number;
   memoryBudgetBytes?: number;
@@ -73,6 +75,8 @@ export class ModelRegistry {
   private readonly secrets: SecretStore;
   private readonly store: ModelStore;
   private readonly shipped: readonly ModelManifest[];
+  /** Shipped manifest files set aside as unreadable, not JSON or not a manifest. */
+  readonly manifestProblems: readonly ManifestProblem[];
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly checksums: ChecksumVerifier;
@@ -85,9 +89,12 @@ export class ModelRegistry {
     this.audit = options.audit;
     this.secrets = options.secrets;
     this.store = new ModelStore(options.storage.db);
-    this.shipped = options.shippedManifests ?? readShippedManifests();
+    const shipped = options.shippedManifests ?? readShippedManifests();
+    this.shipped = shipped;
+    this.manifestProblems = (shipped as Partial<Pick<ShippedManifests, 'problems'>>).problems ?? [];
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger();
+    for (const problem of this.manifestProblems) this.logger.warn({ file: problem.file, reason: problem.reason }, 'model manifest set aside');
     this.checksums = new ChecksumVerifier({ cacheFile: join(options.storage.dataDir, CHECKSUM_CACHE_FILE) });
     this.remote = new RemoteEndpoints({
       apiKey: (modelId) => this.secrets.get(apiKeySecretName(this.storage.installationId, modelId)),
@@ -171,6 +178,7 @@ export class ModelRegistry {
       const url = new URL(input.endpoint);
       if (url.username !== '' || url.password !== '') throw invalid('endpoint', 'must not carry credentials; give the API key in its own field');
       manifest = ModelManifestSchema.parse({ ...common, kind: 'remote', endpoint: input.endpoint, ...pick(input, ['remoteModel', 'caFile']) });
+      if (input.caFile !== undefined) await checkCaFile(input.id, input.caFile);
       if (input.apiKey !== undefined) await this.storeApiKey(input.id, input.apiKey);
     }
     try {
@@ -449,6 +457,20 @@ function actorOf(principal: Actor): { userId: string; accountId: string | null; 
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
   return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<Pick<T, K>>;
+}
+
+/** The endpoint's CA file must be readable and hold a PEM certificate now, not at the first request. */
+async function checkCaFile(modelId: string, caFile: string): Promise<void> {
+  try {
+    await readCaFile(caFile);
+  } catch (error) {
+    const invalidPem = error instanceof RangeError;
+    const problem = invalidPem ? 'holds no PEM certificate' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+    throw new CoreError('ERR_INPUT_INVALID', `The CA file ${caFile} of model ${modelId} ${problem}; give the PEM file of the CA that signs the endpoint's certificate.`, {
+      details: { model: modelId, caFile, cause: invalidPem ? 'ca_file_invalid' : 'ca_file_unreadable', issues: [{ path: 'caFile', message: problem }] },
+      cause: error,
+    });
+  }
 }
 
 /** Reads the GGUF header only (not the weights) so an unusable file is refused before it is registered. */

@@ -21,6 +21,8 @@ describe('models/manifest.schema.json', () => {
 
   it('every shipped manifest validates, and the examples are disabled so nothing unconfigured is offered', () => {
     const manifests = readShippedManifests();
+    // A broken file is set aside at run time rather than stopping the start; the shipped ones have none.
+    expect(manifests.problems).toEqual([]);
     expect(manifests.length).toBeGreaterThan(0);
     for (const manifest of manifests) expect(manifest.enabled).toBe(false);
   });

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessBridge, localOperator } from '../../api/index.ts';
 import type { Principal } from '../../api/index.ts';
@@ -13,6 +15,7 @@ import { MemorySecretStore } from '../../secrets/index.ts';
 import { writeTestModel } from '../gguf/testModel.ts';
 import { fastEndpoint, jsonReply, startFakeServer, streamReply } from '../remote/testServer.ts';
 import type { FakeServer } from '../remote/testServer.ts';
+import { readShippedManifests } from './manifests.ts';
 import { CHECKSUM_CACHE_FILE, ModelRegistry } from './ModelRegistry.ts';
 
 // The registry against the real thing: a real SQLite data dir, real node-llama-cpp on a generated
@@ -335,4 +338,50 @@ describe('model registry', () => {
     failing = false;
     for (const modelId of ['same-key-a', 'same-key-b', 'other-key']) await admin.call('models.remove', { modelId });
   }, 30_000);
+  it('refuses an endpoint whose CA file is missing or not PEM, naming the file, before anything is stored', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const missing = join(root, 'no-such-ca.pem');
+    const notPem = join(root, 'not-a-cert.pem');
+    writeFileSync(notPem, 'hello\n');
+    const add = (id: string, caFile: string) => admin.invoke('models.add', { kind: 'remote', id, name: id, endpoint: 'https://llm.bank.internal/v1', caFile, apiKey: 'sk-ca-test' });
+    const unreadable = await add('ca-missing', missing);
+    expect(unreadable).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining(`The CA file ${missing} of model ca-missing cannot be read (ENOENT)`) as unknown, details: { model: 'ca-missing', caFile: missing, cause: 'ca_file_unreadable', issues: [{ path: 'caFile' }] } } });
+    const invalid = await add('ca-not-pem', notPem);
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining(`The CA file ${notPem} of model ca-not-pem holds no PEM certificate`) as unknown, details: { caFile: notPem, cause: 'ca_file_invalid' } } });
+    const ids = (await admin.call('models.list', {})).map((model) => model.id);
+    expect(ids).not.toContain('ca-missing');
+    expect(ids).not.toContain('ca-not-pem');
+    expect(await secrets.get(`${core.storage!.installationId}/model-api-key/ca-missing`)).toBeNull();
+
+    const pem = join(root, 'bank-ca.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(root, 'bank-ca.key'), '-out', pem, '-days', '2', '-subj', '/CN=Bank CA'], { stdio: 'ignore' });
+    expect(await add('ca-good', pem)).toMatchObject({ ok: true, value: { id: 'ca-good' } });
+    await admin.call('models.remove', { modelId: 'ca-good' });
+  });
+
+  it('sets a broken shipped manifest aside: the other models still load, and the file and reason are logged, never its content', async () => {
+    const dir = join(root, 'shipped-with-broken');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'good.json'), JSON.stringify({ id: 'still-here', name: 'Still here', kind: 'remote', endpoint: 'https://llm.bank.internal/v1', accounts: ['*'] }));
+    writeFileSync(join(dir, 'broken.json'), '{ "id": "broken", "secret-looking": "sk-in-a-broken-file",\n');
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ id: 'wrong', name: 'Wrong', kind: 'remote', endpoint: 'not a url' }));
+    const shipped = readShippedManifests(dir);
+    expect(shipped.map((manifest) => manifest.id)).toEqual(['still-here']);
+    expect(shipped.problems).toEqual([
+      { file: 'broken.json', reason: expect.stringMatching(/^is not valid JSON/) as unknown },
+      { file: 'wrong.json', reason: 'does not match models/manifest.schema.json (endpoint: Invalid URL)', issues: [{ path: 'endpoint', message: 'Invalid URL' }] },
+    ]);
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const registry = new ModelRegistry({ storage: core.storage!, audit: core.audit!, secrets, shippedManifests: shipped, threads: 1, logger });
+    try {
+      expect((await registry.list(localOperator())).map((model) => model.id)).toContain('still-here');
+      expect(registry.manifestProblems.map((problem) => problem.file)).toEqual(['broken.json', 'wrong.json']);
+      const logged = lines.map((line) => JSON.parse(line) as { msg: string; file: string; reason: string; level: number });
+      expect(logged).toEqual([expect.objectContaining({ msg: 'model manifest set aside', file: 'broken.json', level: 40 }), expect.objectContaining({ file: 'wrong.json', reason: shipped.problems[1]?.reason })]);
+      expect(lines.join('')).not.toContain('sk-in-a-broken-file');
+    } finally {
+      await registry.dispose();
+    }
+  });
 });
