@@ -165,9 +165,13 @@ beforeAll(async () => {
   const spanA = spanIdFor(run.value.traceId, '');
   const feedback = await inA.invoke('feedback.submit', { traceId: run.value.traceId, spanId: spanA, feedback: { rating: 4, comment: 'alpha-feedback-comment' } });
   if (!feedback.ok) throw new Error(`setup failed: ${feedback.error.code}`);
-  const drafted = await importer.invoke('workflows.import', { text: 'id: drafted\nname: Drafted\ninputs: {type: object}\ndocument: {title: "Alpha draft title", sections: [write]}\nsteps:\n  - {id: write, kind: llm, prompt: "Write"}\n' });
+  // No model is configured here (a run naming one is refused), so the draft's one section is a
+  // sub-workflow with a tool step only.
+  const part = await importer.invoke('workflows.import', { text: 'id: drafted-part\nname: Drafted part\ninputs: {type: object}\nsteps:\n  - {id: sum, kind: tool, tool: calculator, args: {expression: {template: "1+1"}}}\n' });
+  if (!part.ok) throw new Error(`setup failed: ${part.error.message}`);
+  const drafted = await importer.invoke('workflows.import', { text: 'id: drafted\nname: Drafted\ninputs: {type: object}\ndocument: {title: "Alpha draft title", sections: [write]}\nsteps:\n  - {id: write, kind: workflow, workflow: drafted-part, input: {}}\n' });
   if (!drafted.ok) throw new Error(`setup failed: ${drafted.error.message}`);
-  // A named model that does not exist: the draft is created and its run fails at once (no model here).
+  // (A named model skips choosing a default, which needs one to exist; no step calls it.)
   const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {}, modelId: 'no-such-model' });
   if (!draft.ok) throw new Error(`setup failed: ${draft.error.code} ${draft.error.message}`);
   await core.workflows!.settled(draft.value.runId);
