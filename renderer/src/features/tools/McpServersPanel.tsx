@@ -1,43 +1,32 @@
 import { useId, useRef, useState } from 'react';
-import type { FormEvent } from 'react';
 import type { McpServerView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { ConfirmDialog } from '../../app/ConfirmDialog.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
-import { FormError, formatDateTime, useApiAction } from '../admin/forms.tsx';
-import { useModalDialog } from '../workflows/useModalDialog.ts';
+import { formatDateTime, useApiAction } from '../admin/forms.tsx';
 import { AddMcpServerForm } from './AddMcpServerForm.tsx';
 import { serverLocation, wholeServer } from './tools.ts';
 
 /** Removing a server takes its tools from every account, so a modal dialog says so and asks first. */
 function RemoveMcpServerDialog({ server, onClose, onRemoved }: { server: McpServerView; onClose: () => void; onRemoved: () => void }) {
-  // Modal: focus stays inside and Escape keeps the server.
-  const dialog = useModalDialog();
   const remove = useApiAction('tools.mcp.remove');
-  const id = useId();
-
-  async function submit(event: FormEvent): Promise<void> {
-    event.preventDefault();
-    const result = await remove.run({ name: server.name });
-    if (result.ok) onRemoved();
-  }
-
   return (
-    <dialog ref={dialog} className="dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-warning`} onClose={onClose} data-testid="remove-mcp-server-dialog">
-      <form onSubmit={(event) => { void submit(event); }}>
-        <h2 id={`${id}-title`}>Remove the MCP server {server.name}?</h2>
-        <div id={`${id}-warning`} className="warning-panel">
-          <p><strong>Its tools leave every account at once.</strong> The allow-list entries naming it (<code>{wholeServer(server.name)}</code> and any <code>{server.name}.&lt;tool&gt;</code>) are removed from the allow-list of every account on this installation, so workflow steps there can no longer call its tools.</p>
-          <p>Adding a server of this name again does not bring those entries back: each account would have to allow it again.</p>
-          {server.hasToken && <p>Its bearer token is deleted from the OS keychain.</p>}
-        </div>
-        <p className="hint">The removal is recorded in the audit log.</p>
-        <FormError error={remove.error} />
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose} autoFocus>Keep the server</button>
-          <button type="submit" className="danger-solid" disabled={remove.pending}>Remove the server</button>
-        </div>
-      </form>
-    </dialog>
+    <ConfirmDialog
+      title={<>Remove the MCP server {server.name}?</>}
+      warning={<>
+        <p><strong>Its tools leave every account at once.</strong> The allow-list entries naming it (<code>{wholeServer(server.name)}</code> and any <code>{server.name}.&lt;tool&gt;</code>) are removed from the allow-list of every account on this installation, so workflow steps there can no longer call its tools.</p>
+        <p>Adding a server of this name again does not bring those entries back: each account would have to allow it again.</p>
+        {server.hasToken && <p>Its bearer token is deleted from the OS keychain.</p>}
+      </>}
+      note={<p className="hint">The removal is recorded in the audit log.</p>}
+      keepLabel="Keep the server"
+      confirmLabel="Remove the server"
+      error={remove.error}
+      pending={remove.pending}
+      onConfirm={async () => { if ((await remove.run({ name: server.name })).ok) onRemoved(); }}
+      onClose={onClose}
+      testId="remove-mcp-server-dialog"
+    />
   );
 }
 

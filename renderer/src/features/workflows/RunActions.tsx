@@ -1,12 +1,11 @@
 import { useId, useRef, useState } from 'react';
-import type { FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import type { MethodOutput } from '../../../../core/contracts/index.ts';
+import { ConfirmDialog } from '../../app/ConfirmDialog.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { runActions } from './runActions.ts';
-import { useModalDialog } from './useModalDialog.ts';
 
 type RunDetail = MethodOutput<'runs.get'>;
 
@@ -14,36 +13,26 @@ const short = (version: string) => version.slice(0, 12);
 
 /** Cancelling cannot be undone, so a modal dialog says what stops and asks first. */
 function CancelRunDialog({ run, onClose, onCancelled }: { run: RunDetail; onClose: () => void; onCancelled: () => void }) {
-  // Modal: focus stays inside and Escape keeps the run.
-  const dialog = useModalDialog();
   const cancel = useApiAction('runs.cancel');
-  const id = useId();
-
-  async function submit(event: FormEvent): Promise<void> {
-    event.preventDefault();
-    const result = await cancel.run({ runId: run.id });
-    if (result.ok) onCancelled();
-  }
-
   return (
-    <dialog ref={dialog} className="dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-warning`} onClose={onClose} data-testid="cancel-run-dialog">
-      <form onSubmit={(event) => { void submit(event); }}>
-        <h2 id={`${id}-title`}>Cancel this run of {run.workflowId}?</h2>
-        <div id={`${id}-warning`} className="warning-panel">
-          <p><strong>A cancelled run cannot be resumed or retried.</strong>{' '}
-            {run.status === 'waiting'
-              ? `It stops waiting for ${run.waitingOn.join(', ')}: nobody can answer it afterwards.`
-              : 'The step executing now is stopped and no later step runs.'}
-          </p>
-          <p>Its finished steps and its trace are kept.</p>
-        </div>
-        <FormError error={cancel.error} />
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose} autoFocus>Keep the run</button>
-          <button type="submit" className="danger-solid" disabled={cancel.pending}>Cancel run</button>
-        </div>
-      </form>
-    </dialog>
+    <ConfirmDialog
+      title={<>Cancel this run of {run.workflowId}?</>}
+      warning={<>
+        <p><strong>A cancelled run cannot be resumed or retried.</strong>{' '}
+          {run.status === 'waiting'
+            ? `It stops waiting for ${run.waitingOn.join(', ')}: nobody can answer it afterwards.`
+            : 'The step executing now is stopped and no later step runs.'}
+        </p>
+        <p>Its finished steps and its trace are kept.</p>
+      </>}
+      keepLabel="Keep the run"
+      confirmLabel="Cancel run"
+      error={cancel.error}
+      pending={cancel.pending}
+      onConfirm={async () => { if ((await cancel.run({ runId: run.id })).ok) onCancelled(); }}
+      onClose={onClose}
+      testId="cancel-run-dialog"
+    />
   );
 }
 
