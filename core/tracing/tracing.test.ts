@@ -76,6 +76,39 @@ async function memoRun(h: Harness, borrower = 'Acme Shipping', sections = ['liqu
   return run;
 }
 
+interface PushedSpan { spanId: string; parentSpanId?: string; name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }
+
+/** An OTLP/HTTP collector on loopback that keeps the paths it was posted to and every span. */
+async function startCollector() {
+  const paths: Array<string | undefined> = [];
+  const spans: PushedSpan[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const document = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: PushedSpan[] }> }> };
+      paths.push(request.url);
+      spans.push(...document.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    paths,
+    spans,
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
+    async waitFor(count: number) {
+      for (let i = 0; i < 1000 && spans.length < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+    close: () => server.close(),
+  };
+}
+
+/** The installation administrator, who alone sets the push (installation.manage). */
+function installationAdmin(h: Harness) {
+  return createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
+}
+
 const byPath = (spans: Span[]) => new Map(spans.map((s) => [s.path, s]));
 
 describe('span trees', () => {
@@ -225,91 +258,64 @@ describe('OTLP/JSON export', () => {
   });
 
   it('pushes to the configured collector only when turned on, metadata only unless content is allowed', async () => {
-    const received: Array<{ path: string | undefined; body: { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string; attributes: Array<{ key: string }> }> }> }> } }> = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        received.push({ path: request.url, body: JSON.parse(body) as (typeof received)[number]['body'] });
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const collector = await startCollector();
     try {
       const h = await make();
       await memoRun(h);
       h.core.traceRecorder!.flush();
       // Off by default: give a push that should not happen the time one that does takes (below).
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(received).toHaveLength(0);
+      expect(collector.spans).toHaveLength(0);
       const admin = as(h, 'admin');
-      await expect(admin('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
-      const installationAdmin = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
-      const set = await installationAdmin.invoke('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false });
+      await expect(admin('traces.setPushConfig', { enabled: true, endpoint: collector.endpoint, includeContent: false })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
+      const set = await installationAdmin(h).invoke('traces.setPushConfig', { enabled: true, endpoint: collector.endpoint, includeContent: false });
       expect(set).toMatchObject({ ok: true, value: { enabled: true, includeContent: false } });
       const pushedRun = await memoRun(h, 'Pushed Co');
       h.core.traceRecorder!.flush();
       // The spans go out batch by batch as they are written: wait for every span of the run.
       const { trace } = await h.call('traces.get', { traceId: pushedRun.traceId });
-      // (A span still open when a batch went out goes out again once it ends: count distinct ids.)
-      const pushedSpans = () => new Set(received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => span.spanId))))).size;
-      for (let i = 0; i < 1000 && pushedSpans() < trace.spanCount; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(pushedSpans()).toBe(trace.spanCount);
+      await collector.waitFor(trace.spanCount);
       // Each once, finished: none still open, none twice.
-      const pushed = received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
-      expect(pushed).toHaveLength(trace.spanCount);
-      expect(pushed.flatMap((span) => span.attributes.map((a) => a.key))).not.toContain('strongroom.span.open');
-      expect(received[0]!.path).toBe('/v1/traces');
-      const keys = received.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.flatMap((s) => s.attributes.map((a) => a.key)))));
+      expect(collector.spans).toHaveLength(trace.spanCount);
+      expect(new Set(collector.spans.map((span) => span.spanId)).size).toBe(trace.spanCount);
+      const keys = collector.spans.flatMap((span) => span.attributes.map((a) => a.key));
+      expect(keys).not.toContain('strongroom.span.open');
+      expect(collector.paths[0]).toBe('/v1/traces');
       expect(keys).toContain('gen_ai.request.model');
       expect(keys).not.toContain('gen_ai.input.messages');
-      expect(JSON.stringify(received)).not.toContain('Pushed Co');
+      expect(JSON.stringify(collector.spans)).not.toContain('Pushed Co');
     } finally {
-      server.close();
+      collector.close();
     }
   });
 });
 
 describe('the OTLP/HTTP push of a run that waits', () => {
   it('sends each span once, when it has finished: a waiting step and the root go out when the run ends', async () => {
-    const received: Array<{ spanId: string; parentSpanId?: string; name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        const document = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof received }> }> };
-        received.push(...document.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const collector = await startCollector();
     try {
       const h = await make();
-      const installationAdmin = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
-      expect(await installationAdmin.invoke('traces.setPushConfig', { enabled: true, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, includeContent: false })).toMatchObject({ ok: true });
+      expect(await installationAdmin(h).invoke('traces.setPushConfig', { enabled: true, endpoint: collector.endpoint, includeContent: false })).toMatchObject({ ok: true });
       const started = await h.call('runs.start', { workflowId: 'review', input: {} });
       expect((await h.settle(started.id)).status).toBe('waiting');
       h.core.traceRecorder!.flush();
-      const waitFor = async (count: number) => {
-        for (let i = 0; i < 1000 && received.length < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-      };
       // While it waits: the model step only — not the open approval, not the root the pass closed.
-      await waitFor(1);
+      await collector.waitFor(1);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(received.map((span) => span.name)).toEqual(['draft']);
+      expect(collector.spans.map((span) => span.name)).toEqual(['draft']);
 
       await h.call('runs.answer', { runId: started.id, path: 'approve', answer: { approved: true } });
       expect((await h.settle(started.id)).status).toBe('completed');
       h.core.traceRecorder!.flush();
       const { trace } = await h.call('traces.get', { traceId: started.traceId });
-      await waitFor(trace.spanCount);
+      await collector.waitFor(trace.spanCount);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(received.map((span) => span.name).sort()).toEqual(['approve', 'draft', 'final', 'review']);
-      expect(new Set(received.map((span) => span.spanId)).size).toBe(trace.spanCount);
-      const root = received.find((span) => span.parentSpanId === undefined)!;
+      expect(collector.spans.map((span) => span.name).sort()).toEqual(['approve', 'draft', 'final', 'review']);
+      expect(new Set(collector.spans.map((span) => span.spanId)).size).toBe(trace.spanCount);
+      const root = collector.spans.find((span) => span.parentSpanId === undefined)!;
       expect(root.attributes.find((a) => a.key === 'strongroom.run.status')?.value.stringValue).toBe('completed');
     } finally {
-      server.close();
+      collector.close();
     }
   });
 });
