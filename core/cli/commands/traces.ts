@@ -1,12 +1,12 @@
 import { CoreError } from '../../base/index.ts';
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, unlinkSync, writeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { exportTraces, keptReasons } from '../../contracts/index.ts';
 import type { OtlpPushStatus, TraceExportInput, TraceFilter } from '../../contracts/index.ts';
 import type { Core } from '../../createCore.ts';
 import type { CliIo } from '../output.ts';
 import type { CliApi } from './api.ts';
-import { cliTime, runStorageCommand } from './common.ts';
+import { cliTime, openNewFile, runStorageCommand } from './common.ts';
 import type { AccountCommandOptions } from './workflows.ts';
 import { accountApi } from './workflows.ts';
 
@@ -30,14 +30,7 @@ function isoOption(name: string, value: string | undefined): string | undefined 
  * evidence file must never look like a complete one.
  */
 export async function exportTracesToFile(api: CliApi, input: TraceExportInput, file: string, progress?: (written: number, total: number) => void) {
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', 0o600);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `${file} already exists; give a new file name (exports never overwrite).`);
-    throw new CoreError('ERR_INTERNAL', `Cannot write ${file}: ${code ?? 'unknown error'}.`);
-  }
+  const fd = openNewFile(file);
   try {
     const write = (text: string): void => {
       const bytes = Buffer.from(text);
