@@ -140,7 +140,7 @@ export class ModelRegistry {
 
   /** Whether a model is a generated test model (its text is meaningless; documents say so). */
   isTestModel(modelId: string): boolean {
-    return this.entries().some((entry) => entry.manifest.id === modelId && entry.manifest.testModel === true);
+    return this.testModelIds().has(modelId);
   }
 
   /** Whether the account may use the model (it exists, is enabled, and is available to the account). */
