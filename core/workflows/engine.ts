@@ -14,6 +14,7 @@ import type { DataScope } from './scope.ts';
 import { RunStore } from './store.ts';
 import type { RunRecord, StepRecord } from './store.ts';
 import type { ToolRegistry } from './tools.ts';
+import { eachStep } from './validate.ts';
 import type { CompiledWorkflow } from './validate.ts';
 
 /** Thrown up the step tree when human steps are waiting; the run pauses, nothing is lost. */
@@ -94,13 +95,8 @@ function needsFourEyes(step: Pick<HumanStep, 'action' | 'fourEyes'>, policy: Eng
 }
 
 /** Every nested-workflow step in a step list, at any depth of maps and branches. */
-function nestedWorkflowIds(steps: readonly Step[], into: string[] = []): string[] {
-  for (const step of steps) {
-    if (step.kind === 'workflow') into.push(step.workflow);
-    else if (step.kind === 'map') nestedWorkflowIds(step.steps, into);
-    else if (step.kind === 'branch') for (const branch of [...step.cases.map((c) => c.steps), step.otherwise ?? []]) nestedWorkflowIds(branch, into);
-  }
-  return into;
+function nestedWorkflowIds(steps: readonly Step[]): string[] {
+  return eachStep(steps).flatMap(({ step }) => (step.kind === 'workflow' ? [step.workflow] : []));
 }
 
 /** The path of the step an error came out of (the innermost one), for the run's error message. */
@@ -179,27 +175,20 @@ export class WorkflowEngine {
    * cleared for the data fails before the run exists (ERR_MODEL_NOT_FOUND, ERR_MODEL_UNAVAILABLE…).
    */
   private checkModels(accountId: string, definition: WorkflowDefinition, pins: Readonly<Record<string, string>>, runModel: string | null, seen = new Set<string>()): void {
-    const visit = (steps: readonly Step[]): void => {
-      for (const step of steps) {
-        if (step.kind === 'llm' || step.kind === 'agent') {
-          const modelId = step.model ?? runModel;
-          const key = `${modelId ?? ''}\u0000${definition.classification ?? ''}`;
-          if (!seen.has(key)) {
-            seen.add(key);
-            this.deps.models(modelId, accountId, definition.classification);
-          }
-        } else if (step.kind === 'map') visit(step.steps);
-        else if (step.kind === 'branch') for (const branch of [...step.cases.map((c) => c.steps), step.otherwise ?? []]) visit(branch);
-        else if (step.kind === 'workflow') {
-          const nested = this.deps.workflows(step.workflow, accountId, pins[step.workflow]);
-          if (nested && !seen.has(`workflow:${step.workflow}`)) {
-            seen.add(`workflow:${step.workflow}`);
-            this.checkModels(accountId, nested.definition, pins, runModel, seen);
-          }
+    for (const { step } of eachStep(definition.steps)) {
+      if (step.kind === 'llm' || step.kind === 'agent') {
+        const modelId = step.model ?? runModel;
+        const key = `${modelId ?? ''}\u0000${definition.classification ?? ''}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          this.deps.models(modelId, accountId, definition.classification);
         }
+      } else if (step.kind === 'workflow' && !seen.has(`workflow:${step.workflow}`)) {
+        seen.add(`workflow:${step.workflow}`);
+        const nested = this.deps.workflows(step.workflow, accountId, pins[step.workflow]);
+        if (nested) this.checkModels(accountId, nested.definition, pins, runModel, seen);
       }
-    };
-    visit(definition.steps);
+    }
   }
 
   /** The version every nested workflow resolves to now, at any depth: the run keeps to them. */

@@ -116,22 +116,14 @@ export interface DefinitionReferences {
  */
 export function checkReferences(definition: WorkflowDefinition, references: DefinitionReferences): InputIssue[] {
   const issues: InputIssue[] = [];
-  const visit = (steps: readonly Step[], prefix: string): void => {
-    for (const [index, step] of steps.entries()) {
-      const at = `${prefix}[${index}].${step.kind}`;
-      if (step.kind === 'tool' && !references.tool(step.tool)) issues.push({ path: `${at}.tool`, message: `unknown tool "${step.tool}": not a built-in, and not an MCP tool this account allows (Tools page, or strongroom tools allow)` });
-      if (step.kind === 'agent') {
-        for (const [i, name] of step.tools.entries()) if (!references.tool(name)) issues.push({ path: `${at}.tools[${i}]`, message: `unknown tool "${name}": not a built-in, and not an MCP tool this account allows` });
-      }
-      if ((step.kind === 'llm' || step.kind === 'agent') && step.model !== undefined && references.model && !references.model(step.model)) issues.push({ path: `${at}.model`, message: `unknown model "${step.model}": not one this account may use (Models page, or strongroom models list)` });
-      if (step.kind === 'map') visit(step.steps, `${at}.steps`);
-      if (step.kind === 'branch') {
-        for (const [i, branch] of step.cases.entries()) visit(branch.steps, `${at}.cases[${i}].steps`);
-        if (step.otherwise) visit(step.otherwise, `${at}.otherwise`);
-      }
+  for (const { step, path } of eachStep(definition.steps)) {
+    const at = `${path}.${step.kind}`;
+    if (step.kind === 'tool' && !references.tool(step.tool)) issues.push({ path: `${at}.tool`, message: `unknown tool "${step.tool}": not a built-in, and not an MCP tool this account allows (Tools page, or strongroom tools allow)` });
+    if (step.kind === 'agent') {
+      for (const [i, name] of step.tools.entries()) if (!references.tool(name)) issues.push({ path: `${at}.tools[${i}]`, message: `unknown tool "${name}": not a built-in, and not an MCP tool this account allows` });
     }
-  };
-  visit(definition.steps, 'steps');
+    if ((step.kind === 'llm' || step.kind === 'agent') && step.model !== undefined && references.model && !references.model(step.model)) issues.push({ path: `${at}.model`, message: `unknown model "${step.model}": not one this account may use (Models page, or strongroom models list)` });
+  }
   return issues;
 }
 
@@ -230,23 +222,31 @@ function checkSteps(steps: readonly Step[], path: string, outer: Scope, ids: Set
   });
 }
 
-function nestedWorkflows(steps: readonly Step[], path: string, found: Array<{ id: string; path: string }>): Array<{ id: string; path: string }> {
+/**
+ * Every step of a step list with its path (`steps[0].map.steps[1]`), at any depth of maps and
+ * branches; nested workflows are other definitions and are not entered.
+ */
+export function eachStep(steps: readonly Step[], prefix = 'steps', into: Array<{ step: Step; path: string }> = []): Array<{ step: Step; path: string }> {
   steps.forEach((step, index) => {
-    const at = `${path}[${index}]`;
-    if (step.kind === 'workflow') found.push({ id: step.workflow, path: `${at}.workflow.workflow` });
-    if (step.kind === 'map') nestedWorkflows(step.steps, `${at}.map.steps`, found);
+    const at = `${prefix}[${index}]`;
+    into.push({ step, path: at });
+    if (step.kind === 'map') eachStep(step.steps, `${at}.map.steps`, into);
     if (step.kind === 'branch') {
-      step.cases.forEach((c, i) => nestedWorkflows(c.steps, `${at}.branch.cases[${i}].steps`, found));
-      if (step.otherwise) nestedWorkflows(step.otherwise, `${at}.branch.otherwise`, found);
+      step.cases.forEach((c, i) => eachStep(c.steps, `${at}.branch.cases[${i}].steps`, into));
+      if (step.otherwise) eachStep(step.otherwise, `${at}.branch.otherwise`, into);
     }
   });
-  return found;
+  return into;
+}
+
+function nestedWorkflows(steps: readonly Step[]): Array<{ id: string; path: string }> {
+  return eachStep(steps).flatMap(({ step, path }) => (step.kind === 'workflow' ? [{ id: step.workflow, path: `${path}.workflow.workflow` }] : []));
 }
 
 /** Nested workflows must exist and must not lead back to this one (depth-first over the call graph). */
 function checkCycles(definition: WorkflowDefinition, resolve: (id: string) => WorkflowDefinition | undefined, issues: InputIssue[]): void {
   const visit = (current: WorkflowDefinition, chain: string[], reportAt: string | null): void => {
-    for (const nested of nestedWorkflows(current.steps, 'steps', [])) {
+    for (const nested of nestedWorkflows(current.steps)) {
       const at = reportAt ?? nested.path;
       if (nested.id === definition.id || chain.includes(nested.id)) {
         issues.push({ path: at, message: `cycle: ${[...chain, nested.id].join(' → ')}` });
