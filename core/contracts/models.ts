@@ -89,6 +89,8 @@ export const ModelViewSchema = z.object({
   /** Accounts it is available to (only the caller's own, unless the caller administers the installation). */
   accounts: z.array(z.object({ id: z.string(), name: z.string() })),
   testModel: z.boolean(),
+  /** A remote model's CA file (PEM) trusted instead of the public CAs; null when it uses those. */
+  caFile: z.string().nullable(),
   hasApiKey: z.boolean(),
   /** The model a workflow in the caller's account gets when it names none. */
   isDefault: z.boolean(),

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTestModel } from '../../models/index.ts';
 import { main } from '../main.ts';
@@ -78,6 +78,15 @@ describe('strongroom demo / models list|add|test', () => {
     const remote = await run('models', 'add', '--id', 'bank-vllm', '--name', 'Bank vLLM', '--endpoint', 'https://llm.bank.internal/v1', '--classification', 'internal', '--json');
     expect(remote.json).toMatchObject({ ok: true, value: { kind: 'remote', location: 'https://llm.bank.internal/v1', classifications: ['internal'], hasApiKey: false } });
 
+    // Relative paths are the shell's: resolved against the working directory before they are stored.
+    const relativeLocal = await run('models', 'add', '--id', 'relative', '--name', 'Relative', '--path', relative(process.cwd(), file), '--json');
+    expect(relativeLocal.json).toMatchObject({ ok: true, value: { id: 'relative', location: file } });
+    const caFile = join(root, 'bank-ca.pem');
+    writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const relativeCa = await run('models', 'add', '--id', 'bank-tls', '--name', 'Bank TLS', '--endpoint', 'https://llm.bank.internal/v1', '--ca-file', relative(process.cwd(), caFile), '--json');
+    expect(relativeCa.json).toMatchObject({ ok: true, value: { id: 'bank-tls', caFile } });
+    expect((await run('models', 'list')).stdout).toContain(`https://llm.bank.internal/v1 (trusting the CA in ${caFile})`);
+
     const missing = await run('models', 'add', '--id', 'gone', '--name', 'Gone', '--path', join(root, 'gone.gguf'), '--json');
     expect(missing.code).toBe(1);
     expect(missing.json.error).toMatchObject({ code: 'ERR_MODEL_NOT_FOUND', details: { model: 'gone' } });
@@ -90,7 +99,7 @@ describe('strongroom demo / models list|add|test', () => {
     expect(both.json.error).toMatchObject({ code: 'ERR_INPUT_INVALID' });
 
     const list = await run('models', 'list', '--json');
-    expect((list.json.value as Array<{ id: string }>).map((m) => m.id)).toEqual(['strongroom-test', 'extra', 'bank-vllm']);
+    expect((list.json.value as Array<{ id: string }>).map((m) => m.id)).toEqual(['strongroom-test', 'extra', 'bank-vllm', 'relative', 'bank-tls']);
   }, 60_000);
 
   it('test of an endpoint that is down fails with the model named', async () => {

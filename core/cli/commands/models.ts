@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { AddModelInput, DataClassification, ModelView } from '../../contracts/index.ts';
 import { dataClassifications, ErrorCodeSchema } from '../../contracts/index.ts';
@@ -15,7 +15,7 @@ import { runStorageCommand } from './common.ts';
 function describeModel(model: ModelView): string {
   const who = model.allAccounts ? 'all accounts' : model.accounts.length === 0 ? 'no account' : model.accounts.map((a) => a.name).join(', ');
   const test = model.testModel ? '  [TEST MODEL — text is meaningless]' : '';
-  return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
+  return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location}${model.caFile === null ? '' : ` (trusting the CA in ${model.caFile})`}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
 }
 
 /** `--classifications public,internal,confidential`: each one known, in the fixed order. */
@@ -103,8 +103,8 @@ export function modelsAddCommand(io: CliIo, options: ModelsAddOptions): Promise<
       };
       const input: AddModelInput =
         options.path !== undefined
-          ? { ...common, kind: 'local', path: options.path, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}), ...(options.chatTemplate ? { chatTemplate: readChatTemplate(options.chatTemplate) } : {}) }
-          : { ...common, kind: 'remote', endpoint: options.endpoint ?? '', ...(options.remoteModel ? { remoteModel: options.remoteModel } : {}), ...(options.caFile ? { caFile: options.caFile } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+          ? { ...common, kind: 'local', path: resolve(options.path), ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}), ...(options.contextSize ? { contextSize: options.contextSize } : {}), ...(options.chatTemplate ? { chatTemplate: readChatTemplate(options.chatTemplate) } : {}) }
+          : { ...common, kind: 'remote', endpoint: options.endpoint ?? '', ...(options.remoteModel ? { remoteModel: options.remoteModel } : {}), ...(options.caFile ? { caFile: resolve(options.caFile) } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
       const model = await api.call('models.add', input);
       io.out(options.json ? JSON.stringify({ ok: true, value: model }) : `Model added:\n${describeModel(model)}${classificationNote(model)}`);
       return 0;

@@ -177,6 +177,8 @@ export class ModelRegistry {
     } else {
       const url = new URL(input.endpoint);
       if (url.username !== '' || url.password !== '') throw invalid('endpoint', 'must not carry credentials; give the API key in its own field');
+      // Read again by every process that connects, from its own working directory: only an absolute path means one file.
+      if (input.caFile !== undefined && !isAbsolute(input.caFile)) throw invalid('caFile', 'must be an absolute path to a PEM file on this machine');
       manifest = ModelManifestSchema.parse({ ...common, kind: 'remote', endpoint: input.endpoint, ...pick(input, ['remoteModel', 'caFile']) });
       if (input.caFile !== undefined) await checkCaFile(input.id, input.caFile);
       if (input.apiKey !== undefined) await this.storeApiKey(input.id, input.apiKey);
@@ -359,6 +361,7 @@ export class ModelRegistry {
       allAccounts: availability.allAccounts,
       accounts: shown.map((id) => ({ id, name: names.get(id) ?? id })),
       testModel: manifest.testModel,
+      caFile: manifest.kind === 'remote' ? (manifest.caFile ?? null) : null,
       hasApiKey,
       isDefault: defaultId === manifest.id,
     };

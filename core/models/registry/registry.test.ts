@@ -347,6 +347,9 @@ describe('model registry', () => {
     const unreadable = await add('ca-missing', missing);
     expect(unreadable).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining(`The CA file ${missing} of model ca-missing cannot be read (ENOENT)`) as unknown, details: { model: 'ca-missing', caFile: missing, cause: 'ca_file_unreadable', issues: [{ path: 'caFile' }] } } });
     const invalid = await add('ca-not-pem', notPem);
+    // Every process reads the file again from its own working directory: a relative path is refused.
+    const relativePath = await add('ca-relative', 'certs/bank-ca.pem');
+    expect(relativePath).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { issues: [{ path: 'caFile', message: expect.stringContaining('absolute path') as unknown }] } } });
     expect(invalid).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining(`The CA file ${notPem} of model ca-not-pem holds no PEM certificate`) as unknown, details: { caFile: notPem, cause: 'ca_file_invalid' } } });
     const ids = (await admin.call('models.list', {})).map((model) => model.id);
     expect(ids).not.toContain('ca-missing');

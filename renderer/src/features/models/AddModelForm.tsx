@@ -121,7 +121,7 @@ export function AddModelForm({ onAdded }: { onAdded: (id: string) => void }) {
         <>
           {text('endpoint', 'Endpoint URL', { hint: 'The OpenAI-compatible base, e.g. https://llm.bank.internal/v1.' })}
           {text('remoteModel', 'Model name on the server (optional)')}
-          {text('caFile', 'CA certificate file (optional)', { hint: 'A PEM file on the machine running Strongroom with your bank’s CA; it replaces the public roots for this endpoint.' })}
+          {text('caFile', 'CA certificate file (optional)', { hint: 'The full path of a PEM file on the machine running Strongroom with your bank’s CA; it replaces the public roots for this endpoint.' })}
           {text('apiKey', 'API key (optional)', { type: 'password', hint: 'Kept in the OS keychain and never shown again.', autoComplete: 'new-password' })}
         </>
       )}

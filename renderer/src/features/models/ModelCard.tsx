@@ -150,6 +150,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
         {model.kind === 'local' && (<><dt>Context</dt><dd>{orDefault(model.contextSize, localModelDefaults.contextSize, ' tokens')}</dd><dt>Threads</dt><dd>{orDefault(model.threads, localModelDefaults.threads)}</dd></>)}
         {model.kind === 'remote' && model.contextSize !== null && (<><dt>Context</dt><dd>{model.contextSize} tokens</dd></>)}
         {model.chatTemplate && (<><dt>Chat template</dt><dd>the manifest’s override, not the file’s own</dd></>)}
+        {model.kind === 'remote' && (<><dt>TLS trust</dt><dd>{model.caFile === null ? 'the public CAs' : <>the CA in <code>{model.caFile}</code></>}</dd></>)}
         {model.kind === 'remote' && (<><dt>API key</dt><dd>{model.hasApiKey ? 'stored in the keychain' : 'none'}</dd></>)}
         <dt>Data it may see</dt><dd>{model.classifications.join(', ')}</dd>
         <dt>Available to</dt><dd>{who}</dd>
