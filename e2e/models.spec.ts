@@ -134,6 +134,26 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
   expect(cspViolations()).toEqual([]);
 });
 
+test('shipped manifests that were set aside are named on the Models page, with why and what to do', async ({ page }) => {
+  await signInLocally(page, serve);
+  // This checkout's models/ folder is valid: the real answer is empty, and the page shows nothing.
+  const real = await valueFromPage<{ folder: string | null; problems: unknown[] }>(page, 'models.manifestProblems', {});
+  expect(real).toMatchObject({ folder: expect.stringMatching(/models$/) as unknown, problems: [] });
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
+  await expect(page.getByTestId('model-strongroom-test')).toBeVisible();
+  await expect(page.getByTestId('manifest-problems')).toHaveCount(0);
+  // A broken file in the app's own folder is stood in for here (the registry sets one aside for
+  // real in core/models/registry/registry.test.ts, through the same API method).
+  await page.route('**/api/models.manifestProblems', (route) => route.fulfill({ json: { ok: true, value: { folder: real.folder, problems: [{ file: 'bank-llama.json', reason: 'is not valid JSON (line 3 column 1)' }] } } }));
+  await page.reload();
+  const panel = page.getByTestId('manifest-problems');
+  await expect(panel.getByRole('heading', { name: 'Shipped models set aside' })).toBeVisible();
+  await expect(panel).toContainText(`One model file in ${real.folder ?? ''} could not be used`);
+  await expect(panel).toContainText('bank-llama.json is not valid JSON (line 3 column 1)');
+  await expect(panel).toContainText('Fix the file on the server and restart Strongroom.');
+  await expectNoSeriousA11yViolations(page, 'models page with a set-aside manifest');
+});
+
 test('in the desktop app the add form offers the native file picker, which fills the path', async ({ page }) => {
   // Electron cannot start here; the preload's window.strongroomDesktop is stood in for, answering
   // as the native dialog would (electron/main/modelFilePicker.test.ts covers the main side).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, defineMethod } from './define.ts';
+import { InputIssueSchema } from './errors.ts';
 
 /** What a workflow's data may be; a model serves only the classifications its manifest allows. */
 export const DataClassificationSchema = z.enum(['public', 'internal', 'confidential', 'restricted']);
@@ -145,12 +146,26 @@ export const ModelTestResultSchema = z.object({
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), timeToFirstTokenMs: z.number(), totalMs: z.number(), tokensPerSecond: z.number() }),
 });
 
+/** A shipped manifest set aside at start: its file name and why, never its content. */
+export const ManifestProblemSchema = z.object({
+  file: z.string(),
+  reason: z.string(),
+  /** Schema issues (paths and rules) when the JSON is valid but not a manifest. */
+  issues: z.array(InputIssueSchema).optional(),
+});
+
 export const modelMethods = {
   'models.list': defineMethod({
     summary: 'Models available to this account (every model for an installation administrator), with availability.',
     input: z.object({}).strict(),
     output: z.array(ModelViewSchema),
     permission: 'models.read',
+  }),
+  'models.manifestProblems': defineMethod({
+    summary: 'Shipped model manifests set aside when Strongroom started (unreadable, not JSON, or not a manifest), with why; the other models are unaffected.',
+    input: z.object({}).strict(),
+    output: z.object({ folder: z.string().nullable(), problems: z.array(ManifestProblemSchema) }),
+    permission: 'models.manage',
   }),
   'models.add': defineMethod({
     summary: 'Add a local GGUF (checksum and architecture verified first) or an OpenAI-compatible endpoint.',

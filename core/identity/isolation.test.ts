@@ -71,6 +71,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'audit.legalHold.set': (w) => ({ accountId: w.accountA.id, hold: false }),
   'audit.purge': (w) => ({ accountId: w.accountA.id, dryRun: false }),
   'models.list': () => ({}),
+  'models.manifestProblems': () => ({}),
   'models.add': () => ({ kind: 'local', id: 'intruder-model', name: 'Intruder', path: '/nonexistent/intruder.gguf' }),
   'models.remove': () => ({ modelId: 'alpha-model' }),
   'models.setAvailability': (w) => ({ modelId: 'alpha-model', accounts: [w.accountB.id] }),

@@ -77,6 +77,8 @@ export class ModelRegistry {
   private readonly shipped: readonly ModelManifest[];
   /** Shipped manifest files set aside as unreadable, not JSON or not a manifest. */
   readonly manifestProblems: readonly ManifestProblem[];
+  /** The folder the shipped manifests were read from; null when they were handed in. */
+  readonly manifestsDir: string | null;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly checksums: ChecksumVerifier;
@@ -92,6 +94,7 @@ export class ModelRegistry {
     const shipped = options.shippedManifests ?? readShippedManifests();
     this.shipped = shipped;
     this.manifestProblems = (shipped as Partial<Pick<ShippedManifests, 'problems'>>).problems ?? [];
+    this.manifestsDir = (shipped as Partial<Pick<ShippedManifests, 'dir'>>).dir ?? null;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger();
     for (const problem of this.manifestProblems) this.logger.warn({ file: problem.file, reason: problem.reason }, 'model manifest set aside');

@@ -9,6 +9,7 @@ type ModelMethod = keyof typeof modelMethods;
 export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<MethodHandlers, ModelMethod> {
   return {
     'models.list': (_input, { principal }) => registry.list(principal),
+    'models.manifestProblems': () => ({ folder: registry.manifestsDir, problems: [...registry.manifestProblems] }),
     'models.add': (input, { principal, requestId }) => registry.add(principal, input, requestId),
     'models.remove': (input, { principal, requestId }) => registry.remove(principal, input.modelId, requestId),
     'models.setAvailability': (input, { principal, requestId }) => registry.setAvailability(principal, input.modelId, input.accounts, input.allAccounts, requestId),

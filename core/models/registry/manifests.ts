@@ -15,8 +15,8 @@ export interface ManifestProblem {
   issues?: InputIssue[];
 }
 
-/** The valid shipped manifests, and the files set aside (`problems`). */
-export type ShippedManifests = ModelManifest[] & { problems: ManifestProblem[] };
+/** The valid shipped manifests, the files set aside (`problems`) and the folder they were read from. */
+export type ShippedManifests = ModelManifest[] & { problems: ManifestProblem[]; dir: string };
 
 /**
  * Reads `models/*.json` (except the schema itself). A manifest that cannot be read, is not JSON
@@ -58,5 +58,5 @@ export function readShippedManifests(dir: string = shippedModelsDir): ShippedMan
     const manifest = parsed.data;
     return [manifest.kind === 'local' && !isAbsolute(manifest.path) ? { ...manifest, path: resolve(dir, manifest.path) } : manifest];
   });
-  return Object.assign(manifests, { problems });
+  return Object.assign(manifests, { problems, dir });
 }

@@ -67,6 +67,7 @@ beforeAll(async () => {
   writeFileSync(join(shippedDir, 'tiny.json'), JSON.stringify({ id: 'shipped-tiny', name: 'Shipped tiny', kind: 'local', path: '../tiny.gguf', sha256, classifications: ['public'], accounts: ['*'], testModel: true }));
   // A shipped manifest without a checksum, for an account that does not exist yet.
   writeFileSync(join(shippedDir, 'nosum.json'), JSON.stringify({ id: 'shipped-nosum', name: 'Shipped without checksum', kind: 'local', path: '../tiny.gguf', accounts: ['Gamma'] }));
+  writeFileSync(join(shippedDir, 'half-written.json'), '{ "id": "half-written", "name": ');
   writeFileSync(join(shippedDir, 'example.json'), JSON.stringify({ id: 'example-remote', name: 'Example', kind: 'remote', endpoint: 'https://llm.bank.internal/v1', enabled: false }));
   server = await startFakeServer((request, response) => {
     if (request.path.endsWith('/models')) jsonReply(response, 200, { data: [{ id: 'served-model' }] });
@@ -360,6 +361,13 @@ describe('model registry', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(root, 'bank-ca.key'), '-out', pem, '-days', '2', '-subj', '/CN=Bank CA'], { stdio: 'ignore' });
     expect(await add('ca-good', pem)).toMatchObject({ ok: true, value: { id: 'ca-good' } });
     await admin.call('models.remove', { modelId: 'ca-good' });
+  });
+
+  it('models.manifestProblems: those who manage models see which shipped manifests were set aside and why; others are refused', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    expect(await admin.call('models.manifestProblems', {})).toEqual({ folder: shippedDir, problems: [{ file: 'half-written.json', reason: expect.stringMatching(/^is not valid JSON/) as unknown }] });
+    const analyst = await as(principal(accountA, 'analyst')).invoke('models.manifestProblems', {});
+    expect(analyst).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
   });
 
   it('sets a broken shipped manifest aside: the other models still load, and the file and reason are logged, never its content', async () => {
