@@ -206,6 +206,14 @@ export class LocalModelPool {
     entry.dispose().catch((error: unknown) => this.logger.warn({ model: entry.loaded.spec.id, err: error }, 'retired local model failed to dispose'));
   }
 
+  /**
+   * Takes a model out of service: the next request loads it again, checksum and all, while
+   * requests already holding it finish on the copy in memory, which is then disposed.
+   */
+  evict(id: string): void {
+    this.retire(id);
+  }
+
   /** Unloads a model now if it is idle; returns whether it was unloaded. */
   async unload(id: string): Promise<boolean> {
     const entry = this.entries.get(id);

@@ -240,7 +240,14 @@ export class ModelRegistry {
     if (manifest.kind !== 'local') throw invalid('modelId', 'is a remote model: it has no file to verify');
     const sha256 = await this.checksums.recompute(modelId, manifest.path);
     const recorded = manifest.sha256?.toLowerCase() ?? null;
-    return { model: modelId, sha256, recorded, matches: recorded === null ? null : recorded === sha256 };
+    const matches = recorded === null ? null : recorded === sha256;
+    if (matches === false) {
+      // The copy in memory was verified when it loaded, but the file it came from is no longer the
+      // one recorded: stop serving it now, as a restart would, instead of answering from it.
+      this.pool.evict(modelId);
+      this.logger.warn({ model: modelId }, 'model file changed: taken out of service until it matches its checksum');
+    }
+    return { model: modelId, sha256, recorded, matches };
   }
 
   /** Records the checksum of a local model that has none (a shipped manifest without `sha256`); a recorded one is never replaced. */

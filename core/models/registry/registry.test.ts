@@ -275,6 +275,9 @@ describe('model registry', () => {
       writeFileSync(path, bytes);
       utimesSync(path, mtime, mtime);
     };
+    // Loaded and in use before the file changes: a mismatch found by Verify takes it out of service
+    // at once, not only at the next restart.
+    expect(await admin.call('models.health', { modelId: 'verify-me' })).toMatchObject({ status: 'ok' });
     flipLastByte();
     const changed = await admin.call('models.verify', { modelId: 'verify-me' });
     expect(changed).toMatchObject({ model: 'verify-me', recorded: sha256, matches: false });

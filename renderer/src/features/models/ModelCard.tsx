@@ -107,7 +107,7 @@ function VerifyResult({ model, result, canManage, onRecorded }: { model: ModelVi
   const record = useApiAction('models.recordChecksum');
   if (result.matches === true) return <p data-testid="verify-result" className="health-ok">Recomputed now: the file matches its recorded SHA-256.</p>;
   if (result.matches === false) {
-    return <p data-testid="verify-result" className="health-failed">Recomputed now: the file’s SHA-256 is <code className="digest">{result.sha256}</code>, not the recorded <code className="digest">{result.recorded}</code>. It will not load until the file is replaced.</p>;
+    return <p data-testid="verify-result" className="health-failed">Recomputed now: the file’s SHA-256 is <code className="digest">{result.sha256}</code>, not the recorded <code className="digest">{result.recorded}</code>. It is out of service now (runs already using it finish) and will not load until the file is replaced.</p>;
   }
   return (
     <div data-testid="verify-result">
