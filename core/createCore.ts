@@ -172,7 +172,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       await pusher.idle();
     });
     if (config.tracing !== false) traceRecorder = recorder;
-    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold, testModels: () => registry.testModelIds(), logger });
+    tracing = new TracingService({ storage, recorder, pusher, audit: auditLog, clock, events, legalHold: (accountId) => retention.policy(accountId).legalHold, testModels: () => registry.testModelIds(), displayName: (userId) => displayNameOf(identityStore, userId), logger });
     const catalog = new WorkflowCatalog(config.shippedWorkflowsDir);
     const approvalPolicies = new ApprovalPolicies(storage.db);
     // The registry refuses models the account may not use; config.models (tests) overrides it.

@@ -92,13 +92,14 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   await expect(row).toContainText('trace-walkthrough');
   // Written by the generated test model, and labelled so.
   await expect(row.getByTestId('test-model-badge')).toHaveText('test model');
+  await expect(row).toContainText('Local administrator');
   await expect(page.getByTestId('trace-total')).toContainText(/^1 trace/);
   await page.getByLabel('Workflow').fill('trace-walkthrough');
   await page.getByLabel('Status').selectOption('completed');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page).toHaveURL(/\/traces\?workflow=trace-walkthrough&status=completed$/);
   await expect(row).toBeVisible();
-  await expect(page.getByTestId('trace-total')).toContainText('match the filters');
+  await expect(page.getByTestId('trace-total')).toHaveText('1 trace matches the filters');
   // A link reopens the same view; one that matches nothing says so; a bad value is named.
   await page.reload();
   await expect(page.getByLabel('Status')).toHaveValue('completed');
@@ -204,6 +205,8 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   await expect(versions.getByTestId('feedback-version-1')).toContainText('Clear activity analysis');
   await expect(versions.getByTestId('feedback-version-1')).toContainText('Rating 4 / 5');
   await expect(versions.getByTestId('feedback-version-2')).toContainText('misses the cash spike');
+  // People by name, not by user id.
+  await expect(versions.getByTestId('feedback-version-2')).toContainText('Version 2 by Local administrator on');
   await page.screenshot({ path: testInfo.outputPath('traces-4-feedback.png'), fullPage: true });
   await expectNoSeriousA11yViolations(page, 'the feedback panel with its history');
 

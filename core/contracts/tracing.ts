@@ -36,6 +36,8 @@ export const TraceSummarySchema = z.object({
   testModel: z.boolean(),
   status: TraceStatusSchema,
   userId: z.string().nullable(),
+  /** The user's display name (the IdP's, or "Local administrator"); null when unknown. */
+  userName: z.string().nullable(),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
@@ -132,6 +134,8 @@ export const FeedbackSchema = z.object({
   instruction: z.string().nullable(),
   edit: z.object({ before: z.string(), after: z.string(), diff: z.string() }).nullable(),
   createdBy: z.string(),
+  /** The author's display name; null when unknown. */
+  createdByName: z.string().nullable(),
   createdAt: z.string(),
 });
 export type Feedback = z.infer<typeof FeedbackSchema>;

@@ -15,6 +15,7 @@ import type { OtlpPusher, PushSettings } from './push.ts';
 import { PushConfigStore, readCaFile } from './push.ts';
 import type { TraceRecorder } from './recorder.ts';
 import { decodeExportCursor, encodeExportCursor, TraceStore } from './store.ts';
+import type { NameOf } from './store.ts';
 
 type FeedbackInput = z.output<typeof FeedbackInputSchema>;
 
@@ -46,9 +47,11 @@ export class TracingService {
   private readonly exportSpanBudget: number;
   /** The ids of generated test models (the model registry's); their traces are labelled. */
   private readonly testModels: () => ReadonlySet<string>;
+  /** Display names for the user ids traces and feedback carry. */
+  private readonly nameOf: NameOf;
   private readonly logger: Logger | undefined;
 
-  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number; testModels?: () => ReadonlySet<string>; logger?: Logger }) {
+  constructor(options: { storage: Storage; recorder: TraceRecorder; pusher: OtlpPusher; audit: AuditLog; clock: Clock; events?: EventBus; legalHold: (accountId: string) => boolean; exportSpanBudget?: number; testModels?: () => ReadonlySet<string>; displayName?: (userId: string) => string | undefined; logger?: Logger }) {
     this.logger = options.logger;
     this.storage = options.storage;
     this.recorder = options.recorder;
@@ -59,6 +62,8 @@ export class TracingService {
     this.legalHold = options.legalHold;
     this.exportSpanBudget = options.exportSpanBudget ?? exportPartSpanBudget;
     this.testModels = options.testModels ?? (() => new Set());
+    const displayName = options.displayName;
+    this.nameOf = displayName === undefined ? () => null : (userId) => displayName(userId) ?? null;
   }
 
   /** Open lists refresh a trace whose flag or feedback changed, as they do for new spans. */
@@ -76,12 +81,12 @@ export class TracingService {
   }
 
   list(principal: Principal, input: TraceFilter & { cursor?: string; limit: number }) {
-    return new TraceStore(this.scope(principal)).list(input, this.testModels());
+    return new TraceStore(this.scope(principal)).list(input, this.testModels(), this.nameOf);
   }
 
   get(principal: Principal, traceId: string) {
     const store = new TraceStore(this.scope(principal));
-    const trace = store.summary(traceId, this.testModels());
+    const trace = store.summary(traceId, this.testModels(), this.nameOf);
     if (!trace) throw noSuchTrace();
     return { trace, spans: store.spans(traceId) };
   }
@@ -100,7 +105,7 @@ export class TracingService {
     if (!store.summary(traceId)) throw noSuchTrace();
     this.audited(scope, principal, requestId, 'traces.flag', () => store.setFlag(traceId, flagged), () => ({ resource: `trace:${traceId}`, details: { flagged } }));
     this.changed(scope, traceId);
-    return store.summary(traceId, this.testModels())!;
+    return store.summary(traceId, this.testModels(), this.nameOf)!;
   }
 
   stats(principal: Principal, input: { workflowId?: string; from?: string; to?: string; bucket: 'hour' | 'day' }) {
@@ -320,6 +325,7 @@ export class TracingService {
       instruction: content?.instruction ?? null,
       edit: content?.edit ?? null,
       createdBy: f.createdBy,
+      createdByName: this.nameOf(f.createdBy),
       createdAt: new Date(f.createdAt).toISOString(),
     };
   }

@@ -86,7 +86,7 @@ export class TraceStore extends AccountRepository {
   protected readonly table = 'spans';
 
   /** `testModels`: the ids of generated test models, whose traces are labelled (the registry knows them). */
-  list(filter: TraceFilter & { cursor?: string; limit: number }, testModels: ReadonlySet<string> = noTestModels): { traces: TraceSummary[]; nextCursor: string | null; total: number } {
+  list(filter: TraceFilter & { cursor?: string; limit: number }, testModels: ReadonlySet<string> = noTestModels, nameOf: NameOf = noNames): { traces: TraceSummary[]; nextCursor: string | null; total: number } {
     const where: string[] = ['account_id = ?'];
     const params: Array<string | number> = [this.accountId];
     if (filter.workflowId) {
@@ -133,12 +133,12 @@ export class TraceStore extends AccountRepository {
     const rows = this.statement<Array<string | number>, TraceRow>(`SELECT * FROM traces WHERE ${page.join(' AND ')} ORDER BY started_us DESC, trace_id DESC LIMIT ?`).all(...pageParams, filter.limit + 1);
     const more = rows.length > filter.limit;
     const shown = more ? rows.slice(0, filter.limit) : rows;
-    return { traces: shown.map((row) => toSummary(row, testModels)), nextCursor: more ? encodeCursor(shown.at(-1)!) : null, total };
+    return { traces: shown.map((row) => toSummary(row, testModels, nameOf)), nextCursor: more ? encodeCursor(shown.at(-1)!) : null, total };
   }
 
-  summary(traceId: string, testModels: ReadonlySet<string> = noTestModels): TraceSummary | undefined {
+  summary(traceId: string, testModels: ReadonlySet<string> = noTestModels, nameOf: NameOf = noNames): TraceSummary | undefined {
     const row = this.statement<[string, string], TraceRow>('SELECT * FROM traces WHERE trace_id = ? AND account_id = ?').get(traceId, this.accountId);
-    return row ? toSummary(row, testModels) : undefined;
+    return row ? toSummary(row, testModels, nameOf) : undefined;
   }
 
   /** Every span of a trace, metadata only, in start order. */
@@ -283,7 +283,11 @@ export class TraceStore extends AccountRepository {
 
 const noTestModels: ReadonlySet<string> = new Set();
 
-function toSummary(row: TraceRow, testModels: ReadonlySet<string>): TraceSummary {
+/** A user's display name, or null when unknown (the identity store's; the store has no users table of its own). */
+export type NameOf = (userId: string) => string | null;
+const noNames: NameOf = () => null;
+
+function toSummary(row: TraceRow, testModels: ReadonlySet<string>, nameOf: NameOf): TraceSummary {
   return {
     traceId: row.trace_id,
     runId: row.run_id,
@@ -293,6 +297,7 @@ function toSummary(row: TraceRow, testModels: ReadonlySet<string>): TraceSummary
     testModel: row.model_id !== null && testModels.has(row.model_id),
     status: row.status,
     userId: row.user_id,
+    userName: row.user_id === null ? null : nameOf(row.user_id),
     startedAt: iso(row.started_us),
     endedAt: row.ended_us === null ? null : iso(row.ended_us),
     durationMs: row.duration_ms,

@@ -392,6 +392,28 @@ describe('feedback', () => {
     expect((await h.call('traces.list', { hasFeedback: true })).traces.map((t) => t.traceId)).toEqual([run.traceId]);
   });
 
+  it('names people: a trace and a feedback carry the display name of their user, and null for ids nobody knows', async () => {
+    const h = await make();
+    // The local administrator is a real user row (created at first run); 'analyst-1' is only a test id.
+    const admin = h.core.storage!.db.prepare<[], { id: string }>("SELECT id FROM users WHERE kind = 'local-admin'").get()!;
+    const api = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: admin.id, displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
+    const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
+      const result = await api.invoke(method, input);
+      if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
+      return result.value;
+    };
+    const started = await call('runs.start', { workflowId: 'memo', input: { borrower: 'Acme Shipping', sections: ['liquidity'] } });
+    const run = await h.settle(started.id);
+    const byAnalyst = await memoRun(h);
+    const { trace } = await call('traces.get', { traceId: run.traceId });
+    expect(trace).toMatchObject({ userId: admin.id, userName: 'Local administrator' });
+    const listed = (await call('traces.list', { limit: 10 })).traces;
+    expect(listed.find((t) => t.traceId === byAnalyst.traceId)).toMatchObject({ userId: 'analyst-1', userName: null });
+    const feedback = await call('feedback.submit', { traceId: run.traceId, spanId: spanIdFor(run.traceId, 'intro'), feedback: { rating: 4 } });
+    expect(feedback).toMatchObject({ createdBy: admin.id, createdByName: 'Local administrator' });
+    expect((await h.call('feedback.history', { feedbackId: feedback.id }))[0]).toMatchObject({ createdByName: 'Local administrator' });
+  });
+
   it('refuses empty feedback, feedback on a span that does not exist, and revisions of unknown feedback', async () => {
     const h = await make();
     const run = await memoRun(h);

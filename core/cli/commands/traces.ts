@@ -140,7 +140,7 @@ export async function feedbackListCommand(io: CliIo, core: Core, options: Accoun
     // --history: every version of each, oldest first (a change never overwrites: who changed what, when).
     const feedback = options.history ? (await Promise.all(latest.map((f) => api.call('feedback.history', { feedbackId: f.id })))).flat() : latest;
     const lines = feedback.map((f) => [
-      `${f.id} v${f.version}  span ${f.spanId}  ${f.action}${f.rating === null ? '' : `  rating ${f.rating}`}${f.verdict === null ? '' : `  ${f.verdict}`}${f.editDistance === null ? '' : `  edit distance ${f.editDistance}`}  by ${f.createdBy} at ${f.createdAt}`,
+      `${f.id} v${f.version}  span ${f.spanId}  ${f.action}${f.rating === null ? '' : `  rating ${f.rating}`}${f.verdict === null ? '' : `  ${f.verdict}`}${f.editDistance === null ? '' : `  edit distance ${f.editDistance}`}  by ${f.createdByName ?? f.createdBy} at ${f.createdAt}`,
       ...(f.labels.length > 0 ? [`  labels: ${f.labels.join(', ')}`] : []),
       ...(f.comment ? [`  comment: ${f.comment}`] : []),
     ].join('\n'));

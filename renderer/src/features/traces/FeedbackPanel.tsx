@@ -62,7 +62,7 @@ export function FeedbackSummary({ feedback }: { feedback: Feedback }) {
   return (
     <div className="feedback-summary-card">
       <p className="feedback-meta">
-        <strong>Version {feedback.version}</strong> by {feedback.createdBy} on <time dateTime={feedback.createdAt}>{new Date(feedback.createdAt).toLocaleString()}</time>
+        <strong>Version {feedback.version}</strong> by {feedback.createdByName ?? feedback.createdBy} on <time dateTime={feedback.createdAt}>{new Date(feedback.createdAt).toLocaleString()}</time>
         {feedback.action !== 'review' && <span className="tag">{feedback.action}</span>}
       </p>
       <ul className="feedback-facts">

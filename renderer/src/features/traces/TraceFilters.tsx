@@ -10,7 +10,8 @@ const emptyFields = fieldsFromFilter({});
 export interface FilterSuggestions {
   workflows: string[];
   models: string[];
-  users: string[];
+  /** User ids, each with its display name (shown as the suggestion's label) when known. */
+  users: Array<{ value: string; label: string | null }>;
 }
 
 /**
@@ -50,11 +51,15 @@ export function TraceFilters({ filter, suggestions, onApply }: { filter: TraceFi
       </div>
     );
   };
-  const text = (key: 'workflowId' | 'version' | 'modelId' | 'userId', label: string, list?: string[]) =>
+  const text = (key: 'workflowId' | 'version' | 'modelId' | 'userId', label: string, list?: ReadonlyArray<string | { value: string; label: string | null }>) =>
     field(key, label, (props) => (
       <>
         <input {...props} value={fields[key]} list={list && list.length > 0 ? `${props.id}-list` : undefined} autoComplete="off" onChange={(e) => set(key, e.target.value)} />
-        {list && list.length > 0 && <datalist id={`${props.id}-list`}>{list.map((value) => <option key={value} value={value} />)}</datalist>}
+        {list && list.length > 0 && (
+          <datalist id={`${props.id}-list`}>
+            {list.map((entry) => (typeof entry === 'string' ? <option key={entry} value={entry} /> : <option key={entry.value} value={entry.value} label={entry.label ?? undefined} />))}
+          </datalist>
+        )}
       </>
     ));
   const yesNo = (key: 'hasFeedback' | 'flagged', label: string) =>

@@ -24,7 +24,8 @@ const columns = ['Started', 'Workflow', 'Status', 'Duration', 'Spans', 'Tokens i
 
 function suggestionsFrom(traces: readonly TraceSummary[]): FilterSuggestions {
   const distinct = (pick: (trace: TraceSummary) => string | null) => [...new Set(traces.map(pick).filter((v): v is string => v !== null))].sort().slice(0, 50);
-  return { workflows: distinct((t) => t.workflowId), models: distinct((t) => t.modelId), users: distinct((t) => t.userId) };
+  const names = new Map(traces.map((t) => [t.userId, t.userName] as const));
+  return { workflows: distinct((t) => t.workflowId), models: distinct((t) => t.modelId), users: distinct((t) => t.userId).map((value) => ({ value, label: names.get(value) ?? null })) };
 }
 
 /**
@@ -84,7 +85,7 @@ export function TraceList() {
           <div className="trace-list-summary">
             <p className="trace-total" aria-live="polite" data-testid="trace-total">
               {formatCount(listing.total)} {listing.total === 1 ? 'trace' : 'traces'}
-              {activeFilterCount(filter) > 0 ? ' match the filters' : ' in this account'}
+              {activeFilterCount(filter) > 0 ? (listing.total === 1 ? ' matches the filters' : ' match the filters') : ' in this account'}
             </p>
             <p className="hint">{formatCount(traces.length)} loaded{hasMore ? '; more load as you scroll' : ''}.</p>
             {fresh && <button type="button" onClick={() => { setFresh(false); reload(); }}>New traces recorded — refresh the list</button>}
@@ -196,7 +197,7 @@ function TraceGrid({ traces, total, hasMore, loadingMore, loadMore, onOpen, list
               <div role="gridcell" className="trace-cell trace-cell-number">{formatCount(trace.spanCount)}</div>
               <div role="gridcell" className="trace-cell trace-cell-number">{formatCount(trace.inputTokens)} / {formatCount(trace.outputTokens)}</div>
               <div role="gridcell" className="trace-cell">{trace.modelId ?? '—'}{trace.testModel && <TestModelBadge compact />}</div>
-              <div role="gridcell" className="trace-cell">{trace.userId ?? '—'}</div>
+              <div role="gridcell" className="trace-cell">{trace.userId === null ? '—' : (trace.userName ?? trace.userId)}</div>
               <div role="gridcell" className="trace-cell trace-cell-number">{trace.feedbackCount > 0 ? formatCount(trace.feedbackCount) : '—'}</div>
               <div role="gridcell" className="trace-cell">{trace.flagged ? <span className="trace-flag"><span aria-hidden="true">⚑</span><span className="visually-hidden">flagged</span></span> : <span className="visually-hidden">not flagged</span>}</div>
             </div>

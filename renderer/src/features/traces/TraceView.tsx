@@ -98,7 +98,7 @@ function TraceBody({ detail }: { detail: TraceDetail }) {
         {trace.runId && <><dt>Run</dt><dd>{can('runs.read') ? <Link to={`/workflows/runs/${trace.runId}`}><ShortId id={trace.runId} /></Link> : <ShortId id={trace.runId} />}</dd></>}
         {trace.version && <><dt>Version</dt><dd><ShortId id={trace.version} length={12} /></dd></>}
         {trace.modelId && <><dt>Model</dt><dd><code>{trace.modelId}</code>{trace.testModel && <TestModelBadge />}</dd></>}
-        {trace.userId && <><dt>User</dt><dd>{trace.userId}</dd></>}
+        {trace.userId && <><dt>User</dt><dd>{trace.userName ?? <code>{trace.userId}</code>}</dd></>}
         <dt>Started</dt><dd><time dateTime={trace.startedAt}>{new Date(trace.startedAt).toLocaleString()}</time></dd>
         <dt>Duration</dt><dd>{trace.endedAt === null ? 'still running' : formatMillis(trace.durationMs)}</dd>
         <dt>Spans</dt><dd>{formatCount(trace.spanCount)}</dd>

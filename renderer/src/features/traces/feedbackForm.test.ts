@@ -55,7 +55,7 @@ describe('feedback form', () => {
     const feedback: Feedback = {
       id: '4b0f8a3e-2a4c-4d55-9d1e-6c1f3a0e7b21', version: 2, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), action: 'review',
       rating: 2, verdict: 'reject', labels: ['tone'], scores: { accuracy: 3 }, editDistance: 4, contentVisible: true,
-      comment: 'Too vague', instruction: null, edit: { before: 'a', after: 'b', diff: '' }, createdBy: 'u', createdAt: '2026-03-01T00:00:00Z',
+      comment: 'Too vague', instruction: null, edit: { before: 'a', after: 'b', diff: '' }, createdBy: 'u', createdByName: null, createdAt: '2026-03-01T00:00:00Z',
     };
     const fields = fieldsFromFeedback(feedback);
     expect(fields).toMatchObject({ rating: '2', verdict: 'reject', comment: 'Too vague', labels: 'tone', editing: true, after: 'b' });
