@@ -86,6 +86,9 @@ test('lists the shipped workflows, opens the credit memo tree and its generated 
   await launcher.getByLabel('Input as JSON (paste a sample here)').fill('{}');
   await launcher.getByRole('button', { name: 'Start run' }).click();
   await expect(launcher.getByRole('alert')).toContainText('ERR_INPUT_INVALID');
+  // Focus is on the error, where a keyboard or screen-reader user hears what to fix; the JSON is kept.
+  await expect(launcher.locator('.error-focus')).toBeFocused();
+  await expect(launcher.getByLabel('Input as JSON (paste a sample here)')).toHaveValue('{}');
   expect(csp()).toEqual([]);
 });
 

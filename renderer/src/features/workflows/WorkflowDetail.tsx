@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { ApiError, DataClassification } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
@@ -77,6 +77,11 @@ export function RunLauncher() {
   const [form, setForm] = useState<{ generation: number; initial: unknown }>({ generation: 0, initial: undefined });
   const [notice, setNotice] = useState('');
   const errorRef = useRef<HTMLDivElement>(null);
+  // The error names the fields to fix, and the form keeps everything typed: focus goes to the
+  // error once it is on the page (a timer set beside setError ran before React had rendered it).
+  useEffect(() => {
+    if (error) errorRef.current?.focus();
+  }, [error]);
 
   if (detail.state.status === 'loading') return <p className="notice">Loading {workflowId}…</p>;
   if (detail.state.status === 'error') return <ApiErrorView error={detail.state.error} onRetry={detail.reload} />;
@@ -92,8 +97,6 @@ export function RunLauncher() {
       return;
     }
     setError(result.error);
-    // The error names the fields to fix; the form keeps everything typed.
-    setTimeout(() => errorRef.current?.focus(), 0);
   }
 
   return (

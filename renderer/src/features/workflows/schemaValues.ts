@@ -41,8 +41,9 @@ export function initialValue(schema: JsonSchema): unknown {
 }
 
 /**
- * What is sent: optional fields left blank are dropped (a blank is not an answer), and numbers
- * left empty are omitted so the API names them if they were required.
+ * What is sent: text is trimmed at both ends, so spaces alone are blank; optional fields left
+ * blank are dropped (a blank is not an answer), and numbers left empty are omitted — a required
+ * one left blank is sent empty or missing, so the API names it.
  */
 export function pruneBlank(schema: JsonSchema, value: unknown): unknown {
   const type = typeOf(schema);
@@ -55,6 +56,7 @@ export function pruneBlank(schema: JsonSchema, value: unknown): unknown {
   }
   if (type === 'array' && Array.isArray(value)) return value.map((v) => pruneBlank(schema.items ?? {}, v));
   if (value === null && (type === 'number' || type === 'integer')) return undefined;
+  if (typeof value === 'string' && type === 'string') return value.trim();
   return value;
 }
 
