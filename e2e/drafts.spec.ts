@@ -73,9 +73,13 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await form.getByLabel('Attach source files').setInputFiles([
     { name: 'annual-report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 binary') },
     { name: 'site-visit-notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Site visit, March 2025\n\nCell 7 was idle for retooling; the backlog covers eleven weeks.\n') },
+    // An export in the older Western European encoding: read as such, with a warning, letters intact.
+    { name: 'guarantor-extract.txt', mimeType: 'text/plain', buffer: Buffer.from('Guarantor: Société Générale Müller\n', 'latin1') },
   ]);
   await expect(form.getByRole('alert').filter({ hasText: 'annual-report.pdf is not a plain-text or Markdown file' })).toBeVisible();
   await expect(form.getByTestId('attached-files')).toContainText('site-visit-notes.md');
+  await expect(form.getByTestId('attached-files')).toContainText('guarantor-extract.txt');
+  await expect(form.getByTestId('attachment-notices')).toContainText('guarantor-extract.txt is not UTF-8: it was read as Western European (Windows-1252)');
   await form.getByRole('button', { name: 'Use sample input' }).click();
   await expect(form.getByRole('status').filter({ hasText: 'The form now holds the sample input' })).toBeVisible();
   // The generated credit-memo form is very long: the top of it is what this stage shows.

@@ -7,7 +7,7 @@ import { useAuth } from '../auth/AuthContext.tsx';
 import { ModelChoice } from '../workflows/ModelChoice.tsx';
 import { SchemaForm } from '../workflows/SchemaForm.tsx';
 import type { JsonSchema } from '../workflows/schemaValues.ts';
-import { acceptedFileTypes, documentsField, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
+import { acceptedFileTypes, decodeFileText, documentsField, encodingNotice, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
 import type { SourceDocument } from './attachments.ts';
 import { relaxNullable, restoreNulls } from '../workflows/nullableFields.ts';
 
@@ -19,11 +19,13 @@ function SourceFiles({ schema, attached, onChange }: { schema: JsonSchema; attac
   const field = documentsField(schema);
   const input = useRef<HTMLInputElement>(null);
   const [problems, setProblems] = useState<string[]>([]);
+  const [notices, setNotices] = useState<string[]>([]);
   if (!field) return <p className="hint">This workflow takes no source documents.</p>;
 
   async function add(files: FileList | null): Promise<void> {
     if (!files || !field) return;
     const found: string[] = [];
+    const guessed: string[] = [];
     const next = [...attached];
     const taken = new Set(next.map((document) => document.id));
     for (const file of Array.from(files)) {
@@ -31,15 +33,19 @@ function SourceFiles({ schema, attached, onChange }: { schema: JsonSchema; attac
         found.push(`${file.name} is not a plain-text or Markdown file (.txt, .md); convert it to text first.`);
         continue;
       }
-      const result = toSourceDocument({ name: file.name, text: await file.text() }, taken, field.limits);
+      const decoded = decodeFileText(new Uint8Array(await file.arrayBuffer()));
+      const result = toSourceDocument({ name: file.name, text: decoded.text }, taken, field.limits);
       if (!result.ok) {
         found.push(result.problem);
         continue;
       }
+      const notice = encodingNotice(file.name, decoded.encoding);
+      if (notice !== null) guessed.push(notice);
       taken.add(result.document.id);
       next.push(result.document);
     }
     setProblems(found);
+    setNotices(guessed);
     onChange(next);
     if (input.current) input.current.value = '';
   }
@@ -48,7 +54,7 @@ function SourceFiles({ schema, attached, onChange }: { schema: JsonSchema; attac
     <fieldset className="field field-wide source-files" aria-describedby={`${id}-hint`}>
       <legend>Source files</legend>
       <p className="hint" id={`${id}-hint`}>
-        Accepted: plain text (.txt) and Markdown (.md), UTF-8, up to {field.limits.text.toLocaleString('en')} characters each. They are read on this computer and added to the input’s
+        Accepted: plain text (.txt) and Markdown (.md), UTF-8 (a file in the older Windows-1252 encoding is read as such, with a warning), up to {field.limits.text.toLocaleString('en')} characters each. They are read on this computer and added to the input’s
         documents, after any the form already has. Convert PDFs and Word files to text first.
       </p>
       <label htmlFor={`${id}-files`}>Attach source files</label>
@@ -58,6 +64,11 @@ function SourceFiles({ schema, attached, onChange }: { schema: JsonSchema; attac
           <ul className="field-error-list">
             {problems.map((problem) => <li key={problem} className="field-error">{problem}</li>)}
           </ul>
+        </div>
+      )}
+      {notices.length > 0 && (
+        <div role="status" className="warning-panel" data-testid="attachment-notices">
+          {notices.map((notice) => <p key={notice}>{notice}</p>)}
         </div>
       )}
       {attached.length > 0 && (

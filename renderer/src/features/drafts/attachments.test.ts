@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonSchema } from '../workflows/schemaValues.ts';
-import { documentId, documentsField, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
+import { decodeFileText, documentId, documentsField, encodingNotice, isAcceptedFile, toSourceDocument, withDocuments } from './attachments.ts';
 
 const schema: JsonSchema = {
   type: 'object',
@@ -50,6 +50,26 @@ describe('files', () => {
     expect(binary.ok ? '' : binary.problem).toContain('not a plain-text file');
     const long = toSourceDocument({ name: 'long.txt', text: 'x'.repeat(51) }, new Set(), { id: 64, title: 300, text: 50 });
     expect(long.ok ? '' : long.problem).toContain('at most 50');
+  });
+});
+
+describe('decodeFileText', () => {
+  it('reads UTF-8 as UTF-8, and a Latin-1 / Windows-1252 file as that, saying so, instead of replacing its letters', () => {
+    expect(decodeFileText(new TextEncoder().encode('Société Générale, Müller & Søn — 5 €'))).toEqual({ text: 'Société Générale, Müller & Søn — 5 €', encoding: 'utf-8' });
+    // "Café crème" as a Windows-1252 file: é = 0xE9, è = 0xE8 (invalid as UTF-8).
+    const latin = Uint8Array.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65, 0x20, 0x80]);
+    expect(decodeFileText(latin)).toEqual({ text: 'Café crème €', encoding: 'windows-1252' });
+    expect(encodingNotice('memo.txt', 'windows-1252')).toContain('memo.txt is not UTF-8: it was read as Western European (Windows-1252)');
+    expect(encodingNotice('memo.txt', 'utf-8')).toBeNull();
+  });
+
+  it('still refuses a binary file read either way', () => {
+    const binary = decodeFileText(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x01, 0x02, 0x03, 0x04]));
+    expect(binary.encoding).toBe('windows-1252');
+    const result = toSourceDocument({ name: 'scan.txt', text: binary.text }, new Set());
+    expect(result.ok ? '' : result.problem).toContain('not a plain-text file');
+    const controls = toSourceDocument({ name: 'blob.txt', text: 'ab\u0001\u0002\u0003\u0004\u0005cd' }, new Set());
+    expect(controls.ok ? '' : controls.problem).toContain('not a plain-text file');
   });
 });
 

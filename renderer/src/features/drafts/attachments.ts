@@ -54,14 +54,38 @@ export function documentId(fileName: string, taken: ReadonlySet<string>, maxLeng
   }
 }
 
+/** How a file's bytes were read as text. */
+export type TextEncodingRead = 'utf-8' | 'windows-1252';
+
+/**
+ * A picked file's bytes as text: UTF-8 when they are valid UTF-8 (a BOM is dropped), else
+ * Windows-1252, the Western European legacy encoding that exported bank files most often use
+ * (it decodes any byte, so the caller must say it guessed). Decoding UTF-8 leniently instead would
+ * silently turn "Société" into "Soci�t�".
+ */
+export function decodeFileText(bytes: Uint8Array): { text: string; encoding: TextEncodingRead } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+  }
+}
+
+/** What the page says about a file that was not UTF-8 but was taken. */
+export function encodingNotice(fileName: string, encoding: TextEncodingRead): string | null {
+  return encoding === 'utf-8' ? null : `${fileName} is not UTF-8: it was read as Western European (Windows-1252). Check its accented letters before you start; if they look wrong, save the file as UTF-8 and attach it again.`;
+}
+
 /**
  * Turns a picked file's text into a source document, or says why it cannot be one: empty, binary
- * (a NUL byte or replacement characters from a failed UTF-8 decode), or longer than the schema allows.
+ * (a NUL byte or other control characters, or replacement characters from a failed decode), or
+ * longer than the schema allows.
  */
 export function toSourceDocument(file: { name: string; text: string }, taken: ReadonlySet<string>, limits = fallbackLimits): { ok: true; document: SourceDocument } | { ok: false; problem: string } {
   const text = file.text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (text.trim() === '') return { ok: false, problem: `${file.name} is empty.` };
-  if (text.includes('\u0000') || (text.match(/\uFFFD/g)?.length ?? 0) > 3) return { ok: false, problem: `${file.name} is not a plain-text file (only plain text and Markdown can be attached).` };
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  if (text.includes('\u0000') || (text.match(/\uFFFD/g)?.length ?? 0) > 3 || (text.match(/[\u0001-\u0008\u000E-\u001F]/g)?.length ?? 0) > 3) return { ok: false, problem: `${file.name} is not a plain-text file (only plain text and Markdown can be attached).` };
   if (text.length > limits.text) return { ok: false, problem: `${file.name} has ${text.length.toLocaleString('en')} characters; a source document may have at most ${limits.text.toLocaleString('en')}.` };
   const title = file.name.slice(0, limits.title);
   return { ok: true, document: { id: documentId(file.name, taken, limits.id), title, text } };
