@@ -216,6 +216,14 @@ test('a run becomes a trace: list, span tree and waterfall, content, feedback an
   await expect(view.getByRole('button', { name: 'Unflag trace' })).toBeVisible();
   await page.goto(`${serve.origin}/traces?feedback=yes&flagged=yes`);
   await expect(page.getByTestId(`trace-row-${traceId}`).locator('.trace-flag')).toBeVisible();
+  // The Review page gathers it as flagged; it has feedback, so it is not among the unjudged runs.
+  await sections(page).getByRole('link', { name: 'Review' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Review');
+  await expect(page.getByTestId('review-flagged').getByRole('link', { name: 'trace-walkthrough' })).toHaveAttribute('href', `/traces/${traceId}`);
+  await expect(page.getByTestId('review-unjudged')).not.toContainText('trace-walkthrough');
+  await expect(page.getByTestId('review-drafts')).toContainText('No draft is waiting for review.');
+  await expectNoSeriousA11yViolations(page, 'the review queue');
+  await page.goto(`${serve.origin}/traces?feedback=yes&flagged=yes`);
 
   // Export the trace as OTLP/JSON: a Blob download under the strict CSP.
   await page.getByTestId(`trace-row-${traceId}`).getByRole('link').click();

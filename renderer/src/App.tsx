@@ -14,6 +14,7 @@ import { ModelsPage } from './features/models/ModelsPage.tsx';
 import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.tsx';
 import { SystemPage } from './features/system/SystemPage.tsx';
 import { ToolsPage } from './features/tools/ToolsPage.tsx';
+import { ReviewPage } from './features/review/ReviewPage.tsx';
 import { tracesRoutes } from './features/traces/routes.tsx';
 import { workflowsRoutes } from './features/workflows/routes.tsx';
 
@@ -36,8 +37,9 @@ const createAppRouter = () => createBrowserRouter([
       { path: 'tools', element: <RequireSection section={section('/tools')}><ToolsPage /></RequireSection> },
       { path: 'drafts', element: <RequireSection section={section('/drafts')}>{draftsRoutes.element}</RequireSection>, children: draftsRoutes.children },
       { path: 'traces', element: <RequireSection section={section('/traces')}>{tracesRoutes.element}</RequireSection>, children: tracesRoutes.children },
+      { path: 'review', element: <RequireSection section={section('/review')}><ReviewPage /></RequireSection> },
       ...sections
-        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts' && s.path !== '/tools')
+        .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts' && s.path !== '/tools' && s.path !== '/review')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
       { path: '*', element: <Navigate to="/system" replace /> },
     ],
