@@ -37,6 +37,17 @@ test('opens from the printed URL, signs in, shows system.info, and navigates eve
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Admin');
   await nav.getByRole('link', { name: 'System' }).click();
   await expect(page.getByTestId('system-info')).toContainText('serve');
+
+  // An address with no page says so (it used to show System without a word); it links the sections.
+  await page.goto(`${serve.origin}/reveiw`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('No such page');
+  await expect(page.getByTestId('not-found')).toContainText('Strongroom has no page at /reveiw');
+  await page.getByTestId('not-found').getByRole('link', { name: 'Review' }).click();
+  await expect(page).toHaveURL(`${serve.origin}/review`);
+  // A run id that cannot exist is named as wrong input, with no "Try again" that cannot help.
+  await page.goto(`${serve.origin}/workflows/runs/not-a-run`);
+  await expect(page.getByRole('alert')).toContainText('ERR_INPUT_INVALID');
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
 });
 
 test('the keyboard reaches the navigation through the skip link and the links', async ({ page }) => {

@@ -15,6 +15,7 @@ import { SectionPlaceholder } from './features/placeholder/SectionPlaceholder.ts
 import { SystemPage } from './features/system/SystemPage.tsx';
 import { ToolsPage } from './features/tools/ToolsPage.tsx';
 import { ReviewPage } from './features/review/ReviewPage.tsx';
+import { NotFound } from './app/NotFound.tsx';
 import { tracesRoutes } from './features/traces/routes.tsx';
 import { workflowsRoutes } from './features/workflows/routes.tsx';
 
@@ -41,7 +42,7 @@ const createAppRouter = () => createBrowserRouter([
       ...sections
         .filter((s) => s.path !== '/system' && s.path !== '/admin' && s.path !== '/audit' && s.path !== '/workflows' && s.path !== '/models' && s.path !== '/traces' && s.path !== '/drafts' && s.path !== '/tools' && s.path !== '/review')
         .map((s) => ({ path: s.path.slice(1), element: <RequireSection section={s}><SectionPlaceholder path={s.path} /></RequireSection> })),
-      { path: '*', element: <Navigate to="/system" replace /> },
+      { path: '*', element: <NotFound /> },
     ],
   },
 ]);

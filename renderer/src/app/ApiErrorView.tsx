@@ -1,11 +1,12 @@
 import type { ApiError, InputIssue } from '../../../core/contracts/index.ts';
+import { retryMayHelp } from './apiErrors.ts';
 
 function issuesOf(error: ApiError): InputIssue[] {
   const issues = error.details?.issues;
   return Array.isArray(issues) ? (issues as InputIssue[]) : [];
 }
 
-/** Shows a typed API error plainly: what happened, its stable code, and what to fix. */
+/** Shows a typed API error plainly: what happened, its stable code, and what to fix; "Try again" only where it may help. */
 export function ApiErrorView({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
   const issues = issuesOf(error);
   return (
@@ -23,7 +24,7 @@ export function ApiErrorView({ error, onRetry }: { error: ApiError; onRetry?: ()
           ))}
         </ul>
       )}
-      {onRetry && (
+      {onRetry && retryMayHelp(error.code) && (
         <button type="button" onClick={onRetry}>
           Try again
         </button>
