@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import type { JsonSchema } from './schemaValues.ts';
-import { initialValue, labelFor, pruneBlank, setIn, typeOf } from './schemaValues.ts';
+import { initialValue, labelFor, optionLabel, pruneBlank, setIn, typeOf } from './schemaValues.ts';
 import { relaxNullable, restoreNulls } from './nullableFields.ts';
 
 interface FieldProps {
@@ -14,6 +14,19 @@ interface FieldProps {
 
 function Description({ schema, id }: { schema: JsonSchema; id: string }) {
   return schema.description ? <p className="hint" id={id}>{schema.description}</p> : null;
+}
+
+/**
+ * Characters against a text field's limit. The control has no maxLength, so a long paste is kept
+ * whole (not silently cut) and this says how much to shorten; the API refuses it until then.
+ */
+function CharCount({ value, max, id }: { value: string; max: number; id: string }) {
+  const over = value.length - max;
+  return (
+    <p id={id} className={over > 0 ? 'field-error' : 'hint'} aria-live="polite">
+      {value.length.toLocaleString('en')} of {max.toLocaleString('en')} characters{over > 0 ? ` — ${over.toLocaleString('en')} too many; shorten it before you submit.` : ''}
+    </p>
+  );
 }
 
 /** One field of a generated form, by JSON Schema type; objects and arrays recurse. */
@@ -68,15 +81,25 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
     control = (
       <select id={id} value={typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''} required={required} aria-describedby={describedBy} onChange={(e) => onChange(schema.enum?.find((option) => String(option) === e.target.value) ?? '')}>
         <option value="">Choose…</option>
-        {(schema.enum ?? []).map((option) => <option key={String(option)} value={String(option)}>{String(option)}</option>)}
+        {(schema.enum ?? []).map((option) => <option key={String(option)} value={String(option)}>{optionLabel(option)}</option>)}
       </select>
     );
   } else if (type === 'number' || type === 'integer') {
     control = <input id={id} type="number" step={type === 'integer' ? 1 : 'any'} min={schema.minimum} max={schema.maximum} required={required} aria-describedby={describedBy} value={typeof value === 'number' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} />;
-  } else if (type === 'string' && (schema.maxLength ?? 0) > 200) {
-    control = <textarea id={id} rows={3} maxLength={schema.maxLength} required={required} aria-describedby={describedBy} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
   } else if (type === 'string') {
-    control = <input id={id} type={schema.format === 'date' ? 'date' : 'text'} maxLength={schema.maxLength} required={required} aria-describedby={describedBy} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value)} />;
+    const text = typeof value === 'string' ? value : '';
+    const countId = `${id}-count`;
+    const over = schema.maxLength !== undefined && text.length > schema.maxLength;
+    // Shown from 80% of the limit on, so a field far from it stays quiet.
+    const counted = schema.maxLength !== undefined && text.length >= schema.maxLength * 0.8;
+    const described = [describedBy, counted ? countId : undefined].filter(Boolean).join(' ') || undefined;
+    const common = { id, required, 'aria-describedby': described, 'aria-invalid': over || undefined, value: text, onChange: (e: { target: { value: string } }) => onChange(e.target.value) };
+    control = (
+      <>
+        {(schema.maxLength ?? 0) > 200 ? <textarea rows={3} {...common} /> : <input type={schema.format === 'date' ? 'date' : 'text'} {...common} />}
+        {counted && <CharCount value={text} max={schema.maxLength!} id={countId} />}
+      </>
+    );
   } else {
     control = <textarea id={id} rows={3} aria-describedby={describedBy} value={JSON.stringify(value ?? null)} onChange={(e) => { try { onChange(JSON.parse(e.target.value) as unknown); } catch { /* keeps the last valid value until the JSON parses */ } }} />;
   }

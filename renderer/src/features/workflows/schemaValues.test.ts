@@ -24,3 +24,20 @@ describe('what a generated form sends', () => {
     expect(pruneBlank(schema, { facts: '  Cash deposits\n\n  below 10,000 USD.  ', subject: 'J. Doe', outcome: ' spaced ' })).toEqual({ facts: 'Cash deposits\n\n  below 10,000 USD.', subject: 'J. Doe', outcome: ' spaced ' });
   });
 });
+
+describe('how generated forms name things', () => {
+  it('writes keys and enum values in words, abbreviations in capitals, and leaves other values alone', async () => {
+    const { labelFor, optionLabel } = await import('./schemaValues.ts');
+    expect(labelFor('priorSar', {})).toBe('Prior SAR');
+    expect(labelFor('bsaId', {})).toBe('BSA ID');
+    expect(labelFor('averageMonthlyCashDepositsPrior12mUsd', {})).toBe('Average monthly cash deposits prior12m USD');
+    expect(labelFor('bsaId', { title: 'BSA officer' })).toBe('BSA officer');
+    expect(optionLabel('explanation_received')).toBe('Explanation received');
+    expect(optionLabel('none_known')).toBe('None known');
+    expect(optionLabel('personal_unlimited')).toBe('Personal unlimited');
+    // Codes and numbers are shown as they are.
+    expect(optionLabel('CUST-000123')).toBe('CUST-000123');
+    expect(optionLabel('USD')).toBe('USD');
+    expect(optionLabel(3)).toBe('3');
+  });
+});

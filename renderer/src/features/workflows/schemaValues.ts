@@ -74,9 +74,22 @@ export function setIn(root: unknown, path: ReadonlyArray<string | number>, value
   return object;
 }
 
-/** A field's label: its title, else its key with camelCase split into words. */
-export function labelFor(key: string, schema: JsonSchema): string {
-  if (schema.title) return schema.title;
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+/** Abbreviations the shipped workflows' keys use, written as people write them. */
+const acronyms = new Set(['id', 'ids', 'sar', 'bsa', 'kyc', 'aml', 'cdd', 'edd', 'pep', 'ofac', 'fiu', 'ctr', 'usd', 'eur', 'gbp', 'chf', 'naics', 'iban', 'lei', 'ubo', 'rm', 'url', 'dscr', 'ltv', 'ebitda']);
+
+/** Words from a key or an enum value: camelCase and snake_case split, abbreviations in capitals, the first letter capitalised. */
+export function humanize(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase().split(' ').map((word) => (acronyms.has(word) ? word.toUpperCase() : word)).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A field's label: its title, else its key in words. */
+export function labelFor(key: string, schema: JsonSchema): string {
+  return schema.title ?? humanize(key);
+}
+
+/** How an enum value is shown: a snake_case or camelCase identifier in words; anything else as it is. The value sent is unchanged. */
+export function optionLabel(value: unknown): string {
+  const text = String(value);
+  return /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/.test(text) && /[_a-z]/.test(text) ? humanize(text) : text;
 }

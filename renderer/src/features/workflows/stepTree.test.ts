@@ -76,7 +76,7 @@ describe('generated form values', () => {
   });
 
   it('labels fields from their keys', () => {
-    expect(labelFor('expectedMonthlyCashUsd', {})).toBe('Expected monthly cash usd');
+    expect(labelFor('expectedMonthlyCashUsd', {})).toBe('Expected monthly cash USD');
     expect(labelFor('x', { title: 'Custom' })).toBe('Custom');
   });
 });
