@@ -212,7 +212,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       ...(config.models ? {} : { model: (id: string) => registry.mayUse(accountId, id) }),
     });
     workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf, references });
-    const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder });
+    const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder, displayName: (userId) => displayNameOf(identityStore, userId) });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());
     areaHandlers = { ...identityHandlers(identity, admin), ...auditHandlers(auditService), ...workflowHandlers(workflows), ...modelHandlers(registry, events), ...toolHandlers(toolConfig), ...tracingHandlers(tracing), ...draftHandlers(draftService) };

@@ -28,7 +28,7 @@ interface Feedback {
   edit: { before: string; after: string; diff: string } | null;
   editDistance: number | null;
 }
-interface Section { path: string; container: boolean; status: string; markdown: string | null; revision: number; provenance: { traceId: string; spanId: string | null } }
+interface Section { path: string; heading: string; container: boolean; status: string; markdown: string | null; revision: number; provenance: { traceId: string; spanId: string | null } }
 interface Draft { id: string; traceId: string; status: string; runStatus: string; sections: Section[] }
 
 const getDraft = (page: Page, draftId: string) => valueFromPage<Draft>(page, 'drafts.get', { draftId });
@@ -114,7 +114,9 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await expect(view).toHaveAttribute('data-run-status', /^(waiting|completed|failed|cancelled)$/, { timeout: 300_000 });
   const runStatus = await view.getAttribute('data-run-status');
   if (runStatus !== 'waiting' && runStatus !== 'failed') throw new Error(await runFailure());
-  await expect(view.locator('article.draft-section:is([data-status="pending"], [data-status="running"])')).toHaveCount(0);
+  await expect(view.locator('article.draft-section[data-status="running"]')).toHaveCount(0);
+  // A failed run leaves the sections after the one it failed at pending (never attempted), not failed.
+  if (runStatus === 'waiting') await expect(view.locator('article.draft-section[data-status="pending"]')).toHaveCount(0);
   const total = await articles.count();
   expect(total).toBeGreaterThan(5);
   const drafted = await view.locator('article.draft-section[data-status="drafted"]').count();
@@ -243,8 +245,39 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await shot('drafts-10-reviewed.png');
   await expectNoSeriousA11yViolations(page, 'the drafting view after review');
 
-  // ---- Submit for review, approve ----
+  // ---- Not ready for review until every section has text an analyst accepted or edited ----
   const status = page.getByTestId('status-actions');
+  const blocked = status.getByTestId('submit-blocked');
+  await expect(blocked).toBeVisible();
+  await expect(status.getByRole('button', { name: 'Submit for review' })).toHaveCount(0);
+  // Each section in the way is a link that takes focus to it, from the keyboard too.
+  const firstBlocking = blocked.getByRole('link').first();
+  const blockingHeading = (await firstBlocking.textContent())!;
+  const blockingPath = (await getDraft(page, draftId)).sections.find((section) => !section.container && section.heading === blockingHeading)!.path;
+  await firstBlocking.focus();
+  await page.keyboard.press('Enter');
+  await expect(card(page, blockingPath)).toBeFocused();
+  // A failed run: the sections it did not write offer no Regenerate (nothing to regenerate from) but Write it yourself.
+  if (runStatus === 'failed') {
+    const missing = (await getDraft(page, draftId)).sections.filter((section) => !section.container && section.markdown === null);
+    expect(missing.length).toBeGreaterThan(0);
+    await expect(blocked).toContainText(missing[0]!.heading);
+    const first = card(page, missing[0]!.path);
+    await expect(first.getByRole('button', { name: /^Regenerate…/ })).toHaveCount(0);
+    await first.getByRole('button', { name: /^Write it yourself/ }).click();
+    await expect(first.getByRole('textbox', { name: /^Text of / })).toBeFocused();
+    await page.keyboard.type('Written by the analyst: the model did not draft this section.');
+    await page.keyboard.press('Control+s');
+    await expect(first).toHaveAttribute('data-status', 'edited');
+    for (const section of missing.slice(1)) await valueFromPage(page, 'drafts.edit', { draftId, path: section.path, markdown: 'Written by the analyst.', baseRevision: section.revision });
+  }
+  // The analyst accepts the rest (the regenerated section among them: a new text needs accepting again).
+  for (const section of (await getDraft(page, draftId)).sections) {
+    if (!section.container && section.markdown !== null && !['accepted', 'edited'].includes(section.status)) await valueFromPage(page, 'drafts.accept', { draftId, path: section.path });
+  }
+  await expect(blocked).toHaveCount(0);
+
+  // ---- Submit for review, approve ----
   await status.getByRole('button', { name: 'Submit for review' }).click();
   await expect(view.getByTestId('draft-status')).toHaveText('In review');
   // In review the sections are read-only here.

@@ -8,6 +8,7 @@ import type { Principal } from '../api/index.ts';
 import type { DraftDetail, MethodInput, MethodName, MethodOutput, Role } from '../contracts/index.ts';
 import { installationPermissions, rolePermissions } from '../contracts/index.ts';
 import { CoreError } from '../base/index.ts';
+import { IdentityStore } from '../identity/index.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
 import { spanIdFor } from '../tracing/index.ts';
 /* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
@@ -95,6 +96,12 @@ async function drafted(h: Harness): Promise<DraftDetail> {
 }
 
 const section = (draft: DraftDetail, path: string) => draft.sections.find((s) => s.path === path)!;
+
+/** The analyst accepts every section that has text and is not yet accepted or edited: the draft is ready for review. */
+async function acceptAll(h: Harness, draft: DraftDetail): Promise<void> {
+  const current = await h.call('drafts.get', { draftId: draft.id });
+  for (const s of current.sections) if (!s.container && s.markdown !== null && s.status !== 'accepted' && s.status !== 'edited') await h.call('drafts.accept', { draftId: draft.id, path: s.path });
+}
 
 describe('drafts', () => {
   it('lists only drafting workflows, with their input schema', async () => {
@@ -223,11 +230,102 @@ describe('drafts', () => {
     await h.core.drafts!.settled();
     const after = section(await h.call('drafts.get', { draftId: created.id }), 'conclusion');
     expect(after).toMatchObject({ status: 'failed', markdown: before.markdown, workingMarkdown: 'working copy' });
+    // Its old text is still there to accept; until then the draft is not ready for review.
+    await expect(h.call('drafts.submit', { draftId: created.id, status: 'in_review' })).rejects.toThrow(/ERR_CONFLICT .*6 sections are not accepted/);
+    expect((await h.call('drafts.accept', { draftId: created.id, path: 'conclusion' })).status).toBe('accepted');
+    await acceptAll(h, await h.call('drafts.get', { draftId: created.id }));
     // In review, nothing changes until the draft is taken back.
     await h.call('drafts.submit', { draftId: created.id, status: 'in_review' });
-    await expect(h.call('drafts.accept', { draftId: created.id, path: 'conclusion' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+    await expect(h.call('drafts.reject', { draftId: created.id, path: 'conclusion' })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
     await h.call('drafts.submit', { draftId: created.id, status: 'draft' });
-    expect((await h.call('drafts.accept', { draftId: created.id, path: 'conclusion' })).status).toBe('accepted');
+    expect((await h.call('drafts.reject', { draftId: created.id, path: 'conclusion' })).status).toBe('rejected');
+  });
+
+  it('refuses review and approval while the run writes, a section has no text, or a section is not accepted, naming them', async () => {
+    // While the run is still writing: refused at once.
+    const h = await make();
+    const started = await h.call('drafts.create', { workflowId: 'report', input });
+    const early = await h.api.invoke('drafts.submit', { draftId: started.id, status: 'in_review' });
+    expect(early).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT', message: expect.stringContaining('its run is still writing it') as string, details: { runStatus: 'running' } } });
+    await h.core.workflows!.settled(started.runId);
+
+    // Every section drafted, none accepted: refused, naming the sections; one accepted is not enough.
+    const draft = await h.call('drafts.get', { draftId: started.id });
+    await h.call('drafts.accept', { draftId: draft.id, path: 'profile' });
+    const unaccepted = await h.api.invoke('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    expect(unaccepted).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT', message: expect.stringContaining('5 sections are not accepted ("Fiscal year 2023"') as string } });
+    expect(unaccepted.ok ? null : unaccepted.error.details).toEqual({ runStatus: 'waiting', missing: [], notAccepted: ['years[0].analysis', 'years[1].analysis', 'risks[0].section/check', 'risks[1].section/check', 'conclusion'] });
+    // A rejected section is not accepted either.
+    await acceptAll(h, draft);
+    await h.call('drafts.reject', { draftId: draft.id, path: 'conclusion', comment: 'too vague' });
+    await expect(h.call('drafts.submit', { draftId: draft.id, status: 'in_review' })).rejects.toThrow(/1 section is not accepted \("Conclusion"\)/);
+    await h.call('drafts.edit', { draftId: draft.id, path: 'conclusion', markdown: 'A firmer conclusion.', baseRevision: section(await h.call('drafts.get', { draftId: draft.id }), 'conclusion').revision });
+    expect((await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' })).status).toBe('in_review');
+
+    // Approval checks again: a draft that reached review unfinished (before this rule) is not approved.
+    const other = await drafted(h);
+    new DraftStore(h.core.storage!.scopeFor({ accountId: h.accountId })).setStatus(other.id, 'in_review', Date.now());
+    await expect(as(h, 'reviewer')('drafts.approve', { draftId: other.id })).rejects.toThrow(/ERR_CONFLICT The draft cannot be approved yet: 6 sections are not accepted/);
+    expect((await h.call('drafts.get', { draftId: other.id })).status).toBe('in_review');
+    expect((await h.call('runs.get', { runId: other.runId })).status).toBe('waiting');
+  });
+
+  it('tells the section the run failed at from those it never reached; either can be written by hand, then reviewed', async () => {
+    const base = instantModel({ delayMs: 2 });
+    const failing = { ...base, chat: async <T,>(request: Parameters<typeof base.chat<T>>[0]) => {
+      if (request.messages.some((m) => m.content.includes('Analyse 2024'))) throw new CoreError('ERR_MODEL_UNSUPPORTED', 'This model cannot do that.');
+      return base.chat(request);
+    } };
+    const h = await harness({ model: failing, workflows: { report, 'report-risk': reportRisk } });
+    open.push(h);
+    const draft = await drafted(h);
+    expect(draft.runStatus).toBe('failed');
+    const statusOf = (d: DraftDetail, path: string) => section(d, path).status;
+    expect(statusOf(draft, 'profile')).toBe('drafted');
+    expect(statusOf(draft, 'years[1].analysis')).toBe('failed');
+    expect(statusOf(draft, 'years')).toBe('failed');
+    // Never attempted: the run stopped before them.
+    for (const path of ['risks', 'risks[0].section/check', 'risks[1].section/check', 'conclusion']) expect([path, statusOf(draft, path)]).toEqual([path, 'pending']);
+
+    // Neither can be regenerated or accepted (there is nothing to work from), and the refusal says what does work.
+    await expect(h.call('drafts.regenerate', { draftId: draft.id, path: 'years[1].analysis', instruction: 'try again' })).rejects.toThrow(/ERR_CONFLICT Section "Fiscal year 2024" has no text: the run failed while writing it\. Write it yourself \(Edit\), or retry the run/);
+    await expect(h.call('drafts.accept', { draftId: draft.id, path: 'conclusion' })).rejects.toThrow(/ERR_CONFLICT Section "Conclusion" has no text: the run stopped before writing it/);
+    const refused = await h.api.invoke('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    expect(refused.ok ? null : refused.error.details).toMatchObject({ runStatus: 'failed', missing: expect.arrayContaining(['years[1].analysis', 'conclusion', 'risks[0].section/check']) as string[] });
+
+    // Written by hand: a working copy keeps the section's status until the edit is saved.
+    await h.call('drafts.autosave', { draftId: draft.id, path: 'conclusion', markdown: 'Half a conclusion' });
+    expect(section(await h.call('drafts.get', { draftId: draft.id }), 'conclusion')).toMatchObject({ status: 'pending', markdown: null, workingMarkdown: 'Half a conclusion' });
+    const texts = draft.sections.filter((s) => !s.container);
+    for (const s of texts.filter((t) => t.markdown === null)) {
+      const written = await h.call('drafts.edit', { draftId: draft.id, path: s.path, markdown: `Written by the analyst: ${s.heading}.`, baseRevision: section(await h.call('drafts.get', { draftId: draft.id }), s.path).revision });
+      expect(written).toMatchObject({ status: 'edited', markdown: `Written by the analyst: ${s.heading}.`, modelMarkdown: null, workingMarkdown: null });
+    }
+    await acceptAll(h, draft);
+    expect((await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' })).status).toBe('in_review');
+  });
+
+  it('names people in exports as the audit log does, not by their ids', async () => {
+    const h = await make();
+    const identity = new IdentityStore(h.core.storage!.db);
+    const ann = identity.upsertIdpUser('https://idp.example', 'ann', { displayName: 'Ann Analyst', email: null }, Date.now());
+    const rita = identity.upsertIdpUser('https://idp.example', 'rita', { displayName: 'Rita Reviewer', email: null }, Date.now());
+    const analyst = h.as(ann.id, ['analyst']);
+    const created = await analyst('drafts.create', { workflowId: 'report', input });
+    await h.core.workflows!.settled(created.runId);
+    const draft = await analyst('drafts.get', { draftId: created.id });
+    for (const s of draft.sections) if (!s.container) await analyst('drafts.accept', { draftId: draft.id, path: s.path });
+    await analyst('drafts.submit', { draftId: draft.id, status: 'in_review' });
+    await h.as(rita.id, ['reviewer'])('drafts.approve', { draftId: draft.id });
+    const md = Buffer.from((await analyst('drafts.export', { draftId: draft.id, format: 'md' })).base64, 'base64').toString();
+    expect(md).toMatch(/\*\*Approved by:\*\* Rita Reviewer \(\d{4}-/);
+    expect(md).toMatch(/\*\*Created:\*\* .* by Ann Analyst/);
+    expect(md).toMatch(/\*\*Exported:\*\* .* by Ann Analyst/);
+    expect(md).not.toContain(ann.id);
+    expect(md).not.toContain(rita.id);
+    const docx = strFromU8(unzipSync(Buffer.from((await analyst('drafts.export', { draftId: draft.id, format: 'docx' })).base64, 'base64'))['word/document.xml']!);
+    expect(docx).toContain('Rita Reviewer');
+    expect(docx).not.toContain(rita.id);
   });
 
   it('keeps an autosaved edit across a restart of the app', async () => {
@@ -253,6 +351,7 @@ describe('drafts', () => {
     await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
     const analyst = as(h, 'analyst');
     const reviewer = as(h, 'reviewer');
+    await acceptAll(h, draft);
     expect((await analyst('drafts.submit', { draftId: draft.id, status: 'in_review' })).status).toBe('in_review');
     await expect(analyst('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
     const approved = await reviewer('drafts.approve', { draftId: draft.id, comment: 'Fine.' });
@@ -281,6 +380,7 @@ describe('drafts', () => {
     await as(h, 'admin')('workflows.approvalPolicy.set', { accountId: h.accountId, fourEyes: true });
     const draft = await drafted(h);
     expect(draft).toMatchObject({ fourEyes: true, approverRole: null });
+    await acceptAll(h, draft);
     await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
     await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('four-eyes') as string });
     expect(await as(h, 'reviewer')('drafts.approve', { draftId: draft.id })).toMatchObject({ status: 'approved', approvedBy: 'user-reviewer' });
@@ -295,6 +395,7 @@ describe('drafts', () => {
     open.push(h);
     // analyst-1 (the harness's user, analyst and reviewer) prepares the draft and starts its run.
     const draft = await drafted(h);
+    await acceptAll(h, draft);
     await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
     await expect(h.call('drafts.approve', { draftId: draft.id })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', message: expect.stringContaining('four-eyes') as string });
     expect((await h.call('drafts.get', { draftId: draft.id })).status).toBe('in_review');
@@ -327,6 +428,7 @@ describe('drafts', () => {
     expect(waiting).toEqual(['risks[0].section/ok', 'risks[1].section/ok']);
     for (const path of waiting) await officer('runs.answer', { runId: draft.runId, path, answer: { approved: true } });
     await h.core.workflows!.settled(draft.runId);
+    await acceptAll(h, draft);
     await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
     // The reviewer may approve drafts but lacks the compliance role the workflow's approval asks for.
     await expect(as(h, 'reviewer')('drafts.approve', { draftId: draft.id })).rejects.toThrow(/ERR_AUTH_FORBIDDEN .*compliance role/);
@@ -337,6 +439,7 @@ describe('drafts', () => {
   it('keeps the trace behind a draft when traces are purged: its provenance points there', async () => {
     const h = await make();
     const draft = await drafted(h);
+    await acceptAll(h, draft);
     await h.call('drafts.submit', { draftId: draft.id, status: 'in_review' });
     await as(h, 'reviewer')('drafts.approve', { draftId: draft.id });
     await h.core.workflows!.settled(draft.runId);

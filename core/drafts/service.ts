@@ -16,6 +16,7 @@ import type { DraftExportDocument } from './export/index.ts';
 import { outputToMarkdown } from './markdown.ts';
 import { buildOutline } from './outline.ts';
 import type { OutlineNode } from './outline.ts';
+import { failedStepOf, failedWithin, readiness, runStoppedWriting } from './readiness.ts';
 import { DraftStore } from './store.ts';
 import type { DraftRecord, SectionChange } from './store.ts';
 
@@ -39,6 +40,12 @@ export interface DraftServiceOptions {
   recorder: TraceRecorder | null;
   /** Sample inputs, `<workflow id>.input.json` (default resources/samples). */
   samplesDir?: string;
+  /**
+   * How a user is named in exports (the audit log's rule: the IdP's display name, or "Local
+   * administrator"); createCore passes the one lookup the audit log and traces use. Without it
+   * people are named by their ids.
+   */
+  displayName?: (userId: string) => string | undefined;
 }
 
 interface Section extends DraftSection {
@@ -96,10 +103,12 @@ export class DraftService {
   private readonly regenerating = new Set<string>();
   private readonly unsubscribe: () => void;
   private readonly pending = new Set<Promise<void>>();
+  private readonly displayName: (userId: string) => string | undefined;
 
   constructor(options: DraftServiceOptions) {
     this.options = options;
     this.samplesDir = options.samplesDir ?? shippedPath('resources', 'samples');
+    this.displayName = options.displayName ?? (() => undefined);
     this.unsubscribe = options.events.subscribe((event, payload) => {
       if (event === 'runs.progress') this.onProgress(payload as { accountId: string; runId: string; path: string; status: string });
       else if (event === 'runs.delta') this.onDelta(payload as { accountId: string; runId: string; path: string; text: string });
@@ -223,13 +232,19 @@ export class DraftService {
     const outline = buildOutline({ definition, workflow: this.nested(scope, run), steps, input: run.input });
     const changes = new DraftStore(scope).changes(draft.id);
     const inFlight = this.running.get(run.id);
+    // The step the run failed at: only the section it was writing failed; those after it were
+    // never attempted (the run stopped first) and stay pending.
+    const failedStep = failedStepOf(run);
     return outline.map((node) => {
       const record = steps.get(node.path);
       const change = changes.get(node.path);
       const produced = record?.status === 'done' ? outputToMarkdown(record.output) : null;
       const recordedModel = (record?.recorded as { model?: unknown } | null | undefined)?.model;
-      const baseStatus = node.container ? containerStatus(node, run, steps) : produced !== null ? 'drafted' : inFlight?.has(node.path) ? 'running' : run.status === 'failed' ? 'failed' : 'pending';
+      const failedHere = failedStep !== null && failedWithin(node.path, failedStep, node.container);
+      const baseStatus = node.container ? containerStatus(record, failedHere) : produced !== null ? 'drafted' : inFlight?.has(node.path) ? 'running' : failedHere ? 'failed' : 'pending';
       const regenerating = this.regenerating.has(`${draft.id}|${node.path}`);
+      // A change that holds only a working copy (no text yet) does not decide the status.
+      const changedStatus = change && (change.markdown !== null || produced !== null) ? change.status : null;
       return {
         node,
         path: node.path,
@@ -237,7 +252,7 @@ export class DraftService {
         heading: node.heading,
         level: node.level,
         container: node.container,
-        status: regenerating ? 'running' : change?.status ?? baseStatus,
+        status: regenerating ? 'running' : changedStatus ?? baseStatus,
         markdown: change?.markdown ?? produced,
         modelMarkdown: change?.modelMarkdown ?? produced,
         workingMarkdown: change?.workingMarkdown ?? null,
@@ -289,13 +304,25 @@ export class DraftService {
 
   // ---- section actions ----
 
-  private section(scope: AccountScope, draft: DraftRecord, path: string): Section {
-    const section = this.sections(scope, draft).find((s) => s.path === path);
+  /**
+   * The section an action is on. One without text is refused — unless the action may write it
+   * (`edit`, `autosave`) and the run has stopped writing (failed, cancelled or completed): then
+   * the analyst may write it by hand, the only way forward that does not need the run again.
+   */
+  private section(scope: AccountScope, draft: DraftRecord, path: string, options: { mayWrite?: boolean } = {}): Section {
+    const state = this.state(scope, draft);
+    const section = state.sections.find((s) => s.path === path);
     if (!section) throw new CoreError('ERR_NOT_FOUND', `The draft has no section ${path}.`, { details: { path } });
     if (section.container) throw new CoreError('ERR_INPUT_INVALID', `${section.heading} only groups sections; act on one of them.`, { details: { issues: [{ path: 'path', message: 'a grouping heading has no text' }] } });
-    if (section.markdown === null) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" has no text yet; wait until it is drafted.`, { details: { path } });
     if (draft.status === 'approved') throw new CoreError('ERR_CONFLICT', 'The draft is approved; it can no longer change.');
     if (draft.status === 'in_review') throw new CoreError('ERR_CONFLICT', 'The draft is in review; take it back to a draft to change it.');
+    if (section.markdown === null) {
+      const stopped = runStoppedWriting(state.run.status) && section.status !== 'running';
+      if (!stopped) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" has no text yet; wait until it is drafted.`, { details: { path, runStatus: state.run.status } });
+      if (!options.mayWrite) {
+        throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" has no text: the run ${section.status === 'failed' ? 'failed while writing it' : 'stopped before writing it'}. Write it yourself (Edit)${state.run.status === 'failed' ? ', or retry the run' : ''}.`, { details: { path, runStatus: state.run.status, sectionStatus: section.status } });
+      }
+    }
     return section;
   }
 
@@ -304,7 +331,7 @@ export class DraftService {
     const scope = this.scope(principal);
     const store = new DraftStore(scope);
     const draft = this.existing(scope, draftId);
-    const section = this.section(scope, draft, path);
+    const section = this.section(scope, draft, path, { mayWrite: action === 'edit' });
     const now = this.options.clock.now();
     const { change, feedback } = apply(section);
     const spanId = section.provenance.spanId ?? spanIdFor(section.provenance.traceId, path);
@@ -362,13 +389,14 @@ export class DraftService {
     const scope = this.scope(principal);
     const store = new DraftStore(scope);
     const draft = this.existing(scope, draftId);
-    const section = this.section(scope, draft, path);
+    const section = this.section(scope, draft, path, { mayWrite: true });
     const now = this.options.clock.now();
     const existing = store.changes(draft.id).get(path);
     store.saveChange(draft.id, {
       path,
-      // Never the transient 'running' of a regenerate in flight: that status is not stored.
-      status: existing?.status ?? 'drafted',
+      // Never the transient 'running' of a regenerate in flight: that status is not stored. A
+      // section being written by hand keeps the status the run gave it until the edit is saved.
+      status: existing?.status ?? (section.markdown === null ? 'pending' : 'drafted'),
       markdown: existing?.markdown ?? null,
       modelMarkdown: existing?.modelMarkdown ?? null,
       workingMarkdown: markdown,
@@ -493,8 +521,10 @@ export class DraftService {
     const from = status === 'in_review' ? 'draft' : 'in_review';
     if (draft.status !== from) throw new CoreError('ERR_CONFLICT', status === 'in_review' ? `The draft is ${label(draft.status)}; only a draft can be sent for review.` : `The draft is ${label(draft.status)}; only a draft in review can be taken back.`);
     if (status === 'in_review') {
-      const unfinished = this.sections(scope, draft).filter((s) => !s.container && (s.status === 'pending' || s.status === 'running'));
-      if (unfinished.length > 0) throw new CoreError('ERR_CONFLICT', `${unfinished.length} section${unfinished.length === 1 ? ' is' : 's are'} still being drafted; send the draft for review when every section is there.`, { details: { pending: unfinished.map((s) => s.path).slice(0, 20) } });
+      // Only a finished document goes to review: the run done writing, every section with text an analyst accepted or edited.
+      const state = this.state(scope, draft);
+      const problem = readiness(state.run.status, state.sections, 'review');
+      if (problem) throw new CoreError('ERR_CONFLICT', problem.message, { details: problem.details });
     }
     const store = new DraftStore(scope);
     this.audited(scope, principal, requestId, 'drafts.submit', () => store.setStatus(draft.id, status, this.options.clock.now()), () => ({ resource: `draft:${draft.id}`, details: { from, to: status } }));
@@ -523,6 +553,9 @@ export class DraftService {
     if (rules.fourEyes && (principal.userId === draft.createdBy || principal.userId === run.createdBy)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', 'This draft needs a second person\'s approval (four-eyes): the person who prepared it cannot approve it.', { details: { draftId: draft.id, rule: 'four-eyes' } });
     }
+    // Defensively again at approval: a draft sent for review before this rule, or changed since, is not approved unfinished.
+    const problem = readiness(run.status, this.sections(scope, draft), 'approve');
+    if (problem) throw new CoreError('ERR_CONFLICT', problem.message, { details: problem.details });
     this.audited(scope, principal, requestId, 'drafts.approve', () => {
       store.setStatus(draft.id, 'approved', this.options.clock.now(), principal.userId);
       for (const path of approvals) this.options.engine.answer(scope, run.id, path, { approved: true, comment: comment ?? 'Approved in the drafting workspace.' }, principal, { resume: false });
@@ -560,9 +593,10 @@ export class DraftService {
       title: detail.title,
       workflow: { id: detail.workflowId, name: detail.workflowName, version: detail.version },
       status: detail.status,
-      createdBy: detail.createdBy,
+      // People by name, as the audit log names them; an id only for someone no longer known here.
+      createdBy: this.nameOf(detail.createdBy),
       createdAt: detail.createdAt,
-      approvals: draft.approvedBy ? [{ by: draft.approvedBy, at: iso(draft.approvedAt)! }] : [],
+      approvals: draft.approvedBy ? [{ by: this.nameOf(draft.approvedBy), at: iso(draft.approvedAt)! }] : [],
       models: [...new Set(texts.map((s) => s.provenance.model).filter((m): m is string => m !== null))],
       sections: detail.sections.map((s) => ({
         id: s.path,
@@ -572,10 +606,23 @@ export class DraftService {
         provenance: { traceId: s.provenance.traceId, spanId: s.provenance.spanId, model: s.provenance.model, sources: s.provenance.sources },
         status: s.status === 'running' || s.status === 'failed' ? 'pending' : s.status,
       })),
-      exportedBy: principal.userId,
+      exportedBy: this.knownName(principal.userId) ?? (principal.displayName || principal.userId),
       exportedAt: new Date(this.options.clock.now()).toISOString(),
       notice: detail.demo ? 'Drafted with the Strongroom test model: the text is meaningless and is not an analysis.' : null,
     };
+  }
+
+  /** A user's display name, or the id when there is none (a user since removed). */
+  private nameOf(userId: string): string {
+    return this.knownName(userId) ?? userId;
+  }
+
+  private knownName(userId: string): string | undefined {
+    try {
+      return this.displayName(userId) || undefined;
+    } catch {
+      return undefined; // a name is a courtesy: an export never fails for want of one
+    }
   }
 
   // ---- live progress ----
@@ -632,11 +679,10 @@ export class DraftService {
   }
 }
 
-function containerStatus(node: OutlineNode, run: RunRecord, steps: ReadonlyMap<string, { status: string }>): DraftSection['status'] {
-  const record = steps.get(node.path);
+/** A grouping heading: drafted once its step is done, failed when the run failed inside it, else pending. */
+function containerStatus(record: { status: string } | undefined, failedInside: boolean): DraftSection['status'] {
   if (record?.status === 'done') return 'drafted';
-  if (run.status === 'failed') return 'failed';
-  return 'pending';
+  return failedInside ? 'failed' : 'pending';
 }
 
 function commentView(comment: { id: string; sectionPath: string | null; body: string; createdBy: string; createdAt: number }): DraftComment {

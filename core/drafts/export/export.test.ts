@@ -106,7 +106,7 @@ describe('exportMarkdown', () => {
     expect(appendix).toContain('credit-memo');
     expect(appendix).toContain('Rita Reviewer (2026-03-02 10:00:00 UTC)');
     expect(appendix).toContain('bank/llama-70b');
-    expect(appendix).toMatch(/\| Financial analysis \| Edited \| `strongroom-test-model` \| `trace-financials` \| `span-financials` \| Input: Borrower financials FY2024; Tool result: customer\\_lookup \|/);
+    expect(appendix).toMatch(/\| Financial analysis \| Edited \| `strongroom-test-model` \| `trace-financials` \| `span-financials` \| Input: Borrower financials FY2024; Tool result: customer_lookup \|/);
     expect(appendix).toMatch(/\| Recommendation \| Pending \| None \| None \| None \| None \|/);
   });
 
@@ -114,6 +114,20 @@ describe('exportMarkdown', () => {
     expect(markdown).toContain(special);
     const title = tokens[0] as Tokens.Heading;
     expect(markdownText(title.tokens)).toBe(memo.title);
+  });
+
+  it('prints text the editor saved as written, not with the editor\'s escapes, and still renders it as typed', () => {
+    // What tiptap's Markdown writer saves for "Use <b>bold</b> & weem_ezet; 5 * 3; keep `a_b &amp;` and &copy; literal".
+    const saved = 'Use &lt;b&gt;bold&lt;/b&gt; &amp; weem\\_ezet; 5 \\* 3; keep `a_b &amp;` and &amp;copy; literal';
+    const text = exportMarkdown({ ...empty, title: 'Memo on weem_ezet & <Acme>', sections: [section('a', 'Risks of snake_case_names', 1, saved, 'edited')] });
+    expect(text).toContain('Use <b>bold</b> & weem_ezet; 5 * 3; keep `a_b &amp;` and &amp;copy; literal');
+    expect(text).not.toMatch(/&lt;|weem\\_/);
+    expect(text).toMatch(/^# Memo on weem_ezet & \\<Acme>$/m);
+    expect(text).toMatch(/^# Risks of snake_case_names$/m);
+    // A renderer still shows exactly the title that was typed.
+    expect(markdownText((Lexer.lex(text)[0] as Tokens.Heading).tokens)).toBe('Memo on weem_ezet & <Acme>');
+    const odd = exportMarkdown({ ...empty, title: '_lead and tail_ #' });
+    expect(markdownText((Lexer.lex(odd)[0] as Tokens.Heading).tokens)).toBe('_lead and tail_ #');
   });
 
   it('closes a code fence a body left open, so it cannot swallow the sections after it', () => {

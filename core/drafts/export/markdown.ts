@@ -34,14 +34,35 @@ function shiftHeadings(markdown: string, level: number): string {
   return lex(markdown).map((token) => {
     if (token.type === 'heading') {
       const heading = token as Tokens.Heading;
-      return `${'#'.repeat(Math.min(6, level + heading.depth))} ${heading.text.replace(/\s*\n\s*/g, ' ')}${trailingNewlines(heading.raw)}`;
+      return `${'#'.repeat(Math.min(6, level + heading.depth))} ${readable(heading.text.replace(/\s*\n\s*/g, ' '))}${trailingNewlines(heading.raw)}`;
     }
     if (token.type === 'code') {
       const block = token as Tokens.Code;
       const fence = '`'.repeat(Math.max(3, longestBacktickRun(block.text) + 1));
       return `${fence}${(block.lang ?? '').replace(/`/g, '')}\n${block.text}\n${fence}${trailingNewlines(block.raw)}`;
     }
-    return token.raw;
+    return token.type === 'html' ? token.raw : readable(token.raw);
+  }).join('');
+}
+
+const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
+
+/**
+ * A body's text as a person wrote it. The editor's Markdown writer (tiptap) escapes what it need
+ * not: `<b>` becomes `&lt;b&gt;`, `&` becomes `&amp;`, `weem_ezet` becomes `weem\_ezet`, `5 * 3`
+ * becomes `5 \* 3` — right for a Markdown renderer, wrong for the person reading the file. Those
+ * entities are decoded (an `&amp;` that keeps an entity-like "&name;" literal stays) and the
+ * escapes Markdown does not need are dropped; code spans stay as they are.
+ */
+function readable(raw: string): string {
+  return raw.split(/((?<!`)(`+)(?!`)[\s\S]*?(?<!`)\2(?!`))/).map((part, index) => {
+    // split() returns text, a code span, its backtick run (the inner capture), text, …: keep the span as it is, drop the run.
+    if (index % 3 !== 0) return index % 3 === 1 ? part : '';
+    return part
+      .replace(/&(?:lt|gt|quot|#39|#x27);|&amp;(?!#?[a-zA-Z0-9]+;)/g, (entity) => entities[entity] ?? entity)
+      // An underscore inside a word never starts emphasis; a lone * or _ between spaces neither.
+      .replace(/(?<=[\p{L}\p{N}])\\_(?=[\p{L}\p{N}])/gu, '_')
+      .replace(/(?<=\S[ \t])\\([*_])(?=[ \t])/g, '$1');
   }).join('');
 }
 
@@ -67,15 +88,20 @@ function provenanceTable(sections: DraftExportSection[]): string {
 }
 
 /**
- * Text from a field (title, heading, label) as inline Markdown that renders as exactly that text:
- * one line, Markdown punctuation backslash-escaped, entity-like "&name;" kept literal. Pipes are
- * escaped only where they matter, in table cells.
+ * Text from a field (title, heading, label) as inline Markdown that renders as exactly that text
+ * and still reads as written: one line; backslash, backtick, asterisk, brackets and tilde escaped;
+ * an underscore only where it could start or end emphasis (not inside a word: `customer_lookup`);
+ * `<` only where it could open a tag; a trailing run of `#` (a heading's closing sequence);
+ * entity-like "&name;" kept literal. Pipes are escaped only where they matter, in table cells.
  */
 function inline(text: string): string {
   return printable(text)
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/[\\`*_[\]<>#~]/g, '\\$&')
+    .replace(/[\\`*[\]~]/g, '\\$&')
+    .replace(/_/g, (underscore, offset: number, whole: string) => (/[\p{L}\p{N}]/u.test(whole[offset - 1] ?? '') && /[\p{L}\p{N}]/u.test(whole[offset + 1] ?? '') ? underscore : '\\_'))
+    .replace(/<(?=[a-zA-Z/!?])/g, '\\<')
+    .replace(/(^|\s)(#+)$/, '$1\\$2')
     .replace(/&(?=#?[a-zA-Z0-9]+;)/g, '&amp;');
 }
 

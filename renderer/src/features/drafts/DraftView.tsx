@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import type { DraftComment, DraftDetail, EventPayload } from '../../../../core/contracts/index.ts';
 import { DraftIdSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
-import { useApiEvent, useApiQuery } from '../../bridge/context.tsx';
+import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { StatusBadge } from '../workflows/RunsList.tsx';
 import { CommentForm, CommentList } from './Comments.tsx';
@@ -11,6 +11,9 @@ import { ExportActions, StatusActions } from './DraftActions.tsx';
 import { DraftStatusBadge, SectionHeading, sectionStatusLabel } from './badges.tsx';
 import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { buildOutline, percent, readingOrder, sectionDomId, totalCounts } from './outline.ts';
+import { PeopleProvider, usePersonName } from './PeopleProvider.tsx';
+import { runStoppedWriting } from './readiness.ts';
+import { useAnnouncedAction } from './useAnnouncedAction.ts';
 import type { OutlineNode, SectionCounts } from './outline.ts';
 import { SectionCard } from './SectionCard.tsx';
 import type { SectionAbilities, SectionHandle } from './SectionCard.tsx';
@@ -61,7 +64,7 @@ function LoadedDraft({ draftId }: { draftId: string }) {
 
   if (state.status === 'loading') return <div className="draft-view"><p><Link to="/drafts">← All drafts</Link></p><p className="notice" role="status">Loading draft…</p></div>;
   if (state.status === 'error') return <div className="draft-view"><p><Link to="/drafts">← All drafts</Link></p><ApiErrorView error={state.error} onRetry={reload} /></div>;
-  return <DraftDocument draft={state.value} streamed={streamed} reload={reload} onRegenerating={clearStream} />;
+  return <PeopleProvider><DraftDocument draft={state.value} streamed={streamed} reload={reload} onRegenerating={clearStream} /></PeopleProvider>;
 }
 
 function countsText(counts: SectionCounts): string {
@@ -143,8 +146,28 @@ function SectionTree(props: SectionTreeProps) {
   });
 }
 
+/**
+ * A failed run drafts no more sections: Retry the run (`runs.resume`: from the step that failed;
+ * finished steps are not redone), for those who may start runs, while the draft is still a draft.
+ */
+function RetryRun({ draft, onChanged }: { draft: DraftDetail; onChanged: () => void }) {
+  const bridge = useBridge();
+  const { busy, error, announcement, run } = useAnnouncedAction(onChanged);
+  return (
+    <div className="retry-run" data-testid="retry-run">
+      <p className="hint">The run failed{draft.sectionsDone < draft.sectionCount ? ', so some sections have no text' : ''}. Retry it from the step that failed, or write the missing sections yourself.</p>
+      <div className="button-row">
+        <button type="button" disabled={busy} onClick={() => void run('Retrying the run: sections fill in as it writes them.', () => bridge.invoke('runs.resume', { runId: draft.runId }))}>{busy ? 'Retrying…' : 'Retry the run'}</button>
+      </div>
+      <p className="announcement" role="status">{announcement}</p>
+      {error && <ApiErrorView error={error} />}
+    </div>
+  );
+}
+
 function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: DraftDetail; streamed: ReadonlyMap<string, string>; reload: () => void; onRegenerating: (path: string) => void }) {
   const { can } = useAuth();
+  const nameOf = usePersonName();
   const outline = useMemo(() => buildOutline(draft.sections), [draft.sections]);
   const counts = totalCounts(outline);
   const order = useMemo(() => readingOrder(outline).map((section) => section.path), [outline]);
@@ -199,7 +222,7 @@ function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: Dra
   }, [order, current, jump]);
 
   const editable = draft.status === 'draft';
-  const abilities: SectionAbilities = { write: can('drafts.write') && editable, comment: can('feedback.write'), readTraces: can('traces.read') };
+  const abilities: SectionAbilities = { write: can('drafts.write') && editable, comment: can('feedback.write'), readTraces: can('traces.read'), runStopped: runStoppedWriting(draft.runStatus), runFailed: draft.runStatus === 'failed' };
   const runActive = draft.runStatus === 'running' || draft.runStatus === 'waiting';
   return (
     <div className="draft-view" data-testid="draft-view" data-status={draft.status} data-run-status={draft.runStatus}>
@@ -221,7 +244,7 @@ function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: Dra
           {can('runs.read') && can('traces.read') && ' · '}
           {can('traces.read') && <Link to={`/traces/${draft.traceId}`}>trace</Link>}
         </dd>
-        <dt>Started</dt><dd>{draft.createdBy}, {new Date(draft.createdAt).toLocaleString()}</dd>
+        <dt>Started</dt><dd>{nameOf(draft.createdBy)}, {new Date(draft.createdAt).toLocaleString()}</dd>
         <dt>Last change</dt><dd>{new Date(draft.updatedAt).toLocaleString()}</dd>
       </dl>
 
@@ -234,10 +257,11 @@ function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: Dra
           {counts.failed > 0 ? ` · ${counts.failed} failed` : ''}
           {runActive ? ' · the run is still going: sections appear as they are written.' : ''}
         </p>
+        {draft.runStatus === 'failed' && editable && can('runs.start') && <RetryRun draft={draft} onChanged={reload} />}
       </div>
 
       <div className="draft-controls">
-        <StatusActions draft={draft} onChanged={reload} />
+        <StatusActions draft={draft} onChanged={reload} onJump={jump} />
         {can('drafts.export') && <ExportActions draftId={draft.id} />}
       </div>
       {!editable && can('drafts.write') && <p className="hint">{draft.status === 'in_review' ? 'In review: take the draft back to edit its sections.' : 'Approved: the draft can no longer be changed.'}</p>}

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import type { DraftSection } from '../../../../core/contracts/index.ts';
+import { usePersonName } from './PeopleProvider.tsx';
 
 const sourceKinds: Record<DraftSection['provenance']['sources'][number]['kind'], string> = {
   input: 'Input data',
@@ -14,6 +15,7 @@ const sourceKinds: Record<DraftSection['provenance']['sources'][number]['kind'],
  */
 export function Provenance({ section, canReadTraces }: { section: DraftSection; canReadTraces: boolean }) {
   const { provenance } = section;
+  const nameOf = usePersonName();
   const spanHref = provenance.spanId ? `/traces/${provenance.traceId}?span=${provenance.spanId}` : `/traces/${provenance.traceId}`;
   return (
     <dl className="facts facts-compact provenance">
@@ -37,7 +39,7 @@ export function Provenance({ section, canReadTraces }: { section: DraftSection; 
       {section.updatedBy && (
         <>
           <dt>Last change</dt>
-          <dd>{section.updatedBy}{section.updatedAt ? `, ${new Date(section.updatedAt).toLocaleString()}` : ''}</dd>
+          <dd>{nameOf(section.updatedBy)}{section.updatedAt ? `, ${new Date(section.updatedAt).toLocaleString()}` : ''}</dd>
         </>
       )}
     </dl>

@@ -27,6 +27,10 @@ export interface SectionAbilities {
   write: boolean;
   comment: boolean;
   readTraces: boolean;
+  /** The run will write nothing more (failed, cancelled, completed): a section without text can only be written by hand. */
+  runStopped: boolean;
+  /** The run failed: retrying it (on the page) may still write the sections it did not. */
+  runFailed: boolean;
 }
 
 type Panel = null | 'reject' | 'regenerate' | 'comment';
@@ -109,8 +113,10 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
   const headingId = `${useId()}-heading`;
 
   const actionable = abilities.write && hasText(section) && editing === null;
-  // A failed section has no text to accept or edit, but can be asked for again.
-  const regenerable = abilities.write && editing === null && (hasText(section) || section.status === 'failed');
+  // Regenerating rewrites the section's text from its recorded request: there must be text.
+  const regenerable = actionable;
+  // A section the run did not write (it failed there, or stopped before) and never will: write it by hand.
+  const writable = abilities.write && editing === null && section.markdown === null && section.status !== 'running' && abilities.runStopped;
   const focusSection = () => article.current?.focus();
 
   const accept = () => {
@@ -128,7 +134,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
     focusSection();
   };
   const startEdit = () => {
-    if (!actionable) return;
+    if (!actionable && !writable) return;
     setPanel(null);
     setError(null);
     setEditing({ text: section.markdown ?? '', restored: false });
@@ -191,7 +197,9 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
       ) : section.markdown !== null ? (
         <MarkdownView markdown={section.markdown} />
       ) : section.status === 'failed' ? (
-        <p className="inline-error">The model could not write this section. Regenerate it, or see its span for the error.</p>
+        <p className="inline-error" data-testid="section-missing">The model could not write this section{abilities.runStopped ? ', and the run has stopped' : ''}. {abilities.write ? `Write it yourself${abilities.runFailed ? ', or retry the run above' : ''}.` : 'The person drafting it can write it or retry the run.'}</p>
+      ) : abilities.runStopped ? (
+        <p className="notice" data-testid="section-missing">Not written: the run stopped before it reached this section.{abilities.write ? ` Write it yourself${abilities.runFailed ? ', or retry the run above' : ''}.` : ''}</p>
       ) : (
         <p className="notice">Not drafted yet.</p>
       )}
@@ -199,7 +207,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
       <p className="announcement" role="status">{announcement}</p>
       {error && <ApiErrorView error={error} />}
 
-      {!editing && (actionable || regenerable || abilities.comment) && (
+      {!editing && (actionable || writable || abilities.comment) && (
         <div className="section-actions" role="group" aria-label={`Actions for ${section.heading}`}>
           {/* Only what can be done now: nothing to accept or edit before the text is there. */}
           {actionable && (
@@ -209,6 +217,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
               <button type="button" onClick={startEdit} disabled={busy}>Edit<span className="visually-hidden"> {section.heading}</span></button>
             </>
           )}
+          {writable && <button type="button" onClick={startEdit} disabled={busy}>Write it yourself<span className="visually-hidden">: {section.heading}</span></button>}
           {regenerable && <button type="button" onClick={() => openPanel('regenerate')} disabled={busy} aria-expanded={panel === 'regenerate'}>Regenerate…<span className="visually-hidden"> {section.heading}</span></button>}
           {abilities.comment && <button type="button" onClick={() => openPanel('comment')} aria-expanded={panel === 'comment'}>Comment<span className="visually-hidden"> on {section.heading}</span></button>}
         </div>

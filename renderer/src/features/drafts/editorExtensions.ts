@@ -34,3 +34,30 @@ export function normalizeMarkdown(markdown: string): string {
   // The serialiser leaves two blank lines around tables; one is what a reader sees.
   return manager.serialize(manager.parse(markdown)).replace(/\n{3,}/g, '\n\n');
 }
+
+const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'", '&nbsp;': '\u00a0' };
+/** Code blocks (fenced) and code spans: their text is literal, escapes and all. */
+const codePattern = /^(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1[ \t]*$|(`+)[\s\S]*?\2/gm;
+
+function unescapeText(text: string): string {
+  return text.replace(/&(?:lt|gt|amp|quot|#39|#x27|nbsp);|\\([!-/:-@[-`{-~])/g, (match, escaped: string | undefined) => escaped ?? entities[match] ?? match);
+}
+
+/**
+ * Markdown as a person reads it: the writer's escapes resolved (`&lt;b&gt;` → `<b>`, `&amp;` → `&`,
+ * `weem\_ezet` → `weem_ezet`), code left as it is. For showing text (the diff), never for storing it.
+ */
+export function readableMarkdown(markdown: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of markdown.matchAll(codePattern)) {
+    out += unescapeText(markdown.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + unescapeText(markdown.slice(last));
+}
+
+/** A section's Markdown as the diff compares it: the editor's own spelling of it, read as written. */
+export function comparableText(markdown: string): string {
+  return readableMarkdown(normalizeMarkdown(markdown));
+}
