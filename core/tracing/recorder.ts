@@ -45,7 +45,18 @@ export interface TraceClosing {
   endUs: number;
 }
 
-type Queued = { type: 'span'; span: SpanRecord } | { type: 'open'; trace: TraceOpening } | { type: 'close'; trace: TraceClosing };
+/** Ends every span of a trace still open (a run that ends without closing them: cancelled). */
+export interface OpenSpansEnding {
+  accountId: string;
+  traceId: string;
+  endUs: number;
+  errorCode: string;
+  errorMessage: string | null;
+  /** What `strongroom.step.status` says of them now (it said `waiting`). */
+  stepStatus: string;
+}
+
+type Queued = { type: 'span'; span: SpanRecord } | { type: 'open'; trace: TraceOpening } | { type: 'close'; trace: TraceClosing } | { type: 'endOpen'; trace: OpenSpansEnding };
 
 export interface RecorderOptions {
   storage: Storage;
@@ -128,6 +139,9 @@ export class TraceRecorder {
       ),
       model: db.prepare<[string, string, string]>('UPDATE traces SET model_id = ? WHERE trace_id = ? AND account_id = ? AND model_id IS NULL'),
       incomplete: db.prepare<[string, string]>('UPDATE traces SET incomplete = 1 WHERE trace_id = ? AND account_id = ?'),
+      openSpans: db.prepare<[string, string], { key: string; span_id: string; parent_span_id: string | null; kind: SpanKind; name: string; path: string; start_us: number; attributes: string; content: Buffer | null }>(
+        'SELECT key, span_id, parent_span_id, kind, name, path, start_us, attributes, content FROM spans WHERE trace_id = ? AND account_id = ? AND end_us IS NULL',
+      ),
     };
   }
 
@@ -147,6 +161,11 @@ export class TraceRecorder {
 
   closeTrace(trace: TraceClosing): void {
     this.enqueue({ type: 'close', trace });
+  }
+
+  /** Ends the trace's open spans, after the spans queued before it are written. */
+  endOpenSpans(trace: OpenSpansEnding): void {
+    this.enqueue({ type: 'endOpen', trace });
   }
 
   private enqueue(item: Queued): void {
@@ -194,6 +213,11 @@ export class TraceRecorder {
           } else if (item.type === 'close') {
             const t = item.trace;
             this.statements.close.run(t.status, t.endUs, t.endUs, t.traceId, t.accountId);
+          } else if (item.type === 'endOpen') {
+            for (const span of this.endOpen(scope, item.trace)) {
+              spans.push(span);
+              touched.set(span.traceId, span.accountId);
+            }
           } else {
             this.writeSpan(scope, item.span);
             spans.push(item.span);
@@ -239,6 +263,20 @@ export class TraceRecorder {
       tokens(attributes['gen_ai.usage.input_tokens']), tokens(attributes['gen_ai.usage.output_tokens']),
       JSON.stringify(attributes), content,
     );
+  }
+
+  /**
+   * Ends the trace's open spans: written as ended (their stored content kept), and returned with
+   * that content for the listeners (the pusher sends a span once it has ended).
+   */
+  private endOpen(scope: AccountScope, t: OpenSpansEnding): SpanRecord[] {
+    return this.statements.openSpans.all(t.traceId, t.accountId).map((row) => {
+      const attributes = { ...(JSON.parse(row.attributes) as Record<string, AttributeValue>), 'strongroom.step.status': t.stepStatus };
+      const span: SpanRecord = { accountId: t.accountId, traceId: t.traceId, spanId: row.span_id, parentSpanId: row.parent_span_id, kind: row.kind, name: row.name, path: row.path, startUs: row.start_us, endUs: t.endUs, durationMs: Math.max(0, t.endUs - row.start_us) / 1000, status: 'error', errorCode: t.errorCode, errorMessage: t.errorMessage, attributes };
+      this.writeSpan(scope, span);
+      const content = row.content ? scope.open<{ input: unknown; output: unknown }>({ table: 'spans', rowId: row.key, column: 'content' }, row.content as never) : null;
+      return content ? { ...span, input: content.input, ...(content.output === null ? {} : { output: content.output }) } : span;
+    });
   }
 
   /** The account's scope with its key ready for writing, or null when the account is gone. */

@@ -33,15 +33,17 @@ export function createRunTracer(recorder: TraceRecorder, now: () => number = now
   const middleware: StepMiddleware = async (context: StepContext, next): Promise<StepOutcome> => {
     const startUs = now();
     const started = performance.now();
-    const parent = parentPath(context.path);
+    // A human step asked again has a span of its own (`approve~2`): the earlier ask keeps its answer.
+    const spanPath = context.spanPath ?? context.path;
+    const parent = parentPath(spanPath);
     const base = {
       accountId: context.accountId,
       traceId: context.traceId,
-      spanId: spanIdFor(context.traceId, context.path),
+      spanId: spanIdFor(context.traceId, spanPath),
       parentSpanId: parent === null ? null : spanIdFor(context.traceId, parent),
       kind: spanKindOf[context.step.kind],
       name: context.step.id,
-      path: context.path,
+      path: spanPath,
       startUs,
     };
     try {
@@ -92,6 +94,9 @@ export function createRunTracer(recorder: TraceRecorder, now: () => number = now
       const endUs = now();
       const status = outcome.status === 'completed' ? 'ok' : outcome.status === 'failed' || outcome.status === 'cancelled' ? 'error' : 'unset';
       rootSpan(run, accountId, { startUs: pass?.startUs ?? endUs, endUs, durationMs: pass ? performance.now() - pass.started : 0, status, errorCode: outcome.errorCode ?? null, errorMessage: outcome.errorMessage ?? null }, outcome.status);
+      // A cancelled run ends: so does every span it left open (a human step waiting, the steps
+      // around it) — with the cancellation, their content kept.
+      if (outcome.status === 'cancelled') recorder.endOpenSpans({ accountId, traceId: run.traceId, endUs, errorCode: outcome.errorCode ?? 'ERR_WORKFLOW_CANCELLED', errorMessage: outcome.errorMessage ?? null, stepStatus: 'cancelled' });
       recorder.closeTrace({ accountId, traceId: run.traceId, status: outcome.status, endUs });
     },
     recovering(runs, accountId) {
@@ -102,21 +107,22 @@ export function createRunTracer(recorder: TraceRecorder, now: () => number = now
       // the others (monotonic-derived), ending now, lasting what the wall clock says it lasted.
       const endUs = now();
       const startUs = endUs - Math.max(0, Math.round((wallMs() - span.startedAtMs) * 1000));
-      const parent = parentPath(span.path);
+      const spanPath = span.spanPath ?? span.path;
+      const parent = parentPath(spanPath);
       recorder.record({
         accountId,
         traceId: run.traceId,
-        spanId: spanIdFor(run.traceId, span.path),
+        spanId: spanIdFor(run.traceId, spanPath),
         parentSpanId: parent === null ? null : spanIdFor(run.traceId, parent),
         kind: span.kind,
         name: span.name,
-        path: span.path,
+        path: spanPath,
         startUs,
         endUs,
         durationMs: (endUs - startUs) / 1000,
         status: span.status,
         errorCode: span.errorCode ?? null,
-        errorMessage: null,
+        errorMessage: span.errorMessage ?? null,
         attributes: { ...span.attributes, 'strongroom.step.path': span.path },
         ...(span.input === undefined ? {} : { input: span.input }),
         ...(span.output === undefined ? {} : { output: span.output }),

@@ -200,6 +200,75 @@ steps:
     expect(byPath(spans).get('')).toMatchObject({ status: 'error', errorCode: 'ERR_WORKFLOW_CANCELLED' });
   });
 
+  it('ends a rejected approval\'s span with the decision, keeps it when a retry asks again, and ends every open span of a cancelled run', async () => {
+    const h = await make({ workflows: { ...workflows, filing: `id: filing
+name: Filing
+inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft"}
+  - id: each
+    kind: map
+    over: inputs.items
+    steps:
+      - {id: confirm, kind: human, action: input, prompt: "Confirm {{ item }}"}
+  - {id: approval, kind: human, action: approve, onReject: end, prompt: "Approve the filing?"}
+` } });
+    const started = await h.call('runs.start', { workflowId: 'filing', input: { items: ['a'] } });
+    await h.settle(started.id);
+    await h.call('runs.answer', { runId: started.id, path: 'each[0].confirm', answer: { ok: true } });
+    expect((await h.settle(started.id)).waitingOn).toEqual(['approval']);
+    await h.call('runs.answer', { runId: started.id, path: 'approval', answer: { approved: false, comment: canary } });
+    expect((await h.settle(started.id)).errorCode).toBe('ERR_WORKFLOW_REJECTED');
+
+    const rejection = { kind: 'human', status: 'error', errorCode: 'ERR_WORKFLOW_REJECTED', attributes: expect.objectContaining({ 'strongroom.human.decision': 'rejected', 'strongroom.human.action': 'approve' }) as unknown };
+    let spans = byPath((await h.call('traces.get', { traceId: started.traceId })).spans);
+    expect(spans.get('approval')).toMatchObject(rejection);
+    expect(spans.get('approval')!.endUs).not.toBeNull();
+    // The decision is metadata; the comment is content, sealed on the span like any output.
+    expect(JSON.stringify([...spans.values()].map((span) => [span.attributes, span.errorMessage]))).not.toContain(canary);
+    const rejected = await h.call('traces.span', { traceId: started.traceId, spanId: spanIdFor(started.traceId, 'approval') });
+    expect(rejected.content?.output).toMatchObject({ approved: false, comment: canary });
+    expect(spans.get('each[0].confirm')).toMatchObject({ status: 'ok', attributes: expect.objectContaining({ 'strongroom.human.decision': 'submitted' }) as unknown });
+
+    // A retry asks again under a span of its own: the rejection stays on the trace.
+    await h.call('runs.resume', { runId: started.id });
+    expect((await h.settle(started.id)).status).toBe('waiting');
+    spans = byPath((await h.call('traces.get', { traceId: started.traceId })).spans);
+    expect(spans.get('approval')).toMatchObject(rejection);
+    expect(spans.get('approval~2')).toMatchObject({ kind: 'human', name: 'approval', status: 'unset', endUs: null, parentSpanId: spanIdFor(started.traceId, ''), attributes: expect.objectContaining({ 'strongroom.step.path': 'approval', 'strongroom.human.ask': 2 }) as unknown });
+
+    // Cancelled while it waits: no span stays open; the waiting one says it was cancelled, its input kept.
+    await h.call('runs.cancel', { runId: started.id });
+    const view = await h.call('traces.get', { traceId: started.traceId });
+    expect(view.trace.status).toBe('cancelled');
+    expect(view.spans.filter((span) => span.endUs === null)).toEqual([]);
+    spans = byPath(view.spans);
+    expect(spans.get('approval~2')).toMatchObject({ status: 'error', errorCode: 'ERR_WORKFLOW_CANCELLED', attributes: expect.objectContaining({ 'strongroom.step.status': 'cancelled' }) as unknown });
+    expect(spans.get('approval')).toMatchObject(rejection);
+    const reasked = await h.call('traces.span', { traceId: started.traceId, spanId: spanIdFor(started.traceId, 'approval~2') });
+    expect(reasked.content?.input).toMatchObject({ prompt: 'Approve the filing?' });
+  });
+
+  it('ends the open spans around a step waiting inside a map when its run is cancelled', async () => {
+    const h = await make({ workflows: { ...workflows, nested: `id: nested
+name: Nested
+inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
+steps:
+  - id: each
+    kind: map
+    over: inputs.items
+    steps:
+      - {id: gate, kind: human, action: approve, prompt: "Approve {{ item }}?"}
+` } });
+    const started = await h.call('runs.start', { workflowId: 'nested', input: { items: ['a', 'b'] } });
+    await h.settle(started.id);
+    expect((await h.call('traces.get', { traceId: started.traceId })).spans.filter((span) => span.endUs === null).map((span) => span.path).sort()).toEqual(['each', 'each[0].gate', 'each[1].gate']);
+    await h.call('runs.cancel', { runId: started.id });
+    const { spans } = await h.call('traces.get', { traceId: started.traceId });
+    expect(spans.filter((span) => span.endUs === null)).toEqual([]);
+    expect(byPath(spans).get('each[1].gate')).toMatchObject({ status: 'error', errorCode: 'ERR_WORKFLOW_CANCELLED' });
+  });
+
   it('records a failing step with its error code and the run as failed', async () => {
     const h = await make({ workflows: { broken: `id: broken
 name: Broken
@@ -314,6 +383,25 @@ describe('the OTLP/HTTP push of a run that waits', () => {
       expect(new Set(collector.spans.map((span) => span.spanId)).size).toBe(trace.spanCount);
       const root = collector.spans.find((span) => span.parentSpanId === undefined)!;
       expect(root.attributes.find((a) => a.key === 'strongroom.run.status')?.value.stringValue).toBe('completed');
+    } finally {
+      collector.close();
+    }
+  });
+
+  it('sends the waiting step of a cancelled run once, ended by the cancel', async () => {
+    const collector = await startCollector();
+    try {
+      const h = await make();
+      expect(await installationAdmin(h).invoke('traces.setPushConfig', { enabled: true, endpoint: collector.endpoint, includeContent: false })).toMatchObject({ ok: true });
+      const started = await h.call('runs.start', { workflowId: 'review', input: {} });
+      expect((await h.settle(started.id)).status).toBe('waiting');
+      await h.call('runs.cancel', { runId: started.id });
+      h.core.traceRecorder!.flush();
+      await collector.waitFor(3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(collector.spans.map((span) => span.name).sort()).toEqual(['approve', 'draft', 'review']);
+      const approve = collector.spans.find((span) => span.name === 'approve')!;
+      expect(approve.attributes.find((a) => a.key === 'strongroom.step.status')?.value.stringValue).toBe('cancelled');
     } finally {
       collector.close();
     }

@@ -133,6 +133,7 @@ describe('agent step (planner–executor)', () => {
     expect(run.errorMessage).toMatch(/did not reach a final answer within 3 steps/);
     expect(seen).toHaveLength(3);
     expect(received).toHaveLength(3);
-    expect(run.steps.find((s) => s.path === 'solve')).toBeUndefined();
+    // The agent step is on the record as where the run failed (its turns as they went).
+    expect(run.steps.find((s) => s.path === 'solve')).toMatchObject({ status: 'failed', output: { error: { code: 'ERR_WORKFLOW_STEP_FAILED' } } });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../base/index.ts';
-import type { ChatRequest } from '../models/index.ts';
+import type { ChatRequest, ModelProvider } from '../models/index.ts';
 import { counterState } from './testing/counterTool.ts';
 import { harness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';
@@ -215,12 +215,15 @@ steps:
     expect(calls.map((c) => c.messages.at(-1)?.content)).toEqual(['Draft']);
     // The comment is on the step (sealed), never in the run's plaintext error.
     expect(run.steps.find((s) => s.path === 'signoff')?.output).toMatchObject({ approved: false, comment: 'Recheck screening', endsRun: true });
+    // The rejection that ended the run is where it failed, not a finished step.
+    expect(run.steps.map((s) => [s.path, s.status])).toEqual([['draft', 'done'], ['signoff', 'failed']]);
     expect(run.errorMessage).not.toContain('Recheck');
 
     // Retry: the approval is asked for again (the draft is not redone), and an approval goes on.
     await h.call('runs.resume', { runId });
     run = await h.settle(runId);
     expect(run).toMatchObject({ status: 'waiting', waitingOn: ['signoff'] });
+    expect(run.steps.find((s) => s.path === 'signoff')).toMatchObject({ status: 'waiting', output: { action: 'approve', ask: 2 } });
     await h.call('runs.answer', { runId, path: 'signoff', answer: { approved: true } });
     run = await h.settle(runId);
     expect(run.status).toBe('completed');
@@ -247,6 +250,99 @@ steps:
     expect(() => validateDefinition(rejectable)).toThrow(/steps\[0\]\.human\.onReject: only an approval step can be rejected/);
   });
 
+  it('ends a waiting step with its cancelled run: nothing is offered an answer afterwards, and the run says who cancelled it', async () => {
+    const h = await make({ model: instantModel(), workflows: { gated: `id: gated
+name: Gated
+inputs: {type: object}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft"}
+  - {id: approval, kind: human, action: approve, prompt: "Approve?"}
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'gated', input: {} })).id;
+    expect((await h.settle(runId)).status).toBe('waiting');
+    await h.call('runs.cancel', { runId });
+    const run = await h.call('runs.get', { runId });
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'Cancelled by Analyst.', waitingOn: [] });
+    expect(run.steps.map((s) => [s.path, s.status])).toEqual([['draft', 'done'], ['approval', 'failed']]);
+    // The checkpoint keeps what was asked, and says why it ended.
+    expect(run.steps[1]!.output).toMatchObject({ prompt: 'Approve?', action: 'approve', error: { code: 'ERR_WORKFLOW_CANCELLED', message: 'Cancelled by Analyst.' } });
+    expect(run.steps[1]!.finishedAt).not.toBeNull();
+    await expect(h.call('runs.answer', { runId, path: 'approval', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING' });
+  });
+
+  it('ends the waiting branches of a run cancelled while another branch executes, and records the step it stopped', async () => {
+    const h = await make({ model: instantModel({ delayMs: 300 }), workflows: { split: `id: split
+name: Split
+inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
+steps:
+  - id: each
+    kind: map
+    over: inputs.items
+    concurrency: 2
+    steps:
+      - id: route
+        kind: branch
+        cases:
+          - when: {ref: item, equals: ask}
+            steps:
+              - {id: gate, kind: human, action: approve, prompt: "Approve?"}
+        otherwise:
+          - {id: slow, kind: llm, prompt: "Work on {{ item }}"}
+` } });
+    const runId = (await h.call('runs.start', { workflowId: 'split', input: { items: ['ask', 'work'] } })).id;
+    for (let i = 0; i < 200 && !(await h.call('runs.get', { runId })).steps.some((s) => s.status === 'waiting'); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await h.call('runs.cancel', { runId });
+    const run = await h.settle(runId);
+    expect(run.status).toBe('cancelled');
+    const status = Object.fromEntries(run.steps.map((s) => [s.path, s.status]));
+    expect(status).toMatchObject({ 'each[0].route.gate': 'failed', 'each[1].route.slow': 'failed' });
+    expect(run.steps.filter((s) => s.status === 'waiting')).toEqual([]);
+    for (const path of ['each[0].route.gate', 'each[1].route.slow']) expect(run.steps.find((s) => s.path === path)?.output).toMatchObject({ error: { code: 'ERR_WORKFLOW_CANCELLED' } });
+  });
+
+  it('records where a run failed: the failed step inside a map item and a sub-workflow, and each step around it, with the error; a retry runs them again', async () => {
+    const inner = instantModel();
+    let outage = true;
+    const model: ModelProvider = { ...inner, chat: (request) => (outage && request.messages.some((m) => m.content === 'Check beta') ? Promise.reject(new CoreError('ERR_MODEL_UNAVAILABLE', 'The endpoint is down.')) : inner.chat(request)) };
+    const h = await make({ model, workflows: {
+      memo: `id: memo
+name: Memo
+inputs: {type: object, properties: {items: {type: array, items: {type: string}}}, required: [items]}
+steps:
+  - {id: intro, kind: llm, prompt: "Intro"}
+  - id: sections
+    kind: map
+    over: inputs.items
+    concurrency: 1
+    steps:
+      - {id: section, kind: workflow, workflow: part, input: {name: {ref: item}}}
+`,
+      part: `id: part
+name: Part
+inputs: {type: object, properties: {name: {type: string}}, required: [name]}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft {{ inputs.name }}"}
+  - {id: self_check, kind: llm, prompt: "Check {{ inputs.name }}"}
+`,
+    } });
+    const runId = (await h.call('runs.start', { workflowId: 'memo', input: { items: ['alpha', 'beta', 'gamma'] } })).id;
+    const failed = await h.settle(runId);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'ERR_MODEL_UNAVAILABLE', errorMessage: 'Step sections[1].section/self_check: The endpoint is down.' });
+    const step = (path: string) => failed.steps.find((s) => s.path === path);
+    expect(step('sections[1].section/self_check')).toMatchObject({ kind: 'llm', status: 'failed', output: { error: { code: 'ERR_MODEL_UNAVAILABLE', message: 'The endpoint is down.' } } });
+    expect(step('sections[1].section/self_check')!.finishedAt).not.toBeNull();
+    // The steps around it failed with it, and say where the failure came from.
+    for (const path of ['sections[1].section', 'sections']) expect(step(path)).toMatchObject({ status: 'failed', output: { error: { code: 'ERR_MODEL_UNAVAILABLE', at: 'sections[1].section/self_check' } } });
+    expect(step('sections[0].section')?.status).toBe('done');
+    expect(step('sections[1].section/draft')?.status).toBe('done');
+
+    outage = false;
+    await h.call('runs.resume', { runId });
+    const done = await h.settle(runId);
+    expect(done.status).toBe('completed');
+    expect(done.steps.filter((s) => s.status !== 'done')).toEqual([]);
+  });
+
   it('cancels a running run: it stops, is marked cancelled, and runs no further step', async () => {
     const calls: ChatRequest[] = [];
     const h = await make({ model: instantModel({ delayMs: 150, calls }), workflows: { slow: `id: slow
@@ -261,7 +357,9 @@ steps:
     await new Promise((resolve) => setTimeout(resolve, 200));
     await h.call('runs.cancel', { runId });
     const run = await h.settle(runId);
-    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED' });
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'Cancelled by Analyst.' });
+    // The step it stopped is on the record as stopped by the cancel.
+    expect(run.steps.find((s) => s.status !== 'done')).toMatchObject({ status: 'failed', output: { error: { code: 'ERR_WORKFLOW_CANCELLED' } } });
     await expect(h.call('runs.answer', { runId, path: 'two', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING' });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(calls.length).toBeLessThanOrEqual(2);

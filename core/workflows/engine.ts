@@ -11,8 +11,8 @@ import { BudgetTally, compose } from './middleware.ts';
 import type { Retriever, SourceDocument } from './retrieve.ts';
 import { childScope, evaluateCondition, renderTemplate, resolveArguments, resolveReference } from './scope.ts';
 import type { DataScope } from './scope.ts';
-import { RunStore } from './store.ts';
-import type { RunRecord, StepRecord } from './store.ts';
+import { cancelledMessage, RunStore } from './store.ts';
+import type { RunRecord, StepError, StepRecord } from './store.ts';
 import type { ToolRegistry } from './tools.ts';
 import { eachStep } from './validate.ts';
 import type { CompiledWorkflow } from './validate.ts';
@@ -101,6 +101,28 @@ function nestedWorkflowIds(steps: readonly Step[]): string[] {
 
 /** The path of the step an error came out of (the innermost one), for the run's error message. */
 const failedAt = new WeakMap<object, string>();
+
+/** A human step's answer that rejected it and so ended the run (a retry asks again). */
+const endsRun = (output: unknown): boolean => (output as { endsRun?: unknown } | null | undefined)?.endsRun === true;
+
+/** Which time a human step is asked (1 unless a retry asked it again), from its checkpoint. */
+const askOf = (output: unknown): number => {
+  const ask = (output as { ask?: unknown } | null | undefined)?.ask;
+  return typeof ask === 'number' && Number.isSafeInteger(ask) && ask > 1 ? ask : 1;
+};
+
+/**
+ * The path a human step's span is recorded under: its own the first time it is asked, `path~n`
+ * when a retry asks it the n-th time — each ask its own span, so a rejection a retry asks again
+ * stays on the trace (like an agent's repeated tool call, `lookup~2`).
+ */
+const askPath = (path: string, ask: number): string => (ask > 1 ? `${path}~${ask}` : path);
+
+/** What a failed step's checkpoint says of its failure: a code and our own message, never content. */
+function stepError(error: unknown, path: string): StepError {
+  const at = typeof error === 'object' && error !== null ? failedAt.get(error) : undefined;
+  return { code: error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED', message: error instanceof CoreError ? error.message : 'A step failed unexpectedly.', ...(at !== undefined && at !== path ? { at } : {}) };
+}
 
 const joinPath = (prefix: string, id: string) => (prefix === '' ? id : prefix.endsWith('/') ? `${prefix}${id}` : `${prefix}.${id}`);
 const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
@@ -224,10 +246,14 @@ export class WorkflowEngine {
    */
   reopen(scope: AccountScope, runId: string): void {
     const store = new RunStore(scope);
-    // A run a rejection ended asks for that approval again (the rejection stays in the audit log and the trace).
+    // A run a rejection ended asks for that approval again (the rejection stays in the audit log
+    // and the trace, on the span of the ask it answered). Its checkpoint no longer ends the run but
+    // remembers which ask it answered, so the next ask gets a span of its own.
     if (store.run(runId)?.errorCode === 'ERR_WORKFLOW_REJECTED') {
       for (const step of store.steps(runId).values()) {
-        if (step.kind === 'human' && step.status === 'done' && (step.output as { endsRun?: unknown } | null)?.endsRun === true) store.deleteStep(runId, step.path);
+        if (step.kind !== 'human' || !endsRun(step.output)) continue;
+        const { endsRun: _ends, ...answered } = step.output as Record<string, unknown>;
+        store.saveStep(runId, { path: step.path, kind: 'human', status: 'failed', output: { ...answered, ask: askOf(step.output), error: { code: 'ERR_WORKFLOW_REJECTED', message: `Step ${step.path} was rejected; the retry asks again.` } }, attempts: step.attempts, startedAt: step.startedAt, finishedAt: step.finishedAt });
       }
     }
     store.reopenFailed(runId, this.owner, this.deps.clock.now());
@@ -253,6 +279,8 @@ export class WorkflowEngine {
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     if (run.status !== 'waiting' && run.status !== 'running') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${run.status}; it takes no answers.`, { details: { path, status: run.status } });
+    // A replay is an evaluation: it approves nothing (one left waiting by an earlier version takes no answer either).
+    if (run.replayOf !== null) throw new CoreError('ERR_WORKFLOW_NOT_WAITING', 'A replay asks nobody; it takes no answers.', { details: { path, replayOf: run.replayOf } });
     const step = store.steps(runId).get(path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
     // The definition, else what the waiting checkpoint recorded of it: the rules hold either way.
@@ -265,11 +293,30 @@ export class WorkflowEngine {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
-    // A rejection that ends the run says so on the record, which the pass (and a retry) reads.
-    if (definition?.action === 'approve' && definition.onReject === 'end' && output.approved === false) output.endsRun = true;
-    store.saveStep(runId, { path, kind: 'human', status: 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString() }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
-    this.deps.tracer?.span(run, scope.accountId, { path, kind: 'human', name: definition?.id ?? path, startedAtMs: step.startedAt, status: 'ok', attributes: { 'strongroom.step.path': path, 'strongroom.human.action': definition?.action ?? 'input', 'strongroom.human.answered_by': answeredBy }, input: step.output, output });
-    this.publish(scope.accountId, runId, path, 'human', 'done');
+    // A rejection that ends the run says so on the record, which the pass (and a retry) reads;
+    // the step ends failed, not done.
+    const action = definition?.action ?? 'input';
+    const rejected = action === 'approve' && output.approved === false;
+    const ends = rejected && definition?.onReject === 'end';
+    if (ends) output.endsRun = true;
+    const ask = askOf(step.output);
+    store.saveStep(runId, { path, kind: 'human', status: ends ? 'failed' : 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString(), ...(ask > 1 ? { ask } : {}) }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
+    // The span of this ask ends with the decision: its kind is metadata, the answer (a comment
+    // included) is content, sealed like every span's output. A rejection that ends the run is an error.
+    const decision = action === 'approve' ? (rejected ? 'rejected' : 'approved') : action === 'edit' ? 'edited' : 'submitted';
+    this.deps.tracer?.span(run, scope.accountId, {
+      path,
+      spanPath: askPath(path, ask),
+      kind: 'human',
+      name: definition?.id ?? path,
+      startedAtMs: step.startedAt,
+      status: ends ? 'error' : 'ok',
+      ...(ends ? { errorCode: 'ERR_WORKFLOW_REJECTED', errorMessage: `Step ${path} was rejected, which ends the run.` } : {}),
+      attributes: { 'strongroom.step.path': path, 'strongroom.human.action': action, 'strongroom.human.decision': decision, 'strongroom.human.answered_by': answeredBy, ...(ask > 1 ? { 'strongroom.human.ask': ask } : {}) },
+      input: step.output,
+      output,
+    });
+    this.publish(scope.accountId, runId, path, 'human', ends ? 'failed' : 'done');
     if (options.resume !== false) this.resume(scope, runId);
   }
 
@@ -278,21 +325,24 @@ export class WorkflowEngine {
    * marked cancelled and that process stops it at its next lease refresh (nothing it finishes
    * afterwards is recorded as the run's outcome). Waiting or orphaned: marked cancelled now.
    */
-  cancel(scope: AccountScope, runId: string): void {
+  cancel(scope: AccountScope, runId: string, by?: string): void {
     const store = new RunStore(scope);
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     // An ended run stays as it ended; saying "cancelled" (and auditing it) would be untrue.
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') throw new CoreError('ERR_CONFLICT', `The run is ${run.status}; there is nothing to cancel.`, { details: { status: run.status } });
+    const message = cancelledMessage(by);
     const active = this.active.get(runId);
     if (active) {
-      active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.'));
+      active.abort.abort(new CoreError('ERR_WORKFLOW_CANCELLED', message));
       return;
     }
     const now = this.deps.clock.now();
     const elsewhere = run.status === 'running' && run.owner !== null && ownerAlive(run.owner, run.ownerSeenAt, now, this.staleMs);
-    if (store.cancelRun(runId, now) && !elsewhere) {
-      this.deps.tracer?.passEnded(run, scope.accountId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' });
+    // Its waiting steps end with it (nobody can answer them now); the trace's open spans too.
+    if (store.cancelRun(runId, now, message) && !elsewhere) {
+      this.deps.tracer?.passEnded(run, scope.accountId, { status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: message });
+      this.publish(scope.accountId, runId, '', 'workflow', 'cancelled');
     }
   }
 
@@ -426,16 +476,21 @@ export class WorkflowEngine {
       const code = cancelled ? 'ERR_WORKFLOW_CANCELLED' : error instanceof CoreError ? error.code : 'ERR_WORKFLOW_STEP_FAILED';
       // Which step failed, in the message every surface shows (runs show, the run page, the trace).
       const at = typeof error === 'object' && error !== null ? failedAt.get(error) : undefined;
-      const message = cancelled ? 'The run was cancelled.' : `${at === undefined ? '' : `Step ${at}: `}${error instanceof CoreError ? error.message : 'A step failed unexpectedly.'}`;
+      const message = cancelled ? (reason ?? cancelledMessage(null)) : `${at === undefined ? '' : `Step ${at}: `}${error instanceof CoreError ? error.message : 'A step failed unexpectedly.'}`;
       if (!(error instanceof CoreError) && !cancelled) {
         // Type and stack frames only: messages can carry content.
         const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 10).join('\n') : undefined;
         this.deps.logger.error({ runId, errorType: error instanceof Error ? error.name : typeof error, stack }, 'workflow step failed unexpectedly');
       }
       const recorded = store.finishRun(runId, this.owner, { status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message }, now());
-      // Cancelled from another process: the run already says so; this pass records how it ended.
-      if (recorded || store.run(runId)?.status === 'cancelled') {
-        ended({ status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: message });
+      const after = recorded ? null : store.run(runId);
+      // Cancelled from another process: the run already says so (and who cancelled it).
+      const said = after?.status === 'cancelled' ? (after.errorMessage ?? message) : message;
+      // A cancelled run's steps waiting in other branches end with it: nobody may answer them now.
+      if (cancelled && (recorded || after?.status === 'cancelled')) store.endWaitingSteps(runId, now(), { code, message: said });
+      // Cancelled from another process: this pass records how it ended.
+      if (recorded || after?.status === 'cancelled') {
+        ended({ status: cancelled ? 'cancelled' : 'failed', errorCode: code, errorMessage: said });
         this.publish(scope.accountId, runId, '', 'workflow', cancelled ? 'cancelled' : 'failed');
       }
       store.release(runId, this.owner);
@@ -447,7 +502,10 @@ export class WorkflowEngine {
   private lostDuringPass(store: RunStore, run: RunRecord, accountId: string, ended: (outcome: RunPassOutcome) => void): void {
     const now = store.run(run.id);
     if (now?.status === 'cancelled') {
-      ended({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: 'The run was cancelled.' });
+      const message = now.errorMessage ?? cancelledMessage(null);
+      // A step this pass left waiting after the cancel reached the database ends too.
+      store.endWaitingSteps(run.id, this.deps.clock.now(), { code: 'ERR_WORKFLOW_CANCELLED', message });
+      ended({ status: 'cancelled', errorCode: 'ERR_WORKFLOW_CANCELLED', errorMessage: message });
       this.publish(accountId, run.id, '', 'workflow', 'cancelled');
     } else ended({ status: 'interrupted' });
     store.release(run.id, this.owner);
@@ -509,6 +567,11 @@ function findById(steps: readonly Step[], id: string): Step | undefined {
   return undefined;
 }
 
+/** The failure of a run a rejected approval ended (its answer and comment stay on the step). */
+function rejectedAt(path: string): CoreError {
+  return new CoreError('ERR_WORKFLOW_REJECTED', `Step ${path} was rejected, which ends the run (the answer and its comment are on the step). Retry to ask for the approval again.`, { details: { path } });
+}
+
 /** Charges a budget with the model calls the run's checkpoints record (its earlier passes). */
 function spentSoFar(tally: BudgetTally, memo: ReadonlyMap<string, StepRecord>): BudgetTally {
   for (const step of memo.values()) {
@@ -564,14 +627,14 @@ class RunExecution {
   private async runStep(step: Step, scope: DataScope, path: string): Promise<unknown> {
     if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new CoreError('ERR_WORKFLOW_CANCELLED', 'The run was cancelled.');
     const prior = this.memo.get(path);
-    if (prior?.status === 'done' && prior.kind === 'human' && (prior.output as { endsRun?: unknown } | null)?.endsRun === true) {
-      throw new CoreError('ERR_WORKFLOW_REJECTED', `Step ${path} was rejected, which ends the run (the answer and its comment are on the step). Retry to ask for the approval again.`, { details: { path } });
-    }
+    if (prior?.kind === 'human' && endsRun(prior.output)) throw rejectedAt(path);
     if (prior?.status === 'done') return prior.output;
     if (prior?.status === 'waiting') throw new Suspended([path]);
     const startedAt = this.deps.clock.now();
     this.scopes.set(path, scope);
-    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, step, attempt: 1, signal: this.signal, attributes: {}, content: {}, startedBy: this.run.createdBy, budget: this.budget };
+    // A human step asked again (a retry after a rejection or a failure) gets a span of its own.
+    const ask = step.kind === 'human' && prior?.status === 'failed' ? askOf(prior.output) + 1 : 1;
+    const context: StepContext = { runId: this.run.id, accountId: this.accountId, workflowId: this.run.workflowId, workflowVersion: this.run.version, traceId: this.run.traceId, path, ...(ask > 1 ? { spanPath: askPath(path, ask), ask } : {}), step, attempt: 1, signal: this.signal, attributes: {}, content: {}, startedBy: this.run.createdBy, budget: this.budget };
     this.publish(path, step.kind, 'running');
     let outcome: StepOutcome;
     try {
@@ -581,15 +644,40 @@ class RunExecution {
         this.publish(path, step.kind, 'failed');
         // The innermost step names the failure; the map or sub-workflow around it rethrows it as it is.
         if (typeof error === 'object' && error !== null && !failedAt.has(error)) failedAt.set(error, path);
+        this.saveFailure(path, step.kind, startedAt, context.attempt, error);
       }
       throw error;
     } finally {
       this.scopes.delete(path);
     }
-    this.store.saveStep(this.run.id, { path, kind: step.kind, status: 'done', output: outcome.output, recorded: outcome.recorded, attempts: context.attempt, startedAt, finishedAt: this.deps.clock.now() });
-    this.memo.set(path, { path, kind: step.kind, status: 'done', output: outcome.output, recorded: outcome.recorded ?? null, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
-    this.publish(path, step.kind, 'done');
+    // A replay that took a recorded rejection ends where the original ended.
+    const rejection = step.kind === 'human' && endsRun(outcome.output);
+    this.store.saveStep(this.run.id, { path, kind: step.kind, status: rejection ? 'failed' : 'done', output: outcome.output, recorded: outcome.recorded, attempts: context.attempt, startedAt, finishedAt: this.deps.clock.now() });
+    this.memo.set(path, { path, kind: step.kind, status: rejection ? 'failed' : 'done', output: outcome.output, recorded: outcome.recorded ?? null, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });
+    this.publish(path, step.kind, rejection ? 'failed' : 'done');
+    if (rejection) {
+      const error = rejectedAt(path);
+      failedAt.set(error, path);
+      throw error;
+    }
     return outcome.output;
+  }
+
+  /**
+   * The checkpoint of a step that failed — a map or sub-workflow around a failure too — so the run
+   * view shows where the run stopped after a reload; a retry runs it again. Not when the pass was
+   * stopped for a shutdown or a takeover: the run goes on (here later, or in the other process).
+   */
+  private saveFailure(path: string, kind: string, startedAt: number, attempts: number, error: unknown): void {
+    const reason = this.signal.aborted ? (this.signal.reason as Error | undefined)?.message : undefined;
+    if (reason === SHUTTING_DOWN || reason === TAKEN_OVER) return;
+    const failure = this.signal.aborted ? { code: 'ERR_WORKFLOW_CANCELLED', message: reason ?? cancelledMessage(null) } : stepError(error, path);
+    // A human step asked again keeps counting its asks.
+    const prior = this.memo.get(path);
+    const ask = kind === 'human' && prior?.status === 'failed' ? askOf(prior.output) + 1 : 1;
+    const output = { error: failure, ...(ask > 1 ? { ask } : {}) };
+    this.store.saveStep(this.run.id, { path, kind, status: 'failed', output, attempts, startedAt, finishedAt: this.deps.clock.now() });
+    this.memo.set(path, { path, kind, status: 'failed', output, recorded: null, attempts, startedAt, finishedAt: this.deps.clock.now() });
   }
 
   /** Scopes of steps in flight, so the chain's handler can find the data its step sees. */
@@ -684,15 +772,22 @@ class RunExecution {
     // A replay takes the recorded answer (who gave it, and when, included), so it runs through
     // without anyone answering again; the trace and the checkpoint say it was replayed. A replay
     // is an evaluation: no draft is approved by it.
-    const answered = this.replay?.get(path);
-    if (answered?.kind === 'human' && answered.status === 'done') {
+    if (this.replay) {
+      // A replay waits for nobody: an answer that was never given (the original was cancelled or
+      // failed while it waited) fails the replay here, like a model or tool step with nothing recorded.
+      const answered = this.replay.get(path);
+      if (answered?.kind !== 'human' || !(answered.status === 'done' || endsRun(answered.output))) {
+        throw new CoreError('ERR_WORKFLOW_REPLAY_MISSING', `Replay has no recorded answer for step ${path}; a replay asks nobody.`, { details: { path } });
+      }
       context.attributes['strongroom.replay.from'] = this.run.replayOf ?? '';
       return { output: answered.output, recorded: { replayedFrom: this.run.replayOf } };
     }
     const now = this.deps.clock.now();
     // The account's approval policy counts too, so the run view shows the rule that will hold.
     const fourEyes = needsFourEyes(step, this.deps.approvalPolicy, this.accountId);
-    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}), ...(step.onReject === 'end' ? { onReject: 'end' } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
+    const ask = context.ask ?? 1;
+    if (ask > 1) context.attributes['strongroom.human.ask'] = ask;
+    this.store.saveStep(this.run.id, { path, kind: 'human', status: 'waiting', output: { prompt, action: step.action, form: step.form ?? null, shown: shown ?? null, ...(step.role ? { role: step.role } : {}), ...(fourEyes ? { fourEyes: true } : {}), ...(step.onReject === 'end' ? { onReject: 'end' } : {}), ...(ask > 1 ? { ask } : {}) }, attempts: 1, startedAt: now, finishedAt: null });
     this.memo.set(path, { path, kind: 'human', status: 'waiting', output: null, recorded: null, attempts: 1, startedAt: now, finishedAt: null });
     this.publish(path, 'human', 'waiting');
     throw new Suspended([path]);

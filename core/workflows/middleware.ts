@@ -10,6 +10,13 @@ export interface StepContext {
   traceId: string;
   /** Where the step sits: `analysis`, `risks[2].section/draft`. */
   path: string;
+  /**
+   * The path its span is recorded under when it differs from `path`: a human step a retry asks
+   * again (`approve~2`, its `ask`), so each ask — and the answer that ended it — keeps its own span.
+   */
+  spanPath?: string;
+  /** Which time a human step is asked (absent: the first). */
+  ask?: number;
   step: Step;
   attempt: number;
   /** Cancelled with the run, or when the step times out. */
@@ -82,12 +89,16 @@ export interface RunPassOutcome {
 /** A span the engine records itself, outside the step chain: agent turns, their tool calls, answered human steps. */
 export interface EngineSpan {
   path: string;
+  /** The span's own path when it differs from the step's: a human step asked again (`approve~2`). */
+  spanPath?: string;
   kind: 'llm' | 'tool' | 'human';
   name: string;
   /** Wall-clock start in milliseconds (the end is now). */
   startedAtMs: number;
   status: 'ok' | 'error';
   errorCode?: string | null;
+  /** Our own message (never content), with an error status. */
+  errorMessage?: string | null;
   attributes: Record<string, AttributeValue>;
   input?: unknown;
   output?: unknown;

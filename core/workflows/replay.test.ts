@@ -10,6 +10,7 @@ import { counterState } from './testing/counterTool.ts';
 import { harness } from './testing/harness.ts';
 import type { Harness } from './testing/harness.ts';
 import { instantModel } from './testing/instantModel.ts';
+import { RunStore } from './store.ts';
 
 const open: Harness[] = [];
 afterEach(async () => { for (const h of open.splice(0)) await h.core.dispose(); });
@@ -76,7 +77,8 @@ describe('replay', () => {
     expect(latest.errorMessage).toContain('summary');
     // The unchanged steps before it replayed; the changed one was refused, not sent to the model.
     expect(latest.steps.map((s) => s.path)).toEqual(expect.arrayContaining(['intro', 'each', 'each[0].note']));
-    expect(latest.steps.map((s) => s.path)).not.toContain('summary');
+    // It is on the record as the step that failed, with why (it ran nothing).
+    expect(latest.steps.filter((s) => s.status !== 'done')).toEqual([expect.objectContaining({ path: 'summary', status: 'failed', output: { error: expect.objectContaining({ code: 'ERR_WORKFLOW_REPLAY_MISSING' }) as unknown } })]);
     expect(calls).toHaveLength(5);
     expect(counterState(db)).toEqual({ effects: 3, invocations: 3 });
   });
@@ -140,5 +142,69 @@ steps:
     expect(step(replay, 'signoff')).toMatchObject({ approved: true, comment: 'tally checked', answeredBy: 'analyst-1' });
     expect(replay.output).toEqual(original.output);
     expect(audited()).toHaveLength(1); // the replay called no tool
+  });
+
+  it('never asks a person: a human step the original never had answered fails the replay, naming it, and takes no answer', async () => {
+    // Ids out of alphabetical order: the step list must follow the run, not the names.
+    const h = await harness({ model: instantModel(), workflows: { filing: `id: filing
+name: Draft, check, approve
+inputs: {type: object}
+steps:
+  - {id: zeta_draft, kind: llm, prompt: "Draft"}
+  - {id: yankee_check, kind: guardrail, policy: no-unsupported-claims, check: steps.zeta_draft.output}
+  - {id: approval, kind: human, action: approve, onReject: end, prompt: "Approve the filing?"}
+` } });
+    open.push(h);
+    const original = await h.settle((await h.call('runs.start', { workflowId: 'filing', input: {} })).id);
+    expect(original).toMatchObject({ status: 'waiting', waitingOn: ['approval'] });
+    await h.call('runs.cancel', { runId: original.id });
+
+    const replay = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'same' })).id);
+    expect(replay).toMatchObject({ status: 'failed', errorCode: 'ERR_WORKFLOW_REPLAY_MISSING', replayOf: original.id, waitingOn: [] });
+    expect(replay.errorMessage).toContain('approval');
+    expect(replay.steps.map((s) => [s.path, s.status])).toEqual([['zeta_draft', 'done'], ['yankee_check', 'done'], ['approval', 'failed']]);
+    expect(replay.steps[2]!.output).toMatchObject({ error: { code: 'ERR_WORKFLOW_REPLAY_MISSING' } });
+    // Nothing to answer, and nobody answered anything.
+    await expect(h.call('runs.answer', { runId: replay.id, path: 'approval', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING' });
+    expect(h.core.audit!.list({ actionPrefix: 'runs.answer' })).toHaveLength(0);
+    // A replay an earlier version left waiting on a person takes no answer either.
+    const store = new RunStore(h.core.storage!.scopeFor({ accountId: h.accountId }));
+    store.saveStep(replay.id, { path: 'approval', kind: 'human', status: 'waiting', output: { prompt: 'Approve the filing?', action: 'approve' }, attempts: 1, startedAt: Date.now(), finishedAt: null });
+    h.core.storage!.db.prepare("UPDATE runs SET status = 'waiting', waiting_on = '[\"approval\"]' WHERE id = ?").run(replay.id);
+    await expect(h.call('runs.answer', { runId: replay.id, path: 'approval', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_NOT_WAITING', message: expect.stringContaining('replay') as string });
+    expect(h.core.audit!.list({ actionPrefix: 'runs.answer' })).toHaveLength(0);
+  });
+
+  it('replays a rejection that ended the run as a rejection: the replay fails there too', async () => {
+    const h = await harness({ model: instantModel(), workflows: { filing: `id: filing
+name: Draft, approve, file
+inputs: {type: object}
+steps:
+  - {id: draft, kind: llm, prompt: "Draft"}
+  - {id: approval, kind: human, action: approve, onReject: end, prompt: "Approve the filing?"}
+  - {id: file, kind: llm, prompt: "File it"}
+` } });
+    open.push(h);
+    const started = await h.settle((await h.call('runs.start', { workflowId: 'filing', input: {} })).id);
+    await h.call('runs.answer', { runId: started.id, path: 'approval', answer: { approved: false, comment: 'Sources missing' } });
+    const original = await h.settle(started.id);
+    expect(original).toMatchObject({ status: 'failed', errorCode: 'ERR_WORKFLOW_REJECTED' });
+
+    const replay = await h.settle((await h.call('runs.replay', { runId: original.id, against: 'same' })).id);
+    expect(replay).toMatchObject({ status: 'failed', errorCode: 'ERR_WORKFLOW_REJECTED' });
+    expect(replay.steps.map((s) => [s.path, s.status])).toEqual([['draft', 'done'], ['approval', 'failed']]);
+    expect(replay.steps[1]!.output).toMatchObject({ approved: false, comment: 'Sources missing' });
+  });
+
+  it('lists a run\'s steps in the order they started, not by name, when they started in the same millisecond', async () => {
+    const h = await harness({ model: instantModel(), workflows: { filing: 'id: filing\nname: Gate\ninputs: {type: object}\nsteps:\n  - {id: gate, kind: human, action: approve, prompt: "Go?"}\n' } });
+    open.push(h);
+    const run = await h.settle((await h.call('runs.start', { workflowId: 'filing', input: {} })).id);
+    const store = new RunStore(h.core.storage!.scopeFor({ accountId: h.accountId }));
+    const at = Date.parse(run.steps[0]!.startedAt) + 1;
+    for (const path of ['zulu', 'mike', 'alpha']) store.saveStep(run.id, { path, kind: 'llm', status: 'done', output: path, attempts: 1, startedAt: at, finishedAt: at });
+    // Answering the earlier step later keeps its place.
+    store.saveStep(run.id, { path: 'gate', kind: 'human', status: 'done', output: { approved: true }, attempts: 1, startedAt: Date.parse(run.steps[0]!.startedAt), finishedAt: at + 5 });
+    expect((await h.call('runs.get', { runId: run.id })).steps.map((s) => s.path)).toEqual(['gate', 'zulu', 'mike', 'alpha']);
   });
 });

@@ -146,7 +146,8 @@ export class WorkflowService {
   getRun(principal: Principal, runId: string) {
     const scope = this.scope(principal);
     const run = this.existing(scope, runId);
-    const steps = [...new RunStore(scope).steps(runId).values()].sort((a, b) => a.startedAt - b.startedAt || a.path.localeCompare(b.path));
+    // In the order the steps started (the store orders them; a path does not say when a step ran).
+    const steps = [...new RunStore(scope).steps(runId).values()];
     return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run) };
   }
 
@@ -161,7 +162,7 @@ export class WorkflowService {
   cancel(principal: Principal, runId: string, requestId: string) {
     const scope = this.scope(principal);
     this.existing(scope, runId);
-    this.audited(scope, principal, requestId, 'runs.cancel', () => this.engine.cancel(scope, runId), () => ({ resource: `run:${runId}` }));
+    this.audited(scope, principal, requestId, 'runs.cancel', () => this.engine.cancel(scope, runId, principal.displayName || principal.userId), () => ({ resource: `run:${runId}` }));
     return runSummary(this.existing(scope, runId));
   }
 

@@ -41,6 +41,17 @@ export interface StepRecord {
   finishedAt: number | null;
 }
 
+/** Why a step ended without a result: on a failed step's checkpoint as `output.error` (no content: codes and CoreError messages only). */
+export interface StepError {
+  code: string;
+  message: string;
+  /** The innermost step the failure came from, when it is not this one (a map, a sub-workflow). */
+  at?: string;
+}
+
+/** A cancelled run's error message: who cancelled it, when known. */
+export const cancelledMessage = (by: string | null | undefined): string => (by ? `Cancelled by ${by}.` : 'The run was cancelled.');
+
 export interface StoredDefinitionRow {
   key: string;
   workflowId: string;
@@ -111,18 +122,38 @@ export class RunStore extends AccountRepository {
   }
 
   /** A failed run someone asked to retry: running again, claimed by `owner` (the process about to resume it). */
-  /** Forgets one step's record (a rejection a retry asks again); run_steps is keyed by (run, path). */
-  deleteStep(runId: string, path: string): void {
-    this.statement<[string, string, string]>('DELETE FROM run_steps WHERE run_id = ? AND path = ? AND account_id = ?').run(runId, path, this.accountId);
-  }
-
   reopenFailed(id: string, owner: string, now: number): void {
     this.statement<[string, number, number, string, string]>("UPDATE runs SET status = 'running', error_code = NULL, error_message = NULL, owner = ?, owner_seen_at = ?, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'failed'").run(owner, now, now, id, this.accountId);
   }
 
-  /** Marks a running or waiting run cancelled, whoever executes it; false when it had already ended. */
-  cancelRun(id: string, now: number): boolean {
-    return this.statement<[number, string, string]>("UPDATE runs SET status = 'cancelled', error_code = 'ERR_WORKFLOW_CANCELLED', error_message = 'The run was cancelled.', waiting_on = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND status IN ('running', 'waiting')").run(now, id, this.accountId).changes === 1;
+  /**
+   * Marks a running or waiting run cancelled, whoever executes it, and ends its waiting steps with
+   * it (`endWaitingSteps`), in one transaction; false when it had already ended (nothing changes).
+   */
+  cancelRun(id: string, now: number, message: string = cancelledMessage(null)): boolean {
+    return this.transaction(() => {
+      const cancelled = this.statement<[string, number, string, string]>("UPDATE runs SET status = 'cancelled', error_code = 'ERR_WORKFLOW_CANCELLED', error_message = ?, waiting_on = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND status IN ('running', 'waiting')").run(message, now, id, this.accountId).changes === 1;
+      if (cancelled) this.endWaitingSteps(id, now, { code: 'ERR_WORKFLOW_CANCELLED', message });
+      return cancelled;
+    });
+  }
+
+  /**
+   * Ends every step of the run still waiting for a person: failed (the only ended state a step row
+   * has besides done), its checkpoint kept and the reason added as `error`, so nobody is offered
+   * an answer to a run that takes none. Returns the paths ended.
+   */
+  endWaitingSteps(runId: string, now: number, error: StepError): string[] {
+    return this.transaction(() => {
+      // Only the waiting rows are opened: a run's other checkpoints stay sealed.
+      const waiting = this.statement<[string, string], StepRow>("SELECT key, path, kind, status, output, recorded, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? AND account_id = ? AND status = 'waiting'").all(runId, this.accountId);
+      for (const row of waiting) {
+        const asked: unknown = row.output ? this.scope.open({ table: 'run_steps', rowId: row.key, column: 'output' }, row.output as never) : null;
+        const output = asked !== null && typeof asked === 'object' ? (asked as Record<string, unknown>) : {};
+        this.saveStep(runId, { path: row.path, kind: row.kind, status: 'failed', output: { ...output, error }, attempts: row.attempts, startedAt: row.started_at, finishedAt: now });
+      }
+      return waiting.map((row) => row.path);
+    });
   }
 
   run(id: string): RunRecord | undefined {
@@ -184,8 +215,13 @@ export class RunStore extends AccountRepository {
     return this.statement<[number, string, string, string]>("UPDATE runs SET status = 'running', waiting_on = NULL, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ? AND account_id = ? AND owner = ? AND status IN ('running', 'waiting', 'failed')").run(now, id, this.accountId, owner).changes === 1;
   }
 
+  /**
+   * The run's checkpoints in the order their steps started: by start time, then by when each was
+   * first written (rowid — an upsert keeps it). Steps replay or run within one millisecond of each
+   * other, so the time alone cannot order them.
+   */
   steps(runId: string): Map<string, StepRecord> {
-    const rows = this.statement<[string, string], StepRow>('SELECT key, path, kind, status, output, recorded, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? AND account_id = ?').all(runId, this.accountId);
+    const rows = this.statement<[string, string], StepRow>('SELECT key, path, kind, status, output, recorded, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? AND account_id = ? ORDER BY started_at, rowid').all(runId, this.accountId);
     return new Map(rows.map((row) => [row.path, {
       path: row.path,
       kind: row.kind,

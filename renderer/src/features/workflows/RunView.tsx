@@ -10,7 +10,8 @@ import { StatusBadge } from './RunsList.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schemaValues.ts';
 import { RunActions } from './RunActions.tsx';
-import { buildStepTree } from './stepTree.ts';
+import { cancelledNote, takesAnswers } from './runActions.ts';
+import { buildStepTree, failureOf, stepStatus } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
 
 type RunDetail = MethodOutput<'runs.get'>;
@@ -78,21 +79,40 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
   );
 }
 
-function StepTreeView({ nodes, steps, text, runId, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; runId: string; canAnswer: boolean; onAnswered: () => void }) {
+/**
+ * Why a step failed, from its checkpoint: the innermost one says what, the ones around it where.
+ * A step the run's cancellation stopped says so plainly: a cancel is a decision, not an error.
+ */
+function StepFailureView({ step, status }: { step: RunStep; status: string | null }) {
+  const failure = failureOf(step);
+  if (!failure) return null;
+  const testId = `step-failure-${step.path}`;
+  if (status === 'cancelled') return <p className="step-stopped" data-testid={testId}>Not finished: {failure.message}</p>;
+  if (failure.at) return <p className="step-failure" data-testid={testId}>Failed in <code>{failure.at}</code>.</p>;
+  return <p className="step-failure" data-testid={testId}>{failure.message} <span className="step-code">(<code>{failure.code}</code>)</span></p>;
+}
+
+function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf'>; canAnswer: boolean; onAnswered: () => void }) {
   return (
     <ul className="tree run-tree">
       {nodes.map((node) => {
         const step = steps.get(node.path);
         const streamed = text.get(node.path);
         const waitingHuman = step?.status === 'waiting' && node.kind === 'human';
+        // An answer only while the run takes one: a run that ended (cancelled, failed), or a replay, takes none.
+        const answerable = takesAnswers(run);
+        // What a person answered, or what a step produced; a failed step's checkpoint holds only why.
+        const answered = step?.kind === 'human' && (step.output as { answeredBy?: unknown } | null)?.answeredBy !== undefined;
         const body = (
           <>
             {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
-            {waitingHuman && step && (canAnswer ? <HumanAnswer runId={runId} step={step} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
-            {step && step.status !== 'waiting' && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
-              <details className="step-output"><summary>Output</summary><pre className="step-text">{asText(step.output)}</pre></details>
+            {waitingHuman && step && !answerable && <p className="notice">{run.replayOf === null ? `The run has ended (${run.status}): this step takes no answer.` : 'A replay asks nobody: this step takes no answer.'}</p>}
+            {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
+            {step && <StepFailureView step={step} status={node.status} />}
+            {step && (step.status === 'done' || answered) && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
+              <details className="step-output"><summary>{node.status === 'rejected' ? 'Answer (rejected)' : 'Output'}</summary><pre className="step-text">{asText(step.output)}</pre></details>
             )}
-            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} runId={runId} canAnswer={canAnswer} onAnswered={onAnswered} />}
+            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} run={run} canAnswer={canAnswer} onAnswered={onAnswered} />}
           </>
         );
         return (
@@ -153,7 +173,7 @@ function RunPage({ runId }: { runId: string }) {
   const run = state.value;
   const steps = new Map(run.steps.map((s) => [s.path, s]));
   const known = [
-    ...run.steps.map((s) => ({ path: s.path, kind: s.kind, status: s.status })),
+    ...run.steps.map((s) => ({ path: s.path, kind: s.kind, status: stepStatus(s) })),
     ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
   ];
   const tree = buildStepTree(known);
@@ -176,10 +196,12 @@ function RunPage({ runId }: { runId: string }) {
         )}
       </dl>
       {run.replayOf && <p className="hint">A replay: recorded model outputs, tool results and human answers were used; no model or tool was called and nobody was asked.</p>}
-      {run.errorCode && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
+      {/* A cancel is someone's decision, not an error: said as a state. */}
+      {run.status === 'cancelled' && <p className="notice run-cancelled" data-testid="run-cancelled">{cancelledNote(run)}</p>}
+      {run.errorCode && run.status !== 'cancelled' && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
       <RunActions run={run} onChanged={reload} />
       <h3>Steps</h3>
-      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} runId={run.id} canAnswer={can('runs.answer')} onAnswered={reload} />}
+      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} run={run} canAnswer={can('runs.answer')} onAnswered={reload} />}
       {run.status === 'completed' && (
         <>
           <h3>Output</h3>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../../../../core/contracts/index.ts';
 import { rolePermissions } from '../../../../core/contracts/index.ts';
-import { runActions } from './runActions.ts';
+import { cancelledNote, runActions, takesAnswers } from './runActions.ts';
 
 const as = (role: keyof typeof rolePermissions) => (permission: Permission) => rolePermissions[role].includes(permission);
 
@@ -22,5 +22,20 @@ describe('run actions', () => {
     expect(runActions({ status: 'running', executing: false }, as('reviewer'))).toEqual([]);
     expect(runActions({ status: 'failed', executing: false }, as('reviewer'))).toEqual([]);
     expect(runActions({ status: 'waiting', executing: false }, as('auditor'))).toEqual([]);
+  });
+
+  it('offers answers to waiting steps only while the run takes them: not once it is cancelled, failed or completed, never in a replay', () => {
+    expect(takesAnswers({ status: 'waiting', replayOf: null })).toBe(true);
+    expect(takesAnswers({ status: 'running', replayOf: null })).toBe(true);
+    for (const status of ['cancelled', 'failed', 'completed'] as const) expect(takesAnswers({ status, replayOf: null })).toBe(false);
+    // A replay asks nobody, even one an earlier version left waiting.
+    expect(takesAnswers({ status: 'waiting', replayOf: 'b1f0c4a2-0000-4000-8000-000000000000' })).toBe(false);
+  });
+
+  it('says a cancelled run was cancelled, by whom and when, as a state rather than an error', () => {
+    const at = '2025-05-02T10:15:00.000Z';
+    expect(cancelledNote({ status: 'cancelled', errorMessage: 'Cancelled by analyst-1.', updatedAt: at }, (iso) => `[${iso}]`)).toBe(`Cancelled by analyst-1 at [${at}].`);
+    expect(cancelledNote({ status: 'cancelled', errorMessage: 'The run was cancelled.', updatedAt: at }, (iso) => `[${iso}]`)).toBe(`The run was cancelled at [${at}].`);
+    expect(cancelledNote({ status: 'failed', errorMessage: 'Step x: boom', updatedAt: at })).toBeNull();
   });
 });

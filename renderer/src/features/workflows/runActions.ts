@@ -19,3 +19,21 @@ export function runActions(run: RunState, can: (permission: Permission) => boole
   if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') offered.push('replay');
   return offered;
 }
+
+/**
+ * Whether the run takes answers to its waiting human steps (what `runs.answer` accepts): never
+ * once it has ended, and never a replay (it asks nobody).
+ */
+export function takesAnswers(run: Pick<MethodOutput<'runs.get'>, 'status' | 'replayOf'>): boolean {
+  return run.replayOf === null && (run.status === 'waiting' || run.status === 'running');
+}
+
+/**
+ * A cancelled run's state, said plainly rather than as an error: who cancelled it (its message
+ * names them) and when. Null for a run not cancelled.
+ */
+export function cancelledNote(run: Pick<MethodOutput<'runs.get'>, 'status' | 'errorMessage' | 'updatedAt'>, formatTime: (iso: string) => string = (iso) => new Date(iso).toLocaleString()): string | null {
+  if (run.status !== 'cancelled') return null;
+  const said = (run.errorMessage ?? 'The run was cancelled.').replace(/\.$/, '');
+  return `${said} at ${formatTime(run.updatedAt)}.`;
+}

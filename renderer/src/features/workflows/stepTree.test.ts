@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialValue, labelFor, pruneBlank, setIn } from './schemaValues.ts';
-import { buildStepTree, parentPath } from './stepTree.ts';
+import { buildStepTree, failureOf, parentPath, stepStatus } from './stepTree.ts';
 
 describe('run step tree', () => {
   it('finds the parent across sub-workflows, map items and nested ids', () => {
@@ -62,6 +62,52 @@ describe('run step tree', () => {
     const plan = tree[0]!.children[0]!.children[0]!.children[0]!;
     expect(plan).toMatchObject({ path: 'sections[0].section/plan', label: 'plan', kind: 'agent', status: 'running' });
     expect(plan.children.map((n) => n.label)).toEqual(['turn 1']);
+  });
+});
+
+describe('where a run stopped', () => {
+  // What runs.get returns of a failed credit memo: the failed self_check inside risk_sections[1],
+  // the sub-workflow and map around it failed with it, a rejection, a step a cancel ended.
+  const failure = { code: 'ERR_MODEL_UNAVAILABLE', message: 'The endpoint is down.' };
+  const steps = [
+    { path: 'customer', kind: 'tool', status: 'done', output: { id: 'CUST-1' } },
+    { path: 'risk_sections[0].risk_section/self_check', kind: 'llm', status: 'done', output: { ok: true } },
+    { path: 'risk_sections[0].risk_section', kind: 'workflow', status: 'done', output: {} },
+    { path: 'risk_sections[1].risk_section/draft', kind: 'llm', status: 'done', output: 'text' },
+    { path: 'risk_sections[1].risk_section/self_check', kind: 'llm', status: 'failed', output: { error: failure } },
+    { path: 'risk_sections[1].risk_section', kind: 'workflow', status: 'failed', output: { error: { ...failure, at: 'risk_sections[1].risk_section/self_check' } } },
+    { path: 'risk_sections', kind: 'map', status: 'failed', output: { error: { ...failure, at: 'risk_sections[1].risk_section/self_check' } } },
+  ];
+
+  it('shows the failed step and fails every step around it, after a reload too', () => {
+    const tree = buildStepTree(steps.map((s) => ({ path: s.path, kind: s.kind, status: stepStatus(s) })));
+    const sections = tree.find((n) => n.path === 'risk_sections')!;
+    expect(sections.status).toBe('failed');
+    expect(sections.children.map((n) => [n.label, n.status])).toEqual([['item 1', 'done'], ['item 2', 'failed']]);
+    const second = sections.children[1]!.children[0]!;
+    expect(second).toMatchObject({ path: 'risk_sections[1].risk_section', status: 'failed' });
+    expect(second.children.map((n) => [n.label, n.status])).toEqual([['draft', 'done'], ['self_check', 'failed']]);
+    expect(failureOf(steps[4]!)).toEqual(failure);
+    expect(failureOf(steps[6]!)).toEqual({ ...failure, at: 'risk_sections[1].risk_section/self_check' });
+    expect(failureOf(steps[0]!)).toBeNull();
+  });
+
+  it('rolls a synthetic item up as failed when one of its steps failed', () => {
+    const tree = buildStepTree([
+      { path: 'items[0].draft', kind: 'llm', status: 'done' },
+      { path: 'items[0].check', kind: 'llm', status: 'failed' },
+    ]);
+    expect(tree[0]!.children[0]).toMatchObject({ label: 'item 1', status: 'failed' });
+  });
+
+  it('calls a rejected approval rejected, not done, and a step a cancel ended cancelled', () => {
+    expect(stepStatus({ kind: 'human', status: 'failed', output: { approved: false, comment: 'No', endsRun: true, answeredBy: 'reviewer-1' } })).toBe('rejected');
+    expect(stepStatus({ kind: 'human', status: 'done', output: { approved: false, answeredBy: 'reviewer-1' } })).toBe('rejected');
+    expect(stepStatus({ kind: 'human', status: 'done', output: { approved: true, answeredBy: 'reviewer-1' } })).toBe('done');
+    expect(stepStatus({ kind: 'human', status: 'failed', output: { prompt: 'Approve?', action: 'approve', error: { code: 'ERR_WORKFLOW_CANCELLED', message: 'Cancelled by analyst-1.' } } })).toBe('cancelled');
+    expect(stepStatus({ kind: 'human', status: 'waiting', output: { prompt: 'Approve?', action: 'approve' } })).toBe('waiting');
+    const tree = buildStepTree([{ path: 'sections[0].approve', kind: 'human', status: 'rejected' }, { path: 'sections[1].approve', kind: 'human', status: 'cancelled' }]);
+    expect(tree[0]!.children.map((n) => n.status)).toEqual(['rejected', 'cancelled']);
   });
 });
 

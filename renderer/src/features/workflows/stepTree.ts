@@ -73,9 +73,35 @@ export function buildStepTree(steps: ReadonlyArray<{ path: string; kind: string 
   return roots;
 }
 
-/** A synthetic node's status from its children: failed > waiting > running > done. */
+/** A synthetic node's status from its children: failed > cancelled > waiting > running > rejected > done. */
 function rollUp(children: readonly StepNode[]): string | null {
   const statuses = new Set(children.map((c) => c.status ?? rollUp(c.children)));
-  for (const status of ['failed', 'waiting', 'running', 'done']) if (statuses.has(status)) return status;
+  for (const status of ['failed', 'cancelled', 'waiting', 'running', 'rejected', 'done']) if (statuses.has(status)) return status;
   return null;
+}
+
+/** Why a failed step failed, as its checkpoint says (`output.error`): a code and our own message. */
+export interface StepFailure {
+  code: string;
+  message: string;
+  /** The innermost step the failure came from, when it is another one (inside a map or sub-workflow). */
+  at?: string;
+}
+
+export function failureOf(step: { status: string; output: unknown }): StepFailure | null {
+  if (step.status !== 'failed' || step.output === null || typeof step.output !== 'object') return null;
+  const error = (step.output as { error?: unknown }).error as Partial<StepFailure> | undefined;
+  if (typeof error?.code !== 'string' || typeof error.message !== 'string') return null;
+  return { code: error.code, message: error.message, ...(typeof error.at === 'string' ? { at: error.at } : {}) };
+}
+
+/**
+ * What the run view calls a checkpointed step: its status, except a step its run's cancellation
+ * ended (`cancelled`) and an approval answered with a rejection (`rejected`, whether it ended the
+ * run or the run went on).
+ */
+export function stepStatus(step: { kind: string; status: string; output: unknown }): string {
+  if (failureOf(step)?.code === 'ERR_WORKFLOW_CANCELLED') return 'cancelled';
+  if (step.kind === 'human' && step.status !== 'waiting' && (step.output as { approved?: unknown } | null)?.approved === false) return 'rejected';
+  return step.status;
 }
