@@ -138,6 +138,11 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     expect(await runsCancelCommand(io, h.core, { json: false, runId })).toBe(0);
     expect(io.stdout.join('')).toBe(`Run ${runId} is cancelled.`);
     expect((await h.call('runs.get', { runId })).status).toBe('cancelled');
+    // The approval the cancel ended says so, and the run who cancelled it.
+    const shown = capture();
+    expect(await runsShowCommand(shown, h.core, { json: false, runId })).toBe(0);
+    expect(shown.stdout.join('\n')).toMatch(/^ {2}failed +human +approve {2}\(ERR_WORKFLOW_CANCELLED\)$/m);
+    expect(shown.stdout.join('\n')).toMatch(/error {5}ERR_WORKFLOW_CANCELLED: Cancelled by /);
     const resumed = capture();
     expect(await runsResumeCommand(resumed, h.core, { json: true, runId })).toBe(1);
     expect(JSON.parse(resumed.stdout.join('')) as unknown).toMatchObject({ ok: false, error: { code: 'ERR_WORKFLOW_NOT_WAITING', message: expect.stringContaining('cancelled') as string } });

@@ -171,7 +171,11 @@ export async function runsShowCommand(io: CliIo, core: Core, options: RunIdOptio
     if (run.errorCode) lines.push(`error     ${run.errorCode}: ${run.errorMessage ?? ''}`);
     if (run.replayOf) lines.push(`replay of ${run.replayOf}`);
     lines.push('', 'steps');
-    for (const step of run.steps) lines.push(`  ${step.status.padEnd(8)} ${step.kind.padEnd(11)} ${step.path}`);
+    for (const step of run.steps) {
+      // A failed step says why: its own failure, a cancel that ended it, or a rejection.
+      const code = (step.output as { error?: { code?: unknown } } | null)?.error?.code;
+      lines.push(`  ${step.status.padEnd(8)} ${step.kind.padEnd(11)} ${step.path}${step.status === 'failed' && typeof code === 'string' ? `  (${code})` : ''}`);
+    }
     for (const step of run.steps.filter((s) => s.status === 'waiting')) {
       const asks = (step.output ?? {}) as { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: unknown; shown?: unknown; role?: string; fourEyes?: boolean };
       lines.push('', `waiting   ${step.path} (${asks.action ?? 'input'})`);
