@@ -102,6 +102,26 @@ export const DraftDetailSchema = DraftSummarySchema.extend({
 });
 export type DraftDetail = z.infer<typeof DraftDetailSchema>;
 
+/** A run that will write nothing more unless someone retries it: a section without text can only be written by hand now. */
+export const runStoppedWriting = (status: DraftSummary['runStatus']): boolean => status === 'failed' || status === 'cancelled' || status === 'completed';
+
+type ReadinessFacts = Pick<DraftSection, 'container' | 'status' | 'markdown'>;
+
+/**
+ * What stands between a draft and review or approval — the rule `drafts.submit` and
+ * `drafts.approve` hold, and the page shows before offering them: the run must be done writing,
+ * and every section must have text that an analyst accepted or edited.
+ */
+export function draftReadiness<S extends ReadinessFacts>(runStatus: DraftSummary['runStatus'], sections: readonly S[]): { ready: boolean; runWriting: boolean; missing: S[]; notAccepted: S[] } {
+  const texts = sections.filter((section) => !section.container);
+  const runWriting = runStatus === 'running';
+  /** Without text: never written, failed, or being (re)written now. */
+  const missing = texts.filter((section) => section.markdown === null || section.status === 'running' || section.status === 'pending');
+  /** With text nobody has accepted or edited (drafted, rejected, a failed regenerate). */
+  const notAccepted = texts.filter((section) => !missing.includes(section) && section.status !== 'accepted' && section.status !== 'edited');
+  return { ready: !runWriting && missing.length === 0 && notAccepted.length === 0, runWriting, missing, notAccepted };
+}
+
 export const DraftingWorkflowSchema = z.object({
   id: z.string(),
   name: z.string(),

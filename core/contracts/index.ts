@@ -124,7 +124,9 @@ export {
   DraftSourceSchema,
   DraftStatusSchema,
   DraftSummarySchema,
+  draftReadiness,
   exportFormats,
+  runStoppedWriting,
   SectionPathSchema,
   SectionStatusSchema,
 } from './drafts.ts';

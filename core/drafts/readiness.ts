@@ -1,9 +1,9 @@
 import type { DraftSection, DraftSummary } from '../contracts/index.ts';
+import { draftReadiness } from '../contracts/index.ts';
+
+export { runStoppedWriting } from '../contracts/index.ts';
 
 type RunStatus = DraftSummary['runStatus'];
-
-/** A run that will write nothing more unless someone retries it. */
-export const runStoppedWriting = (status: RunStatus): boolean => status === 'failed' || status === 'cancelled' || status === 'completed';
 
 /**
  * The step a failed run failed at, from the message the engine records ("Step <path>: …"), or
@@ -30,26 +30,6 @@ export function failedWithin(path: string, failedStep: string, container: boolea
 
 type SectionFacts = Pick<DraftSection, 'path' | 'heading' | 'container' | 'status' | 'markdown'>;
 
-/** What stands between a draft and review (or approval): the run still writing, sections without text, sections nobody accepted. */
-export interface DraftReadiness {
-  runWriting: boolean;
-  /** Sections without text: never written, failed, or being (re)written now. */
-  missing: SectionFacts[];
-  /** Sections with text the analyst has not accepted or edited (drafted, rejected, a failed regenerate). */
-  notAccepted: SectionFacts[];
-}
-
-const reviewed: ReadonlySet<DraftSection['status']> = new Set(['accepted', 'edited']);
-
-export function readinessOf(runStatus: RunStatus, sections: readonly SectionFacts[]): DraftReadiness {
-  const texts = sections.filter((s) => !s.container);
-  return {
-    runWriting: runStatus === 'running',
-    missing: texts.filter((s) => s.markdown === null || s.status === 'running' || s.status === 'pending'),
-    notAccepted: texts.filter((s) => s.markdown !== null && s.status !== 'running' && s.status !== 'pending' && !reviewed.has(s.status)),
-  };
-}
-
 const named = (sections: readonly SectionFacts[]): string => {
   const shown = sections.slice(0, 5).map((s) => `"${s.heading}"`).join(', ');
   return sections.length > 5 ? `${shown} and ${sections.length - 5} more` : shown;
@@ -61,8 +41,8 @@ const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : 
  * without text, a section the analyst has not accepted or edited. Null when the draft is ready.
  */
 export function readiness(runStatus: RunStatus, sections: readonly SectionFacts[], action: 'review' | 'approve'): { message: string; details: Record<string, unknown> } | null {
-  const { runWriting, missing, notAccepted } = readinessOf(runStatus, sections);
-  if (!runWriting && missing.length === 0 && notAccepted.length === 0) return null;
+  const { ready, runWriting, missing, notAccepted } = draftReadiness(runStatus, sections);
+  if (ready) return null;
   const reasons: string[] = [];
   if (runWriting) reasons.push('its run is still writing it');
   if (missing.length > 0) reasons.push(`${count(missing.length, 'section has', 'sections have')} no text (${named(missing)})`);
