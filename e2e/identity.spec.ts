@@ -97,6 +97,8 @@ test.describe('local mode', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Account Credit Risk created.' })).toBeVisible();
     await expect(accounts.getByRole('row', { name: /Credit Risk/ })).toBeVisible();
+    // Members counts whom the Members page lists: the local administrator is in every account.
+    await expect(accounts.getByRole('row', { name: /Credit Risk/ }).getByRole('cell').nth(1)).toHaveText('1');
     await page.screenshot({ path: testInfo.outputPath('admin-1-accounts.png'), fullPage: true });
 
     // The local administrator is in every account, so the account switcher appears.
@@ -123,13 +125,31 @@ test.describe('local mode', () => {
     await page.getByRole('button', { name: 'Map group' }).click();
     const mappings = page.getByTestId('group-mappings');
     await expect(mappings.getByRole('row', { name: /credit-analysts/ })).toContainText('analyst');
+    // Focus moves to what happened, not to the page; mapping it again changes nothing and says so.
+    const mappingsStatus = page.getByTestId('mappings-status');
+    await expect(mappingsStatus).toBeFocused();
+    await page.getByLabel('Directory group').fill('credit-analysts');
+    await page.getByLabel('Role in Credit Risk').selectOption('analyst');
+    await page.getByRole('button', { name: 'Map group' }).click();
+    await expect(mappingsStatus).toContainText('was already mapped to analyst');
+    await expect(mappings.getByRole('row', { name: /credit-analysts/ })).toHaveCount(1);
     // A second mapping, then removed again.
     await page.getByLabel('Directory group').fill('contractors');
     await page.getByLabel('Role in Credit Risk').selectOption('auditor');
     await page.getByRole('button', { name: 'Map group' }).click();
     await expect(mappings.getByRole('row', { name: /contractors/ })).toContainText('auditor');
-    await page.getByRole('button', { name: 'Remove mapping contractors → auditor' }).click();
+    // Removing asks first (Escape keeps it, focus back on its button), then focus goes to the announcement.
+    const removeContractors = page.getByRole('button', { name: 'Remove mapping contractors → auditor' });
+    await removeContractors.click();
+    const removeDialog = page.getByTestId('remove-mapping-dialog');
+    await expect(removeDialog).toContainText('lose the auditor role');
+    await page.keyboard.press('Escape');
+    await expect(removeDialog).toHaveCount(0);
+    await expect(removeContractors).toBeFocused();
+    await removeContractors.click();
+    await removeDialog.getByRole('button', { name: 'Remove the mapping' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Group contractors unmapped' })).toBeVisible();
+    await expect(mappingsStatus).toBeFocused();
     await expect(mappings.getByRole('row', { name: /contractors/ })).toHaveCount(0);
     await expect(mappings.getByRole('row', { name: /credit-analysts/ })).toBeVisible();
     await expectNoSeriousA11yViolations(page, 'Admin: group mappings');
@@ -150,6 +170,14 @@ test.describe('local mode', () => {
     await analyst.getByRole('button', { name: 'Save analyst boundary' }).click();
     const analystPermissions = rolePermissions.analyst.length;
     await expect(page.getByTestId('boundary-analyst').getByRole('heading')).toContainText(`Capped: ${analystPermissions - 1} of ${analystPermissions} permissions`);
+    // The form is not rebuilt by its own save: the confirmation stays, and has the focus.
+    const analystSaved = analyst.getByRole('status');
+    await expect(analystSaved).toHaveText(`Saved: analyst capped to ${analystPermissions - 1} of ${analystPermissions} permissions.`);
+    await expect(analystSaved).toBeFocused();
+    // A cap on admin cannot drop what undoing it needs: those two stay ticked and fixed.
+    await page.getByTestId('boundary-admin').getByRole('radio', { name: /Capped/ }).check();
+    await expect(page.getByTestId('boundary-admin').getByRole('checkbox', { name: 'boundaries.manage' })).toBeDisabled();
+    await expect(page.getByTestId('boundary-admin').getByRole('checkbox', { name: 'boundaries.manage' })).toBeChecked();
     await expectNoSeriousA11yViolations(page, 'Admin: boundaries');
     await page.screenshot({ path: testInfo.outputPath('admin-3-boundary.png'), fullPage: true });
     await page.reload();
@@ -162,9 +190,14 @@ test.describe('local mode', () => {
     await page.getByLabel('Account', { exact: true }).selectOption({ label: 'Credit Risk' });
     const policy = page.getByTestId('approval-policy');
     await expect(policy.getByRole('heading')).toHaveText('Four-eyes on every approval: off');
+    // Local mode has one person: the panel warns that four-eyes would leave nobody to approve.
+    await expect(page.getByTestId('four-eyes-local-mode')).toContainText('Local mode has one person');
     await policy.getByRole('button', { name: 'Require a second person on every approval' }).click();
     await expect(policy.getByRole('heading')).toHaveText('Four-eyes on every approval: on');
     await expect(policy).toContainText('a second person must');
+    await expect(policy.getByRole('status')).toBeFocused();
+    await expect(policy).toContainText('Last changed by Local administrator');
+    await expect(page.getByTestId('four-eyes-local-mode')).toContainText('Nobody can approve here in local mode');
     await expectNoSeriousA11yViolations(page, 'Admin: approvals');
     const creditRisk = (await valueFromPage<Array<{ id: string; name: string }>>(page, 'admin.accounts.list', {})).find((a) => a.name === 'Credit Risk')!;
     expect(await valueFromPage(page, 'workflows.approvalPolicy.get', { accountId: creditRisk.id })).toMatchObject({ fourEyes: true, updatedBy: expect.any(String) });
@@ -173,6 +206,9 @@ test.describe('local mode', () => {
     // nothing is saved (this installation stays in local mode).
     await adminNav(page).getByRole('link', { name: 'Identity provider' }).click();
     await expect(page.getByTestId('idp-summary')).toContainText('local mode');
+    // Before saving, the page says the local session ends, and that no group administers afterwards yet.
+    await expect(page.getByTestId('leave-local-mode')).toContainText('Your session as local administrator ends');
+    await expect(page.getByTestId('admin-groups')).toContainText('No directory group is mapped to admin in Default yet');
     const save = page.getByRole('button', { name: 'Save identity provider' });
     await expect(save).toBeDisabled();
     await page.getByLabel('Issuer URL').fill('not a url');
@@ -206,6 +242,7 @@ test.describe('local mode', () => {
     await confirm.click();
     await expect(dialog).toHaveCount(0);
     await expect(page.getByRole('status').filter({ hasText: 'Account Credit Risk deleted' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Account Credit Risk deleted' })).toBeFocused();
     await expect(accounts.getByRole('row', { name: /Credit Risk/ })).toHaveCount(0);
     // Only Default is left, so the switcher gives way to the account's name.
     await expect(page.getByTestId('account-current')).toHaveText('Account: Default · admin');
@@ -281,9 +318,10 @@ test.describe('enterprise mode: signing in through the IdP', () => {
     const installation = { dataDir: newDataDir(), masterKey: newMasterKey() };
     await strongroom(['init'], installation);
     await strongroom(['admin', 'accounts', 'create', 'Credit Risk'], installation);
-    await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], installation);
+    // An admin group first: the IdP is refused while nobody signing in through it could administer.
     await strongroom(['admin', 'map-group', 'strongroom-admins', '--account', 'Default', '--role', 'admin'], installation);
     await strongroom(['admin', 'map-group', 'credit-analysts', '--account', 'Credit Risk', '--role', 'analyst'], installation);
+    await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], installation);
     serve = await startServe(installation);
   });
 

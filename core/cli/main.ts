@@ -3,7 +3,7 @@ import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
 import type { DataClassification, Role } from '../contracts/index.ts';
 import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
-import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
+import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpClearCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
 import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
@@ -135,7 +135,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
   const idp = admin.command('idp').description('the enterprise identity provider (OIDC)');
   idp
     .command('set')
-    .description('configure the identity provider; local sign-in turns off')
+    .description('configure the identity provider (map a group to admin first); local sign-in turns off')
     .requiredOption('--issuer <url>', 'the IdP issuer URL (https)')
     .requiredOption('--client-id <id>', 'the client id registered for Strongroom')
     .option('--client-secret-stdin', 'read a client secret from standard input (kept in the OS keychain)', false)
@@ -154,6 +154,12 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await idpShowCommand(io, { ...options, env })));
+  idp
+    .command('clear')
+    .description('remove the identity provider and return to local mode (the local administrator signs in again)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await idpClearCommand(io, { ...options, env })));
   admin
     .command('map-group')
     .description('give members of an IdP group a role in an account (from their next sign-in)')

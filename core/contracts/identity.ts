@@ -34,7 +34,25 @@ export const IdpConfigSchema = z.object({
 });
 export type IdpConfig = z.infer<typeof IdpConfigSchema>;
 
+/** Hosts on which a plain-http issuer is accepted: this machine only (test and development IdPs). */
+const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Whether an issuer URL may be configured: https, or http on a loopback host. */
+export function issuerTransportAllowed(issuer: string): boolean {
+  try {
+    const url = new URL(issuer);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+/** A new issuer: an https URL (plain http only on this machine). Stored configurations are read with IdpConfigSchema. */
+const IssuerInputSchema = IdpConfigSchema.shape.issuer.refine((issuer) => !URL.canParse(issuer) || issuerTransportAllowed(issuer), 'must use https (plain http only for an identity provider on this machine: 127.0.0.1, [::1], localhost)');
+
 export const GroupMappingSchema = z.object({ id: z.string(), accountId: z.string(), group: z.string(), role: RoleSchema, createdAt: z.string() });
+/** A person named by their user id, for pages that show who did something. */
+export const PersonNameSchema = z.object({ userId: z.string(), displayName: z.string() });
 export const MemberSchema = z.object({
   userId: z.string(),
   displayName: z.string(),
@@ -75,10 +93,10 @@ export const identityMethods = {
     permission: 'public',
   }),
   'auth.signOut': defineMethod({
-    summary: 'End this session and forget its refresh token.',
+    summary: 'End this session and forget its refresh token. Public: it also clears a session that is no longer valid (expired, or local after an IdP was configured).',
     input: z.object({}).strict(),
     output: z.object({ signedOut: z.literal(true) }),
-    permission: 'signed-in',
+    permission: 'public',
     audit: true,
   }),
   'auth.switchAccount': defineMethod({
@@ -115,9 +133,16 @@ export const identityMethods = {
     permission: 'installation.manage',
   }),
   'admin.idp.set': defineMethod({
-    summary: 'Configure the enterprise identity provider (OIDC).',
-    input: IdpConfigSchema.extend({ clientSecret: z.string().min(1).max(4096).optional() }).strict(),
-    output: z.object({ issuer: z.string() }),
+    summary: 'Configure the enterprise identity provider (OIDC). Refused unless a group is mapped to admin in the administration account and the issuer publishes its discovery document; local sign-in (and every local session) ends.',
+    input: IdpConfigSchema.extend({ issuer: IssuerInputSchema, clientSecret: z.string().min(1).max(4096).optional() }).strict(),
+    output: z.object({ issuer: z.string(), localSessionsEnded: z.number().int() }),
+    permission: 'installation.manage',
+    audit: true,
+  }),
+  'admin.idp.clear': defineMethod({
+    summary: 'Remove the identity provider and return to local mode: IdP sessions end, the local administrator signs in again (`strongroom admin idp clear`).',
+    input: z.object({}).strict(),
+    output: z.object({ cleared: z.boolean(), issuer: z.string().nullable(), sessionsEnded: z.number().int() }),
     permission: 'installation.manage',
     audit: true,
   }),
@@ -129,15 +154,15 @@ export const identityMethods = {
     resource: byAccount,
   }),
   'admin.groups.map': defineMethod({
-    summary: 'Map an IdP group to a role in an account; applies at each member’s next sign-in.',
+    summary: 'Map an IdP group to a role in an account; applies at each member’s next sign-in. Works in local mode too, so an admin group can be mapped before the IdP is configured. `created: false`: it was mapped already (nothing changed, nothing audited).',
     input: z.object({ accountId: AccountIdSchema, group: GroupNameSchema, role: RoleSchema }).strict(),
-    output: GroupMappingSchema,
+    output: GroupMappingSchema.extend({ created: z.boolean() }),
     permission: 'groups.manage',
     resource: byAccount,
     audit: true,
   }),
   'admin.groups.unmap': defineMethod({
-    summary: 'Remove a group mapping; members lose that role at their next sign-in.',
+    summary: 'Remove a group mapping; members lose that role at their next sign-in. Refused for the last admin mapping of the administration account while an IdP is configured.',
     input: z.object({ accountId: AccountIdSchema, mappingId: z.string().min(1).max(100) }).strict(),
     output: z.object({ removed: z.literal(true) }),
     permission: 'groups.manage',
@@ -151,6 +176,13 @@ export const identityMethods = {
     permission: 'account.read',
     resource: byAccount,
   }),
+  'admin.people.names': defineMethod({
+    summary: 'Display names for user ids shown on an account’s pages (who changed a policy): its members, the installation’s administrators, the local administrator and the local operator. Others are left out.',
+    input: z.object({ accountId: AccountIdSchema, userIds: z.array(z.string().min(1).max(100)).max(100) }).strict(),
+    output: z.array(PersonNameSchema),
+    permission: 'account.read',
+    resource: byAccount,
+  }),
   'admin.boundaries.get': defineMethod({
     summary: 'Permission boundaries per role in an account (null: the role’s full permissions).',
     input: z.object({ accountId: AccountIdSchema }).strict(),
@@ -159,7 +191,7 @@ export const identityMethods = {
     resource: byAccount,
   }),
   'admin.boundaries.set': defineMethod({
-    summary: 'Cap what a role may do in an account; null removes the cap.',
+    summary: 'Cap what a role may do in an account; null removes the cap. A cap on admin keeps what undoing a cap needs (the permissions of admin.boundaries.get and .set).',
     input: z.object({ accountId: AccountIdSchema, role: RoleSchema, permissions: z.array(PermissionSchema).nullable() }).strict(),
     output: BoundarySchema,
     permission: 'boundaries.manage',

@@ -6,8 +6,8 @@ import type { IdentityService } from './service.ts';
 
 type IdentityMethod =
   | 'auth.status' | 'auth.signInLocal' | 'auth.setupLocal' | 'auth.beginSignIn' | 'auth.signOut' | 'auth.switchAccount'
-  | 'admin.accounts.list' | 'admin.accounts.create' | 'admin.accounts.delete' | 'admin.idp.get' | 'admin.idp.set'
-  | 'admin.groups.list' | 'admin.groups.map' | 'admin.groups.unmap' | 'admin.members.list' | 'admin.boundaries.get' | 'admin.boundaries.set';
+  | 'admin.accounts.list' | 'admin.accounts.create' | 'admin.accounts.delete' | 'admin.idp.get' | 'admin.idp.set' | 'admin.idp.clear'
+  | 'admin.groups.list' | 'admin.groups.map' | 'admin.groups.unmap' | 'admin.members.list' | 'admin.people.names' | 'admin.boundaries.get' | 'admin.boundaries.set';
 
 /** The identity area's API: thin adapters from validated, authorized calls to the service. */
 export function identityHandlers(identity: IdentityService, admin: IdentityAdmin): Pick<MethodHandlers, IdentityMethod> {
@@ -46,6 +46,8 @@ export function identityHandlers(identity: IdentityService, admin: IdentityAdmin
       return { url: url.href };
     },
     'auth.signOut': (_input, context) => {
+      // Public: a session every other call refuses (expired, local after an IdP was configured)
+      // still signs out — its row is closed and the cookie cleared.
       if (context.sessionId) identity.signOut(context.sessionId, context.requestId);
       context.setSession(null);
       return { signedOut: true as const };
@@ -63,9 +65,10 @@ export function identityHandlers(identity: IdentityService, admin: IdentityAdmin
     'admin.idp.get': () => admin.idpConfig(),
     'admin.idp.set': async (input, context) => {
       const { clientSecret, ...config } = input;
-      await admin.setIdpConfig(config, clientSecret, context);
-      return { issuer: config.issuer };
+      const { localSessionsEnded } = await admin.setIdpConfig(config, clientSecret, context);
+      return { issuer: config.issuer, localSessionsEnded };
     },
+    'admin.idp.clear': (_input, context) => admin.clearIdpConfig(context),
     'admin.groups.list': (input) => admin.groupMappings(input.accountId).map((m) => ({ ...m, createdAt: new Date(m.createdAt).toISOString() })),
     'admin.groups.map': (input, context) => {
       const mapping = admin.mapGroup(input.accountId, input.group, input.role, context);
@@ -76,6 +79,7 @@ export function identityHandlers(identity: IdentityService, admin: IdentityAdmin
       return { removed: true as const };
     },
     'admin.members.list': (input) => admin.members(input.accountId),
+    'admin.people.names': (input) => admin.names(input.accountId, input.userIds),
     'admin.boundaries.get': (input) => admin.boundaries(input.accountId),
     'admin.boundaries.set': (input, context) => admin.setBoundary(input.accountId, input.role, input.permissions, context),
   };

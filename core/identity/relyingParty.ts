@@ -89,6 +89,14 @@ export class RelyingParty {
     return this.discovered;
   }
 
+  /**
+   * Fetches the issuer's discovery document (the issuer's own host only) and checks it names this
+   * issuer: what saving a configuration asks, so a mistyped or unreachable issuer is refused then.
+   */
+  async checkDiscovery(): Promise<void> {
+    await this.discover();
+  }
+
   /** Builds the authorization URL for the browser and the secrets the callback must match. */
   async begin(redirectUri: string): Promise<{ url: URL; pending: PendingSignIn }> {
     const configuration = await this.discover();

@@ -47,6 +47,12 @@ async function signIn(core: Core, login: string) {
   return { callback, session: await core.identity!.completeSignIn(callback) };
 }
 
+/** An IdP is configured only once some group administers the installation (the first account). */
+async function mapAdminGroup(ops: StrongroomBridge, group = 'strongroom-admins'): Promise<void> {
+  const [administration] = await call(ops, 'admin.accounts.list', {});
+  await call(ops, 'admin.groups.map', { accountId: administration!.id, group, role: 'admin' });
+}
+
 const count = (core: Core, sql: string, ...params: unknown[]) => (core.storage!.db.prepare(sql).get(...params) as { n: number }).n;
 
 describe('sign-in through a real IdP', () => {
@@ -102,6 +108,7 @@ describe('sign-in through a real IdP', () => {
   it('records the IdP configuration, account lifecycle, switching accounts and signing out in the audit log', async () => {
     const core = await openCore();
     const ops = operator(core);
+    await mapAdminGroup(ops);
     await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
     const credit = await call(ops, 'admin.accounts.create', { name: 'Credit Risk' });
     const kyc = await call(ops, 'admin.accounts.create', { name: 'KYC' });
@@ -137,6 +144,7 @@ describe('sign-in through a real IdP', () => {
     const ops = operator(online);
     const [account] = await call(ops, 'admin.accounts.list', {});
     await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+    await mapAdminGroup(ops);
     await call(ops, 'admin.idp.set', { issuer: offlineIdp.issuer, clientId: offlineIdp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
     const { session } = await signIn(online, 'dora');
     await online.dispose();
@@ -301,7 +309,13 @@ describe('findings from review', () => {
     expect(core.identity!.resolve(first.id)).toBeUndefined();
 
     const second = await core.identity!.signInLocal('local admin passphrase');
-    await call(operator(core), 'admin.idp.set', { issuer: 'https://idp.bank.example', clientId: 'strongroom', groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid'] });
+    const idp = await startTestIdp({ users: [] });
+    try {
+      await mapAdminGroup(operator(core));
+      await call(operator(core), 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid'] });
+    } finally {
+      await idp.stop();
+    }
     expect(core.identity!.resolve(second.id)).toBeUndefined();
   });
 
@@ -313,6 +327,7 @@ describe('findings from review', () => {
       const ops = operator(core);
       const [account] = await call(ops, 'admin.accounts.list', {});
       await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+      await mapAdminGroup(ops);
       await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
       const { session } = await signIn(core, 'finn');
       const refreshes: string[] = [];
@@ -345,6 +360,7 @@ describe('findings from review', () => {
       const ops = operator(core);
       const [account] = await call(ops, 'admin.accounts.list', {});
       await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+      await mapAdminGroup(ops);
       await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
       const { session } = await signIn(core, 'erin');
       expect(core.identity!.resolve(session.id)?.principal.roles).toEqual(['analyst']);

@@ -1,6 +1,6 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
-import type { AuthStatus } from '../contracts/index.ts';
+import type { AuthStatus, IdpConfig } from '../contracts/index.ts';
 import type { Principal, Session, SessionResolver } from '../api/index.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
@@ -89,14 +89,23 @@ export class IdentityService implements SessionResolver {
   resolve(sessionId: string | null | undefined): Session | undefined {
     if (!sessionId) return undefined;
     const session = this.live.get(sessionId) ?? this.resume(sessionId);
-    if (!session) return undefined;
-    if (!this.withinGrace(session)) return undefined;
-    if (this.clock.now() - session.createdAt > sessionLifetimeMs) return undefined;
-    // Local sign-in is off once an IdP is configured: local sessions end with it.
-    if (session.kind === 'local' && this.mode() === 'oidc') return undefined;
+    if (!session || !this.usable(session)) return undefined;
     // Ask the IdP to vouch again in the background once a session is stale; a refusal ends it.
     if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) void this.revalidateOnce(session);
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
+  }
+
+  /**
+   * Whether a session may act: within its lifetime, an OIDC one within the offline grace period,
+   * a local one only in local mode. resolve() and status() both ask this, so auth.status never
+   * says "signed in" for a session every call would refuse.
+   */
+  private usable(session: LiveSession): boolean {
+    if (!this.withinGrace(session)) return false;
+    if (this.clock.now() - session.createdAt > sessionLifetimeMs) return false;
+    // Local sign-in is off once an IdP is configured: local sessions end with it.
+    if (session.kind === 'local' && this.mode() === 'oidc') return false;
+    return true;
   }
 
   private withinGrace(session: LiveSession): boolean {
@@ -165,7 +174,7 @@ export class IdentityService implements SessionResolver {
       session = (await this.revalidateOnce(session)) ?? undefined;
     }
     const config = this.store.idpConfig();
-    const signedIn = session !== undefined && this.withinGrace(session);
+    const signedIn = session !== undefined && this.usable(session);
     const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null, localSetupRequired: !config && !this.localPassphraseIsSet() } as const;
     if (!session || !signedIn) return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null };
     const user = this.store.userById(session.userId);
@@ -250,9 +259,39 @@ export class IdentityService implements SessionResolver {
     if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(session.idHash)).catch(() => undefined);
   }
 
+  /**
+   * Ends the caller's session, valid or not: an expired session, or a local one after an IdP was
+   * configured, is ended too (its row closed, its refresh token forgotten), so signing out always
+   * works. A session id nobody knows changes nothing.
+   */
   signOut(sessionId: string, requestId?: string): void {
     const session = this.live.get(sessionId) ?? this.resume(sessionId);
-    if (session) this.end(session, 'auth.signOut', 'user', requestId);
+    if (session) return this.end(session, 'auth.signOut', 'user', requestId);
+    // Not resumable (its user or account is gone): close the stored row all the same.
+    const idHash = hashSessionId(sessionId);
+    const record = this.store.session(idHash);
+    if (!record || record.endedAt !== null) return;
+    this.store.atomically(() => {
+      this.store.endSession(idHash, this.clock.now());
+      this.audit.append({ action: 'auth.signOut', outcome: 'success', actor: { userId: record.userId, accountId: record.accountId }, requestId: requestId ?? null, details: { reason: 'user' } });
+    });
+    if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
+  }
+
+  /**
+   * Forgets sessions the caller has just ended in the store (endSessionsOfKind, inside its audited
+   * transaction): drops them from memory and their refresh tokens from the keychain.
+   */
+  forgetSessions(idHashes: readonly string[]): void {
+    const ended = new Set(idHashes);
+    for (const [id, session] of this.live) if (ended.has(session.idHash)) this.live.delete(id);
+    if (this.secrets.backend === 'keychain') for (const idHash of ended) void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
+  }
+
+  /** A relying party for a configuration not saved yet, to check its issuer answers (discovery only). */
+  async probeIssuer(config: IdpConfig, clientSecret: string | null): Promise<void> {
+    const rp = new RelyingParty({ config, clientSecret, clock: this.clock, timeoutMs: 5_000, jwksCache: { load: () => undefined, save: () => undefined } });
+    await rp.checkDiscovery();
   }
 
   switchAccount(sessionId: string, accountId: string, requestId?: string): void {

@@ -126,9 +126,6 @@ export class IdentityStore extends Repository {
     return rows.map((row) => ({ user: toUser(row), role: row.role, source: row.source }));
   }
 
-  memberCount(accountId: string): number {
-    return this.statement<[string], { n: number }>('SELECT count(DISTINCT user_id) AS n FROM memberships WHERE account_id = ?').get(accountId)?.n ?? 0;
-  }
 
   // Group mappings
   groupMappings(accountId?: string): GroupMappingRecord[] {
@@ -138,12 +135,13 @@ export class IdentityStore extends Repository {
     return rows.map((r) => ({ id: r.id, accountId: r.account_id, group: r.group_name, role: r.role, createdAt: r.created_at }));
   }
 
-  addGroupMapping(accountId: string, group: string, role: Role, createdBy: string, now: number): GroupMappingRecord {
+  /** Maps a group to a role; `created: false` when that mapping existed already (nothing written). */
+  addGroupMapping(accountId: string, group: string, role: Role, createdBy: string, now: number): { mapping: GroupMappingRecord; created: boolean } {
     const existing = this.groupMappings(accountId).find((m) => m.group === group && m.role === role);
-    if (existing) return existing;
+    if (existing) return { mapping: existing, created: false };
     const id = randomUUID();
     this.statement<[string, string, string, string, number, string]>('INSERT INTO group_mappings (id, account_id, group_name, role, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(id, accountId, group, role, now, createdBy);
-    return { id, accountId, group, role, createdAt: now };
+    return { mapping: { id, accountId, group, role, createdAt: now }, created: true };
   }
 
   removeGroupMapping(accountId: string, mappingId: string): GroupMappingRecord | undefined {
@@ -163,6 +161,11 @@ export class IdentityStore extends Repository {
     else this.statement<[string, string, string, number]>('INSERT INTO boundaries (account_id, role, permissions, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, role) DO UPDATE SET permissions = excluded.permissions, updated_at = excluded.updated_at').run(accountId, role, JSON.stringify(permissions), now);
   }
 
+  /** Users by id (disabled ones left out). */
+  usersByIds(ids: readonly string[]): UserRecord[] {
+    return ids.map((id) => this.userById(id)).filter((user): user is UserRecord => user !== undefined);
+  }
+
   // IdP configuration
   idpConfig(): IdpConfig | null {
     const row = this.statement<[], { issuer: string; client_id: string; groups_claim: string; algorithms: string; offline_grace_hours: number; scopes: string }>('SELECT issuer, client_id, groups_claim, algorithms, offline_grace_hours, scopes FROM idp_config WHERE id = 1').get();
@@ -174,6 +177,15 @@ export class IdentityStore extends Repository {
     this.statement<[string, string, string, string, number, string, number]>(
       'INSERT INTO idp_config (id, issuer, client_id, groups_claim, algorithms, offline_grace_hours, scopes, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, groups_claim = excluded.groups_claim, algorithms = excluded.algorithms, offline_grace_hours = excluded.offline_grace_hours, scopes = excluded.scopes, updated_at = excluded.updated_at',
     ).run(config.issuer, config.clientId, config.groupsClaim, JSON.stringify(config.algorithms), config.offlineGraceHours, JSON.stringify(config.scopes), now);
+  }
+
+  /** Back to local mode: the configuration and its cached keys go. Returns what was configured. */
+  clearIdpConfig(): IdpConfig | null {
+    const config = this.idpConfig();
+    if (!config) return null;
+    this.statement<[]>('DELETE FROM idp_config WHERE id = 1').run();
+    this.statement<[string]>('DELETE FROM jwks_cache WHERE issuer = ?').run(config.issuer);
+    return config;
   }
 
   // Sessions
@@ -201,6 +213,14 @@ export class IdentityStore extends Repository {
 
   endSession(idHash: string, now: number): void {
     this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash);
+  }
+
+  /** Ends every open session of one kind (local sign-in turned off, or the IdP removed); returns their id hashes. */
+  endSessionsOfKind(kind: 'local' | 'oidc', now: number): string[] {
+    const open = this.statement<[string], { id_hash: string }>('SELECT id_hash FROM auth_sessions WHERE kind = ? AND ended_at IS NULL').all(kind).map((r) => r.id_hash);
+    const end = this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL');
+    for (const idHash of open) end.run(now, idHash);
+    return open;
   }
 
   endSessionsOfUser(userId: string, now: number): number {

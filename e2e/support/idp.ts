@@ -8,14 +8,17 @@ import type { ServeHandle } from './serve.ts';
 
 /**
  * Moves a running local-mode installation onto a fresh test IdP, as its operator would: stop
- * serve, `admin idp set`, map each group to a role on Default, start serve again (same data,
- * key and passphrase). Roles other than the local administrator come only from an IdP.
+ * serve, map each group to a role on Default, `admin idp set`, start serve again (same data,
+ * key and passphrase). Roles other than the local administrator come only from an IdP. The IdP
+ * is refused until some group is mapped to admin on Default (the administration account), so
+ * `strongroom-admins` is mapped to admin when `groups` maps none.
  */
 export async function moveToTestIdp(serve: ServeHandle, options: { users: TestUser[]; groups: Record<string, Role> }): Promise<{ idp: TestIdp; serve: ServeHandle }> {
   const idp = await startTestIdp({ users: options.users });
   expect(await serve.stop()).toBe(0);
+  const groups = Object.values(options.groups).includes('admin') ? options.groups : { ...options.groups, 'strongroom-admins': 'admin' as const };
+  for (const [group, role] of Object.entries(groups)) await strongroom(['admin', 'map-group', group, '--account', 'Default', '--role', role], serve);
   await strongroom(['admin', 'idp', 'set', '--issuer', idp.issuer, '--client-id', idp.clientId, '--algs', 'RS256'], serve);
-  for (const [group, role] of Object.entries(options.groups)) await strongroom(['admin', 'map-group', group, '--account', 'Default', '--role', role], serve);
   return { idp, serve: await startServe({ dataDir: serve.dataDir, masterKey: serve.masterKey, adminPassphrase: serve.adminPassphrase }) };
 }
 

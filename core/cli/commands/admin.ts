@@ -33,7 +33,21 @@ export function idpSetCommand(io: CliIo, options: IdpSetOptions): Promise<number
         offlineGraceHours: options.offlineGraceHours,
         ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
       });
-      return report(io, options.json, value, `Identity provider set: ${value.issuer}. Local sign-in is now off; people sign in through it.`);
+      const ended = value.localSessionsEnded > 0 ? ` ${value.localSessionsEnded} local session${value.localSessionsEnded === 1 ? '' : 's'} ended.` : '';
+      return report(io, options.json, value, `Identity provider set: ${value.issuer}. Local sign-in is now off; people sign in through it.${ended} To go back to local mode: strongroom admin idp clear`);
+    }),
+  );
+}
+
+/** `strongroom admin idp clear`: back to local mode, from the server (the way back when nobody can sign in through the IdP). */
+export function idpClearCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const value = await api.call('admin.idp.clear', {});
+      const text = value.cleared
+        ? `Identity provider ${value.issuer} removed; ${value.sessionsEnded} session${value.sessionsEnded === 1 ? '' : 's'} through it ended. Local mode: the local administrator signs in with the passphrase again (change it with: strongroom admin passphrase).`
+        : 'No identity provider was configured: this installation already runs in local mode.';
+      return report(io, options.json, value, text);
     }),
   );
 }
@@ -60,7 +74,10 @@ export function mapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<nu
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {
       const mapping = await api.call('admin.groups.map', { accountId: await api.resolveAccountId(options.account), group: options.group, role: options.role });
-      return report(io, options.json, mapping, `Group "${mapping.group}" → ${mapping.role} in ${options.account}. Members get it at their next sign-in.`);
+      const text = mapping.created
+        ? `Group "${mapping.group}" → ${mapping.role} in ${options.account}. Members get it at their next sign-in.`
+        : `Group "${mapping.group}" was already mapped to ${mapping.role} in ${options.account}; nothing changed.`;
+      return report(io, options.json, mapping, text);
     }),
   );
 }

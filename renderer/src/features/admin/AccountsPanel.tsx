@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useAuth } from '../auth/AuthContext.tsx';
 import type { AccountRow } from './AdminPage.tsx';
@@ -42,18 +42,22 @@ export function AccountsPanel() {
   const auth = useAuth();
   const [deleting, setDeleting] = useState<AccountRow | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  const status = useRef<HTMLParagraphElement>(null);
+  const deleteButtons = useRef(new Map<string, HTMLButtonElement>());
 
-  function changed(message: string): void {
+  function changed(message: string, moveFocus = false): void {
     setAnnouncement(message);
     reloadAccounts();
     // The account switcher lists accounts too (the local administrator is in every one).
     void auth.refresh();
+    // A deleted account's row, and the button that opened the dialog, are gone: focus the announcement.
+    if (moveFocus) setTimeout(() => status.current?.focus(), 0);
   }
 
   return (
     <>
       <h2>Accounts</h2>
-      <p role="status" className="announcement">{announcement}</p>
+      <p ref={status} tabIndex={-1} role="status" className="announcement">{announcement}</p>
       <table className="table" data-testid="accounts-table">
         <caption className="visually-hidden">Accounts</caption>
         <thead>
@@ -70,7 +74,13 @@ export function AccountsPanel() {
                   {account.id === administrationAccountId ? (
                     <span className="hint">Cannot be deleted</span>
                   ) : (
-                    <button type="button" className="danger" onClick={() => setDeleting(account)} aria-label={`Delete ${account.name}`}>Delete…</button>
+                    <button
+                      type="button"
+                      className="danger"
+                      ref={(element) => { if (element) deleteButtons.current.set(account.id, element); else deleteButtons.current.delete(account.id); }}
+                      onClick={() => setDeleting(account)}
+                      aria-label={`Delete ${account.name}`}
+                    >Delete…</button>
                   )}
                 </td>
               )}
@@ -86,10 +96,14 @@ export function AccountsPanel() {
       {deleting && (
         <DeleteAccountDialog
           account={deleting}
-          onClose={() => setDeleting(null)}
+          onClose={() => {
+            const button = deleteButtons.current.get(deleting.id);
+            setDeleting(null);
+            setTimeout(() => button?.focus(), 0);
+          }}
           onDeleted={() => {
             setDeleting(null);
-            changed(`Account ${deleting.name} deleted; its data key is destroyed.`);
+            changed(`Account ${deleting.name} deleted; its data key is destroyed.`, true);
           }}
         />
       )}

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { Permission, Role } from '../../../../core/contracts/index.ts';
 import { roleDescriptions, rolePermissions } from '../../../../core/contracts/index.ts';
@@ -7,26 +7,34 @@ import { useApiQuery } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { AccountPicker, useManagedAccount } from './AccountPicker.tsx';
 import type { AccountRow } from './AdminPage.tsx';
+import { adminBoundaryFloor, boundarySavedMessage, boundaryToSave, keptByFloor } from './boundaryFloor.ts';
 import { FormError, useApiAction } from './forms.tsx';
 
-/** One role's boundary: no cap (the role's full permissions), or only the ticked ones. */
+/**
+ * One role's boundary: no cap (the role's full permissions), or only the ticked ones. Keyed by
+ * role, not by what is saved: a save must not remount it, or its confirmation and focus go.
+ */
 function RoleBoundary({ account, role, current, canEdit, onSaved }: { account: AccountRow; role: Role; current: readonly Permission[] | null; canEdit: boolean; onSaved: () => void }) {
-  const auth = useAuth();
   const save = useApiAction('admin.boundaries.set');
   const id = useId();
   const all = rolePermissions[role];
   const [capped, setCapped] = useState(current !== null);
   const [allowed, setAllowed] = useState<Permission[]>(current ? [...current] : [...all]);
   const [saved, setSaved] = useState('');
-  const selfLockout = role === 'admin' && auth.account.id === account.id && capped;
+  const status = useRef<HTMLParagraphElement>(null);
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
-    const result = await save.run({ accountId: account.id, role, permissions: capped ? allowed : null });
-    if (result.ok) {
-      setSaved(result.value.permissions === null ? `${role}: no cap.` : `${role}: capped to ${result.value.permissions.length} of ${all.length} permissions.`);
-      onSaved();
-    }
+    if (save.pending) return;
+    setSaved('');
+    const result = await save.run({ accountId: account.id, role, permissions: boundaryToSave(role, capped, allowed) });
+    if (!result.ok) return; // the button kept focus; the refusal is announced below it
+    setSaved(boundarySavedMessage(role, result.value.permissions));
+    setAllowed(result.value.permissions ? [...result.value.permissions] : [...all]);
+    onSaved();
+    // The button stays enabled (aria-disabled while saving), so focus never falls to the page;
+    // it moves to the confirmation, which says what the role keeps now.
+    setTimeout(() => status.current?.focus(), 0);
   }
 
   const summary = current === null ? 'No cap' : `Capped: ${current.length} of ${all.length} permissions`;
@@ -42,24 +50,32 @@ function RoleBoundary({ account, role, current, canEdit, onSaved }: { account: A
         <label className="check">
           <input type="radio" name={`${id}-mode`} checked={capped} onChange={() => setCapped(true)} /> Capped — only the permissions ticked below
         </label>
-        <fieldset className="permission-grid" disabled={!capped}>
+        <fieldset className="permission-grid" disabled={!capped} aria-describedby={role === 'admin' ? `${id}-floor` : undefined}>
           <legend>Permissions {role} keeps in {account.name}</legend>
-          {all.map((permission) => (
-            <label key={permission} className="check">
-              <input
-                type="checkbox"
-                checked={allowed.includes(permission)}
-                onChange={(event) => setAllowed((list) => (event.target.checked ? [...list, permission] : list.filter((p) => p !== permission)))}
-              />{' '}
-              <code>{permission}</code>
-            </label>
-          ))}
+          {all.map((permission) => {
+            const fixed = keptByFloor(role, permission);
+            return (
+              <label key={permission} className="check">
+                <input
+                  type="checkbox"
+                  checked={fixed || allowed.includes(permission)}
+                  disabled={fixed}
+                  onChange={(event) => setAllowed((list) => (event.target.checked ? [...list, permission] : list.filter((p) => p !== permission)))}
+                />{' '}
+                <code>{permission}</code>
+              </label>
+            );
+          })}
         </fieldset>
-        {selfLockout && <p className="warning-panel">You are an admin of this account: a cap on <em>admin</em> that drops <code>boundaries.manage</code> would stop you from undoing it.</p>}
-        <button type="submit" disabled={save.pending}>Save {role} boundary</button>
+        {role === 'admin' && (
+          <p id={`${id}-floor`} className="hint">
+            A cap on admin always keeps {adminBoundaryFloor.map((p, index) => <span key={p}>{index > 0 && ' and '}<code>{p}</code></span>)}: without them no administrator could change or remove the cap again.
+          </p>
+        )}
+        <button type="submit" aria-disabled={save.pending || undefined}>Save {role} boundary</button>
       </fieldset>
       <FormError error={save.error} />
-      <p role="status" className="announcement">{saved}</p>
+      <p ref={status} tabIndex={-1} role="status" className="announcement">{saved}</p>
     </form>
   );
 }
@@ -75,7 +91,7 @@ function Boundaries({ account }: { account: AccountRow }) {
     <>
       {boundaries.state.value.map((boundary) => (
         <RoleBoundary
-          key={`${boundary.role}:${JSON.stringify(boundary.permissions)}`}
+          key={boundary.role}
           account={account}
           role={boundary.role}
           current={boundary.permissions}

@@ -1,10 +1,13 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
+import { Link } from 'react-router';
 import type { MethodInput, MethodOutput } from '../../../../core/contracts/index.ts';
 import { SigningAlgorithmSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
-import { useApiQuery } from '../../bridge/context.tsx';
+import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
+import { signInPageWith } from '../auth/signInErrors.ts';
+import { useAdmin } from './AdminPage.tsx';
 import { fieldErrorFor, FormError, useApiAction } from './forms.tsx';
 
 type Current = MethodOutput<'admin.idp.get'>;
@@ -13,8 +16,33 @@ type Algorithm = (typeof SigningAlgorithmSchema.options)[number];
 const fields = ['issuer', 'clientId', 'groupsClaim', 'algorithms', 'offlineGraceHours', 'scopes', 'clientSecret'] as const;
 const defaultScopes = ['openid', 'profile', 'email', 'groups', 'offline_access'];
 
+/**
+ * Before local mode ends: who will administer afterwards. The server refuses the IdP until a group
+ * is mapped to admin in the administration account; this says so before anyone tries.
+ */
+function LeavingLocalMode({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+  const { accounts, administrationAccountId } = useAdmin();
+  const administration = accounts.find((a) => a.id === administrationAccountId) ?? accounts[0];
+  const mappings = useApiQuery('admin.groups.list', { accountId: administration?.id ?? '' });
+  const adminGroups = mappings.state.status === 'ok' ? mappings.state.value.filter((m) => m.role === 'admin').map((m) => m.group) : [];
+  return (
+    <div className="warning-panel" data-testid="leave-local-mode">
+      <p><strong>Saving turns local mode off.</strong> Your session as local administrator ends at once and you are taken to the sign-in page. From then on everyone, you included, signs in through the identity provider only; the local administrator passphrase stops working.</p>
+      {mappings.state.status === 'ok' && (adminGroups.length > 0 ? (
+        <p data-testid="admin-groups">Strongroom will be administered by members of {adminGroups.map((group, index) => <span key={group}>{index > 0 && ', '}<code>{group}</code></span>)} (mapped to <em>admin</em> in {administration?.name}). Make sure you are one of them.</p>
+      ) : (
+        <p data-testid="admin-groups">No directory group is mapped to <em>admin</em> in {administration?.name} yet, so saving is refused: nobody could administer Strongroom afterwards. <Link to={`/admin/groups?account=${administration?.id ?? ''}`}>Map one in Group mappings</Link> first.</p>
+      ))}
+      <p>To return to local mode later, run <code>strongroom admin idp clear</code> on the server.</p>
+      <label className="check">
+        <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} /> I understand: turn local sign-in off
+      </label>
+    </div>
+  );
+}
+
 /** The form keeps what people type as text; the API's validation errors are shown beside each field. */
-function IdpForm({ current, onSaved }: { current: Current; onSaved: (issuer: string) => void }) {
+function IdpForm({ current, onSaved }: { current: Current; onSaved: (saved: MethodOutput<'admin.idp.set'>) => void }) {
   const auth = useAuth();
   const save = useApiAction('admin.idp.set');
   const id = useId();
@@ -41,10 +69,11 @@ function IdpForm({ current, onSaved }: { current: Current; onSaved: (issuer: str
       scopes: scopes.split(/\s+/).filter(Boolean),
       ...(clientSecret === '' ? {} : { clientSecret }),
     };
+    if (save.pending) return;
     const result = await save.run(input);
     if (result.ok) {
       setClientSecret('');
-      onSaved(result.value.issuer);
+      onSaved(result.value);
     }
   }
 
@@ -108,16 +137,9 @@ function IdpForm({ current, onSaved }: { current: Current; onSaved: (issuer: str
       <p className="hint">
         Register these redirect URIs at the identity provider: <code>{window.location.origin}/auth/callback</code> (browser, serve mode) and <code>http://127.0.0.1/callback</code> on any port (desktop, RFC 8252).
       </p>
-      {local && (
-        <div className="warning-panel">
-          <p><strong>Saving turns local mode off.</strong> After this, people sign in through the identity provider only and the local administrator passphrase stops working. First map a directory group to the <em>admin</em> role in the administration account (Group mappings), or nobody will be able to administer Strongroom.</p>
-          <label className="check">
-            <input type="checkbox" checked={leaveLocalMode} onChange={(event) => setLeaveLocalMode(event.target.checked)} /> I understand: turn local sign-in off
-          </label>
-        </div>
-      )}
+      {local && <LeavingLocalMode checked={leaveLocalMode} onChange={setLeaveLocalMode} />}
       <FormError error={save.error} fields={fields} />
-      <button type="submit" className="primary" disabled={save.pending || (local && !leaveLocalMode)}>Save identity provider</button>
+      <button type="submit" className="primary" disabled={local && !leaveLocalMode} aria-disabled={save.pending || undefined}>Save identity provider</button>
     </form>
   );
 }
@@ -125,8 +147,10 @@ function IdpForm({ current, onSaved }: { current: Current; onSaved: (issuer: str
 /** View and edit the enterprise identity provider (what `strongroom admin idp set` writes). */
 export function IdpPanel() {
   const auth = useAuth();
+  const bridge = useBridge();
   const current = useApiQuery('admin.idp.get', {});
   const [saved, setSaved] = useState('');
+  const status = useRef<HTMLParagraphElement>(null);
   return (
     <>
       <h2>Identity provider</h2>
@@ -139,19 +163,31 @@ export function IdpPanel() {
               ? <>People sign in through <code>{current.state.value.issuer}</code> (client <code>{current.state.value.clientId}</code>).</>
               : <>None configured: this installation runs in <strong>local mode</strong>, where only the local administrator can sign in.</>}
           </p>
-          <p className="hint">The same settings can be made from a terminal with <code>strongroom admin idp set --issuer URL --client-id ID</code>.</p>
+          <p className="hint">
+            The same settings can be made from a terminal with <code>strongroom admin idp set --issuer URL --client-id ID</code>; Strongroom checks that the issuer answers before saving.
+            {current.state.value && <> Back to local mode: <code>strongroom admin idp clear</code>, run on the server. It is not offered here, because it ends every session through the identity provider, yours included, and afterwards only the local administrator’s passphrase signs in.</>}
+          </p>
           <IdpForm
             key={JSON.stringify(current.state.value)}
             current={current.state.value}
-            onSaved={(issuer) => {
-              setSaved(`Saved. People now sign in through ${issuer}.`);
+            onSaved={(result) => {
+              if (auth.status.mode === 'local') {
+                // The server ended this local session: clear its cookie and go to the sign-in page,
+                // which says why and offers the identity provider.
+                setSaved(`Saved. People now sign in through ${result.issuer}. Taking you to the sign-in page…`);
+                void bridge.invoke('auth.signOut', {}).finally(() => window.location.assign(signInPageWith('idp-configured')));
+                return;
+              }
+              setSaved(`Saved. People now sign in through ${result.issuer}.`);
               current.reload();
               void auth.refresh();
+              // The form is rebuilt from the saved settings: keep focus on what was said.
+              setTimeout(() => status.current?.focus(), 0);
             }}
           />
         </>
       )}
-      <p role="status" className="announcement">{saved}</p>
+      <p ref={status} tabIndex={-1} role="status" className="announcement">{saved}</p>
     </>
   );
 }

@@ -1,11 +1,15 @@
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
+import { useAuth } from '../auth/AuthContext.tsx';
 import { AccountPicker, useManagedAccount } from './AccountPicker.tsx';
 import type { AccountRow } from './AdminPage.tsx';
 import { formatDateTime } from './forms.tsx';
 
 function Members({ account }: { account: AccountRow }) {
+  const auth = useAuth();
   const members = useApiQuery('admin.members.list', { accountId: account.id });
+  // The local administrator holds admin everywhere, but signs in only while no IdP is configured.
+  const localOff = auth.status.mode === 'oidc';
   if (members.state.status === 'loading') return <p>Loading…</p>;
   if (members.state.status === 'error') return <ApiErrorView error={members.state.error} onRetry={members.reload} />;
   return (
@@ -18,7 +22,7 @@ function Members({ account }: { account: AccountRow }) {
             <th scope="row">{member.displayName}</th>
             <td>{member.email ?? '—'}</td>
             <td>{member.role}</td>
-            <td>{member.source === 'local' ? 'local administrator' : 'group mapping'}</td>
+            <td>{member.source === 'local' ? (localOff ? 'local administrator (cannot sign in while an identity provider is configured)' : 'local administrator') : 'group mapping'}</td>
             <td>{formatDateTime(member.lastSignInAt)}</td>
           </tr>
         ))}

@@ -53,7 +53,8 @@ export function fieldErrorFor(error: ApiError | null, field: string, inputId: st
 
 /**
  * A form's error summary, announced: the message and code. Issues for the form's `fields` are
- * shown beside them; any others are listed here.
+ * shown beside them; any others are listed here. For ERR_INPUT_INVALID whose issues are all
+ * beside their fields, the summary only points there.
  */
 export function FormError({ error, fields = [] }: { error: ApiError | null; fields?: readonly string[] }) {
   if (!error) return null;
@@ -62,7 +63,8 @@ export function FormError({ error, fields = [] }: { error: ApiError | null; fiel
   const unplaced = issues.filter((issue) => !fields.includes(fieldOfPath(issue.path)));
   return (
     <div role="alert" className="error-panel">
-      <p className="error-message">{placed.length > 0 && unplaced.length === 0 ? 'Some fields need attention: see the messages beside them.' : error.message}</p>
+      {/* A refusal other than validation (an issuer that does not answer) says more than its field note. */}
+      <p className="error-message">{placed.length > 0 && unplaced.length === 0 && error.code === 'ERR_INPUT_INVALID' ? 'Some fields need attention: see the messages beside them.' : error.message}</p>
       {unplaced.length > 0 && (
         <ul className="error-issues">
           {unplaced.map((issue) => <li key={`${issue.path}:${issue.message}`}><code>{issue.path}</code>: {issue.message}</li>)}

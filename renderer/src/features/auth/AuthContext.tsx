@@ -6,6 +6,16 @@ import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import type { AccountChoice } from './permissions.ts';
 import { accountChoices, activeRoles, effectivePermissions } from './permissions.ts';
+import { takeReturnPath } from './returnTo.ts';
+
+/**
+ * Signed in after the identity provider's round trip (serve mode comes back to `/`): continue at
+ * the page asked for before it, so the app's router starts there.
+ */
+function continueWhereAsked(): void {
+  const path = takeReturnPath(window.location.origin, window.sessionStorage);
+  if (path !== null && window.location.pathname === '/') window.history.replaceState(null, '', path);
+}
 
 export interface Auth {
   status: AuthStatus;
@@ -52,6 +62,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     }
     let permissions: ReadonlySet<Permission> = new Set();
     if (status.signedIn && status.activeAccount) {
+      continueWhereAsked();
       // Boundaries cap roles per account; everyone may read them (account.read). If they cannot be
       // read, offer the roles' full permissions and let the router refuse what is capped.
       const boundaries = await bridge.invoke('admin.boundaries.get', { accountId: status.activeAccount.id });
@@ -88,8 +99,11 @@ export function AuthGate({ children }: { children: ReactNode }) {
         return null;
       },
       signOut: async () => {
+        // auth.signOut is public: it ends and clears even a session the server no longer accepts.
+        // An auth refusal still means "not signed in" — go to the sign-in page; other failures
+        // (the server cannot be reached) are shown, since nothing was cleared.
         const result = await bridge.invoke('auth.signOut', {});
-        if (!result.ok && result.error.code !== 'ERR_AUTH_UNAUTHENTICATED') return result.error;
+        if (!result.ok && !result.error.code.startsWith('ERR_AUTH_')) return result.error;
         window.location.assign('/');
         return null;
       },

@@ -2,11 +2,15 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { ApiError, AuthStatus } from '../../../../core/contracts/index.ts';
 import { useBridge } from '../../bridge/context.tsx';
-import { signInProblemFrom } from './signInErrors.ts';
+import { afterSignIn, rememberReturnPath } from './returnTo.ts';
+import { signInNoticeFrom, signInProblemFrom } from './signInErrors.ts';
 
-/** After sign-in the page reloads, so the event stream reconnects with the new session. */
+/**
+ * After sign-in the page reloads, so the event stream reconnects with the new session — at the
+ * page that was asked for (a deep link opened while signed out), if it is one of the app's.
+ */
 function enterApp(): void {
-  window.location.assign('/');
+  window.location.assign(afterSignIn(window.location));
 }
 
 function LocalSignIn() {
@@ -145,8 +149,10 @@ function IdpSignIn({ issuer }: { issuer: string }) {
       {desktop ? (
         <button type="button" className="primary" onClick={() => { void beginDesktop(); }}>Sign in with your organisation</button>
       ) : (
-        <a className="button primary" href="/auth/login">Sign in with your organisation</a>
+        // /auth/login comes back to `/`: remember the page asked for, to continue there.
+        <a className="button primary" href="/auth/login" onClick={() => rememberReturnPath(window.location, window.sessionStorage)}>Sign in with your organisation</a>
       )}
+      <p className="hint">Administrators: if nobody can sign in through it, the installation returns to local mode with <code>strongroom admin idp clear</code>, run on the server.</p>
       {waiting && <p role="status">Finish signing in in your browser; this window continues by itself.</p>}
       {error && (
         <div role="alert" className="error-panel">
@@ -161,12 +167,14 @@ function IdpSignIn({ issuer }: { issuer: string }) {
 /** Shown instead of the app while signed out: the IdP button, or in local mode the passphrase form. */
 export function SignInPage({ status }: { status: AuthStatus }) {
   const [problem] = useState(() => signInProblemFrom(window.location.search));
+  const [notice] = useState(() => signInNoticeFrom(window.location.search));
   return (
     <main className="signin" id="main">
       <h1>Sign in to Strongroom</h1>
       {status.mode === 'local' && (
         <p className="mode-badge mode-badge-light" data-testid="mode-badge">Local mode</p>
       )}
+      {notice && <p role="status" className="notice" data-testid="signin-notice">{notice}</p>}
       {problem && (
         <div role="alert" className="error-panel" data-testid="signin-problem">
           <p className="error-message">{problem.message}</p>

@@ -23,3 +23,18 @@ export function signInProblemFrom(search: string): SignInProblem | null {
   if (!parsed.success) return null;
   return { code: parsed.data, message: explanations[parsed.data] ?? 'The sign-in failed. Try again; if it keeps happening, tell your administrator the error code.' };
 }
+
+/** Why someone was sent to the sign-in page by the app itself: `?notice=…` (known values only). */
+const notices = {
+  'idp-configured': 'The identity provider is saved. Local sign-in is now off and your local administrator session has ended: sign in through your organisation’s identity provider, as a member of a group mapped to admin.',
+} as const;
+
+export function signInNoticeFrom(search: string): string | null {
+  const notice = new URLSearchParams(search).get('notice');
+  return notice !== null && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : null;
+}
+
+/** The sign-in page to send someone to with a notice. */
+export function signInPageWith(notice: keyof typeof notices): string {
+  return `/signin?notice=${notice}`;
+}
