@@ -40,15 +40,36 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   const rows = table.locator('tbody tr');
   await expect(rows.first()).toContainText('auth.signIn');
   for (const text of await rows.allInnerTexts()) expect(text).toContain('auth.signIn');
+  await expect(page).toHaveURL(`${serve.origin}/audit?action=auth.signIn`);
   await page.getByLabel('Outcome').selectOption('denied');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByTestId('audit-empty')).toHaveText('No entries match.');
+  // The filters are in the address: a reload keeps them, Back returns to the search before.
+  await expect(page).toHaveURL(`${serve.origin}/audit?action=auth.signIn&outcome=denied`);
+  await page.reload();
+  await expect(page.getByLabel('Action')).toHaveValue('auth.signIn');
+  await expect(page.getByLabel('Outcome')).toHaveValue('denied');
+  await expect(page.getByTestId('audit-empty')).toHaveText('No entries match.');
+  await page.goBack();
+  await expect(page.getByLabel('Outcome')).toHaveValue('');
+  await expect(rows.first()).toContainText('auth.signIn');
   await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(page).toHaveURL(`${serve.origin}/audit`);
   await expect(table.getByRole('button', { name: /auth\.signIn/ }).first()).toBeVisible();
 
-  // Entry detail.
+  // A link with parts it cannot use names them and applies the rest.
+  await page.goto(`${serve.origin}/audit?action=auth.signIn&outcome=maybe&entry=abc`);
+  await expect(page.getByTestId('audit-filter-problems')).toContainText('outcome');
+  await expect(page.getByTestId('audit-filter-problems')).toContainText('entry: must be an entry number');
+  await expect(page.getByLabel('Action')).toHaveValue('auth.signIn');
+  await page.getByRole('button', { name: 'Clear' }).click();
+
+  // Entry detail: the open entry is in the address too, and survives a reload.
   await table.getByRole('button', { name: /auth\.signIn/ }).first().click();
   const detail = page.getByTestId('audit-detail');
+  await expect(detail.getByRole('heading', { level: 2 })).toHaveText(/^Entry \d+$/);
+  await expect(page).toHaveURL(/\/audit\?entry=\d+$/);
+  await page.reload();
   await expect(detail.getByRole('heading', { level: 2 })).toHaveText(/^Entry \d+$/);
   await expect(detail.getByTestId('audit-detail-details')).toContainText('"method": "local"');
   await expect(detail).toContainText('Local administrator');
@@ -64,6 +85,7 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   await page.getByRole('button', { name: 'Export…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Export the audit log' });
   await expect(dialog.getByRole('radio', { name: /JSONL/ })).toBeChecked();
+  await expect(dialog.getByTestId('audit-export-scope')).toHaveText('Entries: every entry you can see. The export itself is recorded in the log.');
   const downloading = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Export' }).click();
   const download = await downloading;
@@ -71,6 +93,8 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   const file = testInfo.outputPath('audit-export.jsonl');
   await download.saveAs(file);
   await expect(dialog.getByTestId('audit-export-result')).toContainText(/Saved strongroom-audit-.+\.jsonl: \d+ entries/);
+  // The Export button was disabled while it ran: the result has the focus, not <body>.
+  await expect(dialog.getByTestId('audit-export-result')).toBeFocused();
   await page.screenshot({ path: testInfo.outputPath('audit-3-export.png'), fullPage: true });
 
   // The page hands over what an auditor needs elsewhere: the standalone verifier and the public key.
@@ -100,32 +124,62 @@ test('search, detail, verify and a JSONL export that verifies offline', async ({
   expect(cspViolations()).toEqual([]);
 });
 
-test('retention and legal hold from the page: a hold is placed with its reason, blocks a purge, and is released', async ({ page }) => {
+test('retention and legal hold from the page: a shorter retention and a release are confirmed, a hold is placed and released with reasons', async ({ page }) => {
   await signInLocally(page, serve);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
   const retention = page.getByTestId('audit-retention');
   await expect(retention).toContainText(/kept at least \d+ days/);
 
-  // A shorter minimum retention; nothing is old enough to purge yet.
+  // A shorter minimum retention asks first, saying how many entries it makes purgeable; nothing is old enough yet.
   await page.getByLabel('Minimum retention (days)').fill('400');
   await page.getByRole('button', { name: 'Set', exact: true }).click();
-  await expect(retention).toContainText('kept at least 400 days');
+  const shorten = page.getByTestId('audit-shorten-retention-dialog');
+  await expect(shorten).toContainText('from now on at least 400 days (about 1.1 years)');
+  await expect(shorten.getByTestId('audit-retention-purgeable')).toContainText('0 entries');
+  await expect(shorten.getByRole('button', { name: 'Keep 2557 days' })).toBeFocused();
+  await shorten.getByRole('button', { name: 'Shorten to 400 days' }).click();
+  await expect(shorten).toHaveCount(0);
+  await expect(retention).toContainText('kept at least 400 days (about 1.1 years)');
+  await expect(page.getByTestId('audit-retention-result')).toBeFocused();
+  // A longer one needs no confirmation; one day reads as one day.
+  await page.getByLabel('Minimum retention (days)').fill('500');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(retention).toContainText('kept at least 500 days');
+  await page.getByLabel('Minimum retention (days)').fill('1');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(shorten).toContainText('from now on at least 1 day.');
+  await shorten.getByRole('button', { name: 'Keep 500 days' }).click();
+  await expect(retention).toContainText('kept at least 500 days');
   await page.getByRole('button', { name: 'Count entries past retention' }).click();
   await expect(page.getByTestId('audit-purge-count')).toHaveText('No entry is past its retention.');
 
-  // A legal hold, with the reason a person typed: shown to this role, and it stops any purge.
-  await page.getByLabel('Reason').fill('Case 2026-042');
+  // A legal hold needs a reason; the one a person typed is shown to this role, and it stops any purge.
+  await page.getByRole('button', { name: 'Place legal hold' }).click();
+  await expect(page.getByTestId('audit-hold-reason-error')).toContainText('Give the reason for the hold');
+  await expect(retention).toContainText('Legal hold: off');
+  await page.getByLabel('Reason', { exact: true }).fill('Case 2026-042');
   await page.getByRole('button', { name: 'Place legal hold' }).click();
   await expect(retention).toContainText('Legal hold: on — Case 2026-042');
   await page.getByRole('button', { name: 'Count entries past retention' }).click();
   await expect(page.getByTestId('audit-purge-count')).toHaveText('The account is on legal hold: nothing would be purged.');
-  await page.getByRole('button', { name: 'Release legal hold' }).click();
+  // Releasing needs its own reason and a confirmation; the outcome then has the focus.
+  await page.getByRole('button', { name: 'Release legal hold…' }).click();
+  await expect(page.getByTestId('audit-hold-reason-error')).toContainText('Give the reason the hold ends');
+  await page.getByLabel('Reason for releasing').fill('Case 2026-042 closed');
+  await page.getByRole('button', { name: 'Release legal hold…' }).click();
+  const release = page.getByTestId('audit-release-hold-dialog');
+  await expect(release).toContainText('Case 2026-042 closed');
+  await expect(release.getByRole('button', { name: 'Keep the hold' })).toBeFocused();
+  await release.getByRole('button', { name: 'Release the hold' }).click();
+  await expect(release).toHaveCount(0);
   await expect(retention).toContainText('Legal hold: off');
+  await expect(page.getByTestId('audit-retention-result')).toHaveText(/Legal hold released/);
+  await expect(page.getByTestId('audit-retention-result')).toBeFocused();
   await expectNoSeriousA11yViolations(page, 'the Audit page with its retention panel');
 
   // Each change is on record.
   await page.getByLabel('Action').fill('audit.');
   await page.getByRole('button', { name: 'Search' }).click();
   const actions = await page.getByTestId('audit-entries').locator('tbody tr').allInnerTexts();
-  for (const action of ['audit.retention.set', 'audit.legalHold.set']) expect(actions.some((row) => row.includes(action)), action).toBe(true);
+  for (const action of ['audit.retention.set', 'audit.legalHold.set', 'audit.legalHold.release']) expect(actions.some((row) => row.includes(action)), action).toBe(true);
 });

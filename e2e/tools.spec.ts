@@ -71,8 +71,14 @@ test('an installation administrator adds MCP servers on the Tools page and remov
   await expect(token).toHaveValue('mcp-token-never-shown-5e2a');
   await token.fill('');
   await form.getByRole('button', { name: 'Add MCP server' }).click();
-  await expect(manage.getByRole('status')).toContainText('MCP server crm added.');
+  // Added although nothing answers there: it is tried once, and the page says why it is down.
+  await expect(manage.getByRole('status')).toContainText('MCP server crm added, but it could not be reached when tried: Its host could not be reached');
   await expect(manage.getByTestId('mcp-server-crm')).toContainText(address);
+  await expect(manage.getByTestId('mcp-server-crm-status')).toContainText('Not reachable: Its host could not be reached');
+  // Test connection tries it again; the result takes the focus (the button was disabled meanwhile).
+  await manage.getByRole('button', { name: 'Test connection to crm' }).click();
+  await expect(manage.getByTestId('mcp-server-crm-status')).toBeFocused();
+  await expect(manage.getByTestId('mcp-server-crm-status')).toContainText('Not reachable: Its host could not be reached');
   await expect(form.getByLabel('Name', { exact: true })).toHaveValue('');
 
   // A stdio server (the test server): an argument per line, environment names by comma.
@@ -89,12 +95,13 @@ test('an installation administrator adds MCP servers on the Tools page and remov
   await expect(form.getByLabel('Command', { exact: true })).toHaveValue(process.execPath);
   await inheritEnv.fill('HOME');
   await form.getByRole('button', { name: 'Add MCP server' }).click();
-  await expect(manage.getByRole('status')).toContainText('MCP server sanctions added.');
+  await expect(manage.getByRole('status')).toContainText('MCP server sanctions added and connected (8 tools).');
   await expect(manage.getByTestId('mcp-server-sanctions')).toContainText(stdioServer);
-  const servers = await valueFromPage<Array<{ name: string; transport: string; args: string[]; inheritEnv: string[]; url: string | null; hasToken: boolean }>>(page, 'tools.mcp.list', {});
+  await expect(manage.getByTestId('mcp-server-sanctions-status')).toHaveText('Connected: 8 tools.');
+  const servers = await valueFromPage<Array<{ name: string; transport: string; args: string[]; inheritEnv: string[]; url: string | null; hasToken: boolean; status: { state: string; reason: string | null } }>>(page, 'tools.mcp.list', {});
   expect(servers.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
-    expect.objectContaining({ name: 'crm', transport: 'http', url: address, hasToken: false }),
-    expect.objectContaining({ name: 'sanctions', transport: 'stdio', args: [stdioServer], inheritEnv: ['HOME'] }),
+    expect.objectContaining({ name: 'crm', transport: 'http', url: address, hasToken: false, status: expect.objectContaining({ state: 'failed', reason: 'unreachable' }) }),
+    expect.objectContaining({ name: 'sanctions', transport: 'stdio', args: [stdioServer], inheritEnv: ['HOME'], status: expect.objectContaining({ state: 'connected' }) }),
   ]);
   expect(JSON.stringify(servers)).not.toContain('mcp-token-never-shown');
 
@@ -104,9 +111,16 @@ test('an installation administrator adds MCP servers on the Tools page and remov
   await allowList.getByRole('button', { name: 'Allow every tool of crm' }).click();
   await allowList.getByRole('button', { name: 'Allow every tool of sanctions' }).click();
   await allowList.getByRole('button', { name: 'Save the allow-list' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'may now use, beyond the built-ins: crm.*, sanctions.*' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'may now use, beyond the built-ins: crm.*, sanctions.*' })).toContainText('But crm is not connected: see below.');
   const list = page.getByTestId('tool-list');
   await expect(list.getByTestId('tool-sanctions.transfer')).toContainText('MCP server sanctions', { timeout: 30_000 });
+  // Allowed but down reads as such — never "no MCP server's tools are allowed" — with the state of each allowed server.
+  await expect(page.getByTestId('no-mcp-tools')).toHaveCount(0);
+  await expect(page.getByTestId('mcp-server-down')).toContainText('crm.* is allowed, but MCP server crm is not connected');
+  await expect(page.getByTestId('allowed-server-sanctions-status')).toHaveText('Connected: 8 tools.');
+  await page.getByTestId('allowed-servers').getByRole('button', { name: 'Test connection to crm' }).click();
+  await expect(page.getByTestId('allowed-server-crm-status')).toBeFocused();
+  await expect(page.getByTestId('allowed-server-crm-status')).toContainText('Not reachable');
 
   // Remove asks first and says the allow-list entries go too; keeping it returns focus to the button.
   const remove = manage.getByTestId('mcp-server-crm').getByRole('button', { name: 'Remove crm' });

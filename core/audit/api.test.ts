@@ -62,6 +62,21 @@ describe('audit API', () => {
     await expect(apiAs(core, principalFor(alpha.id, 'analyst')).call('audit.list', { limit: 10 })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN' });
   });
 
+  it('names the account each entry concerns, also once the account is deleted', async () => {
+    const ops = apiAs(core);
+    const doomed = await ops.call('admin.accounts.create', { name: 'Delta Doomed' });
+    core.audit!.append({ action: 'runs.start', outcome: 'success', actor: { userId: 'user-d', accountId: doomed.id }, details: {} });
+    await ops.call('admin.accounts.delete', { accountId: doomed.id, confirmName: 'Delta Doomed' });
+    const listed = await ops.call('audit.list', { accountId: doomed.id, limit: 100 });
+    expect(listed.entries.length).toBeGreaterThan(0);
+    expect(listed.entries.every((e) => e.accountName === 'Delta Doomed' && e.accountDeleted)).toBe(true);
+    const live = await ops.call('audit.list', { accountId: alpha.id, limit: 1 });
+    expect(live.entries[0]).toMatchObject({ accountName: 'Alpha', accountDeleted: false });
+    const none = await ops.call('audit.list', { action: 'auth.signIn', outcome: 'failure', text: 'wrong-passphrase', limit: 1 });
+    expect(none.entries[0]).toMatchObject({ accountId: null, accountName: null, accountDeleted: false });
+    expect((await ops.call('audit.get', { seq: listed.entries[0]!.seq })).entry).toMatchObject({ accountName: 'Delta Doomed', accountDeleted: true });
+  });
+
   it('exports through the API as content the browser can save, verifiable offline, and records the export', async () => {
     const officer = apiAs(core, principalFor(alpha.id, 'compliance'));
     const file = await officer.call('audit.export', { format: 'jsonl', action: 'runs.*' });

@@ -220,4 +220,31 @@ describe('the PDF summary says what happened', () => {
       own.cleanup();
     }
   });
+
+  it('names the account and actor of its filter, with their ids for an auditor, and a deleted account as such', async () => {
+    const own = tempDir('pdf-names');
+    const fresh = await openCore(own.path);
+    try {
+      const ops = apiAs(fresh);
+      const alpha = await ops.call('admin.accounts.create', { name: 'Alpha Credit' });
+      const gone = await ops.call('admin.accounts.create', { name: 'Gamma Leasing' });
+      fresh.audit!.append({ action: 'runs.start', outcome: 'success', actor: { userId: 'u-ana', accountId: alpha.id } });
+      fresh.audit!.append({ action: 'runs.start', outcome: 'success', actor: { userId: 'u-gil', accountId: gone.id } });
+      await ops.call('admin.accounts.delete', { accountId: gone.id, confirmName: 'Gamma Leasing' });
+      // An officer's export is scoped to their account: the Filter line names it.
+      const officer = principalFor(alpha.id, 'compliance');
+      const scoped = pdfText(Buffer.from((await fresh.auditService!.exportForApi(officer, {}, 'pdf', 'req-names-1')).content, 'base64'));
+      expect(scoped).toContain(`account=Alpha Credit (${alpha.id})`);
+      expect(scoped).not.toMatch(new RegExp(`account=${alpha.id}`));
+      const deleted = pdfText(Buffer.from((await fresh.auditService!.exportForApi(localOperator(), { accountId: gone.id }, 'pdf', 'req-names-2')).content, 'base64'));
+      expect(deleted).toContain(`account=Gamma Leasing, deleted (${gone.id})`);
+      // Exports listed under "Exports made" name their filter's account too.
+      const labels = { user: () => undefined, account: (id: string) => fresh.auditService!.account(id) };
+      const summary = summarize(fresh.audit!, {}, { size: fresh.audit!.currentHead().seq }, labels);
+      expect(summary.exports.rows.map((row) => row.what)).toEqual([`account=Gamma Leasing, deleted (${gone.id})`, `account=Alpha Credit (${alpha.id})`]);
+    } finally {
+      await fresh.dispose();
+      own.cleanup();
+    }
+  });
 });

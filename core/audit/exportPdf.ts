@@ -10,6 +10,36 @@ interface SummaryOptions {
   at: number;
   generatedBy: string;
   displayName: (userId: string) => string | undefined;
+  /** An account's name (kept after deletion) and whether it was deleted; without it, ids are shown as they are. */
+  account?: (accountId: string) => { name: string | null; deleted: boolean };
+}
+
+/** Names resolved for people, the id kept beside each for an auditor: `Alpha Credit (46626652-…)`. */
+interface Labels {
+  user: (userId: string) => string | undefined;
+  account?: ((accountId: string) => { name: string | null; deleted: boolean }) | undefined;
+}
+
+function accountLabel(labels: Labels, accountId: string): string {
+  const account = labels.account?.(accountId);
+  if (account === undefined) return accountId;
+  if (account.name === null) return `deleted account (${accountId})`;
+  return `${account.name}${account.deleted ? ', deleted' : ''} (${accountId})`;
+}
+
+/** A filter as `key=value` pairs, the account and actor by name with their ids. */
+export function labelledFilter(described: Record<string, unknown>, labels: Labels): string {
+  return Object.entries(described)
+    .map(([key, value]) => {
+      const text = String(value);
+      if (key === 'account') return `account=${accountLabel(labels, text)}`;
+      if (key === 'actor') {
+        const name = labels.user(text);
+        return `actor=${name ? `${name} (${text})` : text}`;
+      }
+      return `${key}=${text}`;
+    })
+    .join(', ');
 }
 
 const listLimit = 100;
@@ -42,7 +72,7 @@ export interface AuditSummary {
 }
 
 /** Counts and lists over the entries the filter selects, up to the anchor checkpoint. */
-export function summarize(log: AuditLog, filter: AuditFilter, anchor: Pick<CheckpointRecord, 'size'>): AuditSummary {
+export function summarize(log: AuditLog, filter: AuditFilter, anchor: Pick<CheckpointRecord, 'size'>, labels: Labels = { user: () => undefined }): AuditSummary {
   const db = log.storage.db;
   const { where, params } = filterSql(filter);
   const scope = `${where} AND seq <= ?`;
@@ -74,16 +104,16 @@ export function summarize(log: AuditLog, filter: AuditFilter, anchor: Pick<Check
     exports: {
       count: exportKinds.reduce((sum, kind) => sum + kind.n, 0),
       byKind: Object.fromEntries(exportKinds.map((kind) => [exportLabels[kind.action], kind.n])),
-      rows: exports.map((row) => ({ at: row.at, actor: row.actor, kind: exportLabels[row.action], ...describeExport(row.action, row.resource, parse(row.details)) })),
+      rows: exports.map((row) => ({ at: row.at, actor: row.actor, kind: exportLabels[row.action], ...describeExport(row.action, row.resource, parse(row.details), labels) })),
     },
   };
 }
 
 /** An export's format and what it covered, from its entry's plaintext details. */
-function describeExport(action: ExportAction, resource: string | null, details: Record<string, unknown>): { format: string; what: string } {
+function describeExport(action: ExportAction, resource: string | null, details: Record<string, unknown>, labels: Labels): { format: string; what: string } {
   switch (action) {
     case 'audit.export': {
-      const filter = typeof details.filter === 'object' && details.filter !== null ? Object.entries(details.filter).map(([key, value]) => `${key}=${String(value)}`).join(', ') : '';
+      const filter = typeof details.filter === 'object' && details.filter !== null ? labelledFilter(details.filter as Record<string, unknown>, labels) : '';
       return { format: text(details.format), what: filter || 'all entries' };
     }
     case 'drafts.export':
@@ -102,7 +132,8 @@ function describeExport(action: ExportAction, resource: string | null, details: 
  * standard Helvetica, so no fonts ship.
  */
 export async function writePdfSummary(log: AuditLog, filter: AuditFilter, anchor: CheckpointRecord, options: SummaryOptions): Promise<{ pdf: Buffer; entries: number }> {
-  const summary = summarize(log, filter, anchor);
+  const labels: Labels = { user: options.displayName, account: options.account };
+  const summary = summarize(log, filter, anchor, labels);
   const who = (id: string | null) => (id === null ? '(no user)' : `${options.displayName(id) ?? id}`);
 
   const doc: Pdf = new PDFDocument({ size: 'A4', margin, info: { Title: 'Strongroom audit log summary', Author: 'Strongroom', Subject: `Export ${options.exportId}` } });
@@ -115,7 +146,7 @@ export async function writePdfSummary(log: AuditLog, filter: AuditFilter, anchor
 
   doc.font('Helvetica-Bold').fontSize(18).text('Strongroom audit log summary');
   doc.moveDown(0.5).font('Helvetica').fontSize(9).fillColor('#444');
-  const filterText = Object.entries(describeFilter(filter)).map(([key, value]) => `${key}=${value}`).join(', ') || 'none (every entry)';
+  const filterText = labelledFilter(describeFilter(filter), labels) || 'none (every entry)';
   facts(doc, [
     ['Installation', log.installationId],
     ['Generated', `${iso(options.at)} by ${options.generatedBy}`],

@@ -22,11 +22,15 @@ export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   };
 }
 
-function view(service: AuditService, entry: StoredAuditEntry): AuditEntryView {
+function view(service: AuditService, entry: StoredAuditEntry, accounts: Map<string | null, { name: string | null; deleted: boolean }>): AuditEntryView {
+  let account = accounts.get(entry.accountId);
+  if (account === undefined) accounts.set(entry.accountId, (account = service.account(entry.accountId)));
   return {
     seq: entry.seq,
     at: iso(entry.at),
     accountId: entry.accountId,
+    accountName: account.name,
+    accountDeleted: account.deleted,
     actor: { userId: entry.actorUserId, displayName: service.name(entry.actorUserId), accountId: entry.actorAccountId, roles: [...entry.actorRoles] },
     action: entry.action,
     resource: entry.resource,
@@ -49,11 +53,13 @@ export function auditHandlers(service: AuditService): Pick<MethodHandlers, keyof
     'audit.list': (input, { principal }) => {
       const { beforeSeq, limit, ...filter } = input;
       const page = service.list(principal, toAuditFilter(filter), { limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
-      return { entries: page.entries.map((entry) => view(service, entry)), nextBeforeSeq: page.nextBeforeSeq };
+      // One lookup per account on the page, not per entry.
+      const accounts = new Map<string | null, { name: string | null; deleted: boolean }>();
+      return { entries: page.entries.map((entry) => view(service, entry, accounts)), nextBeforeSeq: page.nextBeforeSeq };
     },
     'audit.get': (input, { principal }) => {
       const found = service.get(principal, input.seq);
-      return { entry: view(service, found.entry), contentStatus: found.contentStatus, ...(found.content !== undefined ? { content: found.content } : {}) };
+      return { entry: view(service, found.entry, new Map()), contentStatus: found.contentStatus, ...(found.content !== undefined ? { content: found.content } : {}) };
     },
     'audit.verify': async () => {
       const report = await service.verify();
@@ -82,9 +88,9 @@ export function auditHandlers(service: AuditService): Pick<MethodHandlers, keyof
     },
     'audit.retention.get': (input, { principal }) => policyView(service.policy(principal, input.accountId)),
     'audit.retention.set': (input, { principal, requestId }) => policyView(service.setRetention(principal, input.accountId, input.retentionDays, requestId)),
-    'audit.legalHold.set': (input, { principal, requestId }) => policyView(service.setLegalHold(principal, input.accountId, input.hold, input.reason ?? null, requestId)),
+    'audit.legalHold.set': (input, { principal, requestId }) => policyView(service.setLegalHold(principal, input.accountId, input.hold, input.reason, requestId)),
     'audit.purge': (input, { principal, requestId }) => {
-      const report = service.purge(principal, input.accountId, input.dryRun, requestId);
+      const report = service.purge(principal, input.accountId, input.dryRun, requestId, input.retentionDays === undefined ? {} : { retentionDays: input.retentionDays });
       return {
         dryRun: report.dryRun,
         purged: report.purged,

@@ -72,11 +72,45 @@ describe('retention, legal hold and purge', () => {
     expect(db.prepare("SELECT count(*) FROM audit_log WHERE details LIKE '%Subpoena%' OR resource LIKE '%Subpoena%'").pluck().get()).toBe(0);
     expect(db.prepare('SELECT legal_hold_reason FROM audit_retention WHERE account_id = ?').pluck().get(credit.id)).toBeNull();
     expect(readFileSync(core.storage!.file).includes(Buffer.from(marker))).toBe(false);
-    // A release names the entry that placed the hold; a hold placed without a reason has none.
-    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false });
-    expect(core.audit!.list({ actionPrefix: 'audit.legalHold.release' })).toMatchObject([{ details: { placedBy: entry!.seq }, hasContent: false }]);
-    expect(await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true })).toMatchObject({ legalHold: true, legalHoldReason: null, legalHoldReasonWithheld: false });
-    expect(await auditor.call('audit.retention.get', {})).toMatchObject({ legalHold: true, legalHoldReason: null, legalHoldReasonWithheld: false });
+    // A release names the entry that placed the hold, and carries its own reason, sealed the same way.
+    const released = 'Order of 2026-05-02 lifts the hold';
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false, reason: released });
+    const [release] = core.audit!.list({ actionPrefix: 'audit.legalHold.release' });
+    expect(release).toMatchObject({ details: { placedBy: entry!.seq, reasonGiven: true }, hasContent: true });
+    expect(await compliance.call('audit.get', { seq: release!.seq })).toMatchObject({ contentStatus: 'shown', content: { reason: released } });
+    expect(await auditor.call('audit.get', { seq: release!.seq })).toMatchObject({ contentStatus: 'withheld' });
+    expect(db.prepare("SELECT count(*) FROM audit_log WHERE details LIKE '%lifts the hold%'").pluck().get()).toBe(0);
+  });
+
+  it('places and releases a hold only with a reason that is not blank, changing nothing otherwise', async () => {
+    const { ops, credit, core } = await world();
+    const before = core.audit!.list({ actionPrefix: 'audit.legalHold' }).length;
+    for (const reason of ['', '   ', undefined]) {
+      const placed = await ops.bridge.invoke('audit.legalHold.set', { accountId: credit.id, hold: true, ...(reason === undefined ? {} : { reason }) } as never);
+      expect(placed).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { issues: [{ path: 'reason' }] } } });
+    }
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ legalHold: false });
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: true, reason: 'Case 2026-114' });
+    for (const reason of ['', ' \n ', undefined]) {
+      const released = await ops.bridge.invoke('audit.legalHold.set', { accountId: credit.id, hold: false, ...(reason === undefined ? {} : { reason }) } as never);
+      expect(released).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { issues: [{ path: 'reason' }] } } });
+    }
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ legalHold: true, legalHoldReason: 'Case 2026-114' });
+    expect(core.audit!.list({ actionPrefix: 'audit.legalHold' })).toHaveLength(before + 1);
+    // Below the API too (the CLI and other callers go through the same service).
+    expect(() => core.auditService!.retention.setLegalHold(credit.id, false, '  ', { userId: 'u', accountId: null, roles: [] }, null)).toThrow(/reason/);
+  });
+
+  it('counts what a shorter retention would make purgeable, in a dry run only', async () => {
+    const { ops, credit, core } = await world();
+    // Seven years now: nothing is old enough. Under 30 days, Credit's first 10 days and its two setup entries would be.
+    expect(await ops.call('audit.purge', { accountId: credit.id, dryRun: true })).toMatchObject({ purged: 0 });
+    expect(await ops.call('audit.purge', { accountId: credit.id, dryRun: true, retentionDays: 30 })).toMatchObject({ dryRun: true, purged: 12, accounts: [{ accountId: credit.id, purged: 12 }] });
+    // A compliance officer counts for their own account without naming it.
+    expect(await apiAs(core, principalFor(credit.id, 'compliance')).call('audit.purge', { dryRun: true, retentionDays: 30 })).toMatchObject({ purged: 12 });
+    expect(await ops.bridge.invoke('audit.purge', { accountId: credit.id, dryRun: false, retentionDays: 30 })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { issues: [{ path: 'retentionDays' }] } } });
+    expect(core.storage!.db.prepare('SELECT count(*) FROM audit_log WHERE purged_at IS NOT NULL').pluck().get()).toBe(0);
+    expect(await ops.call('audit.retention.get', { accountId: credit.id })).toMatchObject({ retentionDays: defaultRetentionDays });
   });
 
   it('purges only entries past their account’s retention, keeps their hashes, signs a tombstone, and everything still verifies', async () => {
@@ -121,7 +155,7 @@ describe('retention, legal hold and purge', () => {
     ).toThrow(/append-only/);
     await expect(ops.call('admin.accounts.delete', { accountId: credit.id, confirmName: 'Credit' })).rejects.toBeDefined();
     expect(core.storage!.accounts.byId(credit.id)!.deletedAt).toBeNull();
-    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false });
+    await ops.call('audit.legalHold.set', { accountId: credit.id, hold: false, reason: 'Litigation settled' });
     expect((await ops.call('audit.purge', { accountId: credit.id })).purged).toBe(12);
   });
 

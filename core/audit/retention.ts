@@ -96,11 +96,13 @@ export class AuditRetention {
   }
 
   /**
-   * Places or releases a hold. The reason is sealed into the `audit.legalHold.set` entry's content
-   * (under the account's data key); plaintext details say only whether one was given, and a
-   * release names the seq of the entry that placed the hold.
+   * Places or releases a hold, each with its reason (required: a hold is evidence, and so is its
+   * end). The reason is sealed into the entry's content (under the account's data key); plaintext
+   * details say only that one was given, and a release names the seq of the entry that placed the hold.
    */
-  setLegalHold(accountId: string, hold: boolean, reason: string | null, actor: Actor, requestId: string | null): RetentionPolicy {
+  setLegalHold(accountId: string, hold: boolean, reason: string, actor: Actor, requestId: string | null): RetentionPolicy {
+    const why = reason.trim();
+    if (why === '') throw new CoreError('ERR_INPUT_INVALID', `Give the reason the legal hold is ${hold ? 'placed' : 'released'}.`, { details: { issues: [{ path: 'reason', message: 'must not be blank' }] } });
     this.requireAccount(accountId);
     // Sealing inside the transaction needs the account's key ready before it opens.
     this.log.storage.scopeFor({ accountId }).prepareForWrite();
@@ -109,16 +111,17 @@ export class AuditRetention {
       const placedBy = before.legalHold ? this.holdEntry(accountId)?.seq ?? null : null;
       this.upsert({ ...before, legalHold: hold }, null, actor.userId);
       if (hold) {
-        this.log.append({ action: 'audit.legalHold.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reasonGiven: reason !== null }, ...(reason !== null ? { content: { reason } } : {}) });
+        this.log.append({ action: 'audit.legalHold.set', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { reasonGiven: true }, content: { reason: why } });
       } else {
-        this.log.append({ action: 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { placedBy } });
+        this.log.append({ action: 'audit.legalHold.release', outcome: 'success', actor, requestId, resource: `account:${accountId}`, details: { placedBy, reasonGiven: true }, content: { reason: why } });
       }
       return this.policy(accountId);
     });
   }
 
   /** Purges entries past retention in the given accounts (every account with `all`). */
-  purge(accounts: readonly string[] | 'all', actor: Actor, requestId: string | null, options: { dryRun?: boolean } = {}): PurgeReport {
+  purge(accounts: readonly string[] | 'all', actor: Actor, requestId: string | null, options: { dryRun?: boolean; retentionDays?: number } = {}): PurgeReport {
+    if (options.retentionDays !== undefined && options.dryRun !== true) throw new CoreError('ERR_INPUT_INVALID', 'A purge follows the retention that is set; count with another retention only in a dry run.');
     const administration = administrationAccountId(this.log.storage);
     const ids = accounts === 'all' ? this.log.storage.accounts.list({ includeDeleted: true }).map((account) => account.id) : [...accounts];
     const now = this.clock.now();
@@ -127,7 +130,7 @@ export class AuditRetention {
       const purgedSeqs: number[] = [];
       for (const accountId of ids) {
         const policy = this.policy(accountId);
-        const cutoff = now - policy.retentionDays * dayMs;
+        const cutoff = now - (options.retentionDays ?? policy.retentionDays) * dayMs;
         const orNoAccount = accountId === administration ? ' OR account_id IS NULL' : '';
         const seqs = this.db.prepare<[string, number], number>(`SELECT seq FROM audit_log WHERE (account_id = ?${orNoAccount}) AND at < ? AND purged_at IS NULL ORDER BY seq`).pluck().all(accountId, cutoff);
         report.accounts.push({ accountId, cutoff, purged: policy.legalHold ? 0 : seqs.length, legalHold: policy.legalHold });

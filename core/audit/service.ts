@@ -150,7 +150,7 @@ export class AuditService {
     });
     if (format === 'jsonl') return { entries: writeJsonlExport(this.log, scoped, anchor, sink, { exportId, at }).entries, anchor };
     if (format === 'csv') return { entries: writeCsvExport(this.log, scoped, anchor.size, sink, (id) => this.displayName(id)), anchor };
-    const summary = await writePdfSummary(this.log, scoped, anchor, { exportId, at, generatedBy: principal.displayName, displayName: (id) => this.displayName(id) });
+    const summary = await writePdfSummary(this.log, scoped, anchor, { exportId, at, generatedBy: principal.displayName, displayName: (id) => this.displayName(id), account: (id) => this.account(id) });
     return { entries: summary.entries, anchor, pdf: summary.pdf };
   }
 
@@ -179,7 +179,7 @@ export class AuditService {
     return this.retentionView(principal, this.retention.setRetention(this.targetAccount(principal, accountId), days, actorOf(principal), requestId));
   }
 
-  setLegalHold(principal: Principal, accountId: string | undefined, hold: boolean, reason: string | null, requestId: string | null): RetentionView {
+  setLegalHold(principal: Principal, accountId: string | undefined, hold: boolean, reason: string, requestId: string | null): RetentionView {
     return this.retentionView(principal, this.retention.setLegalHold(this.targetAccount(principal, accountId), hold, reason, actorOf(principal), requestId));
   }
 
@@ -191,9 +191,20 @@ export class AuditService {
   }
 
   /** Installation administrators purge one account or, without one, every account; others their own. */
-  purge(principal: Principal, accountId: string | undefined, dryRun: boolean, requestId: string | null): PurgeReport {
-    const accounts = accountId === undefined && principal.installationAdmin ? 'all' : [this.targetAccount(principal, accountId)];
-    return this.retention.purge(accounts, actorOf(principal), requestId, { dryRun });
+  purge(principal: Principal, accountId: string | undefined, dryRun: boolean, requestId: string | null, options: { retentionDays?: number } = {}): PurgeReport {
+    // Counting under another retention is about one account's policy: the caller's, or the one named.
+    const accounts = accountId === undefined && principal.installationAdmin && options.retentionDays === undefined ? 'all' : [this.targetAccount(principal, accountId)];
+    return this.retention.purge(accounts, actorOf(principal), requestId, { dryRun, ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }) });
+  }
+
+  /**
+   * The account an entry concerns, for people: its name (kept after deletion) and whether it was
+   * deleted; a record that is gone reads as deleted with no name.
+   */
+  account(accountId: string | null): { name: string | null; deleted: boolean } {
+    if (accountId === null) return { name: null, deleted: false };
+    const account = this.log.storage.accounts.byId(accountId);
+    return account === undefined ? { name: null, deleted: true } : { name: account.name, deleted: account.deletedAt !== null };
   }
 }
 

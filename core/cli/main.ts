@@ -307,7 +307,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--days <days>', 'keep entries at least this many days', parseDays)
     .option('--hold', 'place a legal hold: nothing of the account is purged or deleted')
     .option('--release', 'release the legal hold')
-    .option('--reason <text>', 'why the hold is placed (e.g. a case number)')
+    .option('--reason <text>', 'why the hold is placed or released (required with --hold and --release; e.g. a case number)')
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (options: { account: string; days?: number; hold?: boolean; release?: boolean; reason?: string; dataDir: string; json: boolean }) => {

@@ -27,6 +27,10 @@ export const AuditEntrySchema = z.object({
   seq: z.number().int(),
   at: z.string(),
   accountId: z.string().nullable(),
+  /** The account's name, also after it was deleted; null with no account or when its record is gone. */
+  accountName: z.string().nullable(),
+  /** The account the entry concerns was deleted (or its record is gone). */
+  accountDeleted: z.boolean(),
   actor: z.object({ userId: z.string().nullable(), displayName: z.string().nullable(), accountId: z.string().nullable(), roles: z.array(z.string()) }),
   action: z.string(),
   resource: z.string().nullable(),
@@ -62,6 +66,9 @@ export const AuditRetentionSchema = z.object({
 });
 
 const accountInput = z.object({ accountId: z.string().min(1).max(100).optional() });
+
+/** Why a legal hold is placed or released: required, never blank; sealed into its audit entry as content. */
+const LegalHoldReasonSchema = z.string().trim().min(1, 'give the reason (e.g. a case number or the order that ends the hold)').max(500);
 
 export const auditMethods = {
   'audit.list': defineMethod({
@@ -125,14 +132,21 @@ export const auditMethods = {
     permission: 'audit.retention',
   }),
   'audit.legalHold.set': defineMethod({
-    summary: 'Place or release a legal hold: nothing of the account is purged or deleted while it holds.',
-    input: accountInput.extend({ hold: z.boolean(), reason: z.string().trim().min(1).max(500).optional() }).strict(),
+    summary: 'Place or release a legal hold, with the reason for either: nothing of the account is purged or deleted while it holds.',
+    input: accountInput.extend({ hold: z.boolean(), reason: LegalHoldReasonSchema }).strict(),
     output: AuditRetentionSchema,
     permission: 'audit.retention',
   }),
   'audit.purge': defineMethod({
     summary: 'Remove the content of entries older than their retention, leaving a signed tombstone checkpoint.',
-    input: accountInput.extend({ dryRun: z.boolean().default(false) }).strict(),
+    input: accountInput
+      .extend({
+        dryRun: z.boolean().default(false),
+        /** With dryRun only: count as if the account kept entries this many days (before shortening its retention). */
+        retentionDays: z.number().int().min(1).max(36_500).optional(),
+      })
+      .strict()
+      .refine((input) => input.retentionDays === undefined || input.dryRun, { path: ['retentionDays'], message: 'only with dryRun: a purge always follows the retention that is set' }),
     output: z.object({
       dryRun: z.boolean(),
       purged: z.number().int(),

@@ -20,7 +20,48 @@ export const ToolViewSchema = z.object({
 });
 export type ToolView = z.output<typeof ToolViewSchema>;
 
-/** An MCP server as configured. Never carries its bearer token. */
+/**
+ * Why Strongroom could not use an MCP server, as a fixed word: never the server's or the
+ * operating system's text (it could carry a URL, a path or a token).
+ */
+export const McpFailureReasonSchema = z.enum([
+  'command_not_found',
+  'permission_denied',
+  'exited',
+  'timeout',
+  'unreachable',
+  'tls',
+  'unauthorized',
+  'http_error',
+  'protocol',
+  'token_unavailable',
+  'host_not_allowed',
+  'connection_lost',
+  'not_usable',
+  'unknown',
+]);
+export type McpFailureReason = z.output<typeof McpFailureReasonSchema>;
+
+/**
+ * Whether Strongroom can reach an MCP server: `not_tried` (nothing asked for it since the app
+ * started), `connecting`, `connected` (with the number of tools it lists), or `failed` with a
+ * reason and a sentence about it that names no secret.
+ */
+export const McpServerStatusSchema = z.object({
+  state: z.enum(['not_tried', 'connecting', 'connected', 'failed']),
+  /** Tools the server lists (usable ones), while connected; else null. */
+  tools: z.number().int().nullable(),
+  reason: McpFailureReasonSchema.nullable(),
+  /** The HTTP status it answered with (`unauthorized`, `http_error`); else null. */
+  httpStatus: z.number().int().nullable(),
+  /** What went wrong, for people: fixed text per reason. */
+  message: z.string().nullable(),
+  /** When the state was last established (connected or failed); null if never tried. */
+  checkedAt: z.string().nullable(),
+});
+export type McpServerStatus = z.output<typeof McpServerStatusSchema>;
+
+/** An MCP server as configured, with its current status. Never carries its bearer token. */
 export const McpServerViewSchema = z.object({
   name: z.string(),
   transport: z.enum(['stdio', 'http']),
@@ -31,6 +72,7 @@ export const McpServerViewSchema = z.object({
   url: z.string().nullable(),
   hasToken: z.boolean(),
   createdAt: z.string(),
+  status: McpServerStatusSchema,
 });
 export type McpServerView = z.output<typeof McpServerViewSchema>;
 
@@ -58,6 +100,14 @@ export const AddMcpServerInputSchema = z.discriminatedUnion('transport', [
 ]);
 export type AddMcpServerInput = z.input<typeof AddMcpServerInputSchema>;
 
+/** An MCP server the account's allow-list names, as `tools.servers` shows it to the account. */
+export const AccountMcpServerSchema = McpServerStatusSchema.extend({
+  name: z.string(),
+  /** The account's allow-list entries naming it (`sanctions.*`, `sanctions.screen`). */
+  entries: z.array(z.string()),
+});
+export type AccountMcpServer = z.output<typeof AccountMcpServerSchema>;
+
 export const ToolAllowListSchema = z.object({
   accountId: z.string(),
   /** Allowed beyond the built-ins (which every account may use). */
@@ -71,14 +121,26 @@ export const toolMethods = {
     output: z.array(ToolViewSchema),
     permission: 'workflows.read',
   }),
+  'tools.servers': defineMethod({
+    summary: 'The MCP servers the account’s allow-list names, each connected (with its number of tools) or failed (with a reason); those not connected are tried first, and `test` tries that one afresh.',
+    input: z.object({ test: McpServerNameSchema.optional() }).strict(),
+    output: z.array(AccountMcpServerSchema),
+    permission: 'workflows.read',
+  }),
   'tools.mcp.list': defineMethod({
-    summary: 'The MCP servers configured on this installation (never their tokens).',
+    summary: 'The MCP servers configured on this installation (never their tokens), each with its last known status (no connection is attempted).',
     input: z.object({}).strict(),
     output: z.array(McpServerViewSchema),
     permission: 'installation.manage',
   }),
+  'tools.mcp.test': defineMethod({
+    summary: 'Try an MCP server now (connect, or list its tools again if connected) and return it with its status.',
+    input: z.object({ name: McpServerNameSchema }).strict(),
+    output: McpServerViewSchema,
+    permission: 'installation.manage',
+  }),
   'tools.mcp.add': defineMethod({
-    summary: 'Configure an MCP server (a command run over stdio, or an http(s) URL with an optional bearer token). Its tools stay invisible until allowed per account.',
+    summary: 'Configure an MCP server (a command run over stdio, or an http(s) URL with an optional bearer token), then try it once: a server that cannot be reached is still added, with its status saying why. Its tools stay invisible until allowed per account.',
     input: AddMcpServerInputSchema,
     output: McpServerViewSchema,
     permission: 'installation.manage',

@@ -268,7 +268,7 @@ describe('account deletion and legal hold', () => {
     const refused = await ops.invoke('admin.accounts.delete', { accountId: account.id, confirmName: 'Litigation' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_CONFLICT', details: { reason: 'legal-hold' } } });
     expect((await call(ops, 'admin.accounts.list', {})).map((a) => a.name)).toContain('Litigation');
-    await call(ops, 'audit.legalHold.set', { accountId: account.id, hold: false });
+    await call(ops, 'audit.legalHold.set', { accountId: account.id, hold: false, reason: 'Case 2026-114 closed' });
     expect(await ops.invoke('admin.accounts.delete', { accountId: account.id, confirmName: 'Litigation' })).toEqual({ ok: true, value: { deleted: true } });
   });
 });

@@ -587,7 +587,7 @@ describe('retention', () => {
     await compliance('audit.legalHold.set', { accountId: h.accountId, hold: true, reason: 'Litigation 2026-07' });
     expect(await compliance('traces.purge', { before })).toMatchObject({ legalHold: true, purged: { traceCount: 0, spanCount: 0 } });
     expect((await h.call('traces.list', { limit: 1 })).total).toBe(41);
-    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false });
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false, reason: 'Litigation 2026-07 settled' });
 
     const done = await compliance('traces.purge', { before });
     expect(done).toMatchObject({ dryRun: false, legalHold: false, purged: { traceCount: purgeable.length, spanCount: spansToGo } });
@@ -621,7 +621,7 @@ describe('automatic retention', () => {
     await compliance('audit.legalHold.set', { accountId: h.accountId, hold: true, reason: 'Litigation 2026-07' });
     expect(h.core.tracing!.applyRetention()).toEqual([{ accountId: h.accountId, retentionDays: 20, traces: 0, spans: 0, legalHold: true }]);
     expect((await h.call('traces.list', { limit: 1 })).total).toBe(40);
-    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false });
+    await compliance('audit.legalHold.set', { accountId: h.accountId, hold: false, reason: 'Litigation 2026-07 settled' });
 
     const [done] = h.core.tracing!.applyRetention();
     const old = ids.slice(20).filter((id) => id !== ids[24]);

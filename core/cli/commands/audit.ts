@@ -213,17 +213,18 @@ export interface AuditRetentionOptions extends StorageCommandOptions {
   reason?: string;
 }
 
-/** `strongroom audit retention --account A [--days N] [--hold [--reason R] | --release]`: show or change the policy. */
+/** `strongroom audit retention --account A [--days N] [--hold --reason R | --release --reason R]`: show or change the policy. */
 export async function auditRetentionCommand(io: CliIo, options: AuditRetentionOptions): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withCore(io, options, async (core, call) => {
       // A legal hold is evidence: flags that contradict each other change nothing.
       if (options.hold === true && options.release === true) throw new CoreError('ERR_INPUT_INVALID', 'Give --hold or --release, not both.');
-      if (options.reason !== undefined && options.hold !== true) throw new CoreError('ERR_INPUT_INVALID', '--reason says why a hold is placed: give it with --hold.');
+      if (options.reason !== undefined && options.hold !== true && options.release !== true) throw new CoreError('ERR_INPUT_INVALID', '--reason says why a hold is placed or released: give it with --hold or --release.');
+      if ((options.hold === true || options.release === true) && (options.reason === undefined || options.reason.trim() === '')) throw new CoreError('ERR_INPUT_INVALID', `Give --reason: why the hold is ${options.hold === true ? 'placed' : 'released'}.`);
       const hold = options.hold === true ? true : options.release === true ? false : undefined;
       const accountId = accountIdOf(core, options.account);
       if (options.days !== undefined) await call('audit.retention.set', { accountId, retentionDays: options.days });
-      if (hold !== undefined) await call('audit.legalHold.set', { accountId, hold, ...(options.reason ? { reason: options.reason } : {}) });
+      if (hold !== undefined) await call('audit.legalHold.set', { accountId, hold, reason: options.reason ?? '' });
       const policy = await call('audit.retention.get', { accountId });
       if (options.json) io.out(JSON.stringify({ ok: true, ...policy }));
       else io.out(`${options.account}: entries kept at least ${policy.retentionDays} days; legal hold ${policy.legalHold ? `ON (${policy.legalHoldReason ?? (policy.legalHoldReasonWithheld ? 'reason withheld' : 'no reason given')})` : 'off'}.`);

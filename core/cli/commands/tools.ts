@@ -26,9 +26,15 @@ function print(io: CliIo, json: boolean, value: unknown, text: string): number {
   return 0;
 }
 
+function describeStatus(status: McpServerView['status']): string {
+  if (status.state === 'connected') return `connected, ${status.tools ?? 0} tool(s)`;
+  if (status.state === 'failed') return `NOT REACHABLE (${status.reason ?? 'unknown'}): ${status.message ?? ''}`;
+  return status.state === 'connecting' ? 'connecting' : 'not tried';
+}
+
 function describeServer(server: McpServerView): string {
   const where = server.transport === 'stdio' ? [server.command ?? '', ...server.args].join(' ') : `${server.url ?? ''}${server.hasToken ? ' (bearer token in the keychain)' : ''}`;
-  return `${server.name}  ${server.transport}  ${where}`;
+  return `${server.name}  ${server.transport}  ${where}  ${describeStatus(server.status)}`;
 }
 
 export interface ToolsListOptions extends StorageCommandOptions {
@@ -38,8 +44,12 @@ export interface ToolsListOptions extends StorageCommandOptions {
 /** `strongroom tools list [--account NAME]`: the tools the account may use. */
 export function toolsListCommand(io: CliIo, options: ToolsListOptions): Promise<number> {
   return withCliCore(io, options, async (core) => {
-    const tools = await accountApi(core, options.account).call('tools.list', {});
+    const api = accountApi(core, options.account);
+    const tools = await api.call('tools.list', {});
+    const servers = await api.call('tools.servers', {});
     const lines = tools.map((tool) => `${tool.name}  ${tool.source}  ${tool.sideEffects ? 'side effects' : 'read-only'}  ${tool.description.split('\n')[0] ?? ''}`);
+    // An allowed server that is down has no tools to list: say so rather than leave it out silently.
+    for (const server of servers.filter((candidate) => candidate.state !== 'connected')) lines.push(`(${server.entries.join(', ')} allowed, but MCP server ${server.name} is not reachable: ${server.message ?? server.state})`);
     return print(io, options.json, tools, lines.join('\n'));
   });
 }
@@ -76,7 +86,8 @@ export function toolsMcpAddCommand(io: CliIo, options: ToolsMcpAddOptions): Prom
       ? { name: options.name, transport: 'stdio', command: options.command, args: options.arg, inheritEnv: options.inheritEnv }
       : { name: options.name, transport: 'http', url: options.url ?? '', ...(options.token === undefined ? {} : { token: options.token }) };
     const server = await asOperator(core, 'tools.mcp.add', input);
-    return print(io, options.json, server, `Added MCP server ${describeServer(server)}. Its tools are available to no account until allowed: strongroom tools allow --account NAME ${server.name}.*`);
+    const warning = server.status.state === 'failed' ? `\nWarning: it could not be reached when tried (${server.status.reason ?? 'unknown'}): ${server.status.message ?? ''} It is kept; check it with strongroom tools mcp list.` : '';
+    return print(io, options.json, server, `Added MCP server ${describeServer(server)}. Its tools are available to no account until allowed: strongroom tools allow --account NAME ${server.name}.*${warning}`);
   });
 }
 

@@ -151,6 +151,36 @@ describe('McpToolSource over stdio', () => {
     expect(source.tools()).toEqual([]);
   });
 
+  it('says why a server could not start, naming no path, and a probe alone does not keep retrying', async () => {
+    let clock = 1_000;
+    const missing = new McpToolSource({ server: { name: 'sanctions', transport: 'stdio', command: '/opt/nope/sanctions-mcp' }, reconnect: { initialDelayMs: 20, maxDelayMs: 20 }, now: () => (clock += 1) });
+    cleanups.push(() => missing.dispose());
+    expect(missing.status()).toEqual({ state: 'not_tried', tools: null, reason: null, httpStatus: null, message: null, checkedAt: null });
+    const status = await missing.probe();
+    expect(status).toMatchObject({ state: 'failed', tools: null, reason: 'command_not_found', message: 'Its command was not found on this machine.' });
+    expect(JSON.stringify(status)).not.toContain('/opt/nope');
+    // Tried once: no background attempts follow a probe (they would move checkedAt on).
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(missing.status()).toEqual(status);
+    // A real use does retry, and its error carries the reason too.
+    const error = await failure(missing.connect());
+    expect(error.details).toMatchObject({ reason: 'unavailable', failure: 'command_not_found' });
+    expect(error.message).not.toContain('/opt/nope');
+    await vi.waitFor(() => expect(missing.status().checkedAt).not.toBe(status.checkedAt), { timeout: 5_000, interval: 20 });
+
+    const exits = new McpToolSource({ server: { name: 'quitter', transport: 'stdio', command: process.execPath, args: ['-e', ''] } });
+    cleanups.push(() => exits.dispose());
+    expect(await exits.probe()).toMatchObject({ state: 'failed', reason: 'exited' });
+  });
+
+  it('reports a connected server with its number of tools, and a probe asks it again', async () => {
+    const source = await connected({ server: stdioServer });
+    expect(source.status()).toMatchObject({ state: 'connected', tools: 8, reason: null, message: null, checkedAt: expect.any(String) as string });
+    const { pid } = await call(source, 'whoami', {});
+    expect(await source.probe()).toMatchObject({ state: 'connected', tools: 8 });
+    expect((await call(source, 'whoami', {})).pid).toBe(pid); // the same connection
+  });
+
   it('stops the server process on dispose and refuses calls afterwards', async () => {
     const source = await connected({ server: stdioServer });
     const { pid } = await call(source, 'whoami', {});
@@ -189,6 +219,15 @@ describe('McpToolSource over streamable HTTP', () => {
     const source = new McpToolSource({ server: { name: 'remote', transport: 'http', url: server.url, getBearerToken: async () => token } });
     cleanups.push(() => source.dispose());
     expect((await failure(source.connect())).details).toMatchObject({ reason: 'unavailable' });
+  });
+
+  it('says a wrong token was refused, with the HTTP status', async () => {
+    const source = new McpToolSource({ server: { name: 'remote', transport: 'http', url: server.url, getBearerToken: async () => 'not-the-token' } });
+    cleanups.push(() => source.dispose());
+    const status = await source.probe();
+    expect(status).toMatchObject({ state: 'failed', reason: 'unauthorized', httpStatus: 401 });
+    expect(status.message).toMatch(/HTTP 401.*bearer token/);
+    expect(JSON.stringify(status)).not.toContain('not-the-token');
   });
 
   it('reports a server that went down as a typed error and reconnects once it is back', async () => {

@@ -7,6 +7,8 @@ import { createMcpTransport, parseMcpServerUrl } from './mcpTransport.ts';
 import type { McpServerConfig } from './mcpTransport.ts';
 import { maxDescriptionChars, mcpToolName, resultSchemaFor, zodFromJsonSchema } from './mcpSchemas.ts';
 import type { McpToolResult } from './mcpSchemas.ts';
+import { classifyMcpFailure, mcpFailureMessage } from './mcpStatus.ts';
+import type { McpFailure, McpServerStatus } from './mcpStatus.ts';
 import { toolSourceName } from './registry.ts';
 import type { ToolSource } from './registry.ts';
 import type { ToolCallLedger } from './ToolCallLedger.ts';
@@ -23,6 +25,8 @@ export interface McpToolSourceOptions {
   /** Side-effecting tools (not `readOnlyHint`) go through it: at most once per idempotency key. */
   ledger?: ToolCallLedger;
   logger?: Logger;
+  /** For the status's `checkedAt` (epoch ms). Default Date.now. */
+  now?: () => number;
 }
 
 export type McpSourceState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'disposed';
@@ -66,6 +70,15 @@ export class McpToolSource implements ToolSource, Disposable {
   private failures = 0;
   private currentState: McpSourceState = 'idle';
   private disposed = false;
+  /** Why the last attempt failed (or the connection was lost); undefined once connected. */
+  private lastFailure: McpFailure | undefined;
+  private checkedAt: number | undefined;
+  /**
+   * Something uses the server (a call, a tool listing): a failed or lost connection is then
+   * retried in the background. A probe alone (a connection test) does not keep retrying.
+   */
+  private wanted = false;
+  private readonly now: () => number;
 
   constructor(options: McpToolSourceOptions) {
     if (!toolSourceName.test(options.server.name)) throw new RangeError(`MCP server name ${JSON.stringify(options.server.name)} must match ${String(toolSourceName)}`);
@@ -77,6 +90,7 @@ export class McpToolSource implements ToolSource, Disposable {
     this.reconnect = options.reconnect ?? { initialDelayMs: 500, maxDelayMs: 30_000 };
     this.ledger = options.ledger;
     this.logger = options.logger;
+    this.now = options.now ?? Date.now;
   }
 
   get state(): McpSourceState {
@@ -89,11 +103,44 @@ export class McpToolSource implements ToolSource, Disposable {
 
   /** Connects and lists the tools; throws ERR_TOOL_FAILED (reason `unavailable`) and keeps retrying in the background. */
   async connect(): Promise<void> {
+    this.wanted = true;
     await this.ensureClient();
+  }
+
+  /**
+   * Tries the server now and says how it went: connects it, or, connected, asks it for its tools
+   * again (a connection that no longer answers is dropped and opened afresh). Never throws; a
+   * failure is in the status. A server tried only this way is not retried in the background.
+   */
+  async probe(): Promise<McpServerStatus> {
+    if (this.disposed) return this.status();
+    const client = this.client;
+    if (client !== undefined) {
+      try {
+        await this.listTools(client);
+        this.checkedAt = this.now();
+        return this.status();
+      } catch (cause) {
+        this.lost(client, classifyMcpFailure(cause));
+      }
+    }
+    await this.ensureClient().catch(() => undefined); // open() records the failure
+    return this.status();
+  }
+
+  /** Whether the server is usable, for the Tools page and `tools list`: never the error's text. */
+  status(): McpServerStatus {
+    const checkedAt = this.checkedAt === undefined ? null : new Date(this.checkedAt).toISOString();
+    if (this.currentState === 'connected') return { state: 'connected', tools: this.listed.length, reason: null, httpStatus: null, message: null, checkedAt };
+    if (this.currentState === 'connecting') return { state: 'connecting', tools: null, reason: this.lastFailure?.reason ?? null, httpStatus: this.lastFailure?.httpStatus ?? null, message: this.lastFailure === undefined ? null : mcpFailureMessage(this.lastFailure), checkedAt };
+    if (this.currentState === 'idle') return { state: 'not_tried', tools: null, reason: null, httpStatus: null, message: null, checkedAt: null };
+    const failure = this.lastFailure ?? { reason: this.currentState === 'disposed' ? 'not_usable' : 'unknown', httpStatus: null };
+    return { state: 'failed', tools: null, reason: failure.reason, httpStatus: failure.httpStatus, message: mcpFailureMessage(failure), checkedAt };
   }
 
   /** Lists the tools again (the server also says when they change). */
   async refresh(): Promise<void> {
+    this.wanted = true;
     await this.listTools(await this.ensureClient());
   }
 
@@ -134,9 +181,11 @@ export class McpToolSource implements ToolSource, Disposable {
       if (this.disposed) throw toolError('ERR_TOOL_FAILED', `MCP server ${this.name} is shut down.`, { tool: this.name, reason: 'disposed', outcome: 'not_applied' });
       this.currentState = 'disconnected';
       this.failures += 1;
-      this.scheduleReconnect();
-      this.logger?.warn({ server: this.name, reason: errorReason(cause) }, 'MCP server unavailable');
-      throw toolError('ERR_TOOL_FAILED', `MCP server ${this.name} is unavailable.`, { tool: this.name, reason: 'unavailable', outcome: 'not_applied' }, cause);
+      this.lastFailure = classifyMcpFailure(cause);
+      this.checkedAt = this.now();
+      if (this.wanted) this.scheduleReconnect();
+      this.logger?.warn({ server: this.name, reason: this.lastFailure.reason, ...(this.lastFailure.httpStatus === null ? {} : { httpStatus: this.lastFailure.httpStatus }) }, 'MCP server unavailable');
+      throw toolError('ERR_TOOL_FAILED', `MCP server ${this.name} is unavailable: ${mcpFailureMessage(this.lastFailure)}`, { tool: this.name, reason: 'unavailable', outcome: 'not_applied', failure: this.lastFailure.reason }, cause);
     }
     if (this.disposed) {
       await client.close();
@@ -146,19 +195,23 @@ export class McpToolSource implements ToolSource, Disposable {
     client.onclose = () => this.lost(client);
     this.client = client;
     this.failures = 0;
+    this.lastFailure = undefined;
+    this.checkedAt = this.now();
     this.currentState = 'connected';
     return client;
   }
 
   /** The connection ended (server exited, transport failed): drop it and reconnect later. */
-  private lost(client: Client): void {
+  private lost(client: Client, failure: McpFailure = { reason: 'connection_lost', httpStatus: null }): void {
     if (this.client !== client) return;
     this.client = undefined;
     if (this.disposed) return;
     this.currentState = 'disconnected';
-    this.logger?.warn({ server: this.name }, 'MCP server connection lost');
+    this.lastFailure = failure;
+    this.checkedAt = this.now();
+    this.logger?.warn({ server: this.name, reason: failure.reason }, 'MCP server connection lost');
     void client.close().catch(() => undefined);
-    this.scheduleReconnect();
+    if (this.wanted) this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
@@ -214,6 +267,7 @@ export class McpToolSource implements ToolSource, Disposable {
 
   private async callRemote(remoteName: string, name: string, args: unknown, context: ToolContext): Promise<McpToolResult> {
     if (context.signal.aborted) throw toolError('ERR_TOOL_FAILED', `The call to ${name} was cancelled.`, { tool: name, reason: 'cancelled', outcome: 'not_applied' });
+    this.wanted = true;
     let client: Client;
     try {
       client = await this.ensureClient();

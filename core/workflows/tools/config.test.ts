@@ -77,6 +77,12 @@ inputs: {type: object}
 steps:
   - {id: screen, kind: tool, tool: remote.sanctions_screen, args: {name: {value: "Acme Shell Holdings"}}}
 `);
+  writeFileSync(join(shipped, 'down-lookup.yaml'), `id: down-lookup
+name: Look up on a server that cannot start
+inputs: {type: object}
+steps:
+  - {id: lookup, kind: tool, tool: down.lookup, args: {name: {value: "Ivan Petrenko"}}}
+`);
   dataDir = mkdtempSync(join(tmpdir(), 'strongroom-tools-config-'));
   core = await createCore({ dataDir, mode: 'test', heartbeatMs: 0, secrets, shippedWorkflowsDir: shipped, models: () => instantModel(), mcp: { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
   operator = bridgeFor(localOperator());
@@ -97,7 +103,7 @@ describe('MCP servers allow-listed per account', () => {
     const admin = bridgeFor(principal(accountA, 'admin'));
     expect(await ok(admin, 'tools.allow.set', { accountId: accountA, entries: ['sanctions.*'] })).toEqual({ accountId: accountA, entries: ['sanctions.*'] });
     expect(await ok(admin, 'tools.allow.get', { accountId: accountA })).toEqual({ accountId: accountA, entries: ['sanctions.*'] });
-    // The server is not connected yet: the run connects it on first call.
+    // tools.mcp.add tried the server once; the run uses it as it finds it (a stand-in connects it on call if not).
     const analyst = bridgeFor(principal(accountA, 'analyst'));
     const run = await finishedRun(analyst, 'screen');
     expect(run.status, run.errorMessage ?? '').toBe('completed');
@@ -198,6 +204,63 @@ describe('MCP servers allow-listed per account', () => {
       expect(server.state.authorizations.length).toBe(before);
     } finally {
       await ok(operator, 'tools.mcp.remove', { name: 'remote' });
+      await server.stop();
+    }
+  });
+});
+
+describe('MCP server status', () => {
+  const testServer = [join(import.meta.dirname, 'testing', 'stdioTestServer.ts')];
+
+  it('adds a server that cannot start, saying why (no path), and keeps it', async () => {
+    const added = await ok(operator, 'tools.mcp.add', { name: 'down', transport: 'stdio', command: '/opt/nope/sanctions-mcp' });
+    expect(added).toMatchObject({ name: 'down', command: '/opt/nope/sanctions-mcp', status: { state: 'failed', reason: 'command_not_found', message: 'Its command was not found on this machine.', tools: null } });
+    expect(added.status.message).not.toContain('/opt/nope');
+    const listed = await ok(operator, 'tools.mcp.list', {});
+    expect(listed.find((server) => server.name === 'down')?.status).toMatchObject({ state: 'failed', reason: 'command_not_found' });
+    // Tried again on request: still down.
+    expect(await ok(operator, 'tools.mcp.test', { name: 'down' })).toMatchObject({ name: 'down', status: { state: 'failed', reason: 'command_not_found' } });
+    expect(await operator.invoke('tools.mcp.test', { name: 'nowhere' })).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+  });
+
+  it('adds a server that starts as connected, with its number of tools', async () => {
+    const added = await ok(operator, 'tools.mcp.add', { name: 'screening', transport: 'stdio', command: process.execPath, args: testServer });
+    expect(added.status).toMatchObject({ state: 'connected', tools: 8, reason: null, message: null });
+  });
+
+  it("tells an account which of its allowed servers are down, instead of listing nothing", async () => {
+    await ok(bridgeFor(principal(accountB, 'admin')), 'tools.allow.set', { accountId: accountB, entries: ['down.*', 'screening.sanctions_screen'] });
+    const analyst = bridgeFor(principal(accountB, 'analyst'));
+    // tools.list has only what is usable: the down server has no tools to show…
+    expect((await ok(analyst, 'tools.list', {})).map((tool) => tool.name).sort()).toEqual(['calculator', 'customer_lookup', 'date_math', 'screening.sanctions_screen']);
+    // …and tools.servers says why, per server the allow-list names.
+    const servers = await ok(analyst, 'tools.servers', {});
+    expect(servers).toEqual([
+      expect.objectContaining({ name: 'down', entries: ['down.*'], state: 'failed', reason: 'command_not_found', tools: null }),
+      expect.objectContaining({ name: 'screening', entries: ['screening.sanctions_screen'], state: 'connected', tools: 8 }),
+    ]);
+    expect(JSON.stringify(servers)).not.toContain('/opt/nope');
+    // "Test connection" on the Tools page: that server afresh (a connected one is asked for its tools again).
+    expect((await ok(analyst, 'tools.servers', { test: 'screening' })).map((server) => [server.name, server.state, server.tools])).toEqual([['down', 'failed', null], ['screening', 'connected', 8]]);
+    // A run calling the down server's tool fails saying why (through the stand-in, which connects on call).
+    const run = await finishedRun(analyst, 'down-lookup');
+    expect(run.status).toBe('failed');
+    expect(run.errorMessage).toMatch(/MCP server down is unavailable: Its command was not found on this machine/);
+    // An account learns nothing of servers it was not allowed.
+    expect(await analyst.invoke('tools.servers', { test: 'sanctions' })).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+    expect(await ok(bridgeFor(principal(accountA, 'analyst')), 'tools.servers', {})).toEqual([]);
+    // Trying a server is for installation administrators; an account admin is refused.
+    expect(await bridgeFor(principal(accountB, 'admin')).invoke('tools.mcp.test', { name: 'down' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+  });
+
+  it('never puts a bearer token or the error text in a status', async () => {
+    const server = await startHttpTestServer({ token: 'the-right-token' });
+    try {
+      const added = await ok(operator, 'tools.mcp.add', { name: 'wrongtoken', transport: 'http', url: server.url, token: 'a-wrong-token-4711' });
+      expect(added.status).toMatchObject({ state: 'failed', reason: 'unauthorized', httpStatus: 401 });
+      expect(JSON.stringify(added)).not.toContain('a-wrong-token-4711');
+    } finally {
+      await ok(operator, 'tools.mcp.remove', { name: 'wrongtoken' });
       await server.stop();
     }
   });

@@ -3,7 +3,7 @@ import type { HandlerContext, MethodHandlers, Principal } from '../../api/index.
 import type { AuditLog } from '../../audit/index.ts';
 import { CoreError, silentLogger, systemClock } from '../../base/index.ts';
 import type { Clock, Logger } from '../../base/index.ts';
-import type { AddMcpServerInput, McpServerView, toolMethods, ToolView } from '../../contracts/index.ts';
+import type { AddMcpServerInput, McpServerView, MethodOutput, toolMethods, ToolView } from '../../contracts/index.ts';
 import { AddMcpServerInputSchema } from '../../contracts/index.ts';
 import type { SecretStore } from '../../secrets/index.ts';
 import { durableTransaction } from '../../storage/index.ts';
@@ -12,6 +12,8 @@ import type { Storage } from '../../storage/index.ts';
 import type { Tool, ToolRegistry } from '../tools.ts';
 import { McpToolSource } from './McpToolSource.ts';
 import type { McpToolSourceOptions } from './McpToolSource.ts';
+import { notUsableStatus } from './mcpStatus.ts';
+import type { McpServerStatus } from './mcpStatus.ts';
 import { parseMcpServerUrl } from './mcpTransport.ts';
 import type { McpServerConfig } from './mcpTransport.ts';
 import { createToolRegistry } from './registry.ts';
@@ -68,6 +70,7 @@ interface ServerRow {
 }
 
 type Actor = Pick<Principal, 'userId' | 'accountId' | 'roles'>;
+type AccountMcpServer = MethodOutput<'tools.servers'>[number];
 
 function actorOf(principal: Actor): { userId: string; accountId: string | null; roles: readonly string[] } {
   return { userId: principal.userId, accountId: principal.accountId, roles: principal.roles };
@@ -125,8 +128,48 @@ export class ToolConfig {
     return this.registry.list(accountId).map(viewOf);
   }
 
+  /**
+   * The MCP servers the account's allow-list names, each with its status, for the Tools page:
+   * those not connected are tried first (as `listTools` does), and `test` — one of them — is
+   * tried afresh even if connected. Another server's name is ERR_NOT_FOUND: an account learns
+   * nothing of servers it was not allowed.
+   */
+  async accountServers(principal: Actor, test?: string): Promise<AccountMcpServer[]> {
+    const accountId = principal.accountId;
+    if (this.override !== undefined || accountId === null) {
+      if (test !== undefined) throw new CoreError('ERR_NOT_FOUND', `No MCP server named ${test} is allowed in this account.`, { details: { server: test } });
+      return [];
+    }
+    const entries = [...this.entries(accountId)].sort();
+    const named = new Map<string, string[]>();
+    for (const entry of entries) {
+      const dot = entry.indexOf('.');
+      if (dot > 0) named.set(entry.slice(0, dot), [...(named.get(entry.slice(0, dot)) ?? []), entry]);
+    }
+    if (test !== undefined && !named.has(test)) throw new CoreError('ERR_NOT_FOUND', `No MCP server named ${test} is allowed in this account.`, { details: { server: test } });
+    this.sync();
+    await Promise.all([...named.keys()].map(async (name) => {
+      const source = this.sources.get(name)?.source;
+      if (source === undefined) return;
+      if (name === test) await source.probe();
+      else if (source.state !== 'connected') await source.connect().catch(() => undefined); // the status says why
+    }));
+    return [...named].sort(([a], [b]) => a.localeCompare(b)).map(([name, named]) => ({ name, entries: named, ...this.statusOf(name) }));
+  }
+
+  /** The configured servers with their last known status; connects nothing. */
   listServers(): McpServerView[] {
-    return this.rows().map(serverView);
+    this.sync();
+    return this.rows().map((row) => ({ ...serverView(row), status: this.statusOf(row.name) }));
+  }
+
+  /** Tries one configured server now (see McpToolSource.probe) and returns it with its status. */
+  async testServer(name: string): Promise<McpServerView> {
+    const row = this.row(name);
+    if (row === undefined) throw new CoreError('ERR_NOT_FOUND', `There is no MCP server named ${name}.`, { details: { server: name } });
+    this.sync();
+    await this.sources.get(name)?.source.probe();
+    return { ...serverView(row), status: this.statusOf(name) };
   }
 
   async addServer(principal: Actor, input: AddMcpServerInput, requestId: string | null): Promise<McpServerView> {
@@ -177,7 +220,9 @@ export class ToolConfig {
       if (token !== undefined) await this.secrets.delete(secretName).catch(() => false);
       throw error;
     }
-    return serverView(this.row(server.name)!);
+    // Tried once, so whoever added it learns at once whether it starts; one that cannot be
+    // reached is kept (it may be down today), its status saying why.
+    return this.testServer(server.name);
   }
 
   async removeServer(principal: Actor, name: string, requestId: string | null): Promise<{ removed: boolean }> {
@@ -275,7 +320,7 @@ export class ToolConfig {
       if (cached?.fingerprint === fingerprint) continue;
       if (cached !== undefined) void cached.source.dispose().catch(() => undefined);
       try {
-        this.sources.set(row.name, { fingerprint, source: new McpToolSource({ ...this.mcpOptions, server: this.serverConfig(row), logger: this.logger }) });
+        this.sources.set(row.name, { fingerprint, source: new McpToolSource({ ...this.mcpOptions, server: this.serverConfig(row), logger: this.logger, now: () => this.clock.now() }) });
       } catch {
         this.sources.delete(row.name);
         this.logger.warn({ server: row.name }, 'MCP server configuration is not usable; skipped');
@@ -289,6 +334,10 @@ export class ToolConfig {
       return { name: row.name, transport: 'http', url: row.url ?? '', ...(row.has_token === 1 ? { getBearerToken: () => this.secrets.get(secretName) } : {}) };
     }
     return { name: row.name, transport: 'stdio', command: row.command ?? '', args: JSON.parse(row.args) as string[], inheritEnv: JSON.parse(row.inherit_env) as string[] };
+  }
+
+  private statusOf(name: string): McpServerStatus {
+    return this.sources.get(name)?.source.status() ?? notUsableStatus();
   }
 
   private async forget(name: string): Promise<void> {
@@ -328,7 +377,7 @@ function viewOf(tool: Tool): ToolView {
   return { name: tool.name, description: tool.description, source: dot < 0 ? 'builtin' : tool.name.slice(0, dot), sideEffects: tool.sideEffects };
 }
 
-function serverView(row: ServerRow): McpServerView {
+function serverView(row: ServerRow): Omit<McpServerView, 'status'> {
   return {
     name: row.name,
     transport: row.transport,
@@ -368,7 +417,9 @@ type ToolMethod = keyof typeof toolMethods;
 export function toolHandlers(config: ToolConfig): Pick<MethodHandlers, ToolMethod> {
   return {
     'tools.list': (_input, { principal }: HandlerContext) => config.listTools(principal),
+    'tools.servers': (input, { principal }) => config.accountServers(principal, input.test),
     'tools.mcp.list': () => config.listServers(),
+    'tools.mcp.test': (input) => config.testServer(input.name),
     'tools.mcp.add': (input, { principal, requestId }) => config.addServer(principal, input, requestId),
     'tools.mcp.remove': (input, { principal, requestId }) => config.removeServer(principal, input.name, requestId),
     'tools.allow.get': (input) => config.getAllowList(input.accountId),

@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
 import type { ApiError, AuditEntryView, AuditFilterInput } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { EntryDetail } from './EntryDetail.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
-import { actorLabel, emptyFilter, knownActions, toApiFilter } from './filters.ts';
+import { accountLabel as labelOf, actorLabel, auditStateFromParams, auditStateToParams, emptyFilter, fieldsFromFilter, knownActions, toApiFilter } from './filters.ts';
 import type { FilterFields } from './filters.ts';
 import { RetentionPanel } from './RetentionPanel.tsx';
 import { VerifyPanel } from './VerifyPanel.tsx';
@@ -15,25 +16,37 @@ import './audit.css';
 const pageSize = 50;
 
 type Listing = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ok'; entries: AuditEntryView[]; nextBeforeSeq: number | null; loadingMore: boolean };
+type KeyedListing = Listing & { key: string };
 
 /**
  * The audit log: search and filter (newest first, a page at a time), an entry's detail, a Verify
  * button that checks the whole chain and every signed checkpoint, an export dialog, and the
  * account's retention. What a person sees is scoped by the API to their account, unless they
- * administer the installation.
+ * administer the installation. The filters and the open entry live in the URL
+ * (`/audit?action=auth.*&entry=42`): a reload, Back or a shared link shows the same view.
  */
 export function AuditPage() {
   const auth = useAuth();
   const bridge = useBridge();
-  const [fields, setFields] = useState<FilterFields>(emptyFilter);
-  const [filter, setFilter] = useState<AuditFilterInput>({});
-  const [listing, setListing] = useState<Listing>({ status: 'loading' });
-  const [selected, setSelected] = useState<number | null>(null);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const { filter, entry: selected, problems } = useMemo(() => auditStateFromParams(searchParams), [searchParams]);
+  const filterKey = auditStateToParams(filter, null).toString();
+  const [fields, setFields] = useState<FilterFields>(() => fieldsFromFilter(filter));
+  const [fieldsFor, setFieldsFor] = useState(filterKey);
+  if (fieldsFor !== filterKey) {
+    // The URL changed (Back, a link): the form shows its filter.
+    setFieldsFor(filterKey);
+    setFields(fieldsFromFilter(filter));
+  }
+  const [keyed, setListing] = useState<KeyedListing>({ key: '', status: 'loading' });
+  const listing: Listing = keyed.key === filterKey ? keyed : { status: 'loading' };
   const [exporting, setExporting] = useState(false);
   const [generation, setGeneration] = useState(0);
   const accounts = useApiQuery('admin.accounts.list', {});
   const accountList = accounts.state.status === 'ok' ? accounts.state.value : [];
   const accountNames = new Map(accountList.map((a) => [a.id, a.name]));
+  // A deleted account is not listed, but its entries carry its name.
+  if (listing.status === 'ok') for (const entry of listing.entries) if (entry.accountId !== null && entry.accountName !== null && !accountNames.has(entry.accountId)) accountNames.set(entry.accountId, entry.accountName);
   // auth.status does not say whether the caller administers the installation; the API lists every
   // account only to those who do, and the local administrator does in the first account.
   const installationAdmin = accountList.length > 1 || (auth.status.user?.kind === 'local-admin' && accountList[0]?.id === auth.account.id);
@@ -41,36 +54,44 @@ export function AuditPage() {
 
   useEffect(() => {
     let live = true;
-    void bridge.invoke('audit.list', { ...filter, limit: pageSize }).then((result) => {
+    const query = { ...(auditStateFromParams(new URLSearchParams(filterKey)).filter), limit: pageSize };
+    void bridge.invoke('audit.list', query).then((result) => {
       if (!live) return;
-      setListing(result.ok ? { status: 'ok', entries: result.value.entries, nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false } : { status: 'error', error: result.error });
+      setListing(result.ok ? { key: filterKey, status: 'ok', entries: result.value.entries, nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false } : { key: filterKey, status: 'error', error: result.error });
     });
     return () => { live = false; };
-  }, [bridge, filter, generation]);
+  }, [bridge, filterKey, generation]);
 
-  const loadMore = useCallback(async () => {
+  async function loadMore(): Promise<void> {
     if (listing.status !== 'ok' || listing.nextBeforeSeq === null) return;
-    setListing({ ...listing, loadingMore: true });
+    setListing({ ...listing, key: filterKey, loadingMore: true });
     const result = await bridge.invoke('audit.list', { ...filter, limit: pageSize, beforeSeq: listing.nextBeforeSeq });
-    if (!result.ok) setListing({ status: 'error', error: result.error });
-    else setListing({ status: 'ok', entries: [...listing.entries, ...result.value.entries], nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false });
-  }, [bridge, filter, listing]);
+    if (!result.ok) setListing({ key: filterKey, status: 'error', error: result.error });
+    else setListing({ key: filterKey, status: 'ok', entries: [...listing.entries, ...result.value.entries], nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false });
+  }
 
-  /** Lists again from the newest entry, with a new filter or the same one. */
-  const refresh = useCallback((next?: AuditFilterInput) => {
-    setListing({ status: 'loading' });
-    if (next) setFilter(next);
+  /** Lists again from the newest entry, with the same filter. */
+  const refresh = useCallback(() => {
+    setListing({ key: '', status: 'loading' });
     setGeneration((g) => g + 1);
   }, []);
 
+  /** A new view goes into the history, so Back returns to the one before. */
+  const show = useCallback((next: AuditFilterInput, entry: number | null) => setSearchParams(auditStateToParams(next, entry)), [setSearchParams]);
+
   function search(event: FormEvent): void {
     event.preventDefault();
-    setSelected(null);
-    refresh(toApiFilter(fields));
+    const next = toApiFilter(fields);
+    // The same search again lists afresh (new entries may have arrived).
+    if (auditStateToParams(next, null).toString() !== filterKey) show(next, null);
+    else {
+      refresh();
+      if (selected !== null) show(next, null);
+    }
   }
 
   const set = <K extends keyof FilterFields>(key: K) => (value: FilterFields[K]) => setFields((current) => ({ ...current, [key]: value }));
-  const accountLabel = (accountId: string | null) => (accountId === null ? 'Installation' : (accountNames.get(accountId) ?? accountId));
+  const accountLabel = (accountId: string | null) => labelOf({ accountId }, (id) => accountNames.get(id));
 
   return (
     <section aria-labelledby="page-title" className="audit">
@@ -127,10 +148,17 @@ export function AuditPage() {
           </div>
           <div className="field audit-filter-buttons">
             <button type="submit" className="primary">Search</button>
-            <button type="button" onClick={() => { setFields(emptyFilter); setSelected(null); refresh({}); }}>Clear</button>
+            <button type="button" onClick={() => { setFields(emptyFilter); if (filterKey === '') refresh(); if (searchParams.toString() !== '') show({}, null); }}>Clear</button>
           </div>
         </div>
       </form>
+
+      {problems.length > 0 && (
+        <div className="warning-panel" role="note" data-testid="audit-filter-problems">
+          <p>Some parts of this link were not understood and are not applied:</p>
+          <ul>{problems.map((problem) => <li key={problem.param}>{problem.message}</li>)}</ul>
+        </div>
+      )}
 
       <div className="audit-body">
         <div className="audit-results">
@@ -148,10 +176,10 @@ export function AuditPage() {
                     <tr key={entry.seq} aria-selected={selected === entry.seq} className={selected === entry.seq ? 'selected' : undefined}>
                       <td>{entry.seq}</td>
                       <td><time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time></td>
-                      <td><button type="button" className="link-button" onClick={() => setSelected(entry.seq)} aria-label={`Details of entry ${entry.seq}, ${entry.action}`}>{entry.action}</button></td>
+                      <td><button type="button" className="link-button" onClick={() => show(filter, entry.seq)} aria-label={`Details of entry ${entry.seq}, ${entry.action}`}>{entry.action}</button></td>
                       <td><span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span></td>
                       <td>{actorLabel(entry)}</td>
-                      <td>{accountLabel(entry.accountId)}</td>
+                      <td>{labelOf(entry, (id) => accountNames.get(id))}</td>
                       <td>{entry.resource ?? '—'}</td>
                     </tr>
                   ))}
@@ -162,11 +190,11 @@ export function AuditPage() {
             </>
           )}
         </div>
-        {selected !== null && <EntryDetail key={selected} seq={selected} accountLabel={accountLabel} onClose={() => setSelected(null)} />}
+        {selected !== null && <EntryDetail key={selected} seq={selected} accountLabel={accountLabel} onClose={() => show(filter, null)} />}
       </div>
 
       <RetentionPanel />
-      {exporting && <ExportDialog filter={filter} onClose={() => setExporting(false)} onExported={() => refresh()} />}
+      {exporting && <ExportDialog filter={filter} accountName={(id) => accountNames.get(id)} onClose={() => setExporting(false)} onExported={() => refresh()} />}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
-import { actorLabel } from './filters.ts';
+import { accountLabel as labelOf, actorLabel } from './filters.ts';
 
 const contentNotes = {
   none: 'This entry holds no content.',
@@ -33,7 +33,7 @@ export function EntryDetail({ seq, accountLabel, onClose }: { seq: number; accou
               <dt>Actor</dt><dd>{entry.actor.displayName ?? (entry.actor.userId === null ? actorLabel(entry) : '—')} <code>{entry.actor.userId ?? 'no user'}</code></dd>
               <dt>Roles</dt><dd>{entry.actor.roles.length > 0 ? entry.actor.roles.join(', ') : '—'}</dd>
               <dt>Acting in</dt><dd>{entry.actor.accountId === null ? '—' : accountLabel(entry.actor.accountId)}</dd>
-              <dt>Concerns</dt><dd>{accountLabel(entry.accountId)}</dd>
+              <dt>Concerns</dt><dd>{entry.accountName !== null || entry.accountDeleted ? labelOf(entry) : accountLabel(entry.accountId)}</dd>
               <dt>Resource</dt><dd>{entry.resource ?? '—'}</dd>
               <dt>Request id</dt><dd><code>{entry.requestId ?? '—'}</code></dd>
               <dt>Hash</dt><dd><code className="hash">{entry.hash}</code></dd>

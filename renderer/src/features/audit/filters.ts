@@ -1,4 +1,5 @@
 import type { AuditFilterInput } from '../../../../core/contracts/index.ts';
+import { AuditFilterSchema } from '../../../../core/contracts/index.ts';
 
 /** The filter form's fields, as typed (datetime-local values are local times without a zone). */
 export interface FilterFields {
@@ -46,4 +47,122 @@ export function actorLabel(entry: { actor: { userId: string | null; displayName:
   const named = entry.actor.displayName ?? entry.actor.userId;
   if (named !== null) return named;
   return entry.details.automatic === true ? 'Strongroom (automatic)' : '—';
+}
+
+/**
+ * The audit page's filters and the open entry live in the URL (`/audit?action=auth.*&entry=42`),
+ * so a reload, Back and a shared link show the same view. Short parameter names.
+ */
+export const auditParams = {
+  from: 'from',
+  to: 'to',
+  actor: 'actor',
+  accountId: 'account',
+  action: 'action',
+  outcome: 'outcome',
+  text: 'text',
+} as const satisfies Record<keyof AuditFilterInput, string>;
+
+type AuditFilterKey = keyof typeof auditParams;
+const auditFilterKeys = Object.keys(auditParams) as AuditFilterKey[];
+/** The open entry's parameter. */
+export const entryParam = 'entry';
+
+export interface ParamProblem {
+  param: string;
+  message: string;
+}
+
+/**
+ * A query string → the filter and the open entry. A parameter that does not validate is left out
+ * and named in `problems`, so a mangled link still opens with everything else applied.
+ */
+export function auditStateFromParams(params: URLSearchParams): { filter: AuditFilterInput; entry: number | null; problems: ParamProblem[] } {
+  const filter: Record<string, unknown> = {};
+  const problems: ParamProblem[] = [];
+  for (const key of auditFilterKeys) {
+    const param = auditParams[key];
+    const raw = params.get(param);
+    if (raw === null || raw.trim() === '') continue;
+    const checked = AuditFilterSchema.shape[key].safeParse(raw.trim());
+    if (checked.success && checked.data !== undefined) filter[key] = checked.data;
+    else problems.push({ param, message: `${param}: ${checked.success ? 'not valid' : (checked.error.issues[0]?.message ?? 'not valid')}` });
+  }
+  if (typeof filter.from === 'string' && typeof filter.to === 'string' && Date.parse(filter.from) > Date.parse(filter.to)) {
+    problems.push({ param: 'to', message: 'to is before from, so it was left out' });
+    delete filter.to;
+  }
+  let entry: number | null = null;
+  const rawEntry = params.get(entryParam);
+  if (rawEntry !== null && rawEntry.trim() !== '') {
+    if (/^[1-9][0-9]{0,15}$/.test(rawEntry.trim())) entry = Number(rawEntry.trim());
+    else problems.push({ param: entryParam, message: `${entryParam}: must be an entry number (1, 2, …), so no entry was opened` });
+  }
+  return { filter, entry, problems };
+}
+
+/** The filter and the open entry → a query string, in a fixed order so equal views give equal links. */
+export function auditStateToParams(filter: AuditFilterInput, entry: number | null): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of auditFilterKeys) {
+    const value = filter[key];
+    if (value !== undefined && value !== '') params.set(auditParams[key], value);
+  }
+  if (entry !== null) params.set(entryParam, String(entry));
+  return params;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** An ISO instant as a `datetime-local` value in this browser's zone (minutes). */
+export function toLocalInput(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The API's filter → the form's fields (the inverse of toApiFilter). */
+export function fieldsFromFilter(filter: AuditFilterInput): FilterFields {
+  return {
+    from: filter.from ? toLocalInput(filter.from) : '',
+    to: filter.to ? toLocalInput(filter.to) : '',
+    actor: filter.actor ?? '',
+    accountId: filter.accountId ?? '',
+    action: filter.action ?? '',
+    outcome: filter.outcome ?? '',
+    text: filter.text ?? '',
+  };
+}
+
+/** The account an entry concerns, for people: its name; a deleted one says so, with its id. */
+export function accountLabel(entry: { accountId: string | null; accountName?: string | null; accountDeleted?: boolean }, known?: (accountId: string) => string | undefined): string {
+  if (entry.accountId === null) return 'Installation';
+  const name = entry.accountName ?? known?.(entry.accountId) ?? null;
+  if (entry.accountDeleted === true) return name === null ? `deleted account ${entry.accountId}` : `${name} (deleted account ${entry.accountId})`;
+  return name ?? entry.accountId;
+}
+
+/** What a filter selects, in words, the account by name: "account Alpha Credit, action auth.*, …". */
+export function describeAuditFilter(filter: AuditFilterInput, accountName: (accountId: string) => string | undefined): string {
+  const time = (iso: string) => new Date(iso).toLocaleString();
+  const parts: string[] = [];
+  if (filter.accountId !== undefined) parts.push(`account ${accountName(filter.accountId) ?? filter.accountId}`);
+  if (filter.action !== undefined) parts.push(`action ${filter.action}`);
+  if (filter.outcome !== undefined) parts.push(`outcome ${filter.outcome}`);
+  if (filter.actor !== undefined) parts.push(`actor ${filter.actor}`);
+  if (filter.from !== undefined) parts.push(`from ${time(filter.from)}`);
+  if (filter.to !== undefined) parts.push(`to ${time(filter.to)}`);
+  if (filter.text !== undefined && filter.text !== '') parts.push(`containing “${filter.text}”`);
+  return parts.length > 0 ? parts.join(', ') : 'every entry you can see';
+}
+
+/** A retention in words: "1 day", "90 days (about 3 months)", "2557 days (about 7 years)". */
+export function retentionWording(days: number): string {
+  const count = `${days} ${days === 1 ? 'day' : 'days'}`;
+  if (days >= 365) {
+    const years = Math.round((days / 365.25) * 10) / 10;
+    return `${count} (about ${Number.isInteger(years) ? years : years.toFixed(1)} ${years === 1 ? 'year' : 'years'})`;
+  }
+  if (days >= 60) return `${count} (about ${Math.round(days / 30.44)} months)`;
+  return count;
 }

@@ -4,7 +4,7 @@ import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
-import { addAllowEntry, serverLocation, wholeServer } from './tools.ts';
+import { addAllowEntry, describeServerStatus, serverLocation, wholeServer } from './tools.ts';
 
 /**
  * The installation's MCP servers, each one a click from the allow-list. Only installation
@@ -31,7 +31,7 @@ function ConfiguredServers({ entries, onAllow }: { entries: readonly string[]; o
     <ul className="mcp-servers" aria-label="MCP servers configured on this installation" data-testid="mcp-servers">
       {state.value.map((server) => (
         <li key={server.name}>
-          <code>{server.name}</code> <span className="hint">{server.transport === 'http' ? 'HTTP' : 'stdio'}: <code>{serverLocation(server)}</code></span>{' '}
+          <code>{server.name}</code> <span className="hint">{server.transport === 'http' ? 'HTTP' : 'stdio'}: <code>{serverLocation(server)}</code>. {describeServerStatus(server.status)}</span>{' '}
           <button type="button" disabled={entries.includes(wholeServer(server.name))} onClick={() => onAllow(wholeServer(server.name))}>
             Allow every tool of {server.name}
           </button>
@@ -41,7 +41,7 @@ function ConfiguredServers({ entries, onAllow }: { entries: readonly string[]; o
   );
 }
 
-function AllowListEditor({ accountId, accountName, saved, serversRevision, onSaved }: { accountId: string; accountName: string; saved: readonly string[]; serversRevision: number; onSaved: (message: string) => void }) {
+function AllowListEditor({ accountId, saved, serversRevision, onSaved }: { accountId: string; saved: readonly string[]; serversRevision: number; onSaved: (entries: string[]) => void }) {
   const { roles } = useAuth();
   const save = useApiAction('tools.allow.set');
   const [entries, setEntries] = useState<string[]>([...saved]);
@@ -64,7 +64,7 @@ function AllowListEditor({ accountId, accountName, saved, serversRevision, onSav
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
     const result = await save.run({ accountId, entries });
-    if (result.ok) onSaved(result.value.entries.length === 0 ? `${accountName} may now use the built-in tools only.` : `${accountName} may now use, beyond the built-ins: ${result.value.entries.join(', ')}.`);
+    if (result.ok) onSaved(result.value.entries);
   }
 
   return (
@@ -114,7 +114,7 @@ function AllowListEditor({ accountId, accountName, saved, serversRevision, onSav
  * page: removing one also removes its entries from every allow-list, so the list is read again
  * (unsaved edits survive unless the saved list changed).
  */
-export function AllowListPanel({ accountId, accountName, serversRevision, onSaved }: { accountId: string; accountName: string; serversRevision: number; onSaved: (message: string) => void }) {
+export function AllowListPanel({ accountId, accountName, serversRevision, onSaved }: { accountId: string; accountName: string; serversRevision: number; onSaved: (entries: string[]) => void }) {
   const { state, reload } = useApiQuery('tools.allow.get', { accountId });
   const id = useId();
   const readAt = useRef(serversRevision);
@@ -129,7 +129,7 @@ export function AllowListPanel({ accountId, accountName, serversRevision, onSave
       {state.status === 'loading' && <p className="notice">Loading the allow-list…</p>}
       {state.status === 'error' && <ApiErrorView error={state.error} onRetry={reload} />}
       {state.status === 'ok' && (
-        <AllowListEditor key={state.value.entries.join('\n')} accountId={accountId} accountName={accountName} saved={state.value.entries} serversRevision={serversRevision} onSaved={(message) => { reload(); onSaved(message); }} />
+        <AllowListEditor key={state.value.entries.join('\n')} accountId={accountId} saved={state.value.entries} serversRevision={serversRevision} onSaved={(entries) => { reload(); onSaved(entries); }} />
       )}
     </section>
   );

@@ -3,9 +3,9 @@ import type { McpServerView } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { ConfirmDialog } from '../../app/ConfirmDialog.tsx';
 import { useApiQuery } from '../../bridge/context.tsx';
-import { formatDateTime, useApiAction } from '../admin/forms.tsx';
+import { FormError, formatDateTime, useApiAction } from '../admin/forms.tsx';
 import { AddMcpServerForm } from './AddMcpServerForm.tsx';
-import { serverLocation, wholeServer } from './tools.ts';
+import { addedServerMessage, describeServerStatus, serverLocation, wholeServer } from './tools.ts';
 
 /** Removing a server takes its tools from every account, so a modal dialog says so and asks first. */
 function RemoveMcpServerDialog({ server, onClose, onRemoved }: { server: McpServerView; onClose: () => void; onRemoved: () => void }) {
@@ -30,16 +30,33 @@ function RemoveMcpServerDialog({ server, onClose, onRemoved }: { server: McpServ
   );
 }
 
-function ServerRow({ server, onRemoved }: { server: McpServerView; onRemoved: () => void }) {
+function ServerRow({ server: listed, onRemoved }: { server: McpServerView; onRemoved: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
+  const test = useApiAction('tools.mcp.test');
+  const [tested, setTested] = useState<McpServerView | null>(null);
+  const status = useRef<HTMLParagraphElement>(null);
+  const server = tested ?? listed;
+
+  async function runTest(): Promise<void> {
+    const result = await test.run({ name: listed.name });
+    if (result.ok) setTested(result.value);
+    // The button is disabled while the test runs, which drops focus: the result takes it.
+    setTimeout(() => status.current?.focus(), 0);
+  }
+
   return (
     <li className="mcp-server" data-testid={`mcp-server-${server.name}`}>
       <p className="mcp-server-title"><code>{server.name}</code> <span className="hint">{server.transport === 'http' ? 'HTTP' : 'stdio'}, added {formatDateTime(server.createdAt)}</span></p>
       <p className="mcp-server-location"><code>{serverLocation(server)}</code></p>
       {server.inheritEnv.length > 0 && <p className="hint">Passes through: {server.inheritEnv.map((name, index) => <span key={name}>{index > 0 && ', '}<code>{name}</code></span>)}</p>}
       {server.hasToken && <p className="hint">Sends a bearer token kept in the OS keychain.</p>}
-      <button ref={button} type="button" className="danger" onClick={() => setConfirming(true)}>Remove<span className="visually-hidden"> {server.name}</span></button>
+      <p ref={status} tabIndex={-1} aria-live="polite" className={`mcp-server-status mcp-server-${server.status.state}`} data-testid={`mcp-server-${server.name}-status`}>{test.pending ? 'Testing the connection…' : describeServerStatus(server.status)}</p>
+      <FormError error={test.error} />
+      <p className="button-row">
+        <button type="button" onClick={() => { void runTest(); }} disabled={test.pending}>Test connection<span className="visually-hidden"> to {server.name}</span></button>
+        <button ref={button} type="button" className="danger" onClick={() => setConfirming(true)}>Remove<span className="visually-hidden"> {server.name}</span></button>
+      </p>
       {confirming && (
         <RemoveMcpServerDialog
           server={server}
@@ -78,7 +95,7 @@ function ManageMcpServers({ onChanged }: { onChanged: () => void }) {
             ))}
           </ul>
         )}
-      <AddMcpServerForm onAdded={(server) => changed(`MCP server ${server.name} added. Allow its tools for an account in that account’s allow-list.`, false)} />
+      <AddMcpServerForm onAdded={(server) => changed(addedServerMessage(server), false)} />
     </>
   );
 }
