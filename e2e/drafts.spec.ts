@@ -257,10 +257,12 @@ test('a credit memo is drafted, edited, rejected and regenerated, approved and e
   await firstBlocking.focus();
   await page.keyboard.press('Enter');
   await expect(card(page, blockingPath)).toBeFocused();
-  // A failed run: the sections it did not write offer no Regenerate (nothing to regenerate from) but Write it yourself.
-  if (runStatus === 'failed') {
-    const missing = (await getDraft(page, draftId)).sections.filter((section) => !section.container && section.markdown === null);
-    expect(missing.length).toBeGreaterThan(0);
+  // A failed run: the sections it did not write offer no Regenerate (nothing to regenerate from) but
+  // Write it yourself. The test model's failure is random: a run can also fail after its last
+  // section (a later self-check), leaving none unwritten. core/drafts/drafts.test.ts always covers
+  // sections a failed run never reached.
+  const missing = runStatus === 'failed' ? (await getDraft(page, draftId)).sections.filter((section) => !section.container && section.markdown === null) : [];
+  if (missing.length > 0) {
     await expect(blocked).toContainText(missing[0]!.heading);
     const first = card(page, missing[0]!.path);
     await expect(first.getByRole('button', { name: /^Regenerate…/ })).toHaveCount(0);
