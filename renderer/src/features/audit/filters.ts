@@ -1,5 +1,7 @@
 import type { AuditFilterInput } from '../../../../core/contracts/index.ts';
 import { AuditFilterSchema } from '../../../../core/contracts/index.ts';
+import type { ParamProblem, UrlFilterSpec } from '../../app/urlFilters.ts';
+import { readFilterParams, toLocalInput, writeFilterParams } from '../../app/urlFilters.ts';
 
 /** The filter form's fields, as typed (datetime-local values are local times without a zone). */
 export interface FilterFields {
@@ -64,62 +66,35 @@ export const auditParams = {
 } as const satisfies Record<keyof AuditFilterInput, string>;
 
 type AuditFilterKey = keyof typeof auditParams;
-const auditFilterKeys = Object.keys(auditParams) as AuditFilterKey[];
 /** The open entry's parameter. */
 export const entryParam = 'entry';
 
-export interface ParamProblem {
-  param: string;
-  message: string;
-}
+export type { ParamProblem };
+
+const urlSpec: UrlFilterSpec<AuditFilterKey> = { params: auditParams, shape: AuditFilterSchema.shape };
 
 /**
  * A query string → the filter and the open entry. A parameter that does not validate is left out
  * and named in `problems`, so a mangled link still opens with everything else applied.
  */
 export function auditStateFromParams(params: URLSearchParams): { filter: AuditFilterInput; entry: number | null; problems: ParamProblem[] } {
-  const filter: Record<string, unknown> = {};
-  const problems: ParamProblem[] = [];
-  for (const key of auditFilterKeys) {
-    const param = auditParams[key];
-    const raw = params.get(param);
-    if (raw === null || raw.trim() === '') continue;
-    const checked = AuditFilterSchema.shape[key].safeParse(raw.trim());
-    if (checked.success && checked.data !== undefined) filter[key] = checked.data;
-    else problems.push({ param, message: `${param}: ${checked.success ? 'not valid' : (checked.error.issues[0]?.message ?? 'not valid')}` });
-  }
-  if (typeof filter.from === 'string' && typeof filter.to === 'string' && Date.parse(filter.from) > Date.parse(filter.to)) {
-    problems.push({ param: 'to', message: 'to is before from, so it was left out' });
-    delete filter.to;
-  }
+  const { filter, problems } = readFilterParams(params, urlSpec);
   let entry: number | null = null;
-  const rawEntry = params.get(entryParam);
-  if (rawEntry !== null && rawEntry.trim() !== '') {
-    if (/^[1-9][0-9]{0,15}$/.test(rawEntry.trim())) entry = Number(rawEntry.trim());
+  const rawEntry = params.get(entryParam)?.trim();
+  if (rawEntry !== undefined && rawEntry !== '') {
+    if (/^[1-9][0-9]{0,15}$/.test(rawEntry)) entry = Number(rawEntry);
     else problems.push({ param: entryParam, message: `${entryParam}: must be an entry number (1, 2, …), so no entry was opened` });
   }
-  return { filter, entry, problems };
+  return { filter: filter as AuditFilterInput, entry, problems };
 }
 
 /** The filter and the open entry → a query string, in a fixed order so equal views give equal links. */
 export function auditStateToParams(filter: AuditFilterInput, entry: number | null): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const key of auditFilterKeys) {
-    const value = filter[key];
-    if (value !== undefined && value !== '') params.set(auditParams[key], value);
-  }
+  const params = writeFilterParams(filter, urlSpec);
   if (entry !== null) params.set(entryParam, String(entry));
   return params;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** An ISO instant as a `datetime-local` value in this browser's zone (minutes). */
-export function toLocalInput(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
 
 /** The API's filter → the form's fields (the inverse of toApiFilter). */
 export function fieldsFromFilter(filter: AuditFilterInput): FilterFields {

@@ -1,5 +1,7 @@
 import type { TraceFilter, TraceSummary } from '../../../../core/contracts/index.ts';
 import { TraceFilterSchema } from '../../../../core/contracts/index.ts';
+import type { ParamProblem, UrlFilterSpec } from '../../app/urlFilters.ts';
+import { readFilterParams, toLocalInput, writeFilterParams } from '../../app/urlFilters.ts';
 
 /**
  * The trace list's filters live in the URL (`/traces?workflow=kyc-periodic-review&flagged=yes`),
@@ -25,10 +27,7 @@ export type TraceStatus = TraceSummary['status'];
 /** Every trace status, in the order the filter offers them (a test checks it against the contract). */
 export const traceStatuses: readonly TraceStatus[] = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'interrupted'];
 
-export interface FilterProblem {
-  param: string;
-  message: string;
-}
+export type FilterProblem = ParamProblem;
 
 function parseBoolean(value: string): boolean | undefined {
   if (value === 'yes' || value === 'true') return true;
@@ -36,42 +35,29 @@ function parseBoolean(value: string): boolean | undefined {
   return undefined;
 }
 
+const urlSpec: UrlFilterSpec<FilterKey> = {
+  params: filterParams,
+  shape: TraceFilterSchema.shape,
+  decode: (key, text) => {
+    if (!booleanKeys.has(key)) return { value: text };
+    const value = parseBoolean(text);
+    return value === undefined ? { problem: `${filterParams[key]} must be yes or no` } : { value };
+  },
+  encode: (value) => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)),
+};
+
 /**
  * A query string → the API's filter. A parameter that does not parse or validate is left out and
  * named in `problems`, so a mangled link still opens with everything else applied.
  */
 export function filterFromParams(params: URLSearchParams): { filter: TraceFilter; problems: FilterProblem[] } {
-  const filter: Record<string, unknown> = {};
-  const problems: FilterProblem[] = [];
-  for (const key of filterKeys) {
-    const param = filterParams[key];
-    const raw = params.get(param);
-    if (raw === null || raw.trim() === '') continue;
-    const value = booleanKeys.has(key) ? parseBoolean(raw) : raw.trim();
-    if (value === undefined) {
-      problems.push({ param, message: `${param} must be yes or no` });
-      continue;
-    }
-    const checked = TraceFilterSchema.shape[key].safeParse(value);
-    if (checked.success) filter[key] = checked.data;
-    else problems.push({ param, message: `${param}: ${checked.error.issues[0]?.message ?? 'not valid'}` });
-  }
-  if (typeof filter.from === 'string' && typeof filter.to === 'string' && Date.parse(filter.from) > Date.parse(filter.to)) {
-    problems.push({ param: 'to', message: 'to is before from, so it was left out' });
-    delete filter.to;
-  }
-  return { filter: filter, problems };
+  const { filter, problems } = readFilterParams(params, urlSpec);
+  return { filter: filter as TraceFilter, problems };
 }
 
 /** The API's filter → a query string, in a fixed order so equal filters give equal links. */
 export function filterToParams(filter: TraceFilter): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const key of filterKeys) {
-    const value = filter[key];
-    if (value === undefined) continue;
-    params.set(filterParams[key], typeof value === 'boolean' ? (value ? 'yes' : 'no') : value);
-  }
-  return params;
+  return writeFilterParams(filter, urlSpec);
 }
 
 /** The filter form as typed: text, a status, local date-times (no zone), and yes/no/any choices. */
@@ -89,14 +75,7 @@ export interface FilterFields {
 
 export type FilterFieldErrors = Partial<Record<keyof FilterFields, string>>;
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** An ISO instant as a `datetime-local` value in this browser's zone (minutes). */
-export function toLocalInput(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
+export { toLocalInput };
 
 const yesNo = (value: boolean | undefined): '' | 'yes' | 'no' => (value === undefined ? '' : value ? 'yes' : 'no');
 
