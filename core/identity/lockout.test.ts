@@ -2,9 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessBridge, localOperator } from '../api/index.ts';
 import type { Clock } from '../base/index.ts';
-import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../contracts/index.ts';
 import { rolePermissions } from '../contracts/index.ts';
 import { createCore } from '../createCore.ts';
 import type { Core } from '../createCore.ts';
@@ -13,6 +11,7 @@ import { hashSessionId } from './sessions.ts';
 import { signInThroughIdp } from './testing/browserFlow.ts';
 import { startTestIdp } from './testing/testIdp.ts';
 import type { TestIdp } from './testing/testIdp.ts';
+import { as, call, manualClock, operator } from './testing/bridges.ts';
 
 // Findings from the admin UI review (serve mode, local administrator): saving an IdP stranded the
 // administrator, a boundary could lock admins out of boundaries, a repeated mapping was audited
@@ -22,11 +21,6 @@ const passphrase = 'local admin passphrase';
 const cores: Core[] = [];
 afterEach(async () => { for (const core of cores.splice(0)) await core.dispose(); });
 
-function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
-  let now = start;
-  return { now: () => now, monotonic: () => now, advance: (ms) => { now += ms; } };
-}
-
 async function openCore(clock?: Clock): Promise<Core> {
   const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-lockout-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore(), ...(clock ? { clock } : {}) });
   cores.push(core);
@@ -34,14 +28,6 @@ async function openCore(clock?: Clock): Promise<Core> {
   return core;
 }
 
-async function call<M extends MethodName>(bridge: StrongroomBridge, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const result = await bridge.invoke(method, input);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value;
-}
-
-const operator = (core: Core) => createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
-const as = (core: Core, sessionId: string) => createInProcessBridge(core.router, core.events, sessionId);
 const idpInput = (idp: { issuer: string; clientId: string }) => ({ issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256' as const], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
 const administration = async (core: Core) => (await call(operator(core), 'admin.accounts.list', {}))[0]!;
 const actions = (core: Core, prefix: string) => core.audit!.list({ actionPrefix: prefix });

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessBridge, localOperator } from '../api/index.ts';
 import type { Clock } from '../base/index.ts';
-import type { MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../contracts/index.ts';
+import type { StrongroomBridge } from '../contracts/index.ts';
 import { createCore } from '../createCore.ts';
 import type { Core } from '../createCore.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
@@ -16,15 +15,11 @@ import { startHostileIdp } from './testing/hostileIdp.ts';
 import type { Forge, HostileIdp } from './testing/hostileIdp.ts';
 import { startTestIdp } from './testing/testIdp.ts';
 import type { TestIdp } from './testing/testIdp.ts';
+import { as, call, manualClock, operator } from './testing/bridges.ts';
 
 const redirectUri = 'http://127.0.0.1:47123/callback';
 const cores: Core[] = [];
 afterEach(async () => { for (const core of cores.splice(0)) await core.dispose(); });
-
-function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
-  let now = start;
-  return { now: () => now, monotonic: () => now, advance: (ms) => { now += ms; } };
-}
 
 async function openCore(options: { dataDir?: string; secrets?: MemorySecretStore; clock?: Clock } = {}) {
   const core = await createCore({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-identity-')), mode: 'test', heartbeatMs: 0, secrets: options.secrets ?? new MemorySecretStore(), ...(options.clock ? { clock: options.clock } : {}) });
@@ -32,14 +27,6 @@ async function openCore(options: { dataDir?: string; secrets?: MemorySecretStore
   return core;
 }
 
-async function call<M extends MethodName>(bridge: StrongroomBridge, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const result = await bridge.invoke(method, input);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value;
-}
-
-const operator = (core: Core) => createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
-const as = (core: Core, sessionId: string) => createInProcessBridge(core.router, core.events, sessionId);
 
 async function signIn(core: Core, login: string) {
   const url = await core.identity!.beginSignIn(redirectUri);
