@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInProcessBridge } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
-import type { MethodInput, MethodName, MethodOutput, Role, Span } from '../contracts/index.ts';
+import type { MethodInput, MethodName, MethodOutput, Role, Span, StrongroomBridge } from '../contracts/index.ts';
 import { installationPermissions, rolePermissions } from '../contracts/index.ts';
 /* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
 import { harness } from '../workflows/testing/harness.ts';
@@ -61,7 +61,11 @@ steps:
 
 function as(h: Harness, role: Role) {
   const principal: Principal = { kind: 'user', userId: `user-${role}`, displayName: role, accountId: h.accountId, roles: [role], permissions: new Set(rolePermissions[role].filter((p) => !installationPermissions.includes(p))), installationAdmin: false };
-  const api = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(principal).id);
+  return calling(createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(principal).id));
+}
+
+/** A bridge as a function returning the method's value; a refusal throws with its code. */
+function calling(api: StrongroomBridge) {
   return async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
     const result = await api.invoke(method, input);
     if (!result.ok) throw Object.assign(new Error(`${method}: ${result.error.code}`), { code: result.error.code });
@@ -105,8 +109,8 @@ async function startCollector() {
 }
 
 /** The installation administrator, who alone sets the push (installation.manage). */
-function installationAdmin(h: Harness) {
-  return createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: 'local-admin', displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
+function installationAdmin(h: Harness, userId = 'local-admin') {
+  return createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId, displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
 }
 
 const byPath = (spans: Span[]) => new Map(spans.map((s) => [s.path, s]));
@@ -484,12 +488,7 @@ describe('feedback', () => {
     const h = await make();
     // The local administrator is a real user row (created at first run); 'analyst-1' is only a test id.
     const admin = h.core.storage!.db.prepare<[], { id: string }>("SELECT id FROM users WHERE kind = 'local-admin'").get()!;
-    const api = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create({ kind: 'local-admin', userId: admin.id, displayName: 'Local administrator', accountId: h.accountId, roles: ['admin'], permissions: new Set(rolePermissions.admin), installationAdmin: true }).id);
-    const call = async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-      const result = await api.invoke(method, input);
-      if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
-      return result.value;
-    };
+    const call = calling(installationAdmin(h, admin.id));
     const started = await call('runs.start', { workflowId: 'memo', input: { borrower: 'Acme Shipping', sections: ['liquidity'] } });
     const run = await h.settle(started.id);
     const byAnalyst = await memoRun(h);
