@@ -56,6 +56,8 @@ export const DraftSectionSchema = z.object({
     sources: z.array(DraftSourceSchema),
   }),
   updatedBy: z.string().nullable(),
+  /** Display names, as the audit log gives them; null when unknown (every `…ByName` below too). */
+  updatedByName: z.string().nullable(),
   updatedAt: z.string().nullable(),
 });
 export type DraftSection = z.infer<typeof DraftSectionSchema>;
@@ -65,6 +67,7 @@ export const DraftCommentSchema = z.object({
   sectionPath: z.string().nullable(),
   body: z.string(),
   createdBy: z.string(),
+  createdByName: z.string().nullable(),
   createdAt: z.string(),
 });
 export type DraftComment = z.infer<typeof DraftCommentSchema>;
@@ -85,9 +88,11 @@ export const DraftSummarySchema = z.object({
   sectionCount: z.number().int(),
   sectionsDone: z.number().int(),
   createdBy: z.string(),
+  createdByName: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   approvedBy: z.string().nullable(),
+  approvedByName: z.string().nullable(),
   approvedAt: z.string().nullable(),
   /** Its workflow asks for a second person's approval (four-eyes): whoever prepared the draft or started its run cannot approve it. */
   fourEyes: z.boolean(),

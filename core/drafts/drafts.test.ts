@@ -326,6 +326,14 @@ describe('drafts', () => {
     const docx = strFromU8(unzipSync(Buffer.from((await analyst('drafts.export', { draftId: draft.id, format: 'docx' })).base64, 'base64'))['word/document.xml']!);
     expect(docx).toContain('Rita Reviewer');
     expect(docx).not.toContain(rita.id);
+    // The page gets the same names from the API, beside the ids; someone nobody knows is null.
+    const comment = await analyst('drafts.comment', { draftId: draft.id, body: 'Checked.' });
+    expect(comment).toMatchObject({ createdBy: ann.id, createdByName: 'Ann Analyst' });
+    const approved = await analyst('drafts.get', { draftId: draft.id });
+    expect(approved).toMatchObject({ createdByName: 'Ann Analyst', approvedBy: rita.id, approvedByName: 'Rita Reviewer', comments: [{ createdByName: 'Ann Analyst' }] });
+    expect(approved.sections.find((s) => !s.container)).toMatchObject({ updatedBy: ann.id, updatedByName: 'Ann Analyst' });
+    const stranger = await h.as('nobody-known', ['analyst'])('drafts.create', { workflowId: 'report', input });
+    expect(stranger).toMatchObject({ createdBy: 'nobody-known', createdByName: null });
   });
 
   it('keeps an autosaved edit across a restart of the app', async () => {

@@ -48,7 +48,8 @@ export interface DraftServiceOptions {
   displayName?: (userId: string) => string | undefined;
 }
 
-interface Section extends DraftSection {
+/** Names are added only where a section leaves the service (`get`), not on every progress pass. */
+interface Section extends Omit<DraftSection, 'updatedByName'> {
   node: OutlineNode;
 }
 
@@ -185,7 +186,11 @@ export class DraftService {
     const scope = this.scope(principal);
     const draft = this.existing(scope, draftId);
     const state = this.state(scope, draft);
-    return { ...this.summary(draft, state), sections: state.sections.map(({ node: _node, ...section }) => section), comments: new DraftStore(scope).comments(draftId).map(commentView) };
+    return {
+      ...this.summary(draft, state),
+      sections: state.sections.map((section) => this.sectionView(section)),
+      comments: new DraftStore(scope).comments(draftId).map((comment) => this.commentView(comment)),
+    };
   }
 
   private existing(scope: AccountScope, draftId: string): DraftRecord {
@@ -293,9 +298,11 @@ export class DraftService {
       sectionCount: texts.length,
       sectionsDone: texts.filter((s) => s.status !== 'pending' && s.status !== 'running' && s.status !== 'failed').length,
       createdBy: draft.createdBy,
+      createdByName: this.nameOrNull(draft.createdBy),
       createdAt: iso(draft.createdAt)!,
       updatedAt: iso(Math.max(draft.updatedAt, run.updatedAt))!,
       approvedBy: draft.approvedBy,
+      approvedByName: draft.approvedBy === null ? null : this.nameOrNull(draft.approvedBy),
       approvedAt: iso(draft.approvedAt),
       fourEyes,
       approverRole,
@@ -365,8 +372,12 @@ export class DraftService {
   }
 
   private view(scope: AccountScope, draft: DraftRecord, path: string): DraftSection {
-    const { node: _node, ...section } = this.sections(scope, this.existing(scope, draft.id)).find((s) => s.path === path)!;
-    return section;
+    return this.sectionView(this.sections(scope, this.existing(scope, draft.id)).find((s) => s.path === path)!);
+  }
+
+  /** A section as the API gives it: without its outline node, with who last changed it by name. */
+  private sectionView({ node: _node, ...section }: Section): DraftSection {
+    return { ...section, updatedByName: section.updatedBy === null ? null : this.nameOrNull(section.updatedBy) };
   }
 
   accept(principal: Principal, draftId: string, path: string, requestId: string): DraftSection {
@@ -510,7 +521,7 @@ export class DraftService {
     if (path !== undefined && !this.sections(scope, draft).some((s) => s.path === path)) throw new CoreError('ERR_NOT_FOUND', `The draft has no section ${path}.`, { details: { path } });
     const comment = new DraftStore(scope).addComment(draft.id, path ?? null, body, principal.userId, this.options.clock.now());
     this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: path ?? null });
-    return commentView(comment);
+    return this.commentView(comment);
   }
 
   // ---- document status ----
@@ -617,6 +628,14 @@ export class DraftService {
     return this.knownName(userId) ?? userId;
   }
 
+  private nameOrNull(userId: string): string | null {
+    return this.knownName(userId) ?? null;
+  }
+
+  private commentView(comment: { id: string; sectionPath: string | null; body: string; createdBy: string; createdAt: number }): DraftComment {
+    return { id: comment.id, sectionPath: comment.sectionPath, body: comment.body, createdBy: comment.createdBy, createdByName: this.nameOrNull(comment.createdBy), createdAt: new Date(comment.createdAt).toISOString() };
+  }
+
   private knownName(userId: string): string | undefined {
     try {
       return this.displayName(userId) || undefined;
@@ -685,9 +704,6 @@ function containerStatus(record: { status: string } | undefined, failedInside: b
   return failedInside ? 'failed' : 'pending';
 }
 
-function commentView(comment: { id: string; sectionPath: string | null; body: string; createdBy: string; createdAt: number }): DraftComment {
-  return { id: comment.id, sectionPath: comment.sectionPath, body: comment.body, createdBy: comment.createdBy, createdAt: new Date(comment.createdAt).toISOString() };
-}
 
 const label = (status: DraftStatus) => (status === 'in_review' ? 'in review' : status);
 

@@ -2,17 +2,15 @@ import { useId, useState } from 'react';
 import type { ApiError, DraftComment } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useBridge } from '../../bridge/context.tsx';
-import { usePersonName } from './PeopleProvider.tsx';
 
 /** Comments, oldest first, with who wrote them (by name) and when. */
 export function CommentList({ comments, emptyText }: { comments: readonly DraftComment[]; emptyText?: string }) {
-  const nameOf = usePersonName();
   if (comments.length === 0) return emptyText ? <p className="notice">{emptyText}</p> : null;
   return (
     <ol className="comment-list">
       {comments.map((comment) => (
         <li key={comment.id} className="comment">
-          <p className="comment-meta"><strong>{nameOf(comment.createdBy)}</strong> <time dateTime={comment.createdAt}>{new Date(comment.createdAt).toLocaleString()}</time></p>
+          <p className="comment-meta"><strong>{comment.createdByName ?? comment.createdBy}</strong> <time dateTime={comment.createdAt}>{new Date(comment.createdAt).toLocaleString()}</time></p>
           <p className="comment-body">{comment.body}</p>
         </li>
       ))}

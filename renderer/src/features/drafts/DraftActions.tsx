@@ -6,7 +6,6 @@ import { saveFile } from '../audit/download.ts';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { sectionStatusLabel } from './badges.tsx';
 import { sectionDomId } from './outline.ts';
-import { usePersonName } from './PeopleProvider.tsx';
 import { reviewReadiness, runStoppedWriting } from './readiness.ts';
 import type { ReviewReadiness } from './readiness.ts';
 import { useAnnouncedAction } from './useAnnouncedAction.ts';
@@ -65,7 +64,6 @@ function NotReady({ readiness, runStatus, action, onJump }: { readiness: ReviewR
  */
 export function StatusActions({ draft, onChanged, onJump }: { draft: DraftDetail; onChanged: () => void; onJump: (path: string) => void }) {
   const bridge = useBridge();
-  const nameOf = usePersonName();
   const readiness = reviewReadiness(draft);
   const { can, status, roles } = useAuth();
   const id = useId();
@@ -112,7 +110,7 @@ export function StatusActions({ draft, onChanged, onJump }: { draft: DraftDetail
       {draft.status === 'draft' && canWrite && !readiness.ready && <NotReady readiness={readiness} runStatus={draft.runStatus} action="review" onJump={onJump} />}
       {draft.status === 'in_review' && canApprove && !readiness.ready && <NotReady readiness={readiness} runStatus={draft.runStatus} action="approve" onJump={onJump} />}
       {draft.status === 'approved' && (
-        <p data-testid="approved-by">Approved{draft.approvedBy ? ` by ${nameOf(draft.approvedBy)}` : ''}{draft.approvedAt ? ` on ${new Date(draft.approvedAt).toLocaleString()}` : ''}.</p>
+        <p data-testid="approved-by">Approved{draft.approvedBy ? ` by ${draft.approvedByName ?? draft.approvedBy}` : ''}{draft.approvedAt ? ` on ${new Date(draft.approvedAt).toLocaleString()}` : ''}.</p>
       )}
       {draft.status === 'in_review' && preparedByMe && <p className="hint" data-testid="four-eyes">This draft needs a second person's approval (four-eyes): you prepared it, so someone else who may approve drafts must.</p>}
       {draft.status === 'in_review' && !preparedByMe && lacksRole && <p className="hint" data-testid="approver-role">Approving this draft needs the {draft.approverRole} role in this account.</p>}

@@ -11,7 +11,6 @@ import { ExportActions, StatusActions } from './DraftActions.tsx';
 import { DraftStatusBadge, SectionHeading, sectionStatusLabel } from './badges.tsx';
 import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { buildOutline, percent, readingOrder, sectionDomId, totalCounts } from './outline.ts';
-import { PeopleProvider, usePersonName } from './PeopleProvider.tsx';
 import { runStoppedWriting } from './readiness.ts';
 import { useAnnouncedAction } from './useAnnouncedAction.ts';
 import type { OutlineNode, SectionCounts } from './outline.ts';
@@ -64,7 +63,7 @@ function LoadedDraft({ draftId }: { draftId: string }) {
 
   if (state.status === 'loading') return <div className="draft-view"><p><Link to="/drafts">← All drafts</Link></p><p className="notice" role="status">Loading draft…</p></div>;
   if (state.status === 'error') return <div className="draft-view"><p><Link to="/drafts">← All drafts</Link></p><ApiErrorView error={state.error} onRetry={reload} /></div>;
-  return <PeopleProvider><DraftDocument draft={state.value} streamed={streamed} reload={reload} onRegenerating={clearStream} /></PeopleProvider>;
+  return <DraftDocument draft={state.value} streamed={streamed} reload={reload} onRegenerating={clearStream} />;
 }
 
 function countsText(counts: SectionCounts): string {
@@ -167,7 +166,6 @@ function RetryRun({ draft, onChanged }: { draft: DraftDetail; onChanged: () => v
 
 function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: DraftDetail; streamed: ReadonlyMap<string, string>; reload: () => void; onRegenerating: (path: string) => void }) {
   const { can } = useAuth();
-  const nameOf = usePersonName();
   const outline = useMemo(() => buildOutline(draft.sections), [draft.sections]);
   const counts = totalCounts(outline);
   const order = useMemo(() => readingOrder(outline).map((section) => section.path), [outline]);
@@ -244,7 +242,7 @@ function DraftDocument({ draft, streamed, reload, onRegenerating }: { draft: Dra
           {can('runs.read') && can('traces.read') && ' · '}
           {can('traces.read') && <Link to={`/traces/${draft.traceId}`}>trace</Link>}
         </dd>
-        <dt>Started</dt><dd>{nameOf(draft.createdBy)}, {new Date(draft.createdAt).toLocaleString()}</dd>
+        <dt>Started</dt><dd>{draft.createdByName ?? draft.createdBy}, {new Date(draft.createdAt).toLocaleString()}</dd>
         <dt>Last change</dt><dd>{new Date(draft.updatedAt).toLocaleString()}</dd>
       </dl>
 

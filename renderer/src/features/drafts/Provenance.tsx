@@ -1,6 +1,5 @@
 import { Link } from 'react-router';
 import type { DraftSection } from '../../../../core/contracts/index.ts';
-import { usePersonName } from './PeopleProvider.tsx';
 
 const sourceKinds: Record<DraftSection['provenance']['sources'][number]['kind'], string> = {
   input: 'Input data',
@@ -15,7 +14,6 @@ const sourceKinds: Record<DraftSection['provenance']['sources'][number]['kind'],
  */
 export function Provenance({ section, canReadTraces }: { section: DraftSection; canReadTraces: boolean }) {
   const { provenance } = section;
-  const nameOf = usePersonName();
   const spanHref = provenance.spanId ? `/traces/${provenance.traceId}?span=${provenance.spanId}` : `/traces/${provenance.traceId}`;
   return (
     <dl className="facts facts-compact provenance">
@@ -39,7 +37,7 @@ export function Provenance({ section, canReadTraces }: { section: DraftSection; 
       {section.updatedBy && (
         <>
           <dt>Last change</dt>
-          <dd>{nameOf(section.updatedBy)}{section.updatedAt ? `, ${new Date(section.updatedAt).toLocaleString()}` : ''}</dd>
+          <dd>{section.updatedByName ?? section.updatedBy}{section.updatedAt ? `, ${new Date(section.updatedAt).toLocaleString()}` : ''}</dd>
         </>
       )}
     </dl>

@@ -16,6 +16,7 @@ function section(path: string, parentPath: string | null, level: number, status:
     revision: 1,
     provenance: { traceId: 't', spanId: null, model: null, workflowId: 'w', workflowVersion: 'v', sources: [] },
     updatedBy: null,
+    updatedByName: null,
     updatedAt: null,
   };
 }

@@ -4,7 +4,7 @@ import { reviewReadiness, runStoppedWriting } from './readiness.ts';
 
 const section = (path: string, status: DraftSection['status'], markdown: string | null = 'Text.', container = false): DraftSection => ({
   path, parentPath: null, heading: path, level: 1, container, status, markdown, modelMarkdown: markdown, workingMarkdown: null, revision: 0,
-  provenance: { traceId: 't', spanId: null, model: null, workflowId: 'w', workflowVersion: 'v', sources: [] }, updatedBy: null, updatedAt: null,
+  provenance: { traceId: 't', spanId: null, model: null, workflowId: 'w', workflowVersion: 'v', sources: [] }, updatedBy: null, updatedByName: null, updatedAt: null,
 });
 
 describe('reviewReadiness', () => {
