@@ -191,11 +191,21 @@ test('a SAR narrative on a picked test model from the sample input: the investig
   await form.getByLabel('Other persons or entities').fill('None');
   await form.getByLabel('Other facts the narrative must include').fill('The teller at branch 0217 recorded the depositor’s question about “the government form”.');
   await form.getByLabel('Where the supporting documentation is retained').fill('FIU case file FIU-2025-00731');
+  // What was typed is kept on the server as it is typed: a reload before submitting loses none of it.
+  await expect(form.getByTestId('autosave-status')).toContainText('Working copy kept at');
+  await page.reload();
+  const restored = view.getByTestId('answer-investigator_facts');
+  await expect(restored.getByTestId('answer-restored')).toContainText('Filled in with what you typed at');
+  await expect(restored.getByLabel('What the customer said')).toHaveValue('On 2025-03-20 the relationship manager asked by telephone; the customer declined to explain the deposits.');
+  await expect(restored.getByLabel('Action taken on the account')).toHaveValue('enhanced_monitoring');
+  await expect(restored.getByLabel('Date of the account action')).toHaveValue('2025-04-02');
   await page.screenshot({ path: testInfo.outputPath('sar-investigator-form.png'), fullPage: true });
   await form.getByRole('button', { name: 'Submit answer' }).click();
   await expect(view.getByTestId('run-step-investigator_facts')).toHaveAttribute('data-status', 'done');
   const answered = await valueFromPage<{ steps: Array<{ path: string; output: Record<string, unknown> }> }>(page, 'runs.get', { runId });
   expect(answered.steps.find((step) => step.path === 'investigator_facts')?.output).toMatchObject({ customerOutreach: 'declined_to_explain', accountAction: 'enhanced_monitoring', accountActionDate: '2025-04-02', lawEnforcementDetails: 'None' });
+  // Answered: the working copy is gone with the wait.
+  expect((await valueFromPage<{ workingAnswers: unknown[] }>(page, 'runs.get', { runId })).workingAnswers).toEqual([]);
 
   // Cancel asks first; keeping the run changes nothing, and focus returns to the button.
   await expect(view).toHaveAttribute('data-status', 'running');

@@ -48,6 +48,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   modelId: z.string().nullable(),
   /** That model is a generated test model (`strongroom demo`): the run's text is meaningless. */
   testModel: z.boolean(),
+  /** The caller's own unsubmitted answers to waiting steps (`runs.autosaveAnswer`), to fill their forms again. */
+  workingAnswers: z.array(z.object({ path: z.string(), answer: z.unknown(), savedAt: z.string() })),
 });
 
 export const ApprovalPolicySchema = z.object({
@@ -110,6 +112,13 @@ export const workflowMethods = {
     output: RunSummarySchema,
     permission: 'runs.answer',
     audit: true,
+  }),
+  'runs.autosaveAnswer': defineMethod({
+    summary: 'Keep what you have typed into a waiting step and not submitted (restored after a reload or crash, for you only); null drops it.',
+    // Not validated against the step's form: a half-filled form is what a working copy is.
+    input: z.object({ runId: RunIdSchema, path: z.string().min(1).max(1000), answer: z.unknown().refine((value) => value !== undefined && JSON.stringify(value).length <= 200_000, 'The answer must be a JSON value of at most 200,000 characters.') }).strict(),
+    output: z.object({ savedAt: z.string() }),
+    permission: 'runs.answer',
   }),
   'runs.cancel': defineMethod({
     summary: 'Cancel a run.',

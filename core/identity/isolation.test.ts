@@ -36,6 +36,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'runs.list': () => ({}),
   'runs.get': (w) => ({ runId: w.runA }),
   'runs.answer': (w) => ({ runId: w.runA, path: 'approval', answer: { approved: true } }),
+  'runs.autosaveAnswer': (w) => ({ runId: w.runA, path: 'approval', answer: { approved: true, comment: 'intruder' } }),
   'runs.cancel': (w) => ({ runId: w.runA }),
   'runs.resume': (w) => ({ runId: w.runA }),
   'runs.replay': (w) => ({ runId: w.runA }),

@@ -582,6 +582,27 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    name: 'workflows: answers being written to waiting human steps, kept per person',
+    up(db) {
+      // What someone has typed into a waiting step's form and not submitted yet, so a reload or a
+      // crash loses nothing. key = run_id|path|user_id (the row id the sealed answer is bound to);
+      // deleted when the step stops waiting (answered, or ended with its run).
+      db.exec(`
+        CREATE TABLE run_working_answers (
+          key TEXT PRIMARY KEY,
+          run_id TEXT NOT NULL REFERENCES runs (id),
+          path TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          answer BLOB NOT NULL,
+          saved_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX run_working_answers_step ON run_working_answers (run_id, path);
+      `);
+    },
+  },
 ];
 
 /**
@@ -601,6 +622,8 @@ export const appSealedTables: readonly SealedTable[] = [
   { table: 'workflow_definitions', idColumn: 'key', accountColumn: 'account_id', columns: ['definition'] },
   { table: 'runs', idColumn: 'id', accountColumn: 'account_id', columns: ['input', 'output'] },
   { table: 'run_steps', idColumn: 'key', accountColumn: 'account_id', columns: ['output', 'recorded'] },
+  // Unsubmitted answers to waiting human steps (a form's working copy, per person).
+  { table: 'run_working_answers', idColumn: 'key', accountColumn: 'account_id', columns: ['answer'] },
   // What side-effecting tools answered, replayed on retry (the ledger's codec seals it).
   { table: 'tool_calls', idColumn: 'idempotency_key', accountColumn: 'account_id', columns: ['result'] },
   // Span inputs/outputs and feedback comments and edits (tracing).

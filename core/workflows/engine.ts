@@ -272,10 +272,11 @@ export class WorkflowEngine {
     return claimed;
   }
 
-  /** Answers a waiting human step, then (unless told not to) resumes the run from exactly that branch. */
-  answer(scope: AccountScope, runId: string, path: string, answer: unknown, answerer: { userId: string; roles: readonly string[] }, options: { resume?: boolean } = {}): void {
-    const answeredBy = answerer.userId;
-    const store = new RunStore(scope);
+  /**
+   * The waiting step `answerer` may answer now, with its rules — else the typed reason why not: the
+   * run ended or is a replay, the step is not waiting, a role or four-eyes rule excludes them.
+   */
+  private answerable(store: RunStore, scope: AccountScope, runId: string, path: string, answerer: { userId: string; roles: readonly string[] }) {
     const run = store.run(runId);
     if (!run) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', 'There is no such run in this account.');
     if (run.status !== 'waiting' && run.status !== 'running') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${run.status}; it takes no answers.`, { details: { path, status: run.status } });
@@ -289,9 +290,33 @@ export class WorkflowEngine {
     if (definition?.role && !answerer.roles.includes(definition.role)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role } });
     }
-    if (this.fourEyes(scope.accountId, definition) && answeredBy === run.createdBy) {
+    if (this.fourEyes(scope.accountId, definition) && answerer.userId === run.createdBy) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
     }
+    return { run, step, definition };
+  }
+
+  /**
+   * Keeps what someone has typed into a waiting step and not submitted yet (null drops it), under
+   * the same rules as an answer: only while the step waits, and only for someone who may answer it.
+   */
+  keepWorkingAnswer(scope: AccountScope, runId: string, path: string, answer: unknown, answerer: { userId: string; roles: readonly string[] }): number {
+    const store = new RunStore(scope);
+    const now = this.deps.clock.now();
+    if (answer === null) {
+      store.saveWorkingAnswer(runId, path, answerer.userId, null, now);
+      return now;
+    }
+    this.answerable(store, scope, runId, path, answerer);
+    store.saveWorkingAnswer(runId, path, answerer.userId, answer, now);
+    return now;
+  }
+
+  /** Answers a waiting human step, then (unless told not to) resumes the run from exactly that branch. */
+  answer(scope: AccountScope, runId: string, path: string, answer: unknown, answerer: { userId: string; roles: readonly string[] }, options: { resume?: boolean } = {}): void {
+    const answeredBy = answerer.userId;
+    const store = new RunStore(scope);
+    const { run, step, definition } = this.answerable(store, scope, runId, path, answerer);
     const output: Record<string, unknown> = definition ? this.validateAnswer(definition, answer, path) : { answer };
     // A rejection that ends the run says so on the record, which the pass (and a retry) reads;
     // the step ends failed, not done.
@@ -301,6 +326,8 @@ export class WorkflowEngine {
     if (ends) output.endsRun = true;
     const ask = askOf(step.output);
     store.saveStep(runId, { path, kind: 'human', status: ends ? 'failed' : 'done', output: { ...output, answeredBy, answeredAt: new Date(this.deps.clock.now()).toISOString(), ...(ask > 1 ? { ask } : {}) }, attempts: 1, startedAt: step.startedAt, finishedAt: this.deps.clock.now() });
+    // Nobody's unsubmitted answer to this ask is of use any more (a re-ask starts blank).
+    store.dropWorkingAnswers(runId, [path]);
     // The span of this ask ends with the decision: its kind is metadata, the answer (a comment
     // included) is content, sealed like every span's output. A rejection that ends the run is an error.
     const decision = action === 'approve' ? (rejected ? 'rejected' : 'approved') : action === 'edit' ? 'edited' : 'submitted';

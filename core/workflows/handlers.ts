@@ -1,7 +1,7 @@
 import type { MethodHandlers } from '../api/index.ts';
 import type { WorkflowService } from './service.ts';
 
-type WorkflowMethod = 'workflows.list' | 'workflows.get' | 'workflows.validate' | 'workflows.import' | 'runs.start' | 'runs.list' | 'runs.get' | 'runs.answer' | 'runs.cancel' | 'runs.resume' | 'runs.replay' | 'workflows.approvalPolicy.get' | 'workflows.approvalPolicy.set';
+type WorkflowMethod = 'workflows.list' | 'workflows.get' | 'workflows.validate' | 'workflows.import' | 'runs.start' | 'runs.list' | 'runs.get' | 'runs.answer' | 'runs.autosaveAnswer' | 'runs.cancel' | 'runs.resume' | 'runs.replay' | 'workflows.approvalPolicy.get' | 'workflows.approvalPolicy.set';
 
 /** The workflows area's API: thin adapters onto the service. */
 export function workflowHandlers(service: WorkflowService): Pick<MethodHandlers, WorkflowMethod> {
@@ -14,6 +14,7 @@ export function workflowHandlers(service: WorkflowService): Pick<MethodHandlers,
     'runs.list': (input, { principal }) => service.listRuns(principal, { limit: input.limit, ...(input.status ? { status: input.status } : {}) }),
     'runs.get': (input, { principal }) => service.getRun(principal, input.runId),
     'runs.answer': (input, { principal, requestId }) => service.answer(principal, input.runId, input.path, input.answer, requestId),
+    'runs.autosaveAnswer': (input, { principal }) => service.autosaveAnswer(principal, input.runId, input.path, input.answer),
     'runs.cancel': (input, { principal, requestId }) => service.cancel(principal, input.runId, requestId),
     'runs.resume': (input, { principal, requestId }) => service.resume(principal, input.runId, requestId),
     'runs.replay': (input, { principal, requestId }) => service.replay(principal, input.runId, input.against, requestId),

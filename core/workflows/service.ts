@@ -148,7 +148,17 @@ export class WorkflowService {
     const run = this.existing(scope, runId);
     // In the order the steps started (the store orders them; a path does not say when a step ran).
     const steps = [...new RunStore(scope).steps(runId).values()];
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run) };
+    // The caller's own working answers, and only to steps that still wait.
+    const waiting = new Set(steps.filter((step) => step.status === 'waiting').map((step) => step.path));
+    const workingAnswers = new RunStore(scope).workingAnswers(runId, principal.userId).filter((kept) => waiting.has(kept.path)).map((kept) => ({ path: kept.path, answer: kept.answer, savedAt: iso(kept.savedAt) }));
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers };
+  }
+
+  /** Keeps the caller's unsubmitted answer to a waiting step (null drops it); not audited: nothing is decided. */
+  autosaveAnswer(principal: Principal, runId: string, path: string, answer: unknown) {
+    const scope = this.scope(principal);
+    this.existing(scope, runId);
+    return { savedAt: iso(this.engine.keepWorkingAnswer(scope, runId, path, answer, principal)) };
   }
 
   answer(principal: Principal, runId: string, path: string, answer: unknown, requestId: string) {

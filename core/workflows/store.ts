@@ -152,8 +152,39 @@ export class RunStore extends AccountRepository {
         const output = asked !== null && typeof asked === 'object' ? (asked as Record<string, unknown>) : {};
         this.saveStep(runId, { path: row.path, kind: row.kind, status: 'failed', output: { ...output, error }, attempts: row.attempts, startedAt: row.started_at, finishedAt: now });
       }
-      return waiting.map((row) => row.path);
+      const paths = waiting.map((row) => row.path);
+      this.dropWorkingAnswers(runId, paths);
+      return paths;
     });
+  }
+
+  /**
+   * Keeps what `userId` has typed into the waiting step at `path` and not submitted (null drops
+   * it). One working answer per person and step; sealed like every answer.
+   */
+  saveWorkingAnswer(runId: string, path: string, userId: string, answer: unknown, now: number): void {
+    const key = `${runId}|${path}|${userId}`;
+    if (answer === null) {
+      this.statement<[string, string]>('DELETE FROM run_working_answers WHERE key = ? AND account_id = ?').run(key, this.accountId);
+      return;
+    }
+    this.statement<[string, string, string, string, string, Buffer, number]>(
+      `INSERT INTO run_working_answers (key, run_id, path, user_id, account_id, answer, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at`,
+    ).run(key, runId, path, userId, this.accountId, this.scope.sealJson({ table: 'run_working_answers', rowId: key, column: 'answer' }, json(answer)), now);
+  }
+
+  /** `userId`'s unsubmitted answers on the run, by step path. */
+  workingAnswers(runId: string, userId: string): Array<{ path: string; answer: unknown; savedAt: number }> {
+    return this.statement<[string, string, string], { key: string; path: string; answer: Buffer; saved_at: number }>('SELECT key, path, answer, saved_at FROM run_working_answers WHERE run_id = ? AND user_id = ? AND account_id = ? ORDER BY path')
+      .all(runId, userId, this.accountId)
+      .map((row) => ({ path: row.path, answer: this.scope.open({ table: 'run_working_answers', rowId: row.key, column: 'answer' }, row.answer as never), savedAt: row.saved_at }));
+  }
+
+  /** Drops everyone's working answers to these steps: they no longer wait (answered, or ended with the run). */
+  dropWorkingAnswers(runId: string, paths: readonly string[]): void {
+    const drop = this.statement<[string, string, string]>('DELETE FROM run_working_answers WHERE run_id = ? AND path = ? AND account_id = ?');
+    for (const path of paths) drop.run(runId, path, this.accountId);
   }
 
   run(id: string): RunRecord | undefined {

@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useCallback, useId, useRef, useState } from 'react';
 import type { ApiError, DraftSection } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useBridge } from '../../bridge/context.tsx';
@@ -7,25 +7,13 @@ import { MarkdownView } from './MarkdownView.tsx';
 import { RichTextEditor } from './RichTextEditor.tsx';
 import type { RichTextEditorHandle } from './RichTextEditor.tsx';
 import { isSaveChord } from './shortcuts.ts';
-import { useAutosave } from './useAutosave.ts';
-import type { AutosaveState } from './useAutosave.ts';
+import { AutosaveStatus } from '../../app/AutosaveStatus.tsx';
+import { useAutosave } from '../../app/useAutosave.ts';
 
 /** What this edit builds on: the section's text and revision when editing began (or the latest, after a conflict). */
 interface Base {
   markdown: string | null;
   revision: number;
-}
-
-function AutosaveStatus({ state }: { state: AutosaveState }) {
-  if (state.status === 'failed') {
-    return (
-      <div className="inline-error" role="alert" data-testid="autosave-status" data-state="failed">
-        Could not keep a working copy of your edit ({state.error.message}, <code>{state.error.code}</code>). Your text is still here; save it, or keep the page open and try again.
-      </div>
-    );
-  }
-  const text = state.status === 'saving' ? 'Keeping a working copy…' : state.status === 'saved' ? `Working copy kept at ${new Date(state.at).toLocaleTimeString()}. A reload or crash will not lose it.` : 'Changes are kept as a working copy as you type.';
-  return <p className="hint" data-testid="autosave-status" data-state={state.status}>{text}</p>;
 }
 
 /**
@@ -43,7 +31,7 @@ export function SectionEditor({ draftId, section, heading, initialText, restored
 }) {
   const bridge = useBridge();
   const id = useId();
-  const autosave = useAutosave(draftId, section.path);
+  const autosave = useAutosave<string>(useCallback((markdown: string | null) => bridge.invoke('drafts.autosave', { draftId, path: section.path, markdown }), [bridge, draftId, section.path]));
   const editor = useRef<RichTextEditorHandle>(null);
   const discardDialog = useRef<HTMLDialogElement>(null);
   const [text, setText] = useState(initialText);
@@ -139,7 +127,7 @@ export function SectionEditor({ draftId, section, heading, initialText, restored
         onChange={(markdown) => { setText(markdown); setChanged(true); autosave.schedule(markdown); }}
         onBlur={() => { void autosave.flush(); }}
       />
-      <AutosaveStatus state={autosave.state} />
+      <AutosaveStatus state={autosave.state} what="edit" />
       {conflict && (
         <div className="warning-panel" role="alert" data-testid="edit-conflict">
           <p><strong>This section changed after you started editing</strong> — someone saved an edit, or it was regenerated. Nothing was overwritten, and your text is still in the editor.</p>

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { ApiError, EventPayload, MethodOutput, Role } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { AutosaveStatus } from '../../app/AutosaveStatus.tsx';
+import { useAutosave } from '../../app/useAutosave.ts';
 import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
@@ -20,27 +22,43 @@ type Waiting = { prompt?: string; action?: 'approve' | 'edit' | 'input'; form?: 
 
 const asText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
-/** Answers a waiting human step in place: approve/reject with a comment, edit text, or a generated form. */
-function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep; onAnswered: () => void }) {
+type WorkingAnswer = RunDetail['workingAnswers'][number];
+
+/**
+ * Answers a waiting human step in place: approve/reject with a comment, edit text, or a generated
+ * form. What the person types is kept on the server as a working copy (`runs.autosaveAnswer`), so a
+ * reload or a crash loses nothing; `saved` is that copy, filled in again.
+ */
+function HumanAnswer({ runId, step, saved, onAnswered }: { runId: string; step: RunStep; saved: WorkingAnswer | undefined; onAnswered: () => void }) {
   const bridge = useBridge();
   const id = useId();
   const waiting = (step.output ?? {}) as Waiting;
   const { roles } = useAuth();
   // A step may ask for a role (e.g. reviewer); without it there is nothing to fill in here.
   const mayAnswer = waiting.role === undefined || roles.includes(waiting.role);
-  const [comment, setComment] = useState('');
-  const [text, setText] = useState(() => (waiting.shown === null || waiting.shown === undefined ? '' : asText(waiting.shown)));
+  const keptAnswer: unknown = saved?.answer ?? null;
+  const kept = keptAnswer !== null && typeof keptAnswer === 'object' ? (keptAnswer as { comment?: unknown; text?: unknown }) : null;
+  const [comment, setComment] = useState(() => (typeof kept?.comment === 'string' ? kept.comment : ''));
+  const [text, setText] = useState(() => (typeof kept?.text === 'string' ? kept.text : waiting.shown === null || waiting.shown === undefined ? '' : asText(waiting.shown)));
+  const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const autosave = useAutosave<unknown>(useCallback((answer: unknown) => bridge.invoke('runs.autosaveAnswer', { runId, path: step.path, answer }), [bridge, runId, step.path]));
+  const keep = (answer: unknown) => { setTouched(true); autosave.schedule(answer); };
 
   async function answer(value: unknown): Promise<void> {
     setBusy(true);
     setError(null);
+    // Nothing may land after the answer: the server drops the working copy once it is answered.
+    await autosave.cancel();
     const result = await bridge.invoke('runs.answer', { runId, path: step.path, answer: value });
     setBusy(false);
     if (result.ok) onAnswered();
     else setError(result.error);
   }
+
+  const keptNote = saved && !touched && <p className="notice" data-testid="answer-restored">Filled in with what you typed at {new Date(saved.savedAt).toLocaleTimeString()} and had not submitted.</p>;
+  const status = (touched || saved) && <AutosaveStatus state={autosave.state} what="answer" />;
 
   return (
     <div className="human-answer" data-testid={`answer-${step.path}`}>
@@ -49,13 +67,14 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
         <details className="human-shown"><summary>What to review</summary><pre className="step-text">{asText(waiting.shown)}</pre></details>
       )}
       {error && <ApiErrorView error={error} />}
+      {mayAnswer && keptNote}
       {!mayAnswer && <p className="hint" data-testid="answer-role">Only someone with the {waiting.role} role in this account may answer this step.</p>}
       {mayAnswer && waiting.action === 'approve' && (
         <div>
           {waiting.fourEyes && <p className="hint" data-testid="four-eyes">Needs a second person (four-eyes): whoever started this run can neither approve nor reject it.</p>}
           <div className="field field-wide">
             <label htmlFor={`${id}-comment`}>Comment (optional)</label>
-            <textarea id={`${id}-comment`} rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
+            <textarea id={`${id}-comment`} rows={3} value={comment} onChange={(e) => { setComment(e.target.value); keep({ comment: e.target.value }); }} onBlur={() => void autosave.flush()} />
           </div>
           <div className="button-row">
             <button type="button" className="primary" disabled={busy} onClick={() => void answer({ approved: true, ...(comment.trim() ? { comment } : {}) })}>Approve</button>
@@ -67,14 +86,15 @@ function HumanAnswer({ runId, step, onAnswered }: { runId: string; step: RunStep
         <form onSubmit={(e) => { e.preventDefault(); void answer({ text }); }}>
           <div className="field field-wide">
             <label htmlFor={`${id}-text`}>Text</label>
-            <textarea id={`${id}-text`} rows={12} value={text} onChange={(e) => setText(e.target.value)} />
+            <textarea id={`${id}-text`} rows={12} value={text} onChange={(e) => { setText(e.target.value); keep({ text: e.target.value }); }} onBlur={() => void autosave.flush()} />
           </div>
           <button type="submit" className="primary" disabled={busy}>Save and continue</button>
         </form>
       )}
       {mayAnswer && waiting.action === 'input' && (
-        <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} onSubmit={(value) => void answer(value)} />
+        <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} onSubmit={(value) => void answer(value)} {...(keptAnswer !== null ? { initial: keptAnswer } : {})} onChange={keep} />
       )}
+      {mayAnswer && status}
     </div>
   );
 }
@@ -92,7 +112,7 @@ function StepFailureView({ step, status }: { step: RunStep; status: string | nul
   return <p className="step-failure" data-testid={testId}>{failure.message} <span className="step-code">(<code>{failure.code}</code>)</span></p>;
 }
 
-function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf'>; canAnswer: boolean; onAnswered: () => void }) {
+function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers'>; canAnswer: boolean; onAnswered: () => void }) {
   return (
     <ul className="tree run-tree">
       {nodes.map((node) => {
@@ -107,7 +127,7 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { node
           <>
             {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
             {waitingHuman && step && !answerable && <p className="notice">{run.replayOf === null ? `The run has ended (${run.status}): this step takes no answer.` : 'A replay asks nobody: this step takes no answer.'}</p>}
-            {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
+            {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} saved={run.workingAnswers.find((kept) => kept.path === step.path)} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
             {step && <StepFailureView step={step} status={node.status} />}
             {step && (step.status === 'done' || answered) && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
               <details className="step-output"><summary>{node.status === 'rejected' ? 'Answer (rejected)' : 'Output'}</summary><pre className="step-text">{asText(step.output)}</pre></details>

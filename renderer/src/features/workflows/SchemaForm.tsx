@@ -117,12 +117,14 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
  * mode for pasting a whole value — a sample input, say. Submits the value as it stands; the API
  * validates it and names any field that does not fit.
  */
-export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, initial }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown }) {
+export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, initial, onChange }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown; onChange?: (value: unknown) => void }) {
   const id = useId();
   // A required field that may be null is optional in the browser (its empty control is a valid
   // answer); the nulls are put back before submitting.
   const schema = useMemo(() => relaxNullable(declared), [declared]);
-  const [value, setValue] = useState<unknown>(() => initial ?? initialValue(schema));
+  const [value, setFormValue] = useState<unknown>(() => initial ?? initialValue(schema));
+  // Every change is told (a working copy is kept of it); JSON text only once it parses.
+  const setValue = (next: unknown) => { setFormValue(next); onChange?.(next); };
   const [mode, setMode] = useState<'form' | 'json'>('form');
   const [text, setText] = useState('');
   const [parseError, setParseError] = useState<string | null>(null);
@@ -136,7 +138,7 @@ export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, init
       return { ok: false };
     }
   };
-  const toForm = () => { const result = parsed(); if (result.ok) { setValue(result.value); setParseError(null); setMode('form'); } };
+  const toForm = () => { const result = parsed(); if (result.ok) { setFormValue(result.value); setParseError(null); setMode('form'); } };
 
   return (
     <form className="schema-form" onSubmit={(event) => { event.preventDefault(); if (mode === 'form') onSubmit(restoreNulls(declared, pruneBlank(schema, value))); else { const result = parsed(); if (result.ok) onSubmit(result.value); } }}>
@@ -149,7 +151,7 @@ export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, init
       ) : (
         <div className="field field-wide">
           <label htmlFor={`${id}-json`}>Input as JSON (paste a sample here)</label>
-          <textarea id={`${id}-json`} className="json-input" rows={18} spellCheck={false} value={text} aria-invalid={parseError !== null} aria-describedby={parseError ? `${id}-json-error` : undefined} onChange={(e) => setText(e.target.value)} />
+          <textarea id={`${id}-json`} className="json-input" rows={18} spellCheck={false} value={text} aria-invalid={parseError !== null} aria-describedby={parseError ? `${id}-json-error` : undefined} onChange={(e) => { setText(e.target.value); try { onChange?.(JSON.parse(e.target.value) as unknown); } catch { /* told once it parses */ } }} />
           {parseError && <p className="field-error" id={`${id}-json-error`}>{parseError}</p>}
         </div>
       )}

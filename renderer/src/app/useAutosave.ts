@@ -1,13 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ApiError } from '../../../../core/contracts/index.ts';
-import { useBridge } from '../../bridge/context.tsx';
+import type { ApiError, ApiResult } from '../../../core/contracts/index.ts';
 
 export type AutosaveState = { status: 'idle' } | { status: 'saving' } | { status: 'saved'; at: string } | { status: 'failed'; error: ApiError };
 
-export interface Autosave {
+export interface Autosave<T> {
   state: AutosaveState;
-  /** Keep this text as the working copy after `delay` ms without another change. */
-  schedule(markdown: string): void;
+  /** Keep this value as the working copy after `delay` ms without another change. */
+  schedule(value: T): void;
   /** Write a scheduled working copy now (on blur, before leaving); resolves when written. */
   flush(): Promise<void>;
   /** Drop a scheduled write and wait for one in flight: before a save, so nothing lands after it. */
@@ -17,44 +16,45 @@ export interface Autosave {
 }
 
 /**
- * The editor's working copy, kept through `drafts.autosave` so a reload or a crash loses nothing:
- * debounced while typing, written at once on blur and when the editor closes. Writes go one after
- * another, so an older text never lands after a newer one.
+ * A working copy kept on the server as someone types (a draft section's text through
+ * `drafts.autosave`, a waiting step's answer through `runs.autosaveAnswer`), so a reload or a crash
+ * loses nothing: debounced while typing, written at once on blur and when the editor closes.
+ * Writes go one after another, so an older value never lands after a newer one. `save(null)`
+ * drops the copy; `save` must keep its identity between renders (useCallback).
  */
-export function useAutosave(draftId: string, path: string, delay = 800): Autosave {
-  const bridge = useBridge();
+export function useAutosave<T>(save: (value: T | null) => Promise<ApiResult<{ savedAt: string }>>, delay = 800): Autosave<T> {
   const [state, setState] = useState<AutosaveState>({ status: 'idle' });
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const pending = useRef<string | null | undefined>(undefined);
+  const pending = useRef<T | null | undefined>(undefined);
   const chain = useRef<Promise<void>>(Promise.resolve());
   const mounted = useRef(true);
   const writing = useRef(0);
 
-  const write = useCallback((markdown: string | null): Promise<void> => {
+  const write = useCallback((value: T | null): Promise<void> => {
     writing.current += 1;
     chain.current = chain.current.then(async () => {
       try {
         if (mounted.current) setState({ status: 'saving' });
-        const result = await bridge.invoke('drafts.autosave', { draftId, path, markdown });
+        const result = await save(value);
         if (!mounted.current) return;
-        setState(result.ok ? (markdown === null ? { status: 'idle' } : { status: 'saved', at: result.value.savedAt }) : { status: 'failed', error: result.error });
+        setState(result.ok ? (value === null ? { status: 'idle' } : { status: 'saved', at: result.value.savedAt }) : { status: 'failed', error: result.error });
       } finally {
         writing.current -= 1;
       }
     });
     return chain.current;
-  }, [bridge, draftId, path]);
+  }, [save]);
 
   const flush = useCallback((): Promise<void> => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-    const text = pending.current;
+    const value = pending.current;
     pending.current = undefined;
-    return text === undefined ? chain.current : write(text);
+    return value === undefined ? chain.current : write(value);
   }, [write]);
 
-  const schedule = useCallback((markdown: string) => {
-    pending.current = markdown;
+  const schedule = useCallback((value: T) => {
+    pending.current = value;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => { void flush(); }, delay);
   }, [delay, flush]);
