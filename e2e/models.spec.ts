@@ -130,6 +130,19 @@ test('the demo model is labelled, healthy and answers a test prompt; a GGUF is a
   expect(await runOn()).toMatchObject({ status: 'completed', errorCode: null });
   await page.screenshot({ path: testInfo.outputPath('models-3-allowed-confidential.png'), fullPage: true });
 
+  // The account's default: its first real model, until the administrator chooses another on its card.
+  await expect(added.getByText('default', { exact: true })).toBeVisible();
+  await valueFromPage(page, 'models.add', { kind: 'local', id: 'third-copy', name: 'Third copy', path: join(serve.dataDir, 'models', 'strongroom-test-model.gguf') });
+  await page.reload();
+  const third = page.getByTestId('model-third-copy');
+  await third.getByRole('button', { name: 'Make it Default’s default' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Third copy is now Default’s default model.' })).toBeVisible();
+  await expect(third.getByText('default (chosen)', { exact: true })).toBeVisible();
+  await expect(added.getByText('default', { exact: true })).toHaveCount(0);
+  await third.getByRole('button', { name: 'Stop using third-copy as Default’s default' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Default uses its first real model again when a workflow names none.' })).toBeVisible();
+  await expect(added.getByText('default', { exact: true })).toBeVisible();
+
   await expectNoSeriousA11yViolations(page, 'models page');
   expect(cspViolations()).toEqual([]);
 });

@@ -23,8 +23,11 @@ export interface ResourceRef {
   grant?: { userIds?: readonly string[]; roles?: readonly Role[] };
 }
 
-/** Account-administration permissions an installation administrator holds in every account. */
-const crossAccountAdministration: ReadonlySet<Permission> = new Set(['account.read', 'members.manage', 'groups.manage', 'boundaries.manage']);
+/**
+ * Account-administration permissions an installation administrator holds in every account
+ * (models.manage: they add models for every account, so they may choose an account's default too).
+ */
+const crossAccountAdministration: ReadonlySet<Permission> = new Set(['account.read', 'members.manage', 'groups.manage', 'boundaries.manage', 'models.manage']);
 const installationOnly: ReadonlySet<Permission> = new Set(installationPermissions);
 
 /**

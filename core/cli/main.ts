@@ -7,7 +7,7 @@ import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpClearC
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
 import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
-import { modelsAddCommand, modelsClassifyCommand, modelsListCommand, modelsTestCommand, modelsVerifyCommand, parseClassifications } from './commands/models.ts';
+import { modelsAddCommand, modelsClassifyCommand, modelsDefaultCommand, modelsListCommand, modelsTestCommand, modelsVerifyCommand, parseClassifications } from './commands/models.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { infoCommand } from './commands/info.ts';
 import { initCommand } from './commands/init.ts';
@@ -246,6 +246,15 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (id: string, options: { classifications: DataClassification[]; dataDir: string; json: boolean }) => setExitCode(await modelsClassifyCommand(io, { ...options, id, env })));
+  models
+    .command('default')
+    .description('choose the model an account uses when a workflow and its person name none (audited); --clear: its first real model again')
+    .argument('[id]', 'model id (a real model available to the account)')
+    .requiredOption('--account <name>', 'account name or id')
+    .option('--clear', 'forget the choice', false)
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (id: string | undefined, options: { account: string; clear: boolean; dataDir: string; json: boolean }) => setExitCode(await modelsDefaultCommand(io, { ...options, id, env })));
   models
     .command('verify')
     .description('hash a local model file now and compare it with its recorded SHA-256 (exit 1 on a mismatch)')

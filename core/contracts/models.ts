@@ -95,6 +95,8 @@ export const ModelViewSchema = z.object({
   hasApiKey: z.boolean(),
   /** The model a workflow in the caller's account gets when it names none. */
   isDefault: z.boolean(),
+  /** It is the default because the account chose it (`models.setDefault`), not as the first real model. */
+  chosenDefault: z.boolean(),
 });
 export type ModelView = z.output<typeof ModelViewSchema>;
 
@@ -193,6 +195,14 @@ export const modelMethods = {
     input: z.object({ modelId: ModelIdSchema, classifications: z.array(DataClassificationSchema).min(1) }).strict(),
     output: ModelViewSchema,
     permission: 'models.manage',
+    audit: true,
+  }),
+  'models.setDefault': defineMethod({
+    summary: 'Choose the model an account’s runs use when neither the workflow nor the person names one; null goes back to its first real model.',
+    input: z.object({ accountId: z.string().min(1).max(100), modelId: ModelIdSchema.nullable() }).strict(),
+    output: z.object({ accountId: z.string(), modelId: z.string().nullable() }),
+    permission: 'models.manage',
+    resource: (input) => ({ accountId: input.accountId }),
     audit: true,
   }),
   'models.verify': defineMethod({

@@ -79,6 +79,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'models.remove': () => ({ modelId: 'alpha-model' }),
   'models.setAvailability': (w) => ({ modelId: 'alpha-model', accounts: [w.accountB.id] }),
   'models.setClassifications': () => ({ modelId: 'alpha-model', classifications: ['restricted'] }),
+  'models.setDefault': (w) => ({ accountId: w.accountA.id, modelId: 'alpha-model' }),
   'models.verify': () => ({ modelId: 'alpha-model' }),
   'models.recordChecksum': () => ({ modelId: 'alpha-model', sha256: '0'.repeat(64) }),
   'models.health': () => ({ modelId: 'alpha-model' }),

@@ -603,6 +603,23 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 15,
+    name: 'models: the model an account uses when nobody names one',
+    up(db) {
+      // No row: the account's first real model (registry order), as before. model_id is no foreign
+      // key: a shipped model has no row in models until it is overridden; removing an added model
+      // deletes the rows naming it.
+      db.exec(`
+        CREATE TABLE model_defaults (
+          account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+          model_id TEXT NOT NULL,
+          updated_by TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -144,6 +144,15 @@ describe('strongroom demo / models list|add|test', () => {
     expect(classified).toMatchObject({ code: 0, stdout: 'Model plain may now serve internal, confidential data.\n' });
     expect(((await run('models', 'list', '--json')).json.value as Array<{ id: string; classifications: string[] }>).find((m) => m.id === 'plain')?.classifications).toEqual(['internal', 'confidential']);
 
+    // default: the model an account uses when nobody names one; --clear goes back to its first real model.
+    expect((await run('models', 'add', '--id', 'chosen', '--name', 'Chosen', '--path', file, '--account', 'Default')).code).toBe(0);
+    expect(await run('models', 'default', 'chosen', '--account', 'Default')).toMatchObject({ code: 0, stdout: 'Default now uses chosen when a workflow names no model.\n' });
+    const neither = await run('models', 'default', '--account', 'Default', '--json');
+    expect(neither.json).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    // A model the account may not use cannot be its default.
+    expect((await run('models', 'default', 'plain', '--account', 'Default', '--json')).json).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
+    expect((await run('models', 'default', '--clear', '--account', 'Default', '--json')).json).toMatchObject({ ok: true, value: { modelId: null } });
+
     // verify hashes the file now: an in-place change the size and mtime do not show is caught (exit 1).
     const { sha256 } = await writeTestModel(join(root, 'changing.gguf'), { seed: 9 });
     const changing = join(root, 'changing-copy.gguf');

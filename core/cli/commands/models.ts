@@ -128,6 +128,29 @@ export function modelsClassifyCommand(io: CliIo, options: ModelsClassifyOptions)
   );
 }
 
+export interface ModelsDefaultOptions extends StorageCommandOptions {
+  /** The model to use when nobody names one; undefined with `clear`. */
+  id: string | undefined;
+  account: string;
+  clear: boolean;
+}
+
+/**
+ * `strongroom models default ID --account NAME` · `--clear`: the model an account's runs use when
+ * neither the workflow nor the person names one (audited); --clear goes back to its first real model.
+ */
+export function modelsDefaultCommand(io: CliIo, options: ModelsDefaultOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      if ((options.id === undefined) === !options.clear) throw new CoreError('ERR_INPUT_INVALID', 'Name a model id, or pass --clear to go back to the account’s first real model (not both).', { details: { issues: [{ path: 'id', message: 'a model id or --clear' }] } });
+      const accountId = await api.resolveAccountId(options.account);
+      const result = await api.call('models.setDefault', { accountId, modelId: options.id ?? null });
+      io.out(options.json ? JSON.stringify({ ok: true, value: result }) : result.modelId === null ? `${options.account} uses its first real model again when a workflow names none.` : `${options.account} now uses ${result.modelId} when a workflow names no model.`);
+      return 0;
+    }),
+  );
+}
+
 export interface ModelsVerifyOptions extends StorageCommandOptions {
   id: string;
   /** Record the computed SHA-256 when none is recorded. */

@@ -133,7 +133,7 @@ export class ModelRegistry {
     if (candidates.length === 0) {
       throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is available to this account. Add one on the Models page, or run `strongroom demo` for a test model.', { details: { model: null, cause: 'no model available to the account' } });
     }
-    const entry = defaultOf(available, classification);
+    const entry = defaultOf(available, classification, this.store.defaults().get(accountId));
     if (entry === undefined && classification !== undefined) {
       const passedOver = available.filter((candidate) => !candidates.includes(candidate) && allows(candidate, classification));
       throw classificationRefused(classification, candidates, passedOver);
@@ -159,8 +159,9 @@ export class ModelRegistry {
   async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;
-    const defaultId = accountId === null ? undefined : defaultOf(entries.filter((entry) => availableTo(entry, accountId)))?.manifest.id;
-    return Promise.all(entries.filter((entry) => visibleTo(entry, principal)).map((entry) => this.view(entry, principal, defaultId)));
+    const chosen = accountId === null ? undefined : this.store.defaults().get(accountId);
+    const defaultId = accountId === null ? undefined : defaultOf(entries.filter((entry) => availableTo(entry, accountId)), undefined, chosen)?.manifest.id;
+    return Promise.all(entries.filter((entry) => visibleTo(entry, principal)).map((entry) => this.view(entry, principal, defaultId, chosen)));
   }
 
   async add(principal: Actor, input: AddModelInput, requestId: string | null): Promise<ModelView> {
@@ -232,6 +233,27 @@ export class ModelRegistry {
       this.audit.append({ action: 'model.classifications', outcome: 'success', actor: actorOf(principal), resource: `model:${modelId}`, requestId, details: { from: entry.manifest.classifications, to: next } });
     });
     return await this.view(this.entry(principal, modelId), principal, undefined);
+  }
+
+  /**
+   * Chooses the model an account's runs use when neither the workflow nor the person names one;
+   * null goes back to the account's first real model. Only a real model available to the account
+   * may be chosen: a generated test model is the default only while there is no real one. The
+   * router has authorized models.manage in that account.
+   */
+  setDefault(principal: Actor, accountId: string, modelId: string | null, requestId: string | null): { accountId: string; modelId: string | null } {
+    if (this.storage.accounts.byId(accountId)?.deletedAt !== null) throw invalid('accountId', 'names no account');
+    if (modelId !== null) {
+      const entry = this.entries().find((candidate) => candidate.manifest.id === modelId && availableTo(candidate, accountId));
+      if (entry === undefined) throw notAvailable(modelId);
+      if (entry.manifest.testModel) throw invalid('modelId', `is a generated test model (its text is meaningless); it is used only while the account has no real model, and cannot be chosen as its default`);
+    }
+    const before = this.store.defaults().get(accountId) ?? null;
+    this.store.atomically(() => {
+      this.store.setDefault(accountId, modelId, principal.userId, this.clock.now());
+      this.audit.append({ action: 'model.default', outcome: 'success', actor: actorOf(principal), resource: `account:${accountId}`, requestId, details: { from: before, to: modelId } });
+    });
+    return { accountId, modelId };
   }
 
   /** Hashes the file now (never from the cache, which it refreshes) and compares with the recorded checksum, if there is one. */
@@ -351,7 +373,7 @@ export class ModelRegistry {
     await this.secrets.set(apiKeySecretName(this.storage.installationId, modelId), apiKey);
   }
 
-  private async view(entry: Entry, principal: Actor, defaultId: string | undefined): Promise<ModelView> {
+  private async view(entry: Entry, principal: Actor, defaultId: string | undefined, chosen?: string): Promise<ModelView> {
     const { manifest, availability } = entry;
     const hasApiKey = manifest.kind === 'remote' && (await this.secrets.get(apiKeySecretName(this.storage.installationId, manifest.id)).catch(() => null)) !== null;
     const names = new Map(this.storage.accounts.list().map((account) => [account.id, account.name]));
@@ -374,6 +396,7 @@ export class ModelRegistry {
       caFile: manifest.kind === 'remote' ? (manifest.caFile ?? null) : null,
       hasApiKey,
       isDefault: defaultId === manifest.id,
+      chosenDefault: defaultId === manifest.id && chosen === manifest.id,
     };
   }
 
@@ -420,9 +443,14 @@ function defaultCandidates(available: readonly Entry[]): Entry[] {
   return real.length > 0 ? real : [...available];
 }
 
-/** The first default candidate, in registry order, that may serve the classification when it is known. */
-function defaultOf(available: readonly Entry[], classification?: DataClassification): Entry | undefined {
-  return defaultCandidates(available).find((entry) => classification === undefined || allows(entry, classification));
+/**
+ * The account's chosen default (`preferred`) when it is still available and may serve the
+ * classification, else the first default candidate, in registry order, that may.
+ */
+function defaultOf(available: readonly Entry[], classification?: DataClassification, preferred?: string): Entry | undefined {
+  const fits = (entry: Entry) => classification === undefined || allows(entry, classification);
+  const chosen = available.find((entry) => entry.manifest.id === preferred && !entry.manifest.testModel);
+  return chosen !== undefined && fits(chosen) ? chosen : defaultCandidates(available).find(fits);
 }
 
 /** Classifications in their fixed order, each once. */

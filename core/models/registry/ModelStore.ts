@@ -56,6 +56,10 @@ export class ModelStore extends Repository {
       clearAccess: db.prepare('DELETE FROM model_access WHERE model_id = ?'),
       grant: db.prepare('INSERT OR IGNORE INTO model_access (model_id, account_id) VALUES (?, ?)'),
       remove: db.prepare('DELETE FROM models WHERE id = ?'),
+      defaults: db.prepare<[], { account_id: string; model_id: string }>('SELECT account_id, model_id FROM model_defaults'),
+      setDefault: db.prepare('INSERT INTO model_defaults (account_id, model_id, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET model_id = excluded.model_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at'),
+      clearDefault: db.prepare('DELETE FROM model_defaults WHERE account_id = ?'),
+      forgetDefault: db.prepare('DELETE FROM model_defaults WHERE model_id = ?'),
     };
   }
 
@@ -104,8 +108,25 @@ export class ModelStore extends Repository {
     });
   }
 
+  /** Removes an added model; no account keeps it as its default. */
   remove(id: string): boolean {
-    return this.transaction(() => this.statements.remove.run(id).changes > 0);
+    return this.transaction(() => {
+      this.statements.forgetDefault.run(id);
+      return this.statements.remove.run(id).changes > 0;
+    });
+  }
+
+  /** The model each account chose as its default (account id → model id); accounts that chose none are absent. */
+  defaults(): Map<string, string> {
+    return new Map(this.statements.defaults.all().map((row) => [row.account_id, row.model_id]));
+  }
+
+  /** An account's default model; null goes back to its first real model. */
+  setDefault(accountId: string, modelId: string | null, changedBy: string, now: number): void {
+    this.transaction(() => {
+      if (modelId === null) this.statements.clearDefault.run(accountId);
+      else this.statements.setDefault.run(accountId, modelId, changedBy, now);
+    });
   }
 
   /** Joins an enclosing transaction; used so a change and its audit entry commit together. */

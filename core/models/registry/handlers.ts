@@ -14,6 +14,7 @@ export function modelHandlers(registry: ModelRegistry, events?: EventBus): Pick<
     'models.remove': (input, { principal, requestId }) => registry.remove(principal, input.modelId, requestId),
     'models.setAvailability': (input, { principal, requestId }) => registry.setAvailability(principal, input.modelId, input.accounts, input.allAccounts, requestId),
     'models.setClassifications': (input, { principal, requestId }) => registry.setClassifications(principal, input.modelId, input.classifications, requestId),
+    'models.setDefault': (input, { principal, requestId }) => registry.setDefault(principal, input.accountId, input.modelId, requestId),
     'models.verify': (input, { principal }) => registry.verify(principal, input.modelId),
     'models.recordChecksum': (input, { principal, requestId }) => registry.recordChecksum(principal, input.modelId, input.sha256, requestId),
     'models.health': (input, context) => registry.health(context.principal, input.modelId, context.signal),

@@ -257,6 +257,47 @@ describe('model registry', () => {
     expect(thrown(() => core.models!.resolve(null, accountB, 'restricted'))).toMatchObject({ code: 'ERR_MODEL_UNAVAILABLE' });
   });
 
+  it('lets an account choose its default model, audited; a choice that cannot serve the data falls back, and a removed model is forgotten', async () => {
+    const admin = as(principal(accountA, 'admin'));
+    const defaultOf = async () => (await admin.call('models.list', {})).filter((model) => model.isDefault).map((model) => [model.id, model.chosenDefault]);
+    // By default: the first real model.
+    expect(await defaultOf()).toEqual([['alpha-tiny', false]]);
+    expect(await admin.call('models.setDefault', { accountId: accountA, modelId: 'alpha-down' })).toEqual({ accountId: accountA, modelId: 'alpha-down' });
+    expect(await defaultOf()).toEqual([['alpha-down', true]]);
+    expect(core.models!.resolve(null, accountA).id).toBe('alpha-down');
+    expect(core.models!.resolve(null, accountA, 'internal').id).toBe('alpha-down');
+    // The chosen model may not serve restricted data: the first real one that may, as before.
+    expect(core.models!.resolve(null, accountA, 'restricted').id).toBe('alpha-tiny');
+    // A named model is still the named model.
+    expect(core.models!.resolve('alpha-tiny', accountA).id).toBe('alpha-tiny');
+
+    // Only who manages models in that account; never a test model; never another account's model.
+    expect(await as(principal(accountA, 'analyst')).invoke('models.setDefault', { accountId: accountA, modelId: 'alpha-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await admin.invoke('models.setDefault', { accountId: accountB, modelId: 'shipped-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(await admin.invoke('models.setDefault', { accountId: accountA, modelId: 'shipped-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { issues: [{ path: 'modelId' }] } } });
+    expect(await as(principal(accountB, 'admin')).invoke('models.setDefault', { accountId: accountB, modelId: 'alpha-tiny' })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
+    // Account B still has only the test model, whatever A chose.
+    expect(core.models!.resolve(null, accountB).id).toBe('shipped-tiny');
+
+    // A chosen model that is removed is no account's default any more.
+    await admin.call('models.add', { kind: 'remote', id: 'alpha-brief', name: 'Brief', endpoint: 'http://127.0.0.1:9/v1' });
+    await admin.call('models.setDefault', { accountId: accountA, modelId: 'alpha-brief' });
+    expect(core.models!.resolve(null, accountA).id).toBe('alpha-brief');
+    await admin.call('models.remove', { modelId: 'alpha-brief' });
+    expect(core.storage!.db.prepare('SELECT count(*) FROM model_defaults').pluck().get()).toBe(0);
+    expect(await defaultOf()).toEqual([['alpha-tiny', false]]);
+
+    await admin.call('models.setDefault', { accountId: accountA, modelId: 'alpha-down' });
+    expect(await admin.call('models.setDefault', { accountId: accountA, modelId: null })).toEqual({ accountId: accountA, modelId: null });
+    expect(await defaultOf()).toEqual([['alpha-tiny', false]]);
+    expect(core.audit!.list({ actionPrefix: 'model.default' }).map((entry) => [entry.resource, entry.details])).toEqual([
+      [`account:${accountA}`, { from: null, to: 'alpha-down' }],
+      [`account:${accountA}`, { from: 'alpha-down', to: 'alpha-brief' }],
+      [`account:${accountA}`, { from: null, to: 'alpha-down' }],
+      [`account:${accountA}`, { from: 'alpha-down', to: null }],
+    ]);
+  });
+
   it('keeps checksums in the data directory across restarts, and Verify recomputes: a file changed in place is caught', async () => {
     const admin = as(principal(accountA, 'admin'));
     const path = join(root, 'verify-me.gguf');

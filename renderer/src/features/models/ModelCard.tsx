@@ -125,6 +125,25 @@ function orDefault(value: number | null, fallback: number, unit = ''): string {
   return value === null ? `${fallback}${unit} (default)` : `${value}${unit}`;
 }
 
+/**
+ * Which model the account's runs use when nobody names one (`models.setDefault`, audited): a real
+ * model available to the account may be chosen; the chosen one can go back to the first real model.
+ */
+function DefaultChoice({ model, onChanged }: { model: ModelView; onChanged: (message: string) => void }) {
+  const { account } = useAuth();
+  const setDefault = useApiAction('models.setDefault');
+  const available = model.allAccounts || model.accounts.some((a) => a.id === account.id);
+  if (!available || model.testModel || (model.isDefault && !model.chosenDefault)) return null;
+  const modelId = model.chosenDefault ? null : model.id;
+  const label = model.chosenDefault ? `Stop using ${model.id} as ${account.name}’s default` : `Make it ${account.name}’s default`;
+  return (
+    <div className="default-choice">
+      <button type="button" disabled={setDefault.pending} onClick={() => { void setDefault.run({ accountId: account.id, modelId }).then((r) => { if (r.ok) onChanged(modelId === null ? `${account.name} uses its first real model again when a workflow names none.` : `${model.name} is now ${account.name}’s default model.`); }); }}>{label}</button>
+      {setDefault.error && <ApiErrorView error={setDefault.error} />}
+    </div>
+  );
+}
+
 /** One model: what it is, who may use it, and its checks. */
 export function ModelCard({ model, canManage, canUse, onChanged }: { model: ModelView; canManage: boolean; canUse: boolean; onChanged: (message: string) => void }) {
   const health = useApiAction('models.health');
@@ -140,7 +159,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       <h2 id={`model-${model.id}`}>
         {model.name} <code>{model.id}</code>
         {model.testModel && <TestModelBadge />}
-        {model.isDefault && <span className="tag">default</span>}
+        {model.isDefault && <span className="tag" title={model.chosenDefault ? 'Chosen as this account’s default' : 'This account’s first real model, used when a workflow names none'}>{model.chosenDefault ? 'default (chosen)' : 'default'}</span>}
       </h2>
       {model.description && <p>{model.description}</p>}
       <dl className="model-facts">
@@ -174,6 +193,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       {verify.error && <ApiErrorView error={verify.error} />}
       {remove.error && <ApiErrorView error={remove.error} />}
       {canUse && <TestPrompt model={model} />}
+      {canManage && <DefaultChoice model={model} onChanged={onChanged} />}
       {canManage && <ClassificationsEditor model={model} onChanged={onChanged} />}
       {canManage && <Availability model={model} onChanged={onChanged} />}
     </article>
