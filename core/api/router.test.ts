@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CoreError, silentLogger, systemClock } from '../base/index.ts';
 import { systemHandlers } from './handlers/system.ts';
@@ -79,6 +83,22 @@ describe('router', () => {
     const { router, full } = setup({ 'system.health': () => { throw new Error('customer ACME owes 3,000,000'); } });
     const result = await router.call('system.health', {}, { sessionId: full, transport: 'in-process', requestId: 'req-42' });
     expect(result).toMatchObject({ ok: false, error: { code: 'ERR_INTERNAL', details: { requestId: 'req-42' } } });
+    expect(JSON.stringify(result)).not.toContain('ACME');
+  });
+
+  it('says a disk SQLite cannot write to is the operator’s to fix, with SQLite’s code, not an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-router-disk-'));
+    const writable = new Database(join(dir, 'x.db'));
+    writable.exec('CREATE TABLE t (x TEXT)');
+    writable.close();
+    // A real SQLite refusal: a write through a read-only connection (as on a read-only mount).
+    const readOnly = new Database(join(dir, 'x.db'), { readonly: true });
+    const { router, full } = setup({ 'system.health': () => { readOnly.prepare("INSERT INTO t VALUES ('customer ACME')").run(); return { status: 'ok', uptimeMs: 1, checks: [] }; } });
+    const result = await router.call('system.health', {}, { sessionId: full, transport: 'in-process' });
+    readOnly.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_STORAGE_UNAVAILABLE', details: { sqlite: 'SQLITE_READONLY' } } });
+    expect(result.ok === false && result.error.message).toContain('cannot be written');
     expect(JSON.stringify(result)).not.toContain('ACME');
   });
 

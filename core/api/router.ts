@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { ApiMethods, ApiResult, EventContract, EventName, MethodContract, MethodName, MethodOutput } from '../contracts/index.ts';
 import { apiEvents, apiMethods, isEventName, isMethodName, toInputIssues } from '../contracts/index.ts';
-import { CoreError, isCoreError } from '../base/index.ts';
+import { CoreError, isCoreError, storageFailure } from '../base/index.ts';
 import type { Logger } from '../base/index.ts';
 import { can } from './principal.ts';
 import type { Principal, ResourceRef } from './principal.ts';
@@ -160,6 +160,12 @@ export function createRouter(options: RouterOptions): Router {
     } catch (error) {
       // A refusal a handler decides (a four-eyes rule, say) is a denial like the router's own, and audited as one.
       if (isCoreError(error)) return finish(error.code === 'ERR_AUTH_FORBIDDEN' ? 'denied' : 'failed', failure(error));
+      // A full or read-only disk is the operator's to fix, not a bug: said as such, with SQLite's code.
+      const disk = storageFailure(error);
+      if (disk) {
+        log.error({ method, code: disk.code, sqlite: disk.details?.sqlite }, 'storage failed');
+        return finish('failed', failure(disk));
+      }
       // Log the error's type and stack frames, not its message: messages can carry content.
       const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 8).join('\n') : undefined;
       log.error({ method, code: 'ERR_INTERNAL', errorType: error instanceof Error ? error.name : typeof error, stack }, 'handler failed');

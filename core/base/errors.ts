@@ -25,3 +25,18 @@ export class CoreError extends Error {
 export function isCoreError(error: unknown): error is CoreError {
   return error instanceof CoreError;
 }
+
+/**
+ * What SQLite's own failure means for the person, when it is about the disk rather than a bug:
+ * the disk is full, the data directory cannot be written, or the file cannot be read. The change
+ * did not happen (its transaction rolled back). Undefined for anything else.
+ */
+export function storageFailure(error: unknown): CoreError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  const said = (message: string) => new CoreError('ERR_STORAGE_UNAVAILABLE', `${message} Nothing was changed.`, { details: { sqlite: code }, cause: error });
+  if (code === 'SQLITE_FULL') return said('The disk holding Strongroom’s data directory is full: free some space (or move the data directory to a larger disk), then try again.');
+  if (code.startsWith('SQLITE_READONLY')) return said('Strongroom’s data directory cannot be written (it is read-only, or its permissions changed): make it writable for the account Strongroom runs as, then try again.');
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return said('Strongroom could not read or write its database file (a disk or file-system error): check the disk, then try again; `strongroom doctor` checks the database.');
+  return undefined;
+}

@@ -2,7 +2,7 @@ export { systemClock } from './clock.ts';
 export type { Clock } from './clock.ts';
 export { DisposableStore } from './disposable.ts';
 export type { Disposable } from './disposable.ts';
-export { CoreError, isCoreError } from './errors.ts';
+export { CoreError, isCoreError, storageFailure } from './errors.ts';
 export { EventBus } from './events.ts';
 export type { EventListener } from './events.ts';
 export { createLogger, redactedPaths, silentLogger } from './logger.ts';

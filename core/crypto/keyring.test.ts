@@ -114,8 +114,9 @@ describe('KeyRing', () => {
     expect(ring.describeKeys()[0]).toMatchObject({ masterVersion: 2, unwraps: true });
     ring.forget();
     expect(ring.open(sealed, at)).toBe('kept');
+    // A process still holding the old key (rotated elsewhere while it ran) is told so, not "tampered".
     const stale = new KeyRing({ master: firstCopy, store });
-    expect(codeOf(() => stale.open(sealed, at))).toBe('ERR_STORAGE_TAMPERED');
+    expect(codeOf(() => stale.open(sealed, at))).toBe('ERR_SECRETS_KEY_MISMATCH');
   });
 
   it('accepts only base64 of exactly 32 bytes as a master key', () => {

@@ -380,6 +380,13 @@ export class KeyRing {
 
   private unwrapRecord(record: DataKeyRecord, failure?: { context: SealContext; why: string }): LoadedKey {
     const raw = record.wrappedKey ? this.master.unwrap(record.wrappedKey, this.wrapContext(record)) : undefined;
+    // Wrapped by a newer master key than this process holds: `keys rotate --master` ran elsewhere
+    // while it was running. Nothing was altered; the process must start again with the new key.
+    if (!raw && record.masterVersion > this.master.version) {
+      throw new CoreError('ERR_SECRETS_KEY_MISMATCH', `The master key was rotated (to version ${record.masterVersion}) while this Strongroom was running with version ${this.master.version}. Restart Strongroom so it loads the new key (if the key comes from STRONGROOM_MASTER_KEY, set it to the new key first); nothing was changed.`, {
+        details: { masterVersion: this.master.version, dataKeyMasterVersion: record.masterVersion },
+      });
+    }
     if (!raw && failure) throw tampered(failure.context, failure.why, { dataKeyId: record.id });
     if (!raw) throw tampered({ table: 'data_keys', rowId: record.id, column: 'wrapped_key' }, 'the master key does not open this data key');
     const loaded: LoadedKey = { id: record.id, accountId: record.accountId, version: record.version, key: createSecretKey(raw), used: 0, reservedUntil: 0, countAtLoad: record.encryptions };

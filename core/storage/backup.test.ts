@@ -134,4 +134,25 @@ describe('restoreDatabase refuses anything that is not a Strongroom backup', () 
     expect(existsSync(`${wal}-wal`) || existsSync(`${wal}-shm`)).toBe(false);
     expect(readdirSync(dataDir).sort()).toEqual([databaseFileName, expect.stringMatching(/^strongroom\.db\.before-restore-/)]);
   });
+
+  it('replaces a damaged database with --force (kept beside it), and refuses one that is in use', async () => {
+    const { dataDir, backup, secrets } = await installationWithBackup();
+    const target = join(dataDir, databaseFileName);
+    const restore = () => restoreDatabase({ dataDir, from: backup, secrets, force: true, now: () => Date.now(), migrations: testMigrations });
+    // In use: another connection holds it open with a write lock.
+    const holder = new Database(target);
+    holder.exec('BEGIN IMMEDIATE');
+    expect(await refusal(restore())).toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE', message: expect.stringContaining('is in use by a running Strongroom') as string });
+    holder.exec('ROLLBACK');
+    holder.close();
+    // Damaged: overwritten with random bytes (what doctor sends to "restore the latest backup").
+    const damaged = randomBytes(64 * 1024);
+    writeFileSync(target, damaged);
+    const report = await restore();
+    expect(report.previous).toMatch(/strongroom\.db\.before-restore-/);
+    expect(readFileSync(report.previous!)).toEqual(damaged);
+    const restored = openReadOnly(target);
+    expect(restored.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    restored.db.close();
+  });
 });

@@ -230,18 +230,29 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
       discardStaging();
       throw new CoreError('ERR_CONFLICT', `A database already exists at ${target}. Stop Strongroom, then run restore again with --force to replace it (the current one is kept beside it).`);
     }
-    // Exclusive lock: fails at once if the app, serve mode or another command has the file open.
-    const live = new Database(target, { fileMustExist: true, timeout: 0 });
+    // Exclusive lock: fails at once (SQLITE_BUSY) if the app, serve mode or another command has the
+    // file open. A file SQLite cannot read as a database (truncated, overwritten) is what a restore
+    // is for: it is replaced all the same, and kept beside.
+    let live: Database.Database | undefined;
     try {
+      live = new Database(target, { fileMustExist: true, timeout: 0 });
       live.pragma('locking_mode = EXCLUSIVE');
       live.exec('BEGIN EXCLUSIVE; COMMIT');
       live.pragma('wal_checkpoint(TRUNCATE)');
     } catch (error) {
-      live.close();
-      discardStaging();
-      throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The database at ${target} is in use by a running Strongroom; stop it, then restore.`, { cause: error });
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))) {
+        live?.close();
+        discardStaging();
+        throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The database at ${target} is in use by a running Strongroom; stop it, then restore.`, { cause: error });
+      }
+      if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') {
+        live?.close();
+        discardStaging();
+        throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The database at ${target} cannot be replaced: ${sqliteMessage(error)}. Nothing was changed.`, { cause: error });
+      }
     }
-    live.close();
+    live?.close();
     previous = `${target}.before-restore-${new Date(options.now()).toISOString().replace(/[:.]/g, '-')}`;
   }
   try {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { CoreError } from '../base/index.ts';
+import { CoreError, storageFailure } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
@@ -429,7 +429,16 @@ export class WorkflowEngine {
 
   private startLeaseTimer(): void {
     if (this.leaseTimer || this.refreshMs <= 0) return;
-    this.leaseTimer = setInterval(() => this.refreshLeases(), this.refreshMs);
+    this.leaseTimer = setInterval(() => {
+      // A refresh that cannot be written (a full disk, a master key rotated under this process) must
+      // not take the process down with every person's work: it is logged, and tried again next time.
+      try {
+        this.refreshLeases();
+      } catch (error) {
+        const code = error instanceof CoreError ? error.code : storageFailure(error)?.code ?? 'ERR_INTERNAL';
+        this.deps.logger.error({ code, sqlite: (error as { code?: unknown }).code, errorType: error instanceof Error ? error.name : typeof error }, 'could not refresh the leases of executing runs');
+      }
+    }, this.refreshMs);
     this.leaseTimer.unref();
   }
 

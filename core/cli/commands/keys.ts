@@ -91,7 +91,8 @@ export async function keysRotateCommand(io: CliIo, options: KeysRotateOptions): 
         io.out(JSON.stringify({ ok: !anyFailed, ...(master ? { master: { version: master.version, rewrapped: master.rewrapped } } : {}), rotations }));
       } else {
         const lines = rotations.map((r) => `${r.account}: data key version ${r.keyVersion}; ${r.valuesResealed} value(s) re-encrypted in ${r.batches} batch(es)${r.failures.length > 0 ? `; ${r.failures.length} could not be decrypted (run strongroom doctor)` : ''}.`);
-        if (master) lines.unshift(`Master key rotated to version ${master.version}; ${master.rewrapped} data key(s) re-wrapped.${storage.secrets.writable ? '' : ' Set STRONGROOM_MASTER_KEY to the new key now: the old one no longer opens this installation.'}`);
+        // A running app keeps the key it started with: it must start again to load the new one.
+        if (master) lines.unshift(`Master key rotated to version ${master.version}; ${master.rewrapped} data key(s) re-wrapped.${storage.secrets.writable ? '' : ' Set STRONGROOM_MASTER_KEY to the new key now: the old one no longer opens this installation.'} Restart any Strongroom running on this data directory (desktop app or serve) so it loads the new key; until then it refuses work that needs a key.`);
         lines.push('Recorded in the audit log (keys.rotate, keys.reencrypt).');
         io.out(lines.join('\n'));
       }
