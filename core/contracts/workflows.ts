@@ -128,7 +128,7 @@ export const workflowMethods = {
     audit: true,
   }),
   'runs.resume': defineMethod({
-    summary: 'Resume a run that was interrupted, or retry a failed one from the step that failed (audited as runs.retry); finished steps are not redone.',
+    summary: 'Resume a run that was interrupted (audited as runs.resume), or retry a failed one from the step that failed (audited as runs.retry); finished steps are not redone.',
     input: z.object({ runId: RunIdSchema }).strict(),
     output: RunSummarySchema,
     permission: 'runs.start',

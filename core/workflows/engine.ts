@@ -237,7 +237,16 @@ export class WorkflowEngine {
     // An answer that lands while the run is executing may have been read too late by that pass:
     // run once more after it settles.
     if (active) active.again = true;
-    else if (run.status === 'running' || run.status === 'waiting') this.launch(scope, runId);
+    else if (run.status === 'running' || run.status === 'waiting') {
+      // Taking over a run whose process died (a person resumed it before any restart recovered it):
+      // its trace lost what that process had not written yet, so it is marked incomplete, as
+      // `recover` does. A run released by a clean stop has no owner and an 'interrupted' trace.
+      const now = this.deps.clock.now();
+      const orphaned = run.status === 'running' && run.owner !== null && run.owner !== this.owner && !ownerAlive(run.owner, run.ownerSeenAt, now, this.staleMs);
+      // Before the pass starts: its start puts the trace back to 'running'.
+      if (orphaned) this.deps.tracer?.recovering([run], scope.accountId);
+      this.launch(scope, runId);
+    }
   }
 
   /**

@@ -41,4 +41,26 @@ describe('runs.get: executing', () => {
     const finished = await second.settle(started.id);
     expect(finished).toMatchObject({ status: 'completed', executing: false });
   });
+
+  it('marks the trace incomplete when a person resumes a run whose process died, as a restart does', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-run-takeover-'));
+    dirs.push(dataDir);
+    const secrets = new MemorySecretStore();
+    // The first process hangs in a model call and never refreshes its lease: as good as dead.
+    const first = await harness({ model: instantModel({ delayMs: 60_000 }), workflows: { slow }, dataDir, secrets, lease: { refreshMs: 0, staleMs: 60_000 } });
+    open.push(first);
+    const started = await first.call('runs.start', { workflowId: 'slow', input: { topic: 'covenants' } });
+    await expect.poll(async () => (await first.call('traces.get', { traceId: started.traceId })).trace.status).toBe('running');
+
+    const second = await harness({ model: instantModel(), workflows: { slow }, dataDir, secrets, lease: { refreshMs: 1_000, staleMs: 50 } });
+    open.push(second);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await second.call('runs.get', { runId: started.id })).toMatchObject({ status: 'running', executing: false });
+    await second.call('runs.resume', { runId: started.id });
+    expect(await second.settle(started.id)).toMatchObject({ status: 'completed' });
+    // Whatever the dead process had not written is gone: the trace says so.
+    expect((await second.call('traces.get', { traceId: started.traceId })).trace).toMatchObject({ status: 'completed', incomplete: true });
+    // Taking it up is audited, by whom.
+    expect(second.core.storage!.db.prepare("SELECT actor_user_id AS actor, resource FROM audit_log WHERE action = 'runs.resume'").all()).toEqual([{ actor: 'analyst-1', resource: `run:${started.id}` }]);
+  });
 });

@@ -187,6 +187,9 @@ export class WorkflowService {
     if (before.status === 'failed') {
       // A retry is a decision someone takes: audited, like starting a run.
       this.audited(scope, principal, requestId, 'runs.retry', () => this.engine.reopen(scope, runId), () => ({ resource: `run:${runId}`, details: { errorCode: before.errorCode } }));
+    } else if (before.status === 'running' && !this.engine.isExecuting(before)) {
+      // Taking up a run its process left behind is someone's decision too (one still executing is left to it).
+      this.audited(scope, principal, requestId, 'runs.resume', () => undefined, () => ({ resource: `run:${runId}` }));
     }
     this.engine.resume(scope, runId);
     return runSummary(this.existing(scope, runId));
