@@ -97,6 +97,8 @@ export const ModelViewSchema = z.object({
   isDefault: z.boolean(),
   /** It is the default because the account chose it (`models.setDefault`), not as the first real model. */
   chosenDefault: z.boolean(),
+  /** With models.manage, the caller may change or remove it: their account alone uses it, or they administer the installation. */
+  manageable: z.boolean(),
 });
 export type ModelView = z.output<typeof ModelViewSchema>;
 

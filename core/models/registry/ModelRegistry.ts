@@ -349,9 +349,7 @@ export class ModelRegistry {
 
   /** Outside the installation's administration, a change may concern the caller's own account only. */
   private checkManage(principal: Actor, entry: Entry): void {
-    if (principal.installationAdmin) return;
-    const ownOnly = !entry.availability.allAccounts && entry.availability.accountIds.every((id) => id === principal.accountId);
-    if (entry.source === 'shipped' || !ownOnly) {
+    if (!manageableBy(principal, entry)) {
       throw new CoreError('ERR_AUTH_FORBIDDEN', `Model ${entry.manifest.id} is shared with other accounts; only an installation administrator can change it.`, { details: { model: entry.manifest.id } });
     }
   }
@@ -397,6 +395,7 @@ export class ModelRegistry {
       hasApiKey,
       isDefault: defaultId === manifest.id,
       chosenDefault: defaultId === manifest.id && chosen === manifest.id,
+      manageable: manageableBy(principal, entry),
     };
   }
 
@@ -431,6 +430,15 @@ function availableTo(entry: Entry, accountId: string): boolean {
 
 function visibleTo(entry: Entry, principal: Actor): boolean {
   return principal.installationAdmin || (principal.accountId !== null && availableTo(entry, principal.accountId));
+}
+
+/**
+ * Whether whoever holds models.manage in their account may change or remove the model: an
+ * installation administrator any; anyone else only an added model their account alone uses.
+ */
+function manageableBy(principal: Actor, entry: Entry): boolean {
+  if (principal.installationAdmin) return true;
+  return entry.source === 'added' && !entry.availability.allAccounts && entry.availability.accountIds.every((id) => id === principal.accountId);
 }
 
 function allows(entry: Entry, classification: DataClassification): boolean {

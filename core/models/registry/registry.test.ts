@@ -242,6 +242,11 @@ describe('model registry', () => {
     expect(await as(principal(accountA, 'analyst')).invoke('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted'] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
     expect(await as(principal(accountB, 'admin')).invoke('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted'] })).toMatchObject({ ok: false, error: { code: 'ERR_MODEL_NOT_FOUND' } });
     expect(await admin.invoke('models.setClassifications', { modelId: 'shipped-tiny', classifications: ['public'] })).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    // What the page offers follows the same rule: the shared model is not this admin's to change; their own is.
+    const listed = await admin.call('models.list', {});
+    expect(listed.find((model) => model.id === 'shipped-tiny')).toMatchObject({ manageable: false });
+    expect(listed.find((model) => model.id === 'alpha-tiny')).toMatchObject({ manageable: true });
+    expect((await operator.call('models.list', {})).find((model) => model.id === 'shipped-tiny')).toMatchObject({ manageable: true });
 
     const changed = await admin.call('models.setClassifications', { modelId: 'alpha-tiny', classifications: ['restricted', 'public', 'confidential', 'restricted'] });
     expect(changed).toMatchObject({ id: 'alpha-tiny', classifications: ['public', 'confidential', 'restricted'], accounts: [{ id: accountA }] });

@@ -153,6 +153,8 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
   const [verifyResult, setVerifyResult] = useState<MethodOutput<'models.verify'> | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const who = model.allAccounts ? 'every account' : model.accounts.map((a) => a.name).join(', ') || 'no account';
+  // A model other accounts use too is changed by an installation administrator only: its controls are not offered.
+  const mayChange = canManage && model.manageable;
 
   return (
     <article className="model-card" aria-labelledby={`model-${model.id}`} data-testid={`model-${model.id}`}>
@@ -179,7 +181,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
         {canManage && model.kind === 'local' && (
           <button type="button" disabled={verify.pending} onClick={() => { void verify.run({ modelId: model.id }).then((r) => setVerifyResult(r.ok ? r.value : null)); }}>Verify checksum</button>
         )}
-        {canManage && model.source === 'added' && !confirmRemove && <button type="button" className="danger" onClick={() => setConfirmRemove(true)}>Remove…</button>}
+        {mayChange && model.source === 'added' && !confirmRemove && <button type="button" className="danger" onClick={() => setConfirmRemove(true)}>Remove…</button>}
         {confirmRemove && (
           <>
             <button type="button" className="danger" disabled={remove.pending} onClick={() => { void remove.run({ modelId: model.id }).then((r) => { if (r.ok) onChanged(`Model ${model.id} removed.`); }); }}>Remove {model.id} now</button>
@@ -189,13 +191,14 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       </div>
       {healthResult && <HealthLine health={healthResult} />}
       {health.error && <ApiErrorView error={health.error} />}
-      {verifyResult && <VerifyResult model={model} result={verifyResult} canManage={canManage} onRecorded={(message) => { setVerifyResult(null); onChanged(message); }} />}
+      {verifyResult && <VerifyResult model={model} result={verifyResult} canManage={mayChange} onRecorded={(message) => { setVerifyResult(null); onChanged(message); }} />}
       {verify.error && <ApiErrorView error={verify.error} />}
       {remove.error && <ApiErrorView error={remove.error} />}
       {canUse && <TestPrompt model={model} />}
       {canManage && <DefaultChoice model={model} onChanged={onChanged} />}
-      {canManage && <ClassificationsEditor model={model} onChanged={onChanged} />}
-      {canManage && <Availability model={model} onChanged={onChanged} />}
+      {canManage && !model.manageable && <p className="hint" data-testid="model-shared">Other accounts use this model too: only an installation administrator can change or remove it.</p>}
+      {mayChange && <ClassificationsEditor model={model} onChanged={onChanged} />}
+      {mayChange && <Availability model={model} onChanged={onChanged} />}
     </article>
   );
 }
