@@ -171,7 +171,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .action(async (group: string, options: { account: string; role: Role; dataDir: string; json: boolean }) => setExitCode(await mapGroupCommand(io, { ...options, group, env })));
   admin
     .command('unmap-group')
-    .description('remove a group mapping (members lose the role at their next sign-in)')
+    .description('remove a group mapping (members lose the role when their session is next checked with the IdP, within 15 minutes, or at their next sign-in)')
     .argument('<group>', 'the group name')
     .requiredOption('--account <name>', 'account name')
     .requiredOption('--role <role>', `one of: ${roles.join(', ')}`, parseRole)

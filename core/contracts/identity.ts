@@ -162,7 +162,7 @@ export const identityMethods = {
     audit: true,
   }),
   'admin.groups.unmap': defineMethod({
-    summary: 'Remove a group mapping; members lose that role at their next sign-in. Refused for the last admin mapping of the administration account while an IdP is configured.',
+    summary: 'Remove a group mapping; members lose that role when their sessions are next checked with the IdP (within 15 minutes) or at their next sign-in. Refused for the last admin mapping of the administration account while an IdP is configured.',
     input: z.object({ accountId: AccountIdSchema, mappingId: z.string().min(1).max(100) }).strict(),
     output: z.object({ removed: z.literal(true) }),
     permission: 'groups.manage',

@@ -89,7 +89,7 @@ export function unmapGroupCommand(io: CliIo, options: MapGroupOptions): Promise<
       const mapping = (await api.call('admin.groups.list', { accountId })).find((m) => m.group === options.group && m.role === options.role);
       if (!mapping) throw new CoreError('ERR_NOT_FOUND', `Group "${options.group}" is not mapped to ${options.role} in ${options.account}.`);
       await api.call('admin.groups.unmap', { accountId, mappingId: mapping.id });
-      return report(io, options.json, { removed: true }, `Removed: group "${options.group}" → ${options.role} in ${options.account}. Members lose it at their next sign-in.`);
+      return report(io, options.json, { removed: true }, `Removed: group "${options.group}" → ${options.role} in ${options.account}. Members lose it when their sessions are next checked with the identity provider (within 15 minutes) or at their next sign-in.`);
     }),
   );
 }

@@ -56,7 +56,7 @@ function MapGroupForm({ account, onMapped }: { account: AccountRow; onMapped: (m
   );
 }
 
-/** Removing a mapping takes the role from its members at their next sign-in: a modal asks first. */
+/** Removing a mapping takes the role from its members when their sessions are next checked with the IdP (within 15 minutes) or at their next sign-in: a modal asks first. */
 function RemoveMappingDialog({ account, mapping, administrationAccount, onClose, onRemoved }: { account: AccountRow; mapping: Mapping; administrationAccount: boolean; onClose: () => void; onRemoved: () => void }) {
   const unmap = useApiAction('admin.groups.unmap');
   const auth = useAuth();
@@ -65,7 +65,7 @@ function RemoveMappingDialog({ account, mapping, administrationAccount, onClose,
     <ConfirmDialog
       title={<>Remove the mapping {mapping.group} → {mapping.role}?</>}
       warning={<>
-        <p>Members of <code>{mapping.group}</code> lose the <strong>{mapping.role}</strong> role in {account.name} at their next sign-in.</p>
+        <p>Members of <code>{mapping.group}</code> lose the <strong>{mapping.role}</strong> role in {account.name} when Strongroom next checks their session with the identity provider (within 15 minutes) or at their next sign-in, whichever comes first.</p>
         {admin && <p><strong>They stop administering {account.name}{administrationAccount ? ' and this installation' : ''}.</strong>{administrationAccount && auth.status.mode === 'oidc' ? ' The last group mapped to admin here cannot be removed: without it nobody could administer Strongroom.' : ' Make sure another group still gives someone the admin role.'}</p>}
       </>}
       note={<p className="hint">The removal is recorded in the audit log.</p>}
@@ -137,7 +137,7 @@ function Mappings({ account }: { account: AccountRow }) {
           }}
           onRemoved={() => {
             setRemoving(null);
-            announce(`Group ${removing.group} unmapped from ${removing.role}. Its members lose that role at their next sign-in.`);
+            announce(`Group ${removing.group} unmapped from ${removing.role}. Its members lose that role within 15 minutes, or at their next sign-in.`);
           }}
         />
       )}
@@ -159,7 +159,7 @@ export function GroupsPanel() {
   return (
     <>
       <h2>Group mappings</h2>
-      <p className="hint">Members of a directory group get the mapped role when they next sign in; removing a mapping takes the role away at their next sign-in. Groups can be mapped before an identity provider is configured — map one to <em>admin</em> first, so someone can administer Strongroom once it is.</p>
+      <p className="hint">Members of a directory group get the mapped role when they next sign in; removing a mapping takes the role away when their session is next checked with the identity provider (within 15 minutes) or at their next sign-in. Groups can be mapped before an identity provider is configured — map one to <em>admin</em> first, so someone can administer Strongroom once it is.</p>
       {account && <AccountPicker account={account} />}
       {account && <Mappings key={account.id} account={account} />}
     </>
