@@ -86,6 +86,18 @@ describe('router', () => {
     expect(JSON.stringify(result)).not.toContain('ACME');
   });
 
+  it('refuses a call from a page of another account than the session now acts in, before the handler runs', async () => {
+    let ran = 0;
+    const { router, full } = setup({ 'system.health': () => { ran += 1; return { status: 'ok', uptimeMs: 1, checks: [] }; } });
+    const stale = await router.call('system.health', {}, { sessionId: full, transport: 'http', expectedAccountId: 'account-before-the-switch' });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_ACCOUNT_CHANGED', details: { activeAccountId: 'account-test' } } });
+    expect(ran).toBe(0);
+    expect((await router.call('system.health', {}, { sessionId: full, transport: 'http', expectedAccountId: 'account-test' })).ok).toBe(true);
+    // Clients that track no account (the CLI, tests) are not checked.
+    expect((await router.call('system.health', {}, { sessionId: full, transport: 'in-process' })).ok).toBe(true);
+    expect(ran).toBe(2);
+  });
+
   it('says a disk SQLite cannot write to is the operator’s to fix, with SQLite’s code, not an internal error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strongroom-router-disk-'));
     const writable = new Database(join(dir, 'x.db'));

@@ -18,6 +18,12 @@ export interface CallContext {
   signal?: AbortSignal;
   /** Lets sign-in and sign-out methods bind a new session to this transport's client. */
   setSession?: (sessionId: string | null) => void;
+  /**
+   * The account the calling page shows. Tabs share one session, so another tab may have switched
+   * it meanwhile: an account-scoped call from a page of another account is then refused before
+   * anything runs (ERR_AUTH_ACCOUNT_CHANGED), instead of acting in the account the page does not show.
+   */
+  expectedAccountId?: string;
 }
 
 interface BaseHandlerContext {
@@ -123,6 +129,9 @@ export function createRouter(options: RouterOptions): Router {
 
     if (!principal && permission !== 'public') {
       return finish('denied', failure(new CoreError('ERR_AUTH_UNAUTHENTICATED', 'Sign in to use Strongroom.')));
+    }
+    if (principal && context.expectedAccountId !== undefined && permission !== 'public' && permission !== 'signed-in' && principal.accountId !== null && principal.accountId !== context.expectedAccountId) {
+      return finish('invalid', failure(new CoreError('ERR_AUTH_ACCOUNT_CHANGED', 'This page belongs to another account: Strongroom was switched to another account in another tab or window. Nothing was done; reload to continue in the account now chosen.', { details: { activeAccountId: principal.accountId } })));
     }
     const parsed = contract.input.safeParse(rawInput ?? {});
     if (!parsed.success) {

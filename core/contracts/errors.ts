@@ -45,6 +45,8 @@ export const errorCodes = [
   'ERR_AUTH_IDP_UNREACHABLE',
   'ERR_AUTH_NOT_CONFIGURED',
   'ERR_AUTH_NO_ACCESS',
+  // A page of one account called after its session switched to another (in another tab).
+  'ERR_AUTH_ACCOUNT_CHANGED',
   // Workflow tools (issue 6): details name the tool and a reason, never arguments or results.
   'ERR_TOOL_NOT_FOUND',
   'ERR_TOOL_INPUT_INVALID',

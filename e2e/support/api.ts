@@ -7,16 +7,19 @@ export interface PageApiResult<T = Record<string, unknown>> {
   error?: { code: string; message: string };
 }
 
-/** The API as the page itself calls it (launch token from this tab, session cookie from this browser). */
-export async function callFromPage<T = Record<string, unknown>>(page: Page, method: string, input: unknown): Promise<PageApiResult<T>> {
-  return page.evaluate(async ([name, body]) => {
+/**
+ * The API as the page itself calls it (launch token from this tab, session cookie from this
+ * browser); `account`: the account id the page says it shows, as the app's bridge sends it.
+ */
+export async function callFromPage<T = Record<string, unknown>>(page: Page, method: string, input: unknown, options: { account?: string } = {}): Promise<PageApiResult<T>> {
+  return page.evaluate(async ([name, body, account]) => {
     const response = await fetch(`/api/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('strongroom.token') ?? ''}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem('strongroom.token') ?? ''}`, ...(account ? { 'x-strongroom-account': account } : {}) },
       body: JSON.stringify(body),
     });
     return (await response.json()) as PageApiResult<T>;
-  }, [method, input] as const);
+  }, [method, input, options.account ?? ''] as const);
 }
 
 /** callFromPage for a call that must succeed: its value, or an error naming the method and the code. */

@@ -58,9 +58,11 @@ describe('serve mode HTTP transport', () => {
     const { server } = await serve();
     const missing = await fetch(`${server.origin}/api/system.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } });
+    // The reason tells a page it holds an old launch token (serve restarted), not a signed-out session.
+    expect(await missing.json()).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED', details: { reason: 'launch-token' } } });
     const wrong = await post(server, 'system.info', {}, { authorization: `Bearer ${server.token.slice(0, -1)}x` });
     expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { details: { reason: 'launch-token' } } });
     const wrongScheme = await post(server, 'system.info', {}, { authorization: `Basic ${server.token}` });
     expect(wrongScheme.status).toBe(401);
   });

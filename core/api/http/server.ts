@@ -108,7 +108,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return sendError(reply, { code: 'ERR_AUTH_FORBIDDEN', message: 'Cross-origin requests are refused.' });
     }
     if (!hasValidBearer(request.headers.authorization, token)) {
-      return sendError(reply, { code: 'ERR_AUTH_UNAUTHENTICATED', message: 'A valid bearer token is required.' });
+      // details.reason tells clients it is the launch token (serve restarted), not a signed-out session.
+      return sendError(reply, { code: 'ERR_AUTH_UNAUTHENTICATED', message: 'A valid bearer token is required.', details: { reason: 'launch-token' } });
     }
   });
 
@@ -125,7 +126,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // The response's close, not the request's: Node closes the request stream as soon as its body
     // is read, while the response closes early only when the client went away.
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort(); });
-    const result = await router.call(request.params.method, request.body ?? {}, { sessionId: sessionOf(request), transport: 'http', requestId: request.id, signal: abort.signal, setSession: bindSession(reply) });
+    // The account the page shows (see CallContext.expectedAccountId); absent from clients that track none.
+    const account = request.headers['x-strongroom-account'];
+    const expected = typeof account === 'string' && account.length > 0 && account.length <= 100 ? { expectedAccountId: account } : {};
+    const result = await router.call(request.params.method, request.body ?? {}, { sessionId: sessionOf(request), transport: 'http', requestId: request.id, signal: abort.signal, setSession: bindSession(reply), ...expected });
     reply.header('cache-control', 'no-store');
     return result.ok ? reply.send(result) : sendError(reply, result.error);
   });

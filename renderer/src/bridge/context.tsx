@@ -1,6 +1,8 @@
-import { createContext, useCallback, useContext, useEffect, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
 import type { ApiError, EventName, EventPayload, MethodInput, MethodName, MethodOutput, StrongroomBridge } from '../../../core/contracts/index.ts';
+import { statusSourceOf } from './status.ts';
+import type { BridgeStatus } from './status.ts';
 
 const BridgeContext = createContext<StrongroomBridge | null>(null);
 
@@ -12,6 +14,23 @@ export function useBridge(): StrongroomBridge {
   const bridge = useContext(BridgeContext);
   if (!bridge) throw new Error('useBridge outside BridgeProvider');
   return bridge;
+}
+
+const noSource = { subscribe: () => () => undefined, snapshot: () => null };
+
+/**
+ * The bridge's connection status (serve mode: the event stream and the launch token), or null for
+ * a bridge that has none (the desktop app) and outside a provider (error views drawn before it).
+ */
+export function useBridgeStatus(): BridgeStatus | null {
+  return useBridgeStatusOf(useContext(BridgeContext));
+}
+
+/** The same for a given bridge (where no provider is around it yet). */
+export function useBridgeStatusOf(bridge: StrongroomBridge | null): BridgeStatus | null {
+  const source = bridge ? statusSourceOf(bridge) : null;
+  const snapshot = source ? source.status : noSource.snapshot;
+  return useSyncExternalStore(source ? source.onStatus : noSource.subscribe, snapshot, snapshot);
 }
 
 /** A typed error from the API, thrown so the nearest error boundary can show it. */

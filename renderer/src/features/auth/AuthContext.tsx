@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from 'react';
 import type { ApiError, AuthStatus, Permission, Role } from '../../../../core/contracts/index.ts';
 import { useApiEvent, useBridge } from '../../bridge/context.tsx';
+import { accountAwareOf } from '../../bridge/status.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import type { AccountChoice } from './permissions.ts';
@@ -61,6 +62,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
       status = result.value;
     }
     let permissions: ReadonlySet<Permission> = new Set();
+    // From now on this page's calls say which account it shows: a switch in another tab is then
+    // refused here (ERR_AUTH_ACCOUNT_CHANGED), not acted on in an account this page does not show.
+    accountAwareOf(bridge)?.setAccount(status.signedIn && status.activeAccount ? status.activeAccount.id : null);
     if (status.signedIn && status.activeAccount) {
       continueWhereAsked();
       // Boundaries cap roles per account; everyone may read them (account.read). If they cannot be
