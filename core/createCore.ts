@@ -211,7 +211,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       tool: (name: string) => toolConfig.mayUse(accountId, name),
       ...(config.models ? {} : { model: (id: string) => registry.mayUse(accountId, id) }),
     });
-    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf, references });
+    workflows = new WorkflowService({ storage, catalog, engine, audit: auditLog, clock, policies: approvalPolicies, modelOf, references, displayName: (userId) => displayNameOf(identityStore, userId) });
     const draftService = new DraftService({ storage, catalog, engine, audit: auditLog, clock, events, logger, models: resolveModel, isTestModel: (id) => registry.isTestModel(id), recorder: traceRecorder, displayName: (userId) => displayNameOf(identityStore, userId) });
     drafts = draftService;
     disposables.defer(() => draftService.dispose());

@@ -228,6 +228,40 @@ test('a SAR narrative on a picked test model from the sample input: the investig
   expect(csp()).toEqual([]);
 });
 
+test('two tabs on one waiting step: the tab answered second keeps what it typed, read-only, until dismissed', async ({ page }, testInfo) => {
+  const csp = watchCspViolations(page);
+  await signInLocally(page, serve);
+  const draft = 'Dear Harbour Foods Ltd,\n\nWe agree to waive the leverage covenant.';
+  await startFromJson(page, 'waiver-letter', { borrower: 'Harbour Foods Ltd', draft });
+  // Tab B: the same person (the same browser), opened from the printed address.
+  const tabB = await page.context().newPage();
+  await tabB.goto(serve.url);
+  await expect(tabB).toHaveURL(`${serve.origin}/system`);
+  await tabB.goto(page.url());
+  const formB = tabB.getByTestId('answer-letter');
+  await formB.getByLabel('Text').fill('TAB-B answer text.');
+
+  const formA = page.getByTestId('answer-letter');
+  await formA.getByLabel('Text').fill(`${draft}\n\nAnswered in tab A.`);
+  await formA.getByRole('button', { name: 'Save and continue' }).click();
+  await expect(page.getByTestId('run-view')).toHaveAttribute('data-status', 'completed');
+  await expect(page.getByTestId('answer-lost-letter')).toHaveCount(0);
+
+  // Tab B's form goes (the step is done), and what was typed there stays, said plainly.
+  const lost = tabB.getByTestId('answer-lost-letter');
+  await expect(lost).toContainText('This step was answered elsewhere while you were typing');
+  await expect(formB).toHaveCount(0);
+  const copy = lost.getByLabel('What you typed (not sent)');
+  await expect(copy).toHaveValue('TAB-B answer text.');
+  await expect(copy).toHaveJSProperty('readOnly', true);
+  await tabB.screenshot({ path: testInfo.outputPath('answer-lost.png'), fullPage: true });
+  await expectNoSeriousA11yViolations(tabB, 'an answer typed in a tab that lost');
+  await lost.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(lost).toHaveCount(0);
+  await tabB.close();
+  expect(csp()).toEqual([]);
+});
+
 test('an edit step answered in place, the run replayed with a link back to it, and a failed run retried from its failed step', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const csp = watchCspViolations(page);
@@ -244,6 +278,9 @@ test('an edit step answered in place, the run replayed with a link back to it, a
   await expectNoSeriousA11yViolations(page, 'an edit step');
   await answer.getByRole('button', { name: 'Save and continue' }).click();
   await expect(view).toHaveAttribute('data-status', 'completed');
+  // People by name: who started the run, who answered its step.
+  await expect(view.getByTestId('run-started-by')).toHaveText('Local administrator');
+  await expect(view.getByTestId('answered-by-letter')).toContainText('Answered by Local administrator at');
   await expect(view.getByTestId('run-output')).toContainText('The waiver does not extend to any later quarter.');
   const originalUrl = page.url();
   const originalId = originalUrl.split('/').at(-1)!;

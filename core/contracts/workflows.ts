@@ -50,6 +50,10 @@ export const RunDetailSchema = RunSummarySchema.extend({
   testModel: z.boolean(),
   /** The caller's own unsubmitted answers to waiting steps (`runs.autosaveAnswer`), to fill their forms again. */
   workingAnswers: z.array(z.object({ path: z.string(), answer: z.unknown(), savedAt: z.string() })),
+  /** Who started the run (user id). */
+  createdBy: z.string(),
+  /** Names of the people the run mentions — its starter, who answered its steps — by user id; absent when unknown. */
+  names: z.record(z.string(), z.string()),
 });
 
 export const ApprovalPolicySchema = z.object({

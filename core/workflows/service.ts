@@ -55,8 +55,11 @@ export class WorkflowService {
    */
   private readonly modelOf: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean };
   private readonly references: ((accountId: string) => DefinitionReferences) | undefined;
+  /** A person's name by user id (the audit log's lookup, wired by createCore); undefined when unknown. */
+  private readonly displayName: (userId: string) => string | undefined;
 
-  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies; modelOf?: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean }; references?: (accountId: string) => DefinitionReferences }) {
+  constructor(options: { storage: Storage; catalog: WorkflowCatalog; engine: WorkflowEngine; audit: AuditLog; clock: Clock; policies: ApprovalPolicies; modelOf?: (scope: AccountScope, run: RunRecord) => { modelId: string | null; testModel: boolean }; references?: (accountId: string) => DefinitionReferences; displayName?: (userId: string) => string | undefined }) {
+    this.displayName = options.displayName ?? (() => undefined);
     this.policies = options.policies;
     this.references = options.references;
     this.modelOf = options.modelOf ?? ((_scope, run) => ({ modelId: run.modelId, testModel: false }));
@@ -151,7 +154,14 @@ export class WorkflowService {
     // The caller's own working answers, and only to steps that still wait.
     const waiting = new Set(steps.filter((step) => step.status === 'waiting').map((step) => step.path));
     const workingAnswers = new RunStore(scope).workingAnswers(runId, principal.userId).filter((kept) => waiting.has(kept.path)).map((kept) => ({ path: kept.path, answer: kept.answer, savedAt: iso(kept.savedAt) }));
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers };
+    // Who started it and who answered its steps, by name where the audit log knows them.
+    const mentioned = new Set([run.createdBy, ...steps.map((step) => (step.output as { answeredBy?: unknown } | null)?.answeredBy).filter((id): id is string => typeof id === 'string')]);
+    const names: Record<string, string> = {};
+    for (const userId of mentioned) {
+      const name = this.displayName(userId);
+      if (name !== undefined) names[userId] = name;
+    }
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers, createdBy: run.createdBy, names };
   }
 
   /** Keeps the caller's unsubmitted answer to a waiting step (null drops it); not audited: nothing is decided. */

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { ApiError, EventPayload, MethodOutput, Role } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
@@ -12,6 +12,8 @@ import { StatusBadge } from './RunsList.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schemaValues.ts';
 import { RunActions } from './RunActions.tsx';
+import { lostAnswers } from './lostAnswers.ts';
+import type { LostAnswer, TypedAnswer } from './lostAnswers.ts';
 import { cancelledNote, takesAnswers } from './runActions.ts';
 import { buildStepTree, failureOf, stepStatus } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
@@ -25,11 +27,25 @@ const asText = (value: unknown): string => (typeof value === 'string' ? value : 
 type WorkingAnswer = RunDetail['workingAnswers'][number];
 
 /**
+ * What the page keeps of the answers typed on it: when another tab or person answers a step first,
+ * its form goes away, and what was typed here is shown instead of vanishing (`lostAnswers.ts`).
+ */
+interface AnswerTracking {
+  typed(path: string, answer: TypedAnswer): void;
+  /** This page is sending its answer: the step ending now is not someone else's doing. */
+  sending(path: string): void;
+  /** The send was refused (e.g. another answer came first): what was typed is not sent after all. */
+  notSent(path: string): void;
+  dismiss(path: string): void;
+  lost: ReadonlyMap<string, LostAnswer>;
+}
+
+/**
  * Answers a waiting human step in place: approve/reject with a comment, edit text, or a generated
  * form. What the person types is kept on the server as a working copy (`runs.autosaveAnswer`), so a
  * reload or a crash loses nothing; `saved` is that copy, filled in again.
  */
-function HumanAnswer({ runId, step, saved, onAnswered }: { runId: string; step: RunStep; saved: WorkingAnswer | undefined; onAnswered: () => void }) {
+function HumanAnswer({ runId, step, saved, onAnswered, tracking }: { runId: string; step: RunStep; saved: WorkingAnswer | undefined; onAnswered: () => void; tracking: AnswerTracking }) {
   const bridge = useBridge();
   const id = useId();
   const waiting = (step.output ?? {}) as Waiting;
@@ -44,17 +60,21 @@ function HumanAnswer({ runId, step, saved, onAnswered }: { runId: string; step: 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const autosave = useAutosave<unknown>(useCallback((answer: unknown) => bridge.invoke('runs.autosaveAnswer', { runId, path: step.path, answer }), [bridge, runId, step.path]));
-  const keep = (answer: unknown) => { setTouched(true); autosave.schedule(answer); };
+  const keep = (answer: unknown) => { setTouched(true); autosave.schedule(answer); tracking.typed(step.path, { action: waiting.action, value: answer }); };
 
   async function answer(value: unknown): Promise<void> {
     setBusy(true);
     setError(null);
     // Nothing may land after the answer: the server drops the working copy once it is answered.
     await autosave.cancel();
+    tracking.sending(step.path);
     const result = await bridge.invoke('runs.answer', { runId, path: step.path, answer: value });
     setBusy(false);
     if (result.ok) onAnswered();
-    else setError(result.error);
+    else {
+      tracking.notSent(step.path);
+      setError(result.error);
+    }
   }
 
   const keptNote = saved && !touched && <p className="notice" data-testid="answer-restored">Filled in with what you typed at {new Date(saved.savedAt).toLocaleTimeString()} and had not submitted.</p>;
@@ -100,6 +120,32 @@ function HumanAnswer({ runId, step, saved, onAnswered }: { runId: string; step: 
 }
 
 /**
+ * What this page typed into a step that someone else answered first (or that stopped waiting):
+ * shown read-only, to copy, until dismissed. Focus comes here only if it fell with the form.
+ */
+function LostAnswerView({ lost, onDismiss }: { lost: LostAnswer; onDismiss: () => void }) {
+  const id = useId();
+  const copy = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (document.activeElement === null || document.activeElement === document.body) copy.current?.focus();
+  }, []);
+  return (
+    <div className="human-answer" role="status" data-testid={`answer-lost-${lost.path}`}>
+      <p className="human-prompt">
+        {lost.reason === 'answered-elsewhere'
+          ? 'This step was answered elsewhere while you were typing, so your answer was not sent. What you typed is below so you can copy it.'
+          : 'This step stopped waiting for an answer while you were typing, so your answer was not sent. What you typed is below so you can copy it.'}
+      </p>
+      <div className="field field-wide">
+        <label htmlFor={`${id}-typed`}>What you typed (not sent)</label>
+        <textarea id={`${id}-typed`} ref={copy} readOnly rows={Math.min(12, Math.max(3, lost.text.split('\n').length))} value={lost.text} />
+      </div>
+      <button type="button" onClick={onDismiss}>Dismiss</button>
+    </div>
+  );
+}
+
+/**
  * Why a step failed, from its checkpoint: the innermost one says what, the ones around it where.
  * A step the run's cancellation stopped says so plainly: a cancel is a decision, not an error.
  */
@@ -112,7 +158,7 @@ function StepFailureView({ step, status }: { step: RunStep; status: string | nul
   return <p className="step-failure" data-testid={testId}>{failure.message} <span className="step-code">(<code>{failure.code}</code>)</span></p>;
 }
 
-function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers'>; canAnswer: boolean; onAnswered: () => void }) {
+function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered, tracking }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers' | 'names'>; canAnswer: boolean; onAnswered: () => void; tracking: AnswerTracking }) {
   return (
     <ul className="tree run-tree">
       {nodes.map((node) => {
@@ -122,17 +168,20 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { node
         // An answer only while the run takes one: a run that ended (cancelled, failed), or a replay, takes none.
         const answerable = takesAnswers(run);
         // What a person answered, or what a step produced; a failed step's checkpoint holds only why.
-        const answered = step?.kind === 'human' && (step.output as { answeredBy?: unknown } | null)?.answeredBy !== undefined;
+        const answered = isAnswered(step);
+        const lost = tracking.lost.get(node.path);
         const body = (
           <>
+            {lost && <LostAnswerView lost={lost} onDismiss={() => tracking.dismiss(node.path)} />}
             {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
             {waitingHuman && step && !answerable && <p className="notice">{run.replayOf === null ? `The run has ended (${run.status}): this step takes no answer.` : 'A replay asks nobody: this step takes no answer.'}</p>}
-            {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} saved={run.workingAnswers.find((kept) => kept.path === step.path)} onAnswered={onAnswered} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
+            {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} saved={run.workingAnswers.find((kept) => kept.path === step.path)} onAnswered={onAnswered} tracking={tracking} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
             {step && <StepFailureView step={step} status={node.status} />}
+            {step && answered && <AnsweredBy output={step.output} names={run.names} path={node.path} />}
             {step && (step.status === 'done' || answered) && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
               <details className="step-output"><summary>{node.status === 'rejected' ? 'Answer (rejected)' : 'Output'}</summary><pre className="step-text">{asText(step.output)}</pre></details>
             )}
-            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} run={run} canAnswer={canAnswer} onAnswered={onAnswered} />}
+            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} run={run} canAnswer={canAnswer} onAnswered={onAnswered} tracking={tracking} />}
           </>
         );
         return (
@@ -147,6 +196,17 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered }: { node
     </ul>
   );
 }
+
+/** Who answered a human step and when, by name where the API knows it (else the user id). */
+function AnsweredBy({ output, names, path }: { output: unknown; names: Record<string, string>; path: string }) {
+  const { answeredBy, answeredAt, approved } = (output ?? {}) as { answeredBy?: unknown; answeredAt?: unknown; approved?: unknown };
+  if (typeof answeredBy !== 'string') return null;
+  const verb = approved === true ? 'Approved' : approved === false ? 'Rejected' : 'Answered';
+  return <p className="hint" data-testid={`answered-by-${path}`}>{verb} by {names[answeredBy] ?? answeredBy}{typeof answeredAt === 'string' ? ` at ${new Date(answeredAt).toLocaleString()}` : ''}.</p>;
+}
+
+/** A human step with someone's answer recorded (its output names who answered). */
+const isAnswered = (step: RunStep | undefined): boolean => step?.kind === 'human' && (step.output as { answeredBy?: unknown } | null)?.answeredBy !== undefined;
 
 /** How often a running run is looked at again when no event arrives: it may have been left behind. */
 const quietRefreshMs = 30_000;
@@ -167,6 +227,14 @@ function RunPage({ runId }: { runId: string }) {
   const [live, setLive] = useState<Map<string, { kind: string; status: string }>>(new Map());
   const [text, setText] = useState<Map<string, string>>(new Map());
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [typed, setTyped] = useState<ReadonlyMap<string, TypedAnswer>>(new Map());
+  const [sentHere, setSentHere] = useState<ReadonlySet<string>>(new Set());
+  const trackers = useMemo(() => ({
+    typed: (path: string, answer: TypedAnswer) => setTyped((current) => new Map(current).set(path, answer)),
+    sending: (path: string) => setSentHere((current) => new Set(current).add(path)),
+    notSent: (path: string) => setSentHere((current) => { const next = new Set(current); next.delete(path); return next; }),
+    dismiss: (path: string) => setTyped((current) => { const next = new Map(current); next.delete(path); return next; }),
+  }), []);
 
   useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
   // A running run's process can stop without a word: look again now and then, so Resume appears.
@@ -197,6 +265,8 @@ function RunPage({ runId }: { runId: string }) {
     ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
   ];
   const tree = buildStepTree(known);
+  const lost = lostAnswers(typed, sentHere, run.steps.map((s) => ({ path: s.path, waiting: s.status === 'waiting', answered: isAnswered(s) })), takesAnswers(run) && can('runs.answer'));
+  const tracking: AnswerTracking = { ...trackers, lost: new Map(lost.map((answer) => [answer.path, answer])) };
 
   return (
     <div className="run-view" data-testid="run-view" data-status={run.status}>
@@ -206,7 +276,7 @@ function RunPage({ runId }: { runId: string }) {
         <dt>Run id</dt><dd><code>{run.id}</code></dd>
         <dt>Trace id</dt><dd>{can('traces.read') ? <Link to={`/traces/${run.traceId}`} aria-label={`Open trace ${run.traceId}`}><code>{run.traceId}</code></Link> : <code>{run.traceId}</code>}</dd>
         <dt>Version</dt><dd><code title={run.version}>{run.version.slice(0, 12)}</code></dd>
-        <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()}</dd>
+        <dt>Started</dt><dd>{new Date(run.createdAt).toLocaleString()} by <span data-testid="run-started-by">{run.names[run.createdBy] ?? run.createdBy}</span></dd>
         {run.modelId && <><dt>Model</dt><dd><code>{run.modelId}</code>{run.testModel && <TestModelBadge />}</dd></>}
         {run.replayOf && (
           <>
@@ -221,7 +291,7 @@ function RunPage({ runId }: { runId: string }) {
       {run.errorCode && run.status !== 'cancelled' && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
       <RunActions run={run} onChanged={reload} />
       <h3>Steps</h3>
-      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} run={run} canAnswer={can('runs.answer')} onAnswered={reload} />}
+      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} run={run} canAnswer={can('runs.answer')} onAnswered={reload} tracking={tracking} />}
       {run.status === 'completed' && (
         <>
           <h3>Output</h3>
