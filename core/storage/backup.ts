@@ -240,16 +240,12 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
       live.exec('BEGIN EXCLUSIVE; COMMIT');
       live.pragma('wal_checkpoint(TRUNCATE)');
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))) {
-        live?.close();
-        discardStaging();
-        throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The database at ${target} is in use by a running Strongroom; stop it, then restore.`, { cause: error });
-      }
+      const code = String((error as { code?: unknown }).code);
       if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') {
         live?.close();
         discardStaging();
-        throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The database at ${target} cannot be replaced: ${sqliteMessage(error)}. Nothing was changed.`, { cause: error });
+        const inUse = code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+        throw new CoreError('ERR_STORAGE_UNAVAILABLE', inUse ? `The database at ${target} is in use by a running Strongroom; stop it, then restore.` : `The database at ${target} cannot be replaced: ${sqliteMessage(error)}. Nothing was changed.`, { cause: error });
       }
     }
     live?.close();

@@ -291,7 +291,7 @@ export class WorkflowEngine {
     if (run.status !== 'waiting' && run.status !== 'running') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `The run is ${run.status}; it takes no answers.`, { details: { path, status: run.status } });
     // A replay is an evaluation: it approves nothing (one left waiting by an earlier version takes no answer either).
     if (run.replayOf !== null) throw new CoreError('ERR_WORKFLOW_NOT_WAITING', 'A replay asks nobody; it takes no answers.', { details: { path, replayOf: run.replayOf } });
-    const step = store.steps(runId).get(path);
+    const step = store.step(runId, path);
     if (!step || step.status !== 'waiting') throw new CoreError('ERR_WORKFLOW_NOT_WAITING', `Step ${path} is not waiting for an answer.`, { details: { path, waitingOn: run.waitingOn } });
     // The definition, else what the waiting checkpoint recorded of it: the rules hold either way.
     const definition = this.findStep(scope, run, path) ?? waitingRules(step.output, path);

@@ -150,10 +150,11 @@ export class WorkflowService {
     const scope = this.scope(principal);
     const run = this.existing(scope, runId);
     // In the order the steps started (the store orders them; a path does not say when a step ran).
-    const steps = [...new RunStore(scope).steps(runId).values()];
+    const store = new RunStore(scope);
+    const steps = [...store.steps(runId).values()];
     // The caller's own working answers, and only to steps that still wait.
     const waiting = new Set(steps.filter((step) => step.status === 'waiting').map((step) => step.path));
-    const workingAnswers = new RunStore(scope).workingAnswers(runId, principal.userId).filter((kept) => waiting.has(kept.path)).map((kept) => ({ path: kept.path, answer: kept.answer, savedAt: iso(kept.savedAt) }));
+    const workingAnswers = store.workingAnswers(runId, principal.userId).filter((kept) => waiting.has(kept.path)).map((kept) => ({ path: kept.path, answer: kept.answer, savedAt: iso(kept.savedAt) }));
     // Who started it and who answered its steps, by name where the audit log knows them.
     const mentioned = new Set([run.createdBy, ...steps.map((step) => (step.output as { answeredBy?: unknown } | null)?.answeredBy).filter((id): id is string => typeof id === 'string')]);
     const names: Record<string, string> = {};

@@ -253,7 +253,11 @@ export class RunStore extends AccountRepository {
    */
   steps(runId: string): Map<string, StepRecord> {
     const rows = this.statement<[string, string], StepRow>('SELECT key, path, kind, status, output, recorded, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? AND account_id = ? ORDER BY started_at, rowid').all(runId, this.accountId);
-    return new Map(rows.map((row) => [row.path, {
+    return new Map(rows.map((row) => [row.path, this.toStep(row)]));
+  }
+
+  private toStep(row: StepRow): StepRecord {
+    return {
       path: row.path,
       kind: row.kind,
       status: row.status,
@@ -262,7 +266,13 @@ export class RunStore extends AccountRepository {
       attempts: row.attempts,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
-    }]));
+    };
+  }
+
+  /** One step's checkpoint, opening only its own sealed values; undefined when it has none. */
+  step(runId: string, path: string): StepRecord | undefined {
+    const row = this.statement<[string, string, string], StepRow>('SELECT key, path, kind, status, output, recorded, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? AND path = ? AND account_id = ?').get(runId, path, this.accountId);
+    return row ? this.toStep(row) : undefined;
   }
 
   /** The checkpoint: one step's result, durable before the engine continues. */

@@ -133,7 +133,7 @@ export class ModelRegistry {
     if (candidates.length === 0) {
       throw new CoreError('ERR_MODEL_NOT_FOUND', 'No model is available to this account. Add one on the Models page, or run `strongroom demo` for a test model.', { details: { model: null, cause: 'no model available to the account' } });
     }
-    const entry = defaultOf(available, classification, this.store.defaults().get(accountId));
+    const entry = defaultOf(available, classification, this.store.defaultFor(accountId));
     if (entry === undefined && classification !== undefined) {
       const passedOver = available.filter((candidate) => !candidates.includes(candidate) && allows(candidate, classification));
       throw classificationRefused(classification, candidates, passedOver);
@@ -159,7 +159,7 @@ export class ModelRegistry {
   async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;
-    const chosen = accountId === null ? undefined : this.store.defaults().get(accountId);
+    const chosen = accountId === null ? undefined : this.store.defaultFor(accountId);
     const defaultId = accountId === null ? undefined : defaultOf(entries.filter((entry) => availableTo(entry, accountId)), undefined, chosen)?.manifest.id;
     return Promise.all(entries.filter((entry) => visibleTo(entry, principal)).map((entry) => this.view(entry, principal, defaultId, chosen)));
   }
@@ -248,7 +248,7 @@ export class ModelRegistry {
       if (entry === undefined) throw notAvailable(modelId);
       if (entry.manifest.testModel) throw invalid('modelId', `is a generated test model (its text is meaningless); it is used only while the account has no real model, and cannot be chosen as its default`);
     }
-    const before = this.store.defaults().get(accountId) ?? null;
+    const before = this.store.defaultFor(accountId) ?? null;
     this.store.atomically(() => {
       this.store.setDefault(accountId, modelId, principal.userId, this.clock.now());
       this.audit.append({ action: 'model.default', outcome: 'success', actor: actorOf(principal), resource: `account:${accountId}`, requestId, details: { from: before, to: modelId } });

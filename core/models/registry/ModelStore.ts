@@ -56,7 +56,7 @@ export class ModelStore extends Repository {
       clearAccess: db.prepare('DELETE FROM model_access WHERE model_id = ?'),
       grant: db.prepare('INSERT OR IGNORE INTO model_access (model_id, account_id) VALUES (?, ?)'),
       remove: db.prepare('DELETE FROM models WHERE id = ?'),
-      defaults: db.prepare<[], { account_id: string; model_id: string }>('SELECT account_id, model_id FROM model_defaults'),
+      defaultFor: db.prepare<[string], string>('SELECT model_id FROM model_defaults WHERE account_id = ?').pluck(),
       setDefault: db.prepare('INSERT INTO model_defaults (account_id, model_id, updated_by, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET model_id = excluded.model_id, updated_by = excluded.updated_by, updated_at = excluded.updated_at'),
       clearDefault: db.prepare('DELETE FROM model_defaults WHERE account_id = ?'),
       forgetDefault: db.prepare('DELETE FROM model_defaults WHERE model_id = ?'),
@@ -116,9 +116,9 @@ export class ModelStore extends Repository {
     });
   }
 
-  /** The model each account chose as its default (account id → model id); accounts that chose none are absent. */
-  defaults(): Map<string, string> {
-    return new Map(this.statements.defaults.all().map((row) => [row.account_id, row.model_id]));
+  /** The model the account chose as its default; undefined when it chose none. */
+  defaultFor(accountId: string): string | undefined {
+    return this.statements.defaultFor.get(accountId);
   }
 
   /** An account's default model; null goes back to its first real model. */
