@@ -78,6 +78,8 @@ export interface CoreConfig {
    * commands that never touch data (`strongroom info`) pass false.
    */
   storage?: boolean;
+  /** Create a new installation even where the data directory shows its database went missing (`strongroom init` only; see core/storage/marker.ts). */
+  replaceMissingDatabase?: boolean;
   /** Audit checkpoints: every this many entries (default 1,000) or this often while entries arrive (default 15 min). */
   auditCheckpoints?: { every?: number; intervalMs?: number };
 }
@@ -134,7 +136,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let areaHandlers: Pick<MethodHandlers, AreaMethod>;
   if (config.storage !== false) {
     const secrets = config.secrets ?? (config.mode === 'test' ? new MemorySecretStore() : resolveSecretStore({ logger }));
-    storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger, ...(config.keyLimits ? { keyLimits: config.keyLimits } : {}) }));
+    storage = disposables.add(await openStorage({ dataDir: config.dataDir, secrets, clock, logger, ...(config.keyLimits ? { keyLimits: config.keyLimits } : {}), ...(config.replaceMissingDatabase ? { replaceMissingDatabase: true } : {}) }));
     const opened = storage;
     healthChecks.push({ name: 'storage', check: () => opened.health() });
     const checkpoints = config.auditCheckpoints ?? {};
@@ -343,7 +345,7 @@ function recordFirstRun(storage: Storage, auditLog: AuditLog): void {
   const account = made.defaultAccount ? storage.accounts.list()[0] : undefined;
   const administrator = made.administrator ? new IdentityStore(storage.db).localAdministrator() : undefined;
   durableTransaction(storage.db, () => {
-    if (made.database) auditLog.append({ action: 'installation.init', outcome: 'success', actor: null, accountId: null, details: { installationId: storage.installationId, masterKeyCreated: made.masterKey, secretStore: storage.secrets.backend } });
+    if (made.database) auditLog.append({ action: 'installation.init', outcome: 'success', actor: null, accountId: null, details: { installationId: storage.installationId, masterKeyCreated: made.masterKey, secretStore: storage.secrets.backend, ...(made.replacedInstallationId === undefined ? {} : { replacedInstallationId: made.replacedInstallationId }) } });
     if (account) {
       auditLog.append({ action: 'account.create', outcome: 'success', actor: null, accountId: account.id, resource: `account:${account.id}`, details: { name: account.name, automatic: true } });
       for (const key of storage.keys.describeKeys().filter((k) => k.accountId === account.id)) {

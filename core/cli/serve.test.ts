@@ -102,4 +102,26 @@ describe('strongroom serve (as a process)', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/loopback addresses only/);
   });
+
+  it('refuses a second serve on the same data directory, naming the first one and its address, and starts again once it stopped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-serve-'));
+    const first = await startServe(baseEnv, dataDir);
+    const second = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv });
+    let stdout = '';
+    let stderr = '';
+    second.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const origin = new URL(first.ready.url).origin;
+    expect(stderr).toContain(`Strongroom serve is already running on ${dataDir} (pid ${first.child.pid} at ${origin}/`);
+    // The launch token is never written to the lock or repeated in the refusal.
+    expect(stderr).not.toContain(first.ready.token);
+    // The first one was not disturbed.
+    expect((await call(origin, first.ready.token, 'auth.status', {})).status).toBe(200);
+    expect(await stop(first.child)).toBe(0);
+    const again = await startServe(baseEnv, dataDir);
+    expect(await stop(again.child)).toBe(0);
+  });
 });

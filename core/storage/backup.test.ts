@@ -8,6 +8,7 @@ import { MemorySecretStore } from '../secrets/index.ts';
 import { backupDatabase, restoreDatabase } from './backup.ts';
 import { openReadOnly } from './database.ts';
 import { databaseFileName } from './storage.ts';
+import { markerFileName } from './marker.ts';
 import { openTestStorage, tempDir } from './testing/helpers.ts';
 import { testMigrations } from './testing/notes.ts';
 
@@ -132,7 +133,7 @@ describe('restoreDatabase refuses anything that is not a Strongroom backup', () 
     const report = await restoreDatabase({ dataDir, from: wal, secrets, force: true, now: () => Date.now(), migrations: testMigrations });
     expect(report).toMatchObject({ backupId: expect.any(String) as string, takenAt: 1_700_000_000_000 });
     expect(existsSync(`${wal}-wal`) || existsSync(`${wal}-shm`)).toBe(false);
-    expect(readdirSync(dataDir).sort()).toEqual([databaseFileName, expect.stringMatching(/^strongroom\.db\.before-restore-/)]);
+    expect(readdirSync(dataDir).sort()).toEqual([markerFileName, databaseFileName, expect.stringMatching(/^strongroom\.db\.before-restore-/)]);
   });
 
   it('replaces a damaged database with --force (kept beside it), and refuses one that is in use', async () => {

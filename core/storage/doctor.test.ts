@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../secrets/index.ts';
@@ -25,7 +25,8 @@ function dir(): string {
 
 const fixtureV1 = new URL('./fixtures/schema-v1.fixture.sqlite', import.meta.url).pathname;
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const summary = (checks: readonly DoctorCheck[]) => checks.map((check) => `${check.name}:${check.status}`);
+/** The checks, less free space: that one depends on the machine and has its own test. */
+const summary = (checks: readonly DoctorCheck[]) => checks.filter((check) => check.name !== 'disk-space').map((check) => `${check.name}:${check.status}`);
 const byName = (checks: readonly DoctorCheck[], name: string) => checks.find((check) => check.name === name);
 
 /** The file's bytes and which sidecar files exist: what "doctor changes nothing" means on disk. */
@@ -146,5 +147,29 @@ describe('strongroom doctor (inspectStorage)', () => {
     expect(onDisk(file)).toEqual(before);
     expect(byName(report.checks, 'integrity')).toMatchObject({ status: 'failed', detail: expect.stringContaining('strongroom restore FILE') as string });
     expect(report.status).toBe('failed');
+  });
+
+  it('checks the free space where the data directory lives, failing and warning below the limits', async () => {
+    const { dataDir, secrets } = await installation();
+    const most = Number.MAX_SAFE_INTEGER;
+    const failing = await inspectStorage({ dataDir, secrets, minimumFreeBytes: { failBelow: most, warnBelow: most } });
+    expect(byName(failing.checks, 'disk-space')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^Only \d+ MiB free where .* changes will soon be refused/) as string });
+    expect(failing.status).toBe('failed');
+    const warning = await inspectStorage({ dataDir, secrets, minimumFreeBytes: { failBelow: 0, warnBelow: most } });
+    expect(byName(warning.checks, 'disk-space')?.status).toBe('degraded');
+    expect(warning.status).toBe('degraded');
+    const fine = await inspectStorage({ dataDir, secrets, minimumFreeBytes: { failBelow: 0, warnBelow: 0 } });
+    expect(byName(fine.checks, 'disk-space')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^\d+ MiB free\.$/) as string });
+    expect(fine.status).toBe('ok');
+  });
+
+  it('says an installation was recorded here when its database is missing, and names restore rather than init', async () => {
+    const { dataDir, file, secrets } = await installation();
+    renameSync(file, `${file}.moved`);
+    const report = await inspectStorage({ dataDir, secrets });
+    const database = byName(report.checks, 'database');
+    expect(database?.status).toBe('failed');
+    expect(database?.detail).toMatch(/^No database at .*, but installation [0-9a-f-]{36} was recorded here on .*strongroom restore FILE/);
+    expect(existsSync(file)).toBe(false);
   });
 });

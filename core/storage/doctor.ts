@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCoreError } from '../base/index.ts';
 import { defaultKeyLimits, KeyRing } from '../crypto/index.ts';
@@ -10,6 +10,7 @@ import type { SqliteDatabase } from './database.ts';
 import { latestVersion, schemaVersion } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import { appMigrations } from './schema.ts';
+import { readMarker } from './marker.ts';
 import { databaseFileName } from './storage.ts';
 
 export type CheckStatus = 'ok' | 'degraded' | 'failed';
@@ -37,6 +38,32 @@ function messageOf(error: unknown): string {
 
 const restoreFix = 'restore the latest backup: strongroom restore FILE';
 
+/**
+ * Free space on the data directory's file system below which doctor fails or warns. SQLite needs
+ * room for its WAL and checkpoints (and a backup for a copy of the database); when it runs out,
+ * every change is refused with ERR_STORAGE_UNAVAILABLE.
+ */
+export interface DiskSpaceLimits {
+  failBelow: number;
+  warnBelow: number;
+}
+export const diskSpaceLimits: DiskSpaceLimits = { failBelow: 100 * 2 ** 20, warnBelow: 2 ** 30 };
+
+const mebibytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+function diskSpace(dataDir: string, limits: DiskSpaceLimits): DoctorCheck {
+  let free: number;
+  try {
+    const fs = statfsSync(dataDir);
+    free = fs.bavail * fs.bsize; // what an unprivileged process may still use
+  } catch (error) {
+    return { name: 'disk-space', status: 'degraded', detail: `Free space could not be read: ${messageOf(error)}.` };
+  }
+  if (free < limits.failBelow) return { name: 'disk-space', status: 'failed', detail: `Only ${mebibytes(free)} free where ${dataDir} lives: changes will soon be refused. Free space or move the data directory to a larger volume.` };
+  if (free < limits.warnBelow) return { name: 'disk-space', status: 'degraded', detail: `${mebibytes(free)} free where ${dataDir} lives (under ${mebibytes(limits.warnBelow)}); free space before it runs out.` };
+  return { name: 'disk-space', status: 'ok', detail: `${mebibytes(free)} free.` };
+}
+
 function hasTable(db: SqliteDatabase, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
@@ -49,10 +76,12 @@ function hasTable(db: SqliteDatabase, name: string): boolean {
  * master key against the database and every data key. Each check runs on its own, so a damaged
  * database still gets every check that can be made.
  */
-export async function inspectStorage(options: { dataDir: string; secrets: SecretStore; migrations?: readonly Migration[] }): Promise<DoctorReport> {
+export async function inspectStorage(options: { dataDir: string; secrets: SecretStore; migrations?: readonly Migration[]; minimumFreeBytes?: DiskSpaceLimits }): Promise<DoctorReport> {
   const migrations = options.migrations ?? appMigrations;
   const checks: DoctorCheck[] = [];
-  const report = (): DoctorReport => ({ status: overall(checks), dataDir: options.dataDir, checks });
+  // Free space is checked first (a full disk explains most failures below) but listed last.
+  const space = existsSync(options.dataDir) ? [diskSpace(options.dataDir, options.minimumFreeBytes ?? diskSpaceLimits)] : [];
+  const report = (): DoctorReport => ({ status: overall([...checks, ...space]), dataDir: options.dataDir, checks: [...checks, ...space] });
 
   try {
     await options.secrets.probe();
@@ -63,7 +92,14 @@ export async function inspectStorage(options: { dataDir: string; secrets: Secret
 
   const file = join(options.dataDir, databaseFileName);
   if (!existsSync(file)) {
-    checks.push({ name: 'database', status: 'failed', detail: `No database at ${file}; run \`strongroom init --data-dir ${options.dataDir}\`.` });
+    const marker = readMarker(options.dataDir);
+    checks.push({
+      name: 'database',
+      status: 'failed',
+      detail: marker
+        ? `No database at ${file}, but installation ${marker.installationId} was recorded here on ${marker.recordedAt}: if its volume is not mounted or the file was moved, put it back; otherwise ${restoreFix} (\`strongroom init\` would start a new, empty installation).`
+        : `No database at ${file}; run \`strongroom init --data-dir ${options.dataDir}\`.`,
+    });
     return report();
   }
   const stat = statSync(file);

@@ -8,6 +8,10 @@ export { commitsDurably, durableTransaction, integrityProblems, openDatabase } f
 export type { OpenDatabaseOptions, SqliteDatabase } from './database.ts';
 export { inspectStorage } from './doctor.ts';
 export type { CheckStatus, DoctorCheck, DoctorReport } from './doctor.ts';
+export { claimDataDirectory, hostLockFileName } from './hostLock.ts';
+export type { HostLock, HostLockHolder } from './hostLock.ts';
+export { markerFileName, readMarker } from './marker.ts';
+export type { InstallationMarker } from './marker.ts';
 export { latestVersion, migrate, schemaVersion } from './migrations.ts';
 export type { Migration } from './migrations.ts';
 export { AccountRepository, Repository } from './repository.ts';

@@ -8,6 +8,7 @@ import type { SecretStore } from '../secrets/index.ts';
 import type { Account } from './accounts.ts';
 import { AccountsRepository } from './accounts.ts';
 import { ensureInstallationId, loadMasterKey, readMeta } from './bootstrap.ts';
+import { readMarker, refuseIfDatabaseMissing, setAsideCompanions, writeMarker } from './marker.ts';
 import { SqliteDataKeyStore } from './dataKeys.ts';
 import { durableTransaction, openDatabase } from './database.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -34,6 +35,12 @@ export interface StorageOptions {
   sealedTables?: readonly SealedTable[];
   keyLimits?: Partial<KeyLimits>;
   busyTimeoutMs?: number;
+  /**
+   * Create a new installation even where the data directory shows that one was there and its
+   * database is missing (see marker.ts). Only `strongroom init` passes true: everything else
+   * refuses with ERR_STORAGE_NOT_INITIALISED rather than start an empty installation by accident.
+   */
+  replaceMissingDatabase?: boolean;
 }
 
 /** What a first run created, for `strongroom init` to report. */
@@ -42,6 +49,8 @@ export interface FirstRun {
   masterKey: boolean;
   defaultAccount: boolean;
   administrator: boolean;
+  /** The installation recorded in the data directory whose missing database this one replaced (`strongroom init` only). */
+  replacedInstallationId?: string;
 }
 
 export interface StorageHealth {
@@ -162,6 +171,7 @@ export class Storage implements Disposable {
  */
 export function requireInstallation(dataDir: string): void {
   const file = join(dataDir, databaseFileName);
+  refuseIfDatabaseMissing(dataDir, file);
   if (!existsSync(file)) throw new CoreError('ERR_STORAGE_NOT_INITIALISED', `There is no Strongroom database at ${file}; run \`strongroom init\` first.`);
 }
 
@@ -189,6 +199,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   const createdDir = create ? mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }) : undefined;
   const file = join(options.dataDir, databaseFileName);
   const createdFile = create && !existsSync(file);
+  let replacedInstallationId: string | undefined;
+  if (createdFile) {
+    if (options.replaceMissingDatabase === true) {
+      replacedInstallationId = readMarker(options.dataDir)?.installationId;
+      const setAside = setAsideCompanions(file, clock.now());
+      if (setAside.length > 0) logger.warn({ files: setAside }, 'set aside SQLite files of a missing database before creating a new one');
+    } else {
+      refuseIfDatabaseMissing(options.dataDir, file);
+    }
+  }
   let db: SqliteDatabase;
   try {
     db = openDatabase(file, { mustExist: !create, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
@@ -204,7 +224,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const { master, created: masterCreated } = await loadMasterKey(db, options.secrets, { installationId: installation.id, create, random });
     const keys = new KeyRing({ master, store: new SqliteDataKeyStore(db), clock, random, ...(options.keyLimits ? { limits: options.keyLimits } : {}) });
     const accounts = new AccountsRepository(db);
-    const storage = new Storage({ dataDir: options.dataDir, file, db, installationId: installation.id, secrets: options.secrets, keys, accounts, sealedTables, migrations, clock, random, logger, firstRun: { database: databaseWasEmpty, masterKey: masterCreated, defaultAccount: false, administrator: false } });
+    const storage = new Storage({ dataDir: options.dataDir, file, db, installationId: installation.id, secrets: options.secrets, keys, accounts, sealedTables, migrations, clock, random, logger, firstRun: { database: databaseWasEmpty, masterKey: masterCreated, defaultAccount: false, administrator: false, ...(replacedInstallationId === undefined ? {} : { replacedInstallationId }) } });
     let defaultAccount = false;
     if (accounts.list({ includeDeleted: true }).length === 0) {
       storage.createAccount(defaultAccountName);
@@ -217,6 +237,12 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const administrator = accounts.ensureLocalAdministrator(clock.now()).created;
     Object.assign(storage.firstRun, { defaultAccount, administrator });
     if (masterCreated) logger.info({ backend: options.secrets.backend }, 'master key created');
+    try {
+      writeMarker(options.dataDir, installation.id, clock.now());
+    } catch (error) {
+      // A read-only data directory still opens; only the missing-database guard loses its evidence.
+      logger.warn({ code: (error as NodeJS.ErrnoException).code }, 'could not record installation.json in the data directory');
+    }
     return storage;
   } catch (error) {
     // A first run that stopped before the master key was bound (keychain unavailable, invalid

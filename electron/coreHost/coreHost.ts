@@ -3,7 +3,9 @@
 // signs in otherwise), and relays messages from process.parentPort until main asks it to shut down.
 import { mkdirSync } from 'node:fs';
 import { createCore } from '../../core/index.ts';
+import type { Core } from '../../core/index.ts';
 import { createLogger } from '../../core/base/index.ts';
+import { claimDataDirectory } from '../../core/storage/index.ts';
 import { rememberedSession } from '../../core/identity/index.ts';
 import type { HostToMainMessage } from '../shared/coreHostProtocol.ts';
 import { dataDirFrom } from './hostArgs.ts';
@@ -30,7 +32,15 @@ async function run(port: ParentPort, dataDir: string, logging: ReturnType<typeof
   let deliver: (message: unknown) => void = (message) => messages.push(message);
   port.on('message', (event) => deliver(event.data));
 
-  const core = await createCore({ dataDir, mode: 'desktop', logger: logging.logger });
+  // One host per data directory: a `strongroom serve` already on it is named in the start-up failure.
+  const lock = claimDataDirectory(dataDir, 'desktop');
+  let core: Core;
+  try {
+    core = await createCore({ dataDir, mode: 'desktop', logger: logging.logger });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   if (!core.storage || !core.identity) throw new Error('the desktop core needs storage');
   // Headless provisioning may preset the local administrator's first passphrase; otherwise the
   // window shows the first-run setup (auth.setupLocal).
@@ -40,6 +50,7 @@ async function run(port: ParentPort, dataDir: string, logging: ReturnType<typeof
   const shutdown = async (): Promise<void> => {
     handler.dispose();
     await core.dispose();
+    lock.release();
     await logging.close();
     process.exit(0);
   };

@@ -81,6 +81,27 @@ describe('strongroom backup / restore and the audit log', () => {
     });
   });
 
+  it('signs a checkpoint over the whole log before copying, so no entry in the backup is only hash-linked', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-backup-'));
+    dirs.push(root);
+    const dataDir = join(root, 'data');
+    expect(await initCommand(capture(), { dataDir, json: true, env })).toBe(0);
+    await withCore(dataDir, (core) => {
+      for (let index = 0; index < 5; index += 1) core.audit!.append({ action: 'test.beforeBackup', outcome: 'success' });
+    });
+    const file = join(root, 'backup.sqlite');
+    expect(await backupCommand(capture(), { dataDir, json: true, env, out: file })).toBe(0);
+    const copy = new Database(file, { readonly: true });
+    try {
+      const { head } = copy.prepare('SELECT max(seq) AS head FROM audit_log').get() as { head: number };
+      const last = copy.prepare('SELECT kind, size FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as { kind: string; size: number };
+      expect(head).toBeGreaterThan(5);
+      expect(last).toEqual({ kind: 'export', size: head });
+    } finally {
+      copy.close();
+    }
+  });
+
   it('replaces nothing when the restore cannot be recorded in the staged copy', async () => {
     const root = mkdtempSync(join(tmpdir(), 'strongroom-cli-backup-'));
     dirs.push(root);
@@ -116,7 +137,7 @@ describe('strongroom backup / restore and the audit log', () => {
       expect(await restoreCommand(text, { dataDir, json: false, env, file, force: true })).toBe(1);
       expect(text.stderr.join('\n')).toMatch(/^error ERR_INPUT_INVALID: .* is not a Strongroom backup/m);
     }
-    expect(readdirSync(dataDir)).toEqual(['strongroom.db']);
+    expect(readdirSync(dataDir).sort()).toEqual(['installation.json', 'strongroom.db']);
     expect(readFileSync(join(dataDir, 'strongroom.db')).equals(live)).toBe(true);
     await withCore(dataDir, (core) => {
       expect(core.storage!.installationId).toBe(installationId);

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { localOperator } from '../../api/index.ts';
 import { AuditLog } from '../../audit/index.ts';
@@ -31,14 +32,34 @@ export async function backupCommand(io: CliIo, options: StorageCommandOptions & 
       const file = resolve(options.out);
       let report;
       try {
+        // Sign the chain as it stands, so the copy's newest entries are covered by a checkpoint
+        // too, not only hash-linked (a backup is a data export, hence the kind).
+        const checkpoint = audit.checkpoint('export');
+        core.logger.info({ size: checkpoint.size }, 'audit checkpoint signed for the backup');
         report = await backupDatabase(core.storage!.db, file, { now: () => systemClock.now() });
       } catch (error) {
         if (isCoreError(error)) audit.append({ action: 'backup.create', outcome: 'failure', actor: operatorActor(), accountId: null, details: { file, code: error.code } });
         throw error;
       }
       audit.append({ action: 'backup.create', outcome: 'success', actor: operatorActor(), accountId: null, details: { backupId: report.backupId, file: report.file, bytes: report.bytes, sha256: report.sha256, schemaVersion: report.schemaVersion } });
-      if (options.json) io.out(JSON.stringify({ ok: true, ...report, takenAt: iso(report.takenAt) }));
-      else io.out(`Backed up to ${report.file} (${report.bytes} bytes, schema ${report.schemaVersion}, backup id ${report.backupId}, SHA-256 ${report.sha256}). It holds only ciphertext: keep the master key backed up separately.`);
+      // The database holds model registrations, not model files: say which files a restore on
+      // another machine would also need.
+      const modelFiles = core.models!.localModelFiles().flatMap((model) => {
+        try {
+          return [{ ...model, bytes: statSync(model.path).size }];
+        } catch {
+          return [];
+        }
+      });
+      if (options.json) io.out(JSON.stringify({ ok: true, ...report, takenAt: iso(report.takenAt), notIncluded: { modelFiles } }));
+      else {
+        io.out(
+          [
+            `Backed up to ${report.file} (${report.bytes} bytes, schema ${report.schemaVersion}, backup id ${report.backupId}, SHA-256 ${report.sha256}). It holds only ciphertext: keep the master key backed up separately.`,
+            ...(modelFiles.length === 0 ? [] : [`Not in the backup: ${modelFiles.length === 1 ? 'the local model file' : `${modelFiles.length} local model files`} the installation uses; copy ${modelFiles.length === 1 ? 'it' : 'them'} separately to restore on another machine:`, ...modelFiles.map((model) => `  ${model.id}  ${model.path} (${(model.bytes / 2 ** 20).toFixed(1)} MiB)`)]),
+          ].join('\n'),
+        );
+      }
       return 0;
     } finally {
       await core.dispose();

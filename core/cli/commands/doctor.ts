@@ -5,7 +5,8 @@ import { runStorageCommand, secretsFor } from './common.ts';
 
 /**
  * `strongroom doctor`: keychain reachable, integrity_check, foreign keys, schema version, the
- * installation's accounts and local administrator, master key matches, data keys. Reads the
+ * installation's accounts and local administrator, master key matches, data keys, free space on
+ * the data directory's volume. Reads the
  * database read-only and changes nothing (not even its journal mode or -wal/-shm files). Exit
  * code 0 when healthy or degraded, 1 when a check failed.
  */

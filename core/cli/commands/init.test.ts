@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,5 +112,24 @@ describe('strongroom init and the audit log', () => {
     // Opening the installation again records nothing of the kind.
     const again = await withCore(dir, env, (core) => core.audit!.list({ actionPrefix: '' }).filter((entry) => ['installation.init', 'account.create', 'identity.localAdministrator.create'].includes(entry.action)).length);
     expect(again).toBe(3);
+  });
+
+  it('is the one way to start afresh where a database went missing: serve and other commands refuse, init says what it replaces and audits it', async () => {
+    const dir = dataDir();
+    const env = { STRONGROOM_MASTER_KEY: randomBytes(32).toString('base64') };
+    const firstIo = capture();
+    expect(await initCommand(firstIo, { dataDir: dir, json: true, env })).toBe(0);
+    const oldId = (JSON.parse(firstIo.stdout[0]!) as { installationId: string }).installationId;
+    renameSync(join(dir, 'strongroom.db'), join(dir, 'moved-away.db'));
+
+    await expect(createCore({ dataDir: dir, mode: 'serve', heartbeatMs: 0, secrets: secretsFor(capture(), env) })).rejects.toMatchObject({ code: 'ERR_STORAGE_NOT_INITIALISED', details: { reason: 'database-missing', installationId: oldId } });
+    expect(existsSync(join(dir, 'strongroom.db'))).toBe(false);
+
+    const io = capture();
+    expect(await initCommand(io, { dataDir: dir, json: false, env })).toBe(0);
+    expect(io.stdout.join('\n')).toContain(`The database of installation ${oldId} is missing from ${dir}; this is a new, empty installation in its place.`);
+    const init = await withCore(dir, env, (core) => ({ id: core.storage!.installationId, entry: core.audit!.list({ actionPrefix: 'installation.init' })[0] }));
+    expect(init.id).not.toBe(oldId);
+    expect(init.entry?.details).toMatchObject({ installationId: init.id, replacedInstallationId: oldId });
   });
 });

@@ -20,7 +20,9 @@ type PassphraseState = 'set-from-environment' | 'already-set' | 'not-set' | 'not
 export async function initCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
     const secrets = secretsFor(io, options.env);
-    const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets, resumeInterruptedRuns: false });
+    // In a data directory whose database went missing, init is the deliberate way to start afresh
+    // (every other start refuses); it says which installation it replaces, and audits it.
+    const core = await createCore({ dataDir: options.dataDir, mode: 'cli', heartbeatMs: 0, secrets, resumeInterruptedRuns: false, replaceMissingDatabase: true });
     try {
       const storage = core.storage!;
       const identity = core.identity!;
@@ -36,6 +38,7 @@ export async function initCommand(io: CliIo, options: StorageCommandOptions): Pr
         throw error;
       }
       const administrator = storage.accounts.ensureLocalAdministrator(storage.clock.now());
+      const replaced = storage.firstRun.replacedInstallationId;
       const accounts = storage.accounts.list().map((account) => ({ id: account.id, name: account.name }));
       const created = Object.values(storage.firstRun).some(Boolean);
       const result = {
@@ -62,6 +65,7 @@ export async function initCommand(io: CliIo, options: StorageCommandOptions): Pr
         }[passphrase];
         io.out(
           [
+            ...(replaced ? [`The database of installation ${replaced} is missing from ${storage.dataDir}; this is a new, empty installation in its place.`] : []),
             created ? `Initialised Strongroom in ${storage.dataDir}`
               : passphrase === 'set-from-environment' ? `Strongroom is already initialised in ${storage.dataDir}; the local administrator's passphrase was set.`
                 : `Strongroom is already initialised in ${storage.dataDir}; nothing changed.`,

@@ -49,6 +49,16 @@ describe('strongroom demo / models list|add|test', () => {
     expect(again.json).toEqual({ ok: true, value: { modelId: 'strongroom-test', path: join(dataDir, 'models', 'strongroom-test-model.gguf'), wroteFile: false, registered: false } });
   }, 60_000);
 
+  it('backup says the demo model file is not in it, and where that file is', async () => {
+    const modelFile = join(dataDir, 'models', 'strongroom-test-model.gguf');
+    const json = await run('backup', '--out', join(root, 'with-model.sqlite'), '--json');
+    expect(json.code).toBe(0);
+    expect((json.json as unknown as { notIncluded: unknown }).notIncluded).toEqual({ modelFiles: [{ id: 'strongroom-test', path: modelFile, bytes: expect.any(Number) as number }] });
+    const text = await run('backup', '--out', join(root, 'with-model-text.sqlite'));
+    expect(text.stdout).toContain('Not in the backup: the local model file the installation uses; copy it separately to restore on another machine:');
+    expect(text.stdout).toMatch(new RegExp(`strongroom-test {2}${modelFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+\\.\\d MiB\\)`));
+  });
+
   it('list shows it labelled as a test model, in text and JSON', async () => {
     const text = await run('models', 'list');
     expect(text.stdout).toMatch(/strongroom-test {2}local {2}added .*TEST MODEL — text is meaningless/);

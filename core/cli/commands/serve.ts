@@ -3,6 +3,8 @@ import { createLogger, shippedPath } from '../../base/index.ts';
 import { isLoopbackAddress, startHttpServer } from '../../api/index.ts';
 import { announceFirstRunPassphrase } from './firstRun.ts';
 import { createCore } from '../../createCore.ts';
+import type { Core } from '../../createCore.ts';
+import { claimDataDirectory } from '../../storage/index.ts';
 import type { CliIo } from '../output.ts';
 
 export interface ServeOptions {
@@ -28,8 +30,17 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
     return 1;
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // One host per data directory: a second serve (or the desktop app) on it is refused, naming the first.
+  const lock = claimDataDirectory(options.dataDir, 'serve');
   const logging = createLogger({ dataDir: options.dataDir, stderr: true });
-  const core = await createCore({ dataDir: options.dataDir, mode: 'serve', logger: logging.logger });
+  let core: Core;
+  try {
+    core = await createCore({ dataDir: options.dataDir, mode: 'serve', logger: logging.logger });
+  } catch (error) {
+    lock.release();
+    await logging.close();
+    throw error;
+  }
   let server;
   try {
     const identity = core.identity;
@@ -49,6 +60,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
     });
   } catch (error) {
     await core.dispose();
+    lock.release();
     await logging.close();
     io.err(`strongroom serve: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
@@ -65,6 +77,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
       void (async () => {
         await running.close();
         await core.dispose();
+        lock.release();
         await logging.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -74,6 +87,7 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  lock.setUrl(server.appUrl);
   io.out(JSON.stringify({ url: server.appUrl, token: server.token }));
   return stopped;
 }

@@ -156,6 +156,11 @@ export class ModelRegistry {
     return new Set(this.entries({ includeDisabled: true }).filter((entry) => entry.manifest.testModel === true).map((entry) => entry.manifest.id));
   }
 
+  /** Every local model's file (disabled ones too), for operations that must say what they leave out, like backups. */
+  localModelFiles(): { id: string; path: string }[] {
+    return this.entries({ includeDisabled: true }).flatMap(({ manifest }) => (manifest.kind === 'local' ? [{ id: manifest.id, path: manifest.path }] : []));
+  }
+
   async list(principal: Actor): Promise<ModelView[]> {
     const entries = this.entries();
     const accountId = principal.accountId;
