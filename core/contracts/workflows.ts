@@ -164,7 +164,8 @@ export const workflowMethods = {
 export const workflowEvents = {
   /** A step or run changed state. */
   'runs.progress': defineEvent({
-    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), kind: z.string(), status: z.string(), at: z.string() }),
+    // status 'queued' (with `ahead`: requests before it) while an llm step waits for a busy local model.
+    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), kind: z.string(), status: z.string(), ahead: z.number().int().min(0).optional(), at: z.string() }),
     permission: 'runs.read',
     accountScoped: true,
   }),

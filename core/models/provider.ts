@@ -65,6 +65,12 @@ export interface ChatRequest<T = unknown> {
   toolChoice?: 'auto' | 'required' | 'none';
   signal?: AbortSignal;
   onDelta?: (text: string) => void;
+  /**
+   * Told when the request has to wait for the model (a local model's sequences are all busy with
+   * other requests): how many requests are ahead of it, again as that changes, and `null` once it
+   * has the model. Not called when the model is free at once. Remote servers queue out of sight.
+   */
+  onQueue?: (ahead: number | null) => void;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'cancelled';

@@ -728,8 +728,8 @@ class RunExecution {
   /** Scopes of steps in flight, so the chain's handler can find the data its step sees. */
   private readonly scopes = new Map<string, DataScope>();
 
-  private publish(path: string, kind: string, status: string): void {
-    this.deps.events.publish('runs.progress', { accountId: this.accountId, runId: this.run.id, path, kind, status, at: new Date(this.deps.clock.now()).toISOString() });
+  private publish(path: string, kind: string, status: string, ahead?: number): void {
+    this.deps.events.publish('runs.progress', { accountId: this.accountId, runId: this.run.id, path, kind, status, ...(ahead === undefined ? {} : { ahead }), at: new Date(this.deps.clock.now()).toISOString() });
   }
 
   /** The innermost handler: what each kind of step does. */
@@ -879,6 +879,8 @@ class RunExecution {
       ...(step.maxTokens ? { maxTokens: step.maxTokens } : {}),
       signal: context.signal,
       onDelta: (text) => this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text }),
+      // A busy local model queues the step: say so (and how many are ahead), then that it runs.
+      onQueue: (ahead) => this.publish(context.path, 'llm', ahead === null ? 'running' : 'queued', ahead ?? undefined),
     });
     Object.assign(context.attributes, {
       'gen_ai.operation.name': 'chat',

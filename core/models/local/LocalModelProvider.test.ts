@@ -154,6 +154,35 @@ describe('LocalModelProvider: sequence pooling', () => {
   });
 });
 
+describe('LocalModelProvider: waiting for the model', () => {
+  it('tells a queued request how many are ahead as the queue moves, then that it has the model; one that never waits hears nothing', async () => {
+    const heard: Record<string, (number | null)[]> = { first: [], second: [], third: [], fourth: [] };
+    const ask = (name: string, maxTokens: number) => provider.chat({ messages: user(`queue ${name}`), maxTokens, onQueue: (ahead) => heard[name]!.push(ahead) });
+    // Two sequences: the first two start at once, the next two wait in order.
+    const all = [ask('first', 40), ask('second', 40), ask('third', 4), ask('fourth', 4)];
+    const results = await Promise.all(all);
+    expect(results.every((result) => result.usage.outputTokens > 0)).toBe(true);
+    expect(heard.first).toEqual([]);
+    expect(heard.second).toEqual([]);
+    expect(heard.third).toEqual([0, null]);
+    // Fourth was second in line, moved up when third got a sequence, then got one itself.
+    expect(heard.fourth).toEqual([1, 0, null]);
+  });
+
+  it('moves the others up when a queued request is cancelled', async () => {
+    const controller = new AbortController();
+    const heard: (number | null)[] = [];
+    const busy = [provider.chat({ messages: user('hold 1'), maxTokens: 60 }), provider.chat({ messages: user('hold 2'), maxTokens: 60 })];
+    const leaving = provider.chat({ messages: user('leaving'), maxTokens: 4, signal: controller.signal });
+    const staying = provider.chat({ messages: user('staying'), maxTokens: 4, onQueue: (ahead) => heard.push(ahead) });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expectCoreError(leaving, 'ERR_MODEL_CANCELLED');
+    await Promise.all([...busy, staying]);
+    expect(heard).toEqual([1, 0, null]);
+  });
+});
+
 describe('LocalModelProvider: structured output', () => {
   const decision = z.object({
     decision: z.enum(['approve', 'refer', 'decline']),

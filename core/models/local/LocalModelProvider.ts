@@ -71,6 +71,7 @@ export class LocalModelProvider implements ModelProvider {
           ...(grammar === undefined ? {} : { grammar }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),
           ...(onDelta === undefined ? {} : { onDelta }),
+          ...(request.onQueue === undefined ? {} : { onQueue: request.onQueue }),
           clock: this.clock,
         });
       };

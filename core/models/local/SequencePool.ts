@@ -1,5 +1,20 @@
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 
+interface Waiter {
+  resolve: (sequence: LlamaContextSequence) => void;
+  reject: (error: unknown) => void;
+  onQueue?: (ahead: number | null) => void;
+}
+
+/** A listener's failure must not strand the queue. */
+function notify(listener: ((ahead: number | null) => void) | undefined, ahead: number | null): void {
+  try {
+    listener?.(ahead);
+  } catch {
+    // the listener's own business
+  }
+}
+
 /**
  * Hands out a context's sequences to one generation at a time. Each sequence keeps the tokens it
  * last evaluated in its KV cache, so a new request goes to the free sequence whose cache its prompt
@@ -8,7 +23,7 @@ import type { LlamaContextSequence, Token } from 'node-llama-cpp';
  */
 export class SequencePool {
   private readonly free: LlamaContextSequence[];
-  private readonly waiters: { resolve: (sequence: LlamaContextSequence) => void; reject: (error: unknown) => void }[] = [];
+  private readonly waiters: Waiter[] = [];
   private closed = false;
   private readonly lastUsed = new WeakMap<LlamaContextSequence, number>();
   private uses = 0;
@@ -24,34 +39,48 @@ export class SequencePool {
 
   /**
    * Resolves with the free sequence best matching `prompt`, waiting in FIFO order if none is free;
-   * rejects if `signal` aborts while waiting or the pool closes.
+   * rejects if `signal` aborts while waiting or the pool closes. `onQueue` hears how many requests
+   * are ahead while it waits (at once, then as that shrinks) and `null` when it gets a sequence.
    */
-  acquire(prompt: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
+  acquire(prompt: readonly Token[], signal?: AbortSignal, onQueue?: (ahead: number | null) => void): Promise<LlamaContextSequence> {
     if (this.closed) return Promise.reject(new Error('SequencePool is closed'));
     if (this.free.length > 0) return Promise.resolve(this.takeBest(prompt));
     return new Promise((resolve, reject) => {
-      const waiter = {
+      const waiter: Waiter = {
         resolve: (sequence: LlamaContextSequence) => {
           signal?.removeEventListener('abort', onAbort);
+          notify(onQueue, null);
           resolve(sequence);
         },
         reject,
+        ...(onQueue === undefined ? {} : { onQueue }),
       };
       const onAbort = (): void => {
         const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
+        if (index >= 0) {
+          this.waiters.splice(index, 1);
+          this.tellPositions(index);
+        }
         reject(new Error('aborted while queued', { cause: signal?.reason })); // the caller maps it to ERR_MODEL_CANCELLED
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
+      notify(onQueue, this.waiters.length - 1);
     });
   }
 
   release(sequence: LlamaContextSequence): void {
     if (this.closed) return;
     const waiter = this.waiters.shift();
-    if (waiter !== undefined) waiter.resolve(sequence);
-    else this.free.push(sequence);
+    if (waiter !== undefined) {
+      waiter.resolve(sequence);
+      this.tellPositions(0);
+    } else this.free.push(sequence);
+  }
+
+  /** Tells the waiters from `from` on their new place in the queue. */
+  private tellPositions(from: number): void {
+    for (let index = from; index < this.waiters.length; index += 1) notify(this.waiters[index]?.onQueue, index);
   }
 
   /** Sequences free right now. */

@@ -16,6 +16,8 @@ export interface GenerationInput {
   grammar?: LlamaGrammar;
   signal?: AbortSignal;
   onDelta?: (text: string) => void;
+  /** See ChatRequest.onQueue. */
+  onQueue?: (ahead: number | null) => void;
   clock: Clock;
 }
 
@@ -58,7 +60,7 @@ export async function generate(input: GenerationInput): Promise<GenerationOutput
 
   let sequence: LlamaContextSequence;
   try {
-    sequence = await loaded.sequences.acquire(prompt, signal);
+    sequence = await loaded.sequences.acquire(prompt, signal, input.onQueue);
   } catch (error) {
     if (isAborted(signal)) throw cancelled(modelId, 0);
     throw new CoreError('ERR_MODEL_UNAVAILABLE', `Model ${modelId} was unloaded while the request waited for it.`, { details: { model: modelId, cause: 'unloaded while queued' }, cause: error });

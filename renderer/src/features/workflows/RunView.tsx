@@ -158,7 +158,7 @@ function StepFailureView({ step, status }: { step: RunStep; status: string | nul
   return <p className="step-failure" data-testid={testId}>{failure.message} <span className="step-code">(<code>{failure.code}</code>)</span></p>;
 }
 
-function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered, tracking }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers' | 'names'>; canAnswer: boolean; onAnswered: () => void; tracking: AnswerTracking }) {
+function StepTreeView({ nodes, steps, text, queued, run, canAnswer, onAnswered, tracking }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; queued: Map<string, number>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers' | 'names'>; canAnswer: boolean; onAnswered: () => void; tracking: AnswerTracking }) {
   return (
     <ul className="tree run-tree">
       {nodes.map((node) => {
@@ -173,6 +173,7 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered, tracking
         const body = (
           <>
             {lost && <LostAnswerView lost={lost} onDismiss={() => tracking.dismiss(node.path)} />}
+            {node.status === 'queued' && <p className="hint" role="status" data-testid={`queued-${node.path}`}>{queuedNote(queued.get(node.path) ?? 0)}</p>}
             {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
             {waitingHuman && step && !answerable && <p className="notice">{run.replayOf === null ? `The run has ended (${run.status}): this step takes no answer.` : 'A replay asks nobody: this step takes no answer.'}</p>}
             {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} saved={run.workingAnswers.find((kept) => kept.path === step.path)} onAnswered={onAnswered} tracking={tracking} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
@@ -181,7 +182,7 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered, tracking
             {step && (step.status === 'done' || answered) && step.output !== undefined && step.output !== null && (node.children.length === 0 || node.kind === 'agent') && (
               <details className="step-output"><summary>{node.status === 'rejected' ? 'Answer (rejected)' : 'Output'}</summary><pre className="step-text">{asText(step.output)}</pre></details>
             )}
-            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} run={run} canAnswer={canAnswer} onAnswered={onAnswered} tracking={tracking} />}
+            {node.children.length > 0 && <StepTreeView nodes={node.children} steps={steps} text={text} queued={queued} run={run} canAnswer={canAnswer} onAnswered={onAnswered} tracking={tracking} />}
           </>
         );
         return (
@@ -195,6 +196,12 @@ function StepTreeView({ nodes, steps, text, run, canAnswer, onAnswered, tracking
       })}
     </ul>
   );
+}
+
+/** What a model step waiting for a busy local model says. */
+export function queuedNote(ahead: number): string {
+  const others = ahead === 0 ? 'It starts as soon as the model finishes the step it is writing now.' : `${ahead} other ${ahead === 1 ? 'request is' : 'requests are'} ahead of it.`;
+  return `Waiting for the model: it is busy with other steps. ${others}`;
 }
 
 /** Who answered a human step and when, by name where the API knows it (else the user id). */
@@ -224,7 +231,7 @@ export function RunView() {
 function RunPage({ runId }: { runId: string }) {
   const { can } = useAuth();
   const { state, reload } = useApiQuery('runs.get', { runId });
-  const [live, setLive] = useState<Map<string, { kind: string; status: string }>>(new Map());
+  const [live, setLive] = useState<Map<string, { kind: string; status: string; ahead?: number }>>(new Map());
   const [text, setText] = useState<Map<string, string>>(new Map());
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [typed, setTyped] = useState<ReadonlyMap<string, TypedAnswer>>(new Map());
@@ -247,7 +254,7 @@ function RunPage({ runId }: { runId: string }) {
 
   useApiEvent('runs.progress', useCallback((event: EventPayload<'runs.progress'>) => {
     if (event.runId !== runId) return;
-    setLive((current) => new Map(current).set(event.path, { kind: event.kind, status: event.status }));
+    setLive((current) => new Map(current).set(event.path, { kind: event.kind, status: event.status, ...(event.ahead === undefined ? {} : { ahead: event.ahead }) }));
     // Coalesce bursts (a map of 100 items) into one refetch.
     if (!pending.current) pending.current = setTimeout(() => { pending.current = null; reload(); }, 150);
   }, [runId, reload]));
@@ -265,6 +272,8 @@ function RunPage({ runId }: { runId: string }) {
     ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
   ];
   const tree = buildStepTree(known);
+  // Model steps waiting for a busy local model, and how many requests are ahead of each.
+  const queued = new Map([...live.entries()].filter(([path, l]) => l.status === 'queued' && !steps.has(path)).map(([path, l]) => [path, l.ahead ?? 0]));
   const lost = lostAnswers(typed, sentHere, run.steps.map((s) => ({ path: s.path, waiting: s.status === 'waiting', answered: isAnswered(s) })), takesAnswers(run) && can('runs.answer'));
   const tracking: AnswerTracking = { ...trackers, lost: new Map(lost.map((answer) => [answer.path, answer])) };
 
@@ -291,7 +300,7 @@ function RunPage({ runId }: { runId: string }) {
       {run.errorCode && run.status !== 'cancelled' && <div className="error-panel" role="alert"><p className="error-message">{run.errorMessage}</p><p className="error-code">Error code <code>{run.errorCode}</code></p></div>}
       <RunActions run={run} onChanged={reload} />
       <h3>Steps</h3>
-      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} run={run} canAnswer={can('runs.answer')} onAnswered={reload} tracking={tracking} />}
+      {tree.length === 0 ? <p className="notice">No step has started yet.</p> : <StepTreeView nodes={tree} steps={steps} text={text} queued={queued} run={run} canAnswer={can('runs.answer')} onAnswered={reload} tracking={tracking} />}
       {run.status === 'completed' && (
         <>
           <h3>Output</h3>

@@ -26,6 +26,18 @@ describe('run step tree', () => {
     expect(second.children.map((n) => [n.label, n.kind, n.status])).toEqual([['draft', 'llm', 'running'], ['approve', 'human', 'waiting']]);
   });
 
+  it('keeps a step queued for a busy model queued, and its synthetic parents running', () => {
+    const tree = buildStepTree([
+      { path: 'sections', kind: 'map', status: null },
+      { path: 'sections[0].section/draft', kind: 'llm', status: 'done' },
+      { path: 'sections[1].section/draft', kind: 'llm', status: 'queued' },
+    ]);
+    const item = tree[0]!.children[1]!;
+    expect(item.status).toBe('running');
+    expect(item.children[0]!.status).toBe('running');
+    expect(item.children[0]!.children[0]).toMatchObject({ label: 'draft', status: 'queued' });
+  });
+
   it('finds the parent of agent turns and of their tool calls, MCP names and repeated calls included', () => {
     expect(parentPath('plan#1')).toBe('plan');
     expect(parentPath('plan#12.lookup')).toBe('plan#12');

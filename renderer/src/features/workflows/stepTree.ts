@@ -73,9 +73,13 @@ export function buildStepTree(steps: ReadonlyArray<{ path: string; kind: string 
   return roots;
 }
 
-/** A synthetic node's status from its children: failed > cancelled > waiting > running > rejected > done. */
+/**
+ * A synthetic node's status from its children: failed > cancelled > waiting > running > rejected >
+ * done. A child queued for a busy model makes its parent running: the parent is under way.
+ */
 function rollUp(children: readonly StepNode[]): string | null {
   const statuses = new Set(children.map((c) => c.status ?? rollUp(c.children)));
+  if (statuses.has('queued')) statuses.add('running');
   for (const status of ['failed', 'cancelled', 'waiting', 'running', 'rejected', 'done']) if (statuses.has(status)) return status;
   return null;
 }
