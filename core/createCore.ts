@@ -357,9 +357,12 @@ function recordFirstRun(storage: Storage, auditLog: AuditLog): void {
 }
 
 /**
- * What the router reports that no service records itself: refusals, and stored content found
- * altered (ERR_STORAGE_TAMPERED, from any method — a failure, with the table, row and column).
- * Successful changes are recorded by their services, in the change's own transaction.
+ * What the router reports that no service records itself: refusals — with the resource asked for
+ * when the refusing handler named it (an id not in the caller's account: `run:<id>`…; the entry
+ * stays in the caller's account, where its compliance and the installation administrators see
+ * it) — and stored content found altered (ERR_STORAGE_TAMPERED, from any method — a failure,
+ * with the table, row and column). Successful changes are recorded by their services, in the
+ * change's own transaction.
  */
 function deniedCallsTo(auditLog: AuditLog): AuditHook {
   return {
@@ -368,7 +371,7 @@ function deniedCallsTo(auditLog: AuditLog): AuditHook {
       const actor = record.principal ? { userId: record.principal.userId, accountId: record.principal.accountId, roles: record.principal.roles } : null;
       durableTransaction(auditLog.storage.db, () => auditLog.append(record.tampered
         ? { action: record.method, outcome: 'failure', actor, requestId: record.requestId, details: { transport: record.transport, code: 'ERR_STORAGE_TAMPERED', table: record.tampered.table, rowId: record.tampered.rowId, column: record.tampered.column } }
-        : { action: record.method, outcome: 'denied', actor, requestId: record.requestId, details: { transport: record.transport, code: record.errorCode ?? null } }));
+        : { action: record.method, outcome: 'denied', actor, requestId: record.requestId, resource: record.resource ?? null, details: { transport: record.transport, code: record.errorCode ?? null } }));
     },
   };
 }

@@ -306,6 +306,15 @@ test('an administrator sets how long traces are kept, and deletes old ones: coun
   expect((await callFromPage(page, 'traces.get', { traceId: secondTrace })).error?.code).toBe('ERR_TRACE_NOT_FOUND');
   const audit = await callFromPage(page, 'audit.list', { action: 'traces.purge', limit: 10 });
   expect(audit.value).toMatchObject({ entries: expect.arrayContaining([expect.objectContaining({ action: 'traces.purge', outcome: 'success' })]) as unknown });
+  // A deleted trace is refused like any id not in the account (another account's, or none): said
+  // plainly, with no "Try again" that could only fail the same way, and the lookup is audited by id.
+  await page.goto(`${serve.origin}/traces/${secondTrace}`);
+  const refusal = page.locator('.trace-view').getByRole('alert');
+  await expect(refusal).toContainText('There is no such trace in your account.');
+  await expect(refusal).toContainText('ERR_TRACE_NOT_FOUND');
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+  const probes = await callFromPage(page, 'audit.list', { action: 'traces.get', outcome: 'denied', limit: 10 });
+  expect(probes.value).toMatchObject({ entries: expect.arrayContaining([expect.objectContaining({ resource: `trace:${secondTrace}`, details: expect.objectContaining({ code: 'ERR_TRACE_NOT_FOUND' }) })]) as unknown });
   expect(csp()).toEqual([]);
 });
 

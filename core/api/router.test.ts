@@ -71,6 +71,33 @@ describe('router', () => {
     expect(audits).toEqual([expect.objectContaining({ method: 'system.health', outcome: 'denied', requestId: 'r-1', errorCode: 'ERR_AUTH_FORBIDDEN' })]);
   });
 
+  it('audits a handler’s refusal of an id not in the account as denied, naming the resource, and answers as for an id that is nowhere', async () => {
+    const inAnotherAccount = '3416749a-5b3f-4c1e-8d2a-841d3c38b7de';
+    const nowhere = '00000000-0000-4000-8000-000000000000';
+    const { router, full, audits } = setup({ 'runs.get': (input) => { throw CoreError.notInAccount('run', input.runId); } });
+    const elsewhere = await router.call('runs.get', { runId: inAnotherAccount }, { sessionId: full, transport: 'http', requestId: 'r-probe' });
+    const unknown = await router.call('runs.get', { runId: nowhere }, { sessionId: full, transport: 'http', requestId: 'r-unknown' });
+    // The resource stays inside core: the answer is the same for both, and carries no id.
+    expect(elsewhere).toEqual({ ok: false, error: { code: 'ERR_NOT_FOUND', message: 'There is no such run in your account.' } });
+    expect(unknown).toEqual(elsewhere);
+    expect(audits).toEqual([
+      expect.objectContaining({ method: 'runs.get', outcome: 'denied', requestId: 'r-probe', transport: 'http', errorCode: 'ERR_NOT_FOUND', resource: `run:${inAnotherAccount}`, principal: expect.objectContaining({ userId: 'user-test', accountId: 'account-test' }) as unknown }),
+      expect.objectContaining({ method: 'runs.get', outcome: 'denied', requestId: 'r-unknown', errorCode: 'ERR_NOT_FOUND', resource: `run:${nowhere}` }),
+    ]);
+  });
+
+  it('names the resource of a handler’s ERR_AUTH_FORBIDDEN when it gives one, and keeps other handler errors failures', async () => {
+    const { router, full, audits } = setup({
+      'drafts.approve': (input) => { throw new CoreError('ERR_AUTH_FORBIDDEN', 'A second person approves.', { details: { rule: 'four-eyes' }, deniedResource: `draft:${input.draftId}` }); },
+      'drafts.get': () => { throw new CoreError('ERR_NOT_FOUND', 'The draft has no section write.'); },
+    });
+    const draftId = '5b3f79b8-0000-4000-8000-000000000001';
+    expect(await router.call('drafts.approve', { draftId }, { sessionId: full, transport: 'in-process', requestId: 'r-1' })).toEqual({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN', message: 'A second person approves.', details: { rule: 'four-eyes' } } });
+    // A not-found the handler does not mark as a refusal (a section of the caller's own draft) is no denial.
+    expect(await router.call('drafts.get', { draftId }, { sessionId: full, transport: 'in-process', requestId: 'r-2' })).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+    expect(audits).toEqual([expect.objectContaining({ method: 'drafts.approve', outcome: 'denied', requestId: 'r-1', resource: `draft:${draftId}` })]);
+  });
+
   it('passes a typed CoreError from a handler through unchanged', async () => {
     const { router, full } = setup({
       'system.health': () => { throw new CoreError('ERR_CONFLICT', 'Busy rotating keys.', { details: { retryAfterMs: 100 } }); },

@@ -68,6 +68,11 @@ export interface AuditRecord {
   principal: Principal | null;
   outcome: CallOutcome;
   errorCode?: string;
+  /**
+   * For a denial: what the caller asked for (`run:<id>`, `trace:<id>`…), as the refusing handler
+   * named it (`CoreError.deniedResource`). An id, never content.
+   */
+  resource?: string;
   /** For ERR_STORAGE_TAMPERED: where (table, row id, column) — identifiers, never content. */
   tampered?: { table: string; rowId: string; column: string };
 }
@@ -116,13 +121,13 @@ export function createRouter(options: RouterOptions): Router {
     const contract: MethodContract = apiMethods[method];
     const permission = contract.permission;
     const principal = sessions.resolve(context.sessionId)?.principal ?? null;
-    const finish = (outcome: CallOutcome, result: ApiResult<unknown>): ApiResult<unknown> => {
+    const finish = (outcome: CallOutcome, result: ApiResult<unknown>, resource?: string): ApiResult<unknown> => {
       const errorCode = result.ok ? undefined : result.error.code;
-      log.info({ method, outcome, code: errorCode, ms: Math.round(performance.now() - started) }, 'api call');
+      log.info({ method, outcome, code: errorCode, ...(resource !== undefined ? { resource } : {}), ms: Math.round(performance.now() - started) }, 'api call');
       // Stored content found altered is evidence, whichever method found it: always recorded.
       const tampered = errorCode === 'ERR_STORAGE_TAMPERED' ? tamperedAt(result) : undefined;
       if (audit && (contract.audit === true || outcome === 'denied' || tampered !== undefined)) {
-        audit.record({ method, requestId, transport: context.transport, principal, outcome, ...(errorCode ? { errorCode } : {}), ...(tampered ? { tampered } : {}) });
+        audit.record({ method, requestId, transport: context.transport, principal, outcome, ...(errorCode ? { errorCode } : {}), ...(resource !== undefined ? { resource } : {}), ...(tampered ? { tampered } : {}) });
       }
       return result;
     };
@@ -167,8 +172,9 @@ export function createRouter(options: RouterOptions): Router {
       }
       return finish('ok', { ok: true, value: output.data });
     } catch (error) {
-      // A refusal a handler decides (a four-eyes rule, say) is a denial like the router's own, and audited as one.
-      if (isCoreError(error)) return finish(error.code === 'ERR_AUTH_FORBIDDEN' ? 'denied' : 'failed', failure(error));
+      // A refusal a handler decides (a four-eyes rule, an id not in the caller's account) is a
+      // denial like the router's own, audited as one with the resource the handler named.
+      if (isCoreError(error)) return finish(error.code === 'ERR_AUTH_FORBIDDEN' || error.deniedResource !== undefined ? 'denied' : 'failed', failure(error), error.deniedResource);
       // A full or read-only disk is the operator's to fix, not a bug: said as such, with SQLite's code.
       const disk = storageFailure(error);
       if (disk) {

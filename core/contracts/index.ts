@@ -19,8 +19,10 @@ export {
   ApiResultSchema,
   ErrorCodeSchema,
   errorCodes,
+  errorRetry,
   formatIssuePath,
   InputIssueSchema,
+  retryMayHelp,
   toInputIssues,
 } from './errors.ts';
 export type { ApiError, ApiResult, ErrorCode, InputIssue } from './errors.ts';

@@ -22,9 +22,6 @@ import type { DraftRecord, SectionChange } from './store.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The same answer for a draft that does not exist and one in another account. */
-const noSuchDraft = () => new CoreError('ERR_NOT_FOUND', 'There is no such draft in your account.');
-
 export interface DraftServiceOptions {
   storage: Storage;
   catalog: WorkflowCatalog;
@@ -160,7 +157,7 @@ export class DraftService {
   create(principal: Principal, input: { workflowId: string; input: unknown; modelId?: string }, requestId: string): DraftSummary {
     const scope = this.scope(principal);
     const entry = this.options.catalog.get(scope, input.workflowId);
-    if (!entry) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `There is no workflow "${input.workflowId}" in this account.`);
+    if (!entry) throw CoreError.notInAccount('workflow', input.workflowId);
     const document = entry.definition.document;
     if (!document) throw new CoreError('ERR_INPUT_INVALID', `Workflow ${input.workflowId} does not produce a document (it declares no document sections).`, { details: { issues: [{ path: 'workflowId', message: 'not a drafting workflow' }] } });
     const store = new DraftStore(scope);
@@ -193,9 +190,10 @@ export class DraftService {
     };
   }
 
+  /** The draft, if it is in the caller's account; else the one refusal for ids not there (audited as denied). */
   private existing(scope: AccountScope, draftId: string): DraftRecord {
     const draft = new DraftStore(scope).get(draftId);
-    if (!draft) throw noSuchDraft();
+    if (!draft) throw CoreError.notInAccount('draft', draftId);
     return draft;
   }
 
@@ -559,10 +557,10 @@ export class DraftService {
     // waits on that step (when it does, engine.answer checks them again for the step itself).
     const rules = this.approvalRulesOf(scope, draft, run);
     if (rules.role !== null && !principal.roles.includes(rules.role)) {
-      throw new CoreError('ERR_AUTH_FORBIDDEN', `This draft is approved by someone with the ${rules.role} role in this account; yours: ${principal.roles.join(', ') || 'none'}.`, { details: { draftId: draft.id, rule: 'role', role: rules.role } });
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `This draft is approved by someone with the ${rules.role} role in this account; yours: ${principal.roles.join(', ') || 'none'}.`, { details: { draftId: draft.id, rule: 'role', role: rules.role }, deniedResource: `draft:${draft.id}` });
     }
     if (rules.fourEyes && (principal.userId === draft.createdBy || principal.userId === run.createdBy)) {
-      throw new CoreError('ERR_AUTH_FORBIDDEN', 'This draft needs a second person\'s approval (four-eyes): the person who prepared it cannot approve it.', { details: { draftId: draft.id, rule: 'four-eyes' } });
+      throw new CoreError('ERR_AUTH_FORBIDDEN', 'This draft needs a second person\'s approval (four-eyes): the person who prepared it cannot approve it.', { details: { draftId: draft.id, rule: 'four-eyes' }, deniedResource: `draft:${draft.id}` });
     }
     // Defensively again at approval: a draft sent for review before this rule, or changed since, is not approved unfinished.
     const problem = readiness(run.status, this.sections(scope, draft), 'approve');

@@ -1,10 +1,11 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessBridge, localOperator } from '../api/index.ts';
 import type { Principal } from '../api/index.ts';
-import type { MethodContract, MethodInput, MethodName, Permission, Role } from '../contracts/index.ts';
+import type { ApiResult, MethodContract, MethodInput, MethodName, Permission, Role } from '../contracts/index.ts';
 import { apiMethods, installationPermissions, methodNames, rolePermissions, roles } from '../contracts/index.ts';
 import { createCore } from '../createCore.ts';
 import type { Core } from '../createCore.ts';
@@ -15,6 +16,8 @@ import { spanIdFor } from '../tracing/index.ts';
 // its permission and by an administrator of another account, is refused with ERR_AUTH_FORBIDDEN
 // and reveals nothing of the resource. A new method without a fixture here fails to compile and
 // fails the "every method has a fixture" test, so no method escapes this check.
+// Every method that looks up one of account A's ids is also an id probe: refused exactly as an id
+// that exists nowhere, and audited as denied with the resource asked for.
 
 interface World {
   runA: string;
@@ -25,6 +28,8 @@ interface World {
   spanA: string;
   feedbackA: string;
   draftA: string;
+  /** A workflow imported in account A only (ids of workflows are names). */
+  workflowA: string;
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
@@ -123,6 +128,41 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'drafts.export': (w) => ({ draftId: w.draftA, format: 'md' }),
 };
 
+interface Probe {
+  method: MethodName;
+  /** The resource the refusal names: `<kind>:<id>`. */
+  resource: (world: World) => string;
+  call: (who: Principal, world: World) => Promise<ApiResult<unknown>>;
+}
+
+/** A method that looks up an id of account A, with the resource its refusal must name (its fixture's input unless given). */
+function probe<M extends MethodName>(method: M, resource: (world: World) => string, input: (world: World) => MethodInput<M> = fixtures[method]): Probe {
+  return { method, resource, call: (who, w) => createInProcessBridge(core.router, core.events, core.sessions.create(who).id).invoke(method, input(w)) };
+}
+
+const run = (w: World) => `run:${w.runA}`;
+const trace = (w: World) => `trace:${w.traceA}`;
+const span = (w: World) => `span:${w.traceA}/${w.spanA}`;
+const feedback = (w: World) => `feedback:${w.feedbackA}`;
+const draft = (w: World) => `draft:${w.draftA}`;
+const workflow = (w: World) => `workflow:${w.workflowA}`;
+
+const probes: Probe[] = [
+  probe('workflows.get', workflow, (w) => ({ workflowId: w.workflowA })),
+  probe('runs.start', workflow, (w) => ({ workflowId: w.workflowA, input: {} })),
+  probe('drafts.create', workflow, (w) => ({ workflowId: w.workflowA, input: {} })),
+  ...(['runs.get', 'runs.answer', 'runs.autosaveAnswer', 'runs.cancel', 'runs.resume', 'runs.replay'] as const).map((method) => probe(method, run)),
+  probe('traces.get', trace),
+  probe('traces.span', span),
+  probe('traces.flag', trace),
+  probe('traces.export', trace),
+  probe('feedback.submit', span),
+  probe('feedback.list', trace),
+  probe('feedback.revise', feedback),
+  probe('feedback.history', feedback),
+  ...(['drafts.get', 'drafts.accept', 'drafts.reject', 'drafts.edit', 'drafts.autosave', 'drafts.regenerate', 'drafts.comment', 'drafts.submit', 'drafts.approve', 'drafts.export'] as const).map((method) => probe(method, draft)),
+];
+
 let core: Core;
 let world: World;
 
@@ -182,7 +222,7 @@ beforeAll(async () => {
   const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {}, modelId: 'no-such-model' });
   if (!draft.ok) throw new Error(`setup failed: ${draft.error.code} ${draft.error.message}`);
   await core.workflows!.settled(draft.value.runId);
-  world = { draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
+  world = { workflowA: 'drafted', draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
 });
 afterAll(() => core.dispose());
 
@@ -214,6 +254,45 @@ describe('isolation, generated from the router registry', () => {
     const needsInstallation = installationPermissions.includes(contract.permission as Permission);
     if (targetsAnotherAccount || needsInstallation) expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
     expectNothingOfA(result);
+  });
+
+  it('counts every method whose fixture names an id of account A as an id probe', () => {
+    const ids = [world.runA, world.traceA, world.feedbackA, world.draftA];
+    const naming = methodNames.filter((method) => ids.some((id) => JSON.stringify(fixtures[method](world)).includes(id)));
+    expect(naming.filter((method) => !probes.some((p) => p.method === method))).toEqual([]);
+  });
+
+  it.each(probes.map((p) => [p.method, p] as const))('%s with an id of account A is refused as an id that is nowhere, and audited naming it', async (_method, p) => {
+    // The same shapes as account A's ids, in no account.
+    const nowhere: World = { ...world, runA: randomUUID(), traceA: randomBytes(16).toString('hex'), spanA: randomBytes(8).toString('hex'), feedbackA: randomUUID(), draftA: randomUUID(), workflowA: `no-such-${randomBytes(4).toString('hex')}` };
+    const prober = principal(world.accountB.id, 'admin');
+    const elsewhere = await p.call(prober, world);
+    const unknown = await p.call(prober, nowhere);
+    // The same code (so the same HTTP status) and words: nothing tells "in another account" from "nowhere".
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: expect.stringMatching(/_NOT_FOUND$/) as string, message: expect.stringMatching(/^There is no such (run|trace|span|feedback|draft|workflow) in your account\.$/) as string } });
+    expect(unknown).toEqual(elsewhere);
+    expectNothingOfA(elsewhere);
+
+    // Both probes are on record for the installation administrator: the method, the prober (user and
+    // account), and the resource asked for; kept in the prober's account.
+    const ops = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    const listed = await ops.invoke('audit.list', { action: p.method, outcome: 'denied', actor: prober.userId, limit: 500 });
+    if (!listed.ok) throw new Error(listed.error.message);
+    // (The test above probed account A's ids as this administrator too.)
+    for (const resource of [p.resource(world), p.resource(nowhere)]) {
+      const naming = listed.value.entries.filter((entry) => entry.resource === resource);
+      expect(naming.length, resource).toBeGreaterThan(0);
+      for (const entry of naming) expect(entry).toMatchObject({ action: p.method, outcome: 'denied', accountId: world.accountB.id, actor: { userId: prober.userId, accountId: world.accountB.id }, details: { code: (elsewhere as { error: { code: string } }).error.code } });
+    }
+  });
+
+  it('shows a probe to the prober’s own compliance, and gives account A nothing of account B', async () => {
+    const prober = principal(world.accountB.id, 'admin');
+    const own = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountB.id, 'compliance')).id);
+    const seen = await own.invoke('audit.list', { action: 'runs.get', actor: prober.userId, limit: 500 });
+    expect(seen.ok && seen.value.entries.map((entry) => entry.resource)).toContain(`run:${world.runA}`);
+    const probed = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountA.id, 'compliance')).id);
+    expect(await probed.invoke('audit.list', { actor: prober.userId, limit: 500 })).toMatchObject({ ok: true, value: { entries: [] } });
   });
 
   it('left account A exactly as it was', async () => {

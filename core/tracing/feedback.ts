@@ -88,7 +88,7 @@ export class FeedbackStore extends AccountRepository {
   /** Stores the next version of an existing feedback. */
   revise(id: string, input: FeedbackInput, by: string, now: number): FeedbackVersion {
     const latest = this.latestRow(id);
-    if (!latest) throw new CoreError('ERR_FEEDBACK_NOT_FOUND', 'There is no such feedback in this account.');
+    if (!latest) throw CoreError.notInAccount('feedback', id);
     return this.insert(id, latest.version + 1, latest.trace_id, latest.span_id, input, by, now);
   }
 
@@ -127,7 +127,7 @@ export class FeedbackStore extends AccountRepository {
   /** Every version of one feedback, oldest first. */
   history(id: string, withContent: boolean): FeedbackVersion[] {
     const rows = this.statement<[string, string], FeedbackRow>('SELECT * FROM feedback WHERE id = ? AND account_id = ? ORDER BY version').all(id, this.accountId);
-    if (rows.length === 0) throw new CoreError('ERR_FEEDBACK_NOT_FOUND', 'There is no such feedback in this account.');
+    if (rows.length === 0) throw CoreError.notInAccount('feedback', id);
     return rows.map((row) => this.toVersion(row, withContent));
   }
 

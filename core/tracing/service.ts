@@ -19,8 +19,12 @@ import type { NameOf } from './store.ts';
 
 type FeedbackInput = z.output<typeof FeedbackInputSchema>;
 
-/** The same answer for a trace that does not exist and one in another account: nothing is revealed. */
-const noSuchTrace = () => new CoreError('ERR_TRACE_NOT_FOUND', 'There is no such trace in your account.');
+/**
+ * A trace or span that is not in the caller's account: the same answer whether it is in another
+ * account or nowhere, audited by the router as denied with the resource asked for.
+ */
+const noSuchTrace = (traceId: string) => CoreError.notInAccount('trace', traceId);
+const noSuchSpan = (traceId: string, spanId: string) => CoreError.notInAccount('span', `${traceId}/${spanId}`);
 
 /**
  * A part of an export by time stops at the first trace that brings it to this many spans (a part
@@ -87,14 +91,14 @@ export class TracingService {
   get(principal: Principal, traceId: string) {
     const store = new TraceStore(this.scope(principal));
     const trace = store.summary(traceId, this.testModels(), this.nameOf);
-    if (!trace) throw noSuchTrace();
+    if (!trace) throw noSuchTrace(traceId);
     return { trace, spans: store.spans(traceId) };
   }
 
   span(principal: Principal, traceId: string, spanId: string): SpanDetail {
     const store = new TraceStore(this.scope(principal));
     const span = store.span(traceId, spanId);
-    if (!span) throw noSuchTrace();
+    if (!span) throw noSuchSpan(traceId, spanId);
     const contentVisible = can(principal, 'traces.content');
     return { ...span, contentVisible, content: contentVisible ? store.spanContent(traceId, spanId) : null };
   }
@@ -102,7 +106,7 @@ export class TracingService {
   flag(principal: Principal, traceId: string, flagged: boolean, requestId: string) {
     const scope = this.scope(principal);
     const store = new TraceStore(scope);
-    if (!store.summary(traceId)) throw noSuchTrace();
+    if (!store.summary(traceId)) throw noSuchTrace(traceId);
     this.audited(scope, principal, requestId, 'traces.flag', () => store.setFlag(traceId, flagged), () => ({ resource: `trace:${traceId}`, details: { flagged } }));
     this.changed(scope, traceId);
     return store.summary(traceId, this.testModels(), this.nameOf)!;
@@ -151,7 +155,7 @@ export class TracingService {
       return { spans: spans.length, unreadableSpans: unreadable.length, document: toOtlpDocument(spans, { accountId: scope.accountId, installationId: this.storage.installationId }) as unknown as Record<string, unknown> };
     };
     if (input.traceId !== undefined) {
-      if (!store.summary(input.traceId)) throw noSuchTrace();
+      if (!store.summary(input.traceId)) throw noSuchTrace(input.traceId);
       const { spans, unreadableSpans, document } = exported([input.traceId]);
       this.audited(scope, principal, requestId, 'traces.export', () => null, () => ({ resource: `trace:${input.traceId}`, details: { traces: 1, spans, contentIncluded, unreadableSpans } }));
       return { document, traces: 1, spans, contentIncluded, unreadableSpans, total: 1, nextCursor: null };
@@ -279,7 +283,7 @@ export class TracingService {
 
   submitFeedback(principal: Principal, traceId: string, spanId: string, input: FeedbackInput, requestId: string): Feedback {
     const scope = this.scope(principal);
-    if (!new TraceStore(scope).span(traceId, spanId)) throw noSuchTrace();
+    if (!new TraceStore(scope).span(traceId, spanId)) throw noSuchSpan(traceId, spanId);
     const feedback = new FeedbackStore(scope);
     const stored = this.audited(scope, principal, requestId, 'feedback.submit', () => feedback.submit(traceId, spanId, input, principal.userId, this.clock.now()), (f) => ({ resource: `span:${traceId}/${spanId}`, details: { feedbackId: f.id, version: f.version, action: f.action } }));
     this.changed(scope, traceId);
@@ -296,7 +300,7 @@ export class TracingService {
 
   listFeedback(principal: Principal, traceId: string, spanId?: string): Feedback[] {
     const scope = this.scope(principal);
-    if (!new TraceStore(scope).summary(traceId)) throw noSuchTrace();
+    if (!new TraceStore(scope).summary(traceId)) throw noSuchTrace(traceId);
     const visible = can(principal, 'traces.content');
     return new FeedbackStore(scope).latest(traceId, spanId, visible).map((f) => this.view(principal, f));
   }

@@ -34,9 +34,6 @@ const policyView = (policy: ApprovalPolicy) => ({ accountId: policy.accountId, f
 
 const stepView = (step: StepRecord) => ({ path: step.path, kind: step.kind, status: step.status, output: step.output, startedAt: iso(step.startedAt), finishedAt: step.finishedAt === null ? null : iso(step.finishedAt) });
 
-/** The same answer for a run that does not exist and one in another account: nothing is revealed. */
-const noSuchRun = () => new CoreError('ERR_AUTH_FORBIDDEN', 'This run does not exist in your account, or you may not see it.');
-
 /**
  * Workflows and runs for the API: the catalog, the engine, and an audit entry written in the
  * same transaction as each change. The account always comes from the principal.
@@ -99,7 +96,7 @@ export class WorkflowService {
 
   get(principal: Principal, workflowId: string, version?: string) {
     const entry = this.catalog.get(this.scope(principal), workflowId, version);
-    if (!entry) throw new CoreError('ERR_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}"${version ? ` at version ${version.slice(0, 12)}` : ''} in this account.`);
+    if (!entry) throw CoreError.notInAccount('workflow', version ? `${workflowId}@${version}` : workflowId);
     return { version: entry.version, definition: entry.definition as unknown as Record<string, unknown> };
   }
 
@@ -131,14 +128,17 @@ export class WorkflowService {
 
   start(principal: Principal, workflowId: string, input: unknown, modelId: string | undefined, requestId: string) {
     const scope = this.scope(principal);
+    // Another account's imported workflow is refused like one that exists nowhere, and the probe audited.
+    if (!this.catalog.get(scope, workflowId)) throw CoreError.notInAccount('workflow', workflowId);
     const run = this.audited(scope, principal, requestId, 'runs.start', () => this.engine.create(scope, workflowId, input, { createdBy: principal.userId, modelId: modelId ?? null }), (r) => ({ resource: `run:${r.id}`, details: { workflowId, version: r.version } }));
     this.engine.launch(scope, run.id);
     return runSummary(run);
   }
 
+  /** The run, if it is in the caller's account; else the one refusal for ids not there (audited as denied). */
   private existing(scope: AccountScope, runId: string): RunRecord {
     const run = new RunStore(scope).run(runId);
-    if (!run) throw noSuchRun();
+    if (!run) throw CoreError.notInAccount('run', runId);
     return run;
   }
 

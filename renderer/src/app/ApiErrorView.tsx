@@ -1,7 +1,7 @@
+import { retryMayHelp } from '../../../core/contracts/index.ts';
 import type { ApiError, InputIssue } from '../../../core/contracts/index.ts';
 import { useBridgeStatus } from '../bridge/context.tsx';
 import { isStaleTokenError } from '../bridge/status.ts';
-import { retryMayHelp } from './apiErrors.ts';
 
 function issuesOf(error: ApiError): InputIssue[] {
   const issues = error.details?.issues;
@@ -10,8 +10,9 @@ function issuesOf(error: ApiError): InputIssue[] {
 
 /**
  * Shows a typed API error plainly: what happened, its stable code, and what to fix; "Try again" only
- * where it may help — never once serve mode refused this page's launch token (serve restarted):
- * only the new address it printed works then.
+ * where it may help — for transient errors (`errorRetry` beside the codes in core/contracts), never
+ * for not-found, forbidden or invalid input, and never once serve mode refused this page's launch
+ * token (serve restarted): only the new address it printed works then.
  */
 export function ApiErrorView({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
   const issues = issuesOf(error);
