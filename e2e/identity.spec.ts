@@ -268,6 +268,78 @@ test.describe('local mode', () => {
   });
 });
 
+test.describe('sessions that end', () => {
+  let serve: ServeHandle;
+  test.beforeAll(async () => { serve = await startServe(); });
+  test.afterAll(async () => { expect(await serve.stop()).toBe(0); });
+
+  test('signing out in one tab takes the other tabs of that browser to the sign-in page at once, saying why, with what they showed gone', async ({ browser }, testInfo) => {
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    await signInLocally(first, serve);
+    // A second tab of the same browser: the launch address, and the session cookie they share.
+    const second = await context.newPage();
+    await second.goto(serve.url);
+    await expect(second.getByTestId('user-menu')).toContainText('Local administrator');
+
+    // Addresses with no page, opened by a full page load while signed in, say so (not /system).
+    for (const path of ['/nonexistent', '/admin/accounts']) {
+      await second.goto(`${serve.origin}${path}`);
+      await expect(heading(second)).toHaveText('No such page');
+      await expect(second.getByTestId('not-found')).toContainText(`Strongroom has no page at ${path}`);
+      await expect(second).toHaveURL(`${serve.origin}${path}`);
+    }
+
+    await second.goto(`${serve.origin}/audit`);
+    await expect(second.getByTestId('audit-entries')).toBeVisible();
+    await first.getByTestId('user-menu').click();
+    await first.getByRole('button', { name: 'Sign out' }).click();
+    await expect(heading(first)).toHaveText('Sign in to Strongroom');
+
+    // The other tab did nothing, yet it is on the sign-in page, says why, and shows none of the log.
+    await expect(second).toHaveURL(`${serve.origin}/signin?ended=signed-out`);
+    await expect(heading(second)).toHaveText('Sign in to Strongroom');
+    await expect(second.getByTestId('signin-ended')).toContainText('You signed out of Strongroom in this browser');
+    await expect(second.getByTestId('audit-entries')).toHaveCount(0);
+    await expect(second.getByTestId('user-menu')).toHaveCount(0);
+    await expect(second.getByRole('navigation', { name: 'Sections' })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(second, 'the sign-in page after a sign-out in another tab');
+    await second.screenshot({ path: testInfo.outputPath('ended-1-signed-out-elsewhere.png'), fullPage: true });
+
+    // Signing in again there continues at the page it showed.
+    await second.getByLabel('Local administrator passphrase').fill(serve.adminPassphrase);
+    await second.getByRole('button', { name: 'Sign in' }).click();
+    await expect(second).toHaveURL(`${serve.origin}/audit`);
+    await expect(second.getByTestId('audit-entries')).toBeVisible();
+    await context.close();
+  });
+
+  test('a session the server ends goes to the sign-in page with its reason; another person\'s session hears nothing', async ({ browser }, testInfo) => {
+    // Dana works in an account of her own; someone else, in another browser, deletes that account.
+    const dana = await (await browser.newContext()).newPage();
+    await signInLocally(dana, serve);
+    const scratch = await valueFromPage<{ id: string }>(dana, 'admin.accounts.create', { name: 'Scratch' });
+    await valueFromPage(dana, 'auth.switchAccount', { accountId: scratch.id });
+    await dana.reload();
+    await expect(dana.getByTestId('account-switcher')).toContainText('Scratch · admin');
+
+    const other = await (await browser.newContext()).newPage();
+    await signInLocally(other, serve);
+    await valueFromPage(other, 'admin.accounts.delete', { accountId: scratch.id, confirmName: 'Scratch' });
+
+    await expect(dana).toHaveURL(`${serve.origin}/signin?ended=access-removed`);
+    await expect(dana.getByTestId('signin-ended')).toContainText('Your session ended: your access to Scratch was removed.');
+    await expect(dana.getByTestId('user-menu')).toHaveCount(0);
+    await dana.screenshot({ path: testInfo.outputPath('ended-2-access-removed.png'), fullPage: true });
+    // The reason is the session holder's: the other browser is still signed in, in Default, told nothing.
+    await expect(other).toHaveURL(`${serve.origin}/system`);
+    await expect(other.getByTestId('user-menu')).toContainText('Local administrator');
+    expect(await valueFromPage(other, 'auth.status', {})).toMatchObject({ signedIn: true, sessionEnded: null, activeAccount: { name: 'Default', roles: ['admin'] } });
+    await dana.context().close();
+    await other.context().close();
+  });
+});
+
 test.describe('local mode lockout', () => {
   let serve: ServeHandle;
   test.beforeAll(async () => { serve = await startServe(); });

@@ -8,7 +8,25 @@ export const AccountNameSchema = z.string().trim().min(1).max(80).regex(/^[\p{L}
 export const GroupNameSchema = z.string().trim().min(1).max(256);
 export const SigningAlgorithmSchema = z.enum(['RS256', 'PS256', 'ES256']);
 
-export const AccountMembershipSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema });
+/** An account the user may act in, once, with every role they hold there (several groups can map). */
+export const AccountMembershipSchema = z.object({ id: z.string(), name: z.string(), roles: z.array(RoleSchema).min(1) });
+
+/**
+ * Why a session ended: signed out (in another tab or window), its active account's access removed,
+ * the IdP refusing to vouch for it again (refresh refused), its fixed lifetime over, the IdP
+ * unreachable for longer than the offline grace period, local sign-in turned off by configuring an
+ * IdP, the IdP removed (back to local mode), or — once Strongroom no longer remembers why — `ended`.
+ */
+export const SessionEndReasonSchema = z.enum(['signed-out', 'access-removed', 'refresh-refused', 'lifetime', 'offline-grace', 'local-sign-in-off', 'idp-removed', 'ended']);
+export type SessionEndReason = z.infer<typeof SessionEndReasonSchema>;
+
+export const SessionEndedSchema = z.object({
+  reason: SessionEndReasonSchema,
+  /** `access-removed`: the account the session was acting in. */
+  accountName: z.string().nullable(),
+  /** `lifetime`: how many hours a session lasts; `offline-grace`: the grace period in hours. */
+  hours: z.number().nullable(),
+});
 
 export const AuthStatusSchema = z.object({
   mode: z.enum(['local', 'oidc']),
@@ -21,6 +39,13 @@ export const AuthStatusSchema = z.object({
   idp: z.object({ issuer: z.string() }).nullable(),
   /** Set while the session runs on its cached verification because the IdP is unreachable. */
   offlineUntil: z.string().nullable(),
+  /** While signed in: when the session's fixed lifetime ends, whatever else happens. */
+  sessionEndsAt: z.string().nullable(),
+  /**
+   * While signed out: why the session this browser or window still names ended, told only to its
+   * holder (the session cookie, the desktop's session) — null when it names none or nobody knows.
+   */
+  sessionEnded: SessionEndedSchema.nullable(),
 });
 export type AuthStatus = z.infer<typeof AuthStatusSchema>;
 
@@ -201,6 +226,14 @@ export const identityMethods = {
 };
 
 export const identityEvents = {
-  /** The caller's sign-in state changed (desktop sign-in finished, session expired, signed out). */
+  /** A desktop sign-in finished (or failed) out of band: ask auth.status again. */
   'auth.changed': defineEvent({ payload: z.object({ signedIn: z.boolean() }), permission: 'public' }),
+  /**
+   * One session ended — signed out, refused by the IdP, access removed, local sign-in turned off,
+   * the IdP removed. For that session only: `sessionHash` is the SHA-256 (base64url) of its id, and
+   * serve's event stream delivers the event only to streams opened with that session, so ending one
+   * person's session never reaches anyone else's pages. Public, since an ended session has no
+   * principal; pages still confirm with auth.status before they leave.
+   */
+  'auth.sessionEnded': defineEvent({ payload: z.object({ sessionHash: z.string().min(1).max(100), reason: SessionEndReasonSchema }), permission: 'public' }),
 };

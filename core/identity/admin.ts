@@ -131,9 +131,8 @@ export class IdentityAdmin {
       this.audit.append({ action: 'idp.configure', outcome: 'success', actor: actorOf(context.principal), resource: `idp:${config.issuer}`, requestId: context.requestId ?? null, details: { issuer: config.issuer, clientId: config.clientId, algorithms: config.algorithms, offlineGraceHours: config.offlineGraceHours, clientSecretChanged: clientSecret !== undefined, localSessionsEnded: localSessions.length } });
       return localSessions;
     });
-    this.identity.forgetSessions(ended);
-    // Pages signed in locally ask auth.status again and show the sign-in page.
-    if (ended.length > 0) this.identity.announce(false);
+    // Pages signed in locally hear it (auth.sessionEnded, each its own) and show the sign-in page saying why.
+    this.identity.forgetSessions(ended, 'local-sign-in-off');
     return { localSessionsEnded: ended.length };
   }
 
@@ -150,8 +149,7 @@ export class IdentityAdmin {
       return { issuer: removed.issuer, ended };
     });
     if (result.issuer === null) return { cleared: false, issuer: null, sessionsEnded: 0 };
-    this.identity.forgetSessions(result.ended);
-    if (result.ended.length > 0) this.identity.announce(false);
+    this.identity.forgetSessions(result.ended, 'idp-removed');
     await this.secrets.delete(this.clientSecretName()).catch(() => undefined);
     return { cleared: true, issuer: result.issuer, sessionsEnded: result.ended.length };
   }

@@ -39,6 +39,10 @@ export interface RelyingPartyOptions {
 }
 
 const pendingLifetimeMs = 10 * 60_000;
+/** How long the answer to "is the IdP up?" is trusted before sending another browser there. */
+const reachableForMs = 5_000;
+/** The reachability check waits at most this long: a person is waiting for the sign-in page. */
+const reachabilityTimeoutMs = 3_000;
 
 function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
@@ -61,6 +65,8 @@ export class RelyingParty {
   private readonly jwksCache: JwksCache;
   private readonly timeoutMs: number;
   private discovered: Promise<oidc.Configuration> | undefined;
+  /** The last reachability check: its time and promise (shared by everyone who asks meanwhile). */
+  private reachability: { at: number; check: Promise<void> } | undefined;
 
   constructor(options: RelyingPartyOptions) {
     this.config = options.config;
@@ -97,9 +103,42 @@ export class RelyingParty {
     await this.discover();
   }
 
-  /** Builds the authorization URL for the browser and the secrets the callback must match. */
+  /**
+   * Whether the IdP answers now: its discovery document, on the configured issuer's own host (no
+   * redirect followed), within a few seconds. Discovery itself is cached for good, so without this
+   * an IdP that went down after Strongroom started would get the browser sent to a dead address.
+   * One check serves every sign-in for a few seconds, so a rush of clicks costs one request.
+   */
+  async checkReachable(): Promise<void> {
+    const now = this.clock.now();
+    if (!this.reachability || now - this.reachability.at > reachableForMs) {
+      this.reachability = { at: now, check: this.probe() };
+    }
+    await this.reachability.check;
+  }
+
+  private async probe(): Promise<void> {
+    const issuer = this.config.issuer.endsWith('/') ? this.config.issuer : `${this.config.issuer}/`;
+    const discoveryUrl = new URL('.well-known/openid-configuration', issuer);
+    let status: number;
+    try {
+      const response = await fetch(discoveryUrl, { redirect: 'manual', signal: AbortSignal.timeout(Math.min(this.timeoutMs, reachabilityTimeoutMs)), headers: { accept: 'application/json' } });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (error) {
+      throw unreachable(error);
+    }
+    // A server error page is no better than none for the person about to be sent there.
+    if (status >= 500) throw unreachable(new Error(`HTTP ${status}`));
+  }
+
+  /**
+   * Builds the authorization URL for the browser and the secrets the callback must match, once the
+   * IdP has answered (checkReachable): ERR_AUTH_IDP_UNREACHABLE rather than a browser error page.
+   */
   async begin(redirectUri: string): Promise<{ url: URL; pending: PendingSignIn }> {
     const configuration = await this.discover();
+    await this.checkReachable();
     const pending: PendingSignIn = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
@@ -193,11 +232,13 @@ export class RelyingParty {
 
   private signInFailure(error: unknown): CoreError {
     if (error instanceof CoreError) return error;
+    // The IdP's own OAuth error code (`access_denied` when the person cancelled there) travels as
+    // `idpError`; its free-text description never does.
     if (error instanceof oidc.ResponseBodyError) {
-      return new CoreError('ERR_AUTH_SIGNIN_FAILED', 'The identity provider refused to complete the sign-in. Start it again.', { details: { reason: error.error } });
+      return new CoreError('ERR_AUTH_SIGNIN_FAILED', 'The identity provider refused to complete the sign-in. Start it again.', { details: { reason: error.error, idpError: error.error } });
     }
     if (error instanceof oidc.AuthorizationResponseError) {
-      return new CoreError('ERR_AUTH_SIGNIN_FAILED', 'The identity provider did not sign you in.', { details: { reason: error.error } });
+      return new CoreError('ERR_AUTH_SIGNIN_FAILED', 'The identity provider did not sign you in.', { details: { reason: error.error, idpError: error.error } });
     }
     if (error instanceof oidc.ClientError) {
       if (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT') return unreachable(error);

@@ -16,6 +16,7 @@ import type { Forge, HostileIdp } from './testing/hostileIdp.ts';
 import { startTestIdp } from './testing/testIdp.ts';
 import type { TestIdp } from './testing/testIdp.ts';
 import { as, call, manualClock, operator } from './testing/bridges.ts';
+import { hashSessionId } from './sessions.ts';
 
 const redirectUri = 'http://127.0.0.1:47123/callback';
 const cores: Core[] = [];
@@ -64,7 +65,7 @@ describe('sign-in through a real IdP', () => {
     const first = await signIn(core, 'alice');
     const alice = as(core, first.session.id);
     const status = await call(alice, 'auth.status', {});
-    expect(status).toMatchObject({ mode: 'oidc', signedIn: true, user: { displayName: 'Alice Analyst', email: 'alice@bank.example' }, activeAccount: { id: creditRisk.id, role: 'analyst' } });
+    expect(status).toMatchObject({ mode: 'oidc', signedIn: true, user: { displayName: 'Alice Analyst', email: 'alice@bank.example' }, activeAccount: { id: creditRisk.id, roles: ['analyst'] } });
     expect(status.accounts.map((a) => a.name)).toEqual(['Credit Risk']);
     expect((await alice.invoke('admin.groups.map', { accountId: creditRisk.id, group: 'x', role: 'admin' })).ok).toBe(false);
     // The authorization code cannot be used twice.
@@ -360,5 +361,106 @@ describe('findings from review', () => {
     } finally {
       await idp.stop();
     }
+  });
+});
+
+describe('auth.status', () => {
+  it('lists each account once with every role held there, and all the active account\'s roles', async () => {
+    const idp = await startTestIdp({ users: [{ login: 'dana', name: 'Dana', email: 'dana@bank.example', groups: ['a-analysts', 'b-analysts', 'b-reviewers'] }] });
+    try {
+      const core = await openCore();
+      const ops = operator(core);
+      const [first] = await call(ops, 'admin.accounts.list', {});
+      const beta = await call(ops, 'admin.accounts.create', { name: 'Beta' });
+      await call(ops, 'admin.groups.map', { accountId: first!.id, group: 'a-analysts', role: 'analyst' });
+      await call(ops, 'admin.groups.map', { accountId: beta.id, group: 'b-reviewers', role: 'reviewer' });
+      await call(ops, 'admin.groups.map', { accountId: beta.id, group: 'b-analysts', role: 'analyst' });
+      await mapAdminGroup(ops);
+      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
+      const { session } = await signIn(core, 'dana');
+      const dana = as(core, session.id);
+      await call(dana, 'auth.switchAccount', { accountId: beta.id });
+      const status = await call(dana, 'auth.status', {});
+      expect(status.accounts).toEqual([{ id: first!.id, name: 'Default', roles: ['analyst'] }, { id: beta.id, name: 'Beta', roles: ['analyst', 'reviewer'] }]);
+      expect(status.activeAccount).toEqual({ id: beta.id, name: 'Beta', roles: ['analyst', 'reviewer'] });
+    } finally {
+      await idp.stop();
+    }
+  });
+});
+
+describe('sessions that end say why, to their holder only', () => {
+  /** What `auth.sessionEnded` the core published, by session hash. */
+  function endedEvents(core: Core): Array<{ sessionHash: string; reason: string }> {
+    const seen: Array<{ sessionHash: string; reason: string }> = [];
+    core.events.subscribe((name, payload) => { if (name === 'auth.sessionEnded') seen.push(payload as { sessionHash: string; reason: string }); });
+    return seen;
+  }
+
+  it('the IdP refusing to vouch again, and access removed at the IdP: the event for that session, the reason for its holder', async () => {
+    const idp = await startTestIdp({ users: [
+      { login: 'gus', name: 'Gus', email: 'gus@bank.example', groups: ['analysts'] },
+      { login: 'hal', name: 'Hal', email: 'hal@bank.example', groups: ['analysts'] },
+      { login: 'ida', name: 'Ida', email: 'ida@bank.example', groups: ['analysts'] },
+    ] });
+    try {
+      const clock = manualClock();
+      const core = await openCore({ clock });
+      const ops = operator(core);
+      const [account] = await call(ops, 'admin.accounts.list', {});
+      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+      await mapAdminGroup(ops);
+      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      const gus = (await signIn(core, 'gus')).session;
+      const hal = (await signIn(core, 'hal')).session;
+      const ida = (await signIn(core, 'ida')).session;
+      const events = endedEvents(core);
+
+      // Gus is gone from the directory (the IdP refuses his refresh token); Hal lost his group.
+      idp.users.delete('gus');
+      idp.setGroups('hal', ['cafeteria']);
+      clock.advance(20 * 60_000);
+      expect(await call(as(core, gus.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'refresh-refused', accountName: null, hours: null } });
+      expect(await call(as(core, hal.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'access-removed', accountName: 'Default', hours: null } });
+      expect(events).toEqual([{ sessionHash: hashSessionId(gus.id), reason: 'refresh-refused' }, { sessionHash: hashSessionId(hal.id), reason: 'access-removed' }]);
+      expect(core.audit!.list({ actionPrefix: 'auth.sessionExpired' }).map((e) => e.details.reason)).toEqual(['refresh-refused', 'access-removed']);
+
+      // Ida, still vouched for, is told nothing; a stranger's session id learns nothing.
+      expect(await call(as(core, ida.id), 'auth.status', {})).toMatchObject({ signedIn: true, sessionEnded: null });
+      expect(await call(as(core, 'not-a-session'), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: null });
+    } finally {
+      await idp.stop();
+    }
+  });
+
+  it('a session past its lifetime: its pages hear of it once, and its sign-in page says how long sessions last', async () => {
+    const clock = manualClock();
+    const core = await openCore({ clock });
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    const session = await core.identity!.signInLocal('local admin passphrase');
+    expect(await call(as(core, session.id), 'auth.status', {})).toMatchObject({ signedIn: true, sessionEnded: null, sessionEndsAt: new Date(clock.now() + 12 * 3_600_000).toISOString() });
+    const events = endedEvents(core);
+    clock.advance(12 * 3_600_000 + 1);
+    // Nothing ends it at that moment; the next look at it (every event stream's heartbeat) does.
+    expect(core.identity!.resolve(session.id)).toBeUndefined();
+    expect(core.identity!.resolve(session.id)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toEqual([{ sessionHash: hashSessionId(session.id), reason: 'lifetime' }]);
+    expect(await call(as(core, session.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEndsAt: null, sessionEnded: { reason: 'lifetime', hours: 12 } });
+  });
+
+  it('an account deleted under someone working in it: their pages are told their access went', async () => {
+    const core = await openCore();
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    const ops = operator(core);
+    const scratch = await call(ops, 'admin.accounts.create', { name: 'Scratch' });
+    const inScratch = await core.identity!.signInLocal('local admin passphrase');
+    const elsewhere = await core.identity!.signInLocal('local admin passphrase');
+    await call(as(core, inScratch.id), 'auth.switchAccount', { accountId: scratch.id });
+    const events = endedEvents(core);
+    await call(ops, 'admin.accounts.delete', { accountId: scratch.id, confirmName: 'Scratch' });
+    expect(events).toEqual([{ sessionHash: hashSessionId(inScratch.id), reason: 'access-removed' }]);
+    expect(await call(as(core, inScratch.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'access-removed', accountName: 'Scratch' } });
+    expect(await call(as(core, elsewhere.id), 'auth.status', {})).toMatchObject({ signedIn: true });
   });
 });

@@ -1,6 +1,7 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
-import type { AuthStatus, IdpConfig } from '../contracts/index.ts';
+import { roles as allRoles } from '../contracts/index.ts';
+import type { AuthStatus, IdpConfig, Role } from '../contracts/index.ts';
 import type { Principal, Session, SessionResolver } from '../api/index.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
 import type { AccountScope, Storage } from '../storage/index.ts';
@@ -30,6 +31,13 @@ const localFailureLimit = 5;
 /** A session ends this long after sign-in, whatever happens (the bank's working day, with margin). */
 const sessionLifetimeMs = 12 * 3_600_000;
 const localLockoutMs = 60_000;
+/** How long the reason a session ended is kept for its holder's sign-in page (auth.status). */
+const endedReasonTtlMs = 60 * 60_000;
+/** At most this many reasons are kept (the oldest go first), however many sessions end in an hour. */
+const endedReasonLimit = 10_000;
+
+type SessionEnded = NonNullable<AuthStatus['sessionEnded']>;
+type SessionEndReason = SessionEnded['reason'];
 
 /**
  * Who may act, and as whom. Owns sign-in (local passphrase and OIDC), sessions (persisted as
@@ -53,6 +61,11 @@ export class IdentityService implements SessionResolver {
   private localAttemptsInFlight = 0;
   /** Revalidations under way, shared by every caller: one refresh grant per stale session. */
   private readonly revalidating = new Map<string, Promise<LiveSession | null>>();
+  /**
+   * Why sessions ended lately, by id hash (oldest first): told to the holder of that session id
+   * only — auth.status with its cookie — so the sign-in page can say why, and to nobody else.
+   */
+  private readonly recentlyEnded = new Map<string, { reason: SessionEndReason; accountId: string | null; at: number }>();
 
   constructor(options: IdentityServiceOptions) {
     this.storage = options.storage;
@@ -89,7 +102,11 @@ export class IdentityService implements SessionResolver {
   resolve(sessionId: string | null | undefined): Session | undefined {
     if (!sessionId) return undefined;
     const session = this.live.get(sessionId) ?? this.resume(sessionId);
-    if (!session || !this.usable(session)) return undefined;
+    if (!session) return undefined;
+    if (!this.usable(session)) {
+      this.announceUnusable(session);
+      return undefined;
+    }
     // Ask the IdP to vouch again in the background once a session is stale; a refusal ends it.
     if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) void this.revalidateOnce(session);
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
@@ -101,18 +118,30 @@ export class IdentityService implements SessionResolver {
    * says "signed in" for a session every call would refuse.
    */
   private usable(session: LiveSession): boolean {
-    if (!this.withinGrace(session)) return false;
-    if (this.clock.now() - session.createdAt > sessionLifetimeMs) return false;
-    // Local sign-in is off once an IdP is configured: local sessions end with it.
-    if (session.kind === 'local' && this.mode() === 'oidc') return false;
-    return true;
+    return this.overdue(session) === null;
   }
 
-  private withinGrace(session: LiveSession): boolean {
-    if (session.kind !== 'oidc') return true;
+  /** Why a session may no longer act by its times and kind (lifetime, grace, sign-in mode), or null while it may. */
+  private overdue(session: { kind: 'local' | 'oidc'; createdAt: number; verifiedAt: number }): SessionEndReason | null {
+    const now = this.clock.now();
+    if (now - session.createdAt > sessionLifetimeMs) return 'lifetime';
+    // Local sign-in is off once an IdP is configured: local sessions end with it.
+    if (session.kind === 'local') return this.mode() === 'oidc' ? 'local-sign-in-off' : null;
     const config = this.store.idpConfig();
-    if (!config) return false;
-    return this.clock.now() - session.verifiedAt <= config.offlineGraceHours * 3_600_000;
+    if (!config) return 'idp-removed';
+    return now - session.verifiedAt > config.offlineGraceHours * 3_600_000 ? 'offline-grace' : null;
+  }
+
+  /**
+   * A session found past its lifetime or grace period (nothing ends it at that moment): tells its
+   * pages once. The event stream resolves every open stream's session at each heartbeat, so open
+   * pages hear of it within one. Deferred: resolve() runs inside the event bus's own delivery.
+   */
+  private announceUnusable(session: LiveSession): void {
+    const reason = this.overdue(session);
+    if (reason === null || this.recentlyEnded.has(session.idHash)) return;
+    this.remember(session.idHash, reason, session.accountId);
+    queueMicrotask(() => this.events.publish('auth.sessionEnded', { sessionHash: session.idHash, reason }));
   }
 
   /** A session from an earlier run of the app (desktop restart), rebuilt from its stored hash. */
@@ -176,20 +205,77 @@ export class IdentityService implements SessionResolver {
     const config = this.store.idpConfig();
     const signedIn = session !== undefined && this.usable(session);
     const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null, localSetupRequired: !config && !this.localPassphraseIsSet() } as const;
-    if (!session || !signedIn) return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null };
+    if (!session || !signedIn) {
+      return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null, sessionEndsAt: null, sessionEnded: sessionId ? this.endOf(sessionId) : null };
+    }
     const user = this.store.userById(session.userId);
     const memberships = user ? membershipsOf(this.store, user, this.liveAccountIds()) : [];
-    const names = new Map(this.storage.accounts.list().map((a) => [a.id, a.name]));
-    const accounts = memberships.map((m) => ({ id: m.accountId, name: names.get(m.accountId) ?? m.accountId, role: m.role }));
+    const liveAccounts = this.storage.accounts.list();
+    const names = new Map(liveAccounts.map((a) => [a.id, a.name]));
+    // One entry per account with every role held there (several groups can map to one account), in the accounts' order.
+    const byAccount = new Map<string, { id: string; name: string; roles: Role[] }>();
+    for (const membership of memberships) {
+      const account = byAccount.get(membership.accountId) ?? { id: membership.accountId, name: names.get(membership.accountId) ?? membership.accountId, roles: [] };
+      if (!account.roles.includes(membership.role)) account.roles.push(membership.role);
+      byAccount.set(membership.accountId, account);
+    }
+    for (const account of byAccount.values()) account.roles.sort((a, b) => allRoles.indexOf(a) - allRoles.indexOf(b));
     const stale = session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs;
     return {
       ...base,
       signedIn: true,
       user: { id: session.userId, displayName: session.principal.displayName, email: user?.email ?? null, kind: user?.kind ?? 'user' },
-      activeAccount: { id: session.accountId, name: names.get(session.accountId) ?? session.accountId, role: session.principal.roles[0] ?? 'auditor' },
-      accounts,
+      activeAccount: { id: session.accountId, name: names.get(session.accountId) ?? session.accountId, roles: [...session.principal.roles] },
+      accounts: liveAccounts.flatMap((account) => byAccount.get(account.id) ?? []),
       offlineUntil: stale && config ? new Date(session.verifiedAt + config.offlineGraceHours * 3_600_000).toISOString() : null,
+      sessionEndsAt: new Date(session.createdAt + sessionLifetimeMs).toISOString(),
+      sessionEnded: null,
     };
+  }
+
+  /**
+   * Why the session `sessionId` names is over, for its holder's sign-in page: the reason remembered
+   * when it ended, else what its stored row shows. Null for an id that names no session.
+   */
+  private endOf(sessionId: string): SessionEnded | null {
+    const idHash = hashSessionId(sessionId);
+    this.forgetOldEnds();
+    const remembered = this.recentlyEnded.get(idHash);
+    if (remembered) return this.describeEnd(remembered.reason, remembered.accountId);
+    const record = this.store.session(idHash);
+    if (!record) return null;
+    // Ended before Strongroom restarted (or long ago): the reason is in the audit log, not here.
+    if (record.endedAt !== null || record.accountId === null) return this.describeEnd('ended', null);
+    const overdue = this.overdue(record);
+    if (overdue !== null) return this.describeEnd(overdue, null);
+    // Still open, within its lifetime and grace, yet nobody can act with it: its account is gone for this user.
+    return this.describeEnd('access-removed', record.accountId);
+  }
+
+  private describeEnd(reason: SessionEndReason, accountId: string | null): SessionEnded {
+    const accountName = reason === 'access-removed' && accountId !== null ? this.storage.accounts.byId(accountId)?.name ?? null : null;
+    const hours = reason === 'lifetime' ? sessionLifetimeMs / 3_600_000 : reason === 'offline-grace' ? this.store.idpConfig()?.offlineGraceHours ?? null : null;
+    return { reason, accountName, hours };
+  }
+
+  private remember(idHash: string, reason: SessionEndReason, accountId: string | null): void {
+    this.recentlyEnded.delete(idHash);
+    this.recentlyEnded.set(idHash, { reason, accountId, at: this.clock.now() });
+    this.forgetOldEnds();
+  }
+
+  private forgetOldEnds(): void {
+    const oldest = this.clock.now() - endedReasonTtlMs;
+    for (const [idHash, ended] of this.recentlyEnded) {
+      if (ended.at >= oldest && this.recentlyEnded.size <= endedReasonLimit) break;
+      this.recentlyEnded.delete(idHash);
+    }
+  }
+
+  /** Tells the ended session's own pages (and only them: see `auth.sessionEnded`), and remembers why for its sign-in page. */
+  private sessionEnded(idHash: string, reason: SessionEndReason, accountId: string | null): void {
+    this.remember(idHash, reason, accountId);
+    this.events.publish('auth.sessionEnded', { sessionHash: idHash, reason });
   }
 
   /**
@@ -228,14 +314,14 @@ export class IdentityService implements SessionResolver {
       const user = this.store.userById(session.userId);
       const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
       if (!principal) {
-        this.end(session, 'auth.sessionExpired', 'access-removed');
+        this.end(session, 'auth.sessionExpired', 'access-removed', 'access-removed');
         return null;
       }
       session.principal = principal;
       return session;
     } catch (error) {
       if (error instanceof CoreError && error.code === 'ERR_AUTH_IDP_UNREACHABLE') return session;
-      this.end(session, 'auth.sessionExpired', 'refresh-refused');
+      this.end(session, 'auth.sessionExpired', 'refresh-refused', 'refresh-refused');
       return null;
     }
   }
@@ -250,13 +336,14 @@ export class IdentityService implements SessionResolver {
     this.store.atomically(() => this.store.updateSession(session.idHash, { refreshToken: scope.sealText({ table: 'auth_sessions', rowId: session.idHash, column: 'refresh_token' }, refreshToken) }));
   }
 
-  private end(session: LiveSession, action: string, reason: string, requestId?: string): void {
+  private end(session: LiveSession, action: string, reason: string, endReason: SessionEndReason, requestId?: string): void {
     this.store.atomically(() => {
       this.store.endSession(session.idHash, this.clock.now());
       this.audit.append({ action, outcome: 'success', actor: { userId: session.userId, accountId: session.accountId, roles: session.principal.roles }, requestId: requestId ?? null, details: { reason } });
     });
     this.live.delete(session.id);
     if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(session.idHash)).catch(() => undefined);
+    this.sessionEnded(session.idHash, endReason, session.accountId);
   }
 
   /**
@@ -266,7 +353,7 @@ export class IdentityService implements SessionResolver {
    */
   signOut(sessionId: string, requestId?: string): void {
     const session = this.live.get(sessionId) ?? this.resume(sessionId);
-    if (session) return this.end(session, 'auth.signOut', 'user', requestId);
+    if (session) return this.end(session, 'auth.signOut', 'user', 'signed-out', requestId);
     // Not resumable (its user or account is gone): close the stored row all the same.
     const idHash = hashSessionId(sessionId);
     const record = this.store.session(idHash);
@@ -276,16 +363,19 @@ export class IdentityService implements SessionResolver {
       this.audit.append({ action: 'auth.signOut', outcome: 'success', actor: { userId: record.userId, accountId: record.accountId }, requestId: requestId ?? null, details: { reason: 'user' } });
     });
     if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
+    this.sessionEnded(idHash, 'signed-out', record.accountId);
   }
 
   /**
    * Forgets sessions the caller has just ended in the store (endSessionsOfKind, inside its audited
-   * transaction): drops them from memory and their refresh tokens from the keychain.
+   * transaction): drops them from memory and their refresh tokens from the keychain, and tells
+   * each one's pages why.
    */
-  forgetSessions(idHashes: readonly string[]): void {
+  forgetSessions(idHashes: readonly string[], reason: SessionEndReason): void {
     const ended = new Set(idHashes);
     for (const [id, session] of this.live) if (ended.has(session.idHash)) this.live.delete(id);
     if (this.secrets.backend === 'keychain') for (const idHash of ended) void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
+    for (const idHash of ended) this.sessionEnded(idHash, reason, null);
   }
 
   /** A relying party for a configuration not saved yet, to check its issuer answers (discovery only). */
@@ -308,13 +398,20 @@ export class IdentityService implements SessionResolver {
     session.principal = principal;
   }
 
-  /** Drops cached principals so boundary or membership changes apply to the next call. */
+  /**
+   * Drops cached principals so boundary or membership changes apply to the next call. A session
+   * left with no principal (its account deleted) can act no more: its pages are told so.
+   */
   refreshPrincipals(): void {
     for (const session of this.live.values()) {
       const user = this.store.userById(session.userId);
       const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
-      if (principal) session.principal = principal;
-      else this.live.delete(session.id);
+      if (principal) {
+        session.principal = principal;
+        continue;
+      }
+      this.live.delete(session.id);
+      this.sessionEnded(session.idHash, 'access-removed', session.accountId);
     }
   }
 

@@ -3,8 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../base/index.ts';
 import { createCore } from '../../createCore.ts';
 import type { Core } from '../../createCore.ts';
+import { hashSessionId } from '../../identity/index.ts';
+/* eslint-disable no-restricted-imports -- the test IdP and its helpers are identity's testing seam, meant for other areas' tests, not an internal */
+import { cancelAtIdp } from '../../identity/testing/browserFlow.ts';
+import { call, manualClock, operator } from '../../identity/testing/bridges.ts';
+import { startTestIdp } from '../../identity/testing/testIdp.ts';
+import type { TestIdp } from '../../identity/testing/testIdp.ts';
+/* eslint-enable no-restricted-imports */
+import { MemorySecretStore } from '../../secrets/index.ts';
 import { createInProcessBridge } from '../inProcess.ts';
 import { localOperator } from '../principal.ts';
 import { startHttpServer } from './server.ts';
@@ -204,5 +213,138 @@ describe('serve mode HTTP transport', () => {
     cleanups.push(() => core.dispose());
     const empty = mkdtempSync(join(tmpdir(), 'strongroom-static-'));
     await expect(startHttpServer({ router: core.router, events: core.events, logger: core.logger, sessionId: 'x', staticDir: empty })).rejects.toThrow(/npm run build:renderer/);
+  });
+});
+
+/** Serve as `strongroom serve` runs it: no default session (the browser's cookie decides) and the browser sign-in routes. */
+async function serveSignedIn(options: { clock?: Clock } = {}): Promise<{ core: Core; server: HttpServer; cookie: (sessionId: string) => string }> {
+  const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore(), ...(options.clock ? { clock: options.clock } : {}) });
+  const identity = core.identity!;
+  const server = await startHttpServer({
+    router: core.router,
+    events: core.events,
+    logger: core.logger,
+    signIn: { begin: (redirectUri) => identity.beginSignIn(redirectUri), complete: (callbackUrl, requestId) => identity.completeSignIn(callbackUrl, requestId) },
+  });
+  cleanups.push(async () => { await server.close(); await core.dispose(); });
+  const cookieName = `strongroom_session_${new URL(server.origin).port}`;
+  return { core, server, cookie: (sessionId) => `${cookieName}=${sessionId}` };
+}
+
+/** A browser's event stream with its session cookie; `until` reads until the text so far matches. */
+async function eventStreamOf(server: HttpServer, cookie: string) {
+  const abort = new AbortController();
+  cleanups.push(async () => abort.abort());
+  const response = await fetch(`${server.origin}/api/events`, { headers: { authorization: `Bearer ${server.token}`, cookie }, signal: abort.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  return {
+    async until(pattern: RegExp): Promise<string> {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      return text;
+    },
+  };
+}
+
+const statusOf = async (server: HttpServer, cookie?: string) => {
+  const response = await post(server, 'auth.status', {}, cookie ? { cookie } : {});
+  return ((await response.json()) as { value: { signedIn: boolean; sessionEnded: unknown } }).value;
+};
+
+/** An installation that signs in through `idp`, with `groups` mapped to admin in the first account. */
+async function useIdp(core: Core, idp: TestIdp): Promise<void> {
+  const ops = operator(core);
+  const [administration] = await call(ops, 'admin.accounts.list', {});
+  await call(ops, 'admin.groups.map', { accountId: administration!.id, group: 'strongroom-admins', role: 'admin' });
+  await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
+}
+
+const login = (server: HttpServer) => fetch(`${server.origin}/auth/login`, { redirect: 'manual' });
+
+describe('sessions that end, and the browser sign-in (serve mode)', () => {
+  it('tells the event streams of the session that ended, and no other session, why it ended', async () => {
+    const { core, server, cookie } = await serveSignedIn();
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    // Two browsers signed in as the same person: two sessions, two cookies.
+    const first = await core.identity!.signInLocal('local admin passphrase');
+    const second = await core.identity!.signInLocal('local admin passphrase');
+    const firstStream = await eventStreamOf(server, cookie(first.id));
+    const secondStream = await eventStreamOf(server, cookie(second.id));
+    await firstStream.until(/: connected/);
+    await secondStream.until(/: connected/);
+
+    const signedOut = await post(server, 'auth.signOut', {}, { cookie: cookie(first.id) });
+    expect(await signedOut.json()).toMatchObject({ ok: true });
+    const firstText = await firstStream.until(/event: auth\.sessionEnded\ndata: .*\n/);
+    expect(JSON.parse(/event: auth\.sessionEnded\ndata: (.*)\n/.exec(firstText)![1]!)).toEqual({ sessionHash: hashSessionId(first.id), reason: 'signed-out' });
+    // Events reach a stream in the order published: the second browser gets the next one, not the end.
+    core.events.publish('system.heartbeat', { at: new Date().toISOString(), uptimeMs: 1 });
+    const secondText = await secondStream.until(/event: system\.heartbeat/);
+    expect(secondText).not.toContain('auth.sessionEnded');
+
+    // The reason goes to the holder of the ended session only; the other stays signed in.
+    expect(await statusOf(server, cookie(first.id))).toMatchObject({ signedIn: false, sessionEnded: { reason: 'signed-out', accountName: null, hours: null } });
+    expect(await statusOf(server, cookie(second.id))).toMatchObject({ signedIn: true, sessionEnded: null });
+    expect(await statusOf(server)).toMatchObject({ signedIn: false, sessionEnded: null });
+  });
+
+  describe('through a real IdP', () => {
+    let idp: TestIdp;
+    afterEach(async () => { await idp.stop(); });
+
+    it('sends the browser to Strongroom\'s own page, not a dead address, when the IdP stopped answering after serve started', async () => {
+      idp = await startTestIdp({ users: [] });
+      const clock = manualClock();
+      const { core, server } = await serveSignedIn({ clock });
+      await useIdp(core, idp);
+      const discoveryRequests: string[] = [];
+      const realFetch = globalThis.fetch;
+      globalThis.fetch = (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (url.startsWith(idp.issuer) && url.endsWith('/.well-known/openid-configuration')) discoveryRequests.push(url);
+        return realFetch(input, init);
+      };
+      try {
+        const up = await login(server);
+        expect(up.status).toBe(302);
+        expect(up.headers.get('location')).toMatch(new RegExp(`^${idp.issuer}/`));
+        // A rush of clicks within a few seconds costs one check, not one each.
+        const asked = discoveryRequests.length;
+        expect((await login(server)).headers.get('location')).toMatch(new RegExp(`^${idp.issuer}/`));
+        expect(discoveryRequests).toHaveLength(asked);
+
+        await idp.stop();
+        clock.advance(10_000);
+        const down = await login(server);
+        expect(down.status).toBe(302);
+        expect(down.headers.get('location')).toBe('/signin?error=ERR_AUTH_IDP_UNREACHABLE');
+        expect(discoveryRequests).toHaveLength(asked + 1);
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+    });
+
+    it('says the person cancelled at the IdP (access_denied) with its code, never its description; an unknown attempt stays as it was', async () => {
+      idp = await startTestIdp({ users: [] });
+      const { core, server } = await serveSignedIn();
+      await useIdp(core, idp);
+      const authorization = new URL((await login(server)).headers.get('location')!);
+      const callback = await cancelAtIdp(authorization, `${server.origin}/auth/callback`);
+      expect(callback.searchParams.get('error')).toBe('access_denied');
+      expect(callback.searchParams.get('error_description')).toBeTruthy();
+
+      const cancelled = await fetch(callback, { redirect: 'manual' });
+      expect(cancelled.status).toBe(302);
+      expect(cancelled.headers.get('location')).toBe('/signin?error=ERR_AUTH_SIGNIN_FAILED&idp_error=access_denied');
+      expect(core.audit!.list({ actionPrefix: 'auth.signIn' }).at(-1)).toMatchObject({ outcome: 'failure', details: { method: 'oidc', reason: 'access_denied' } });
+
+      // A response to no attempt started here (replayed, or forged with words of its own) says only that.
+      const unknown = await fetch(`${server.origin}/auth/callback?error=access_denied&error_description=%3Cb%3Ehi%3C%2Fb%3E&state=nobody-started-this`, { redirect: 'manual' });
+      expect(unknown.headers.get('location')).toBe('/signin?error=ERR_AUTH_SIGNIN_FAILED');
+    });
   });
 });

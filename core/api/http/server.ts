@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -58,6 +58,33 @@ function transportErrorFor(status: number, fastifyCode: string | undefined): Api
   if (status === 415) return { code: 'ERR_TRANSPORT_FAILED', message: 'Send the input as JSON (content-type: application/json).' };
   if (status >= 400 && status < 500) return { code: 'ERR_TRANSPORT_FAILED', message: 'The request could not be read.' };
   return { code: 'ERR_INTERNAL', message: 'An internal error occurred.' };
+}
+
+/**
+ * Where a browser sign-in that failed is sent: the sign-in page with the error code and, when the
+ * identity provider itself answered with an OAuth error (`access_denied`: the person cancelled
+ * there), that code too — a bare token, checked here; the IdP's free-text description never goes.
+ */
+function signInFailurePath(error: unknown): string {
+  const code = error instanceof CoreError ? error.code : 'ERR_INTERNAL';
+  const idpError = error instanceof CoreError ? error.details?.idpError : undefined;
+  const query = new URLSearchParams({ error: code });
+  if (typeof idpError === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(idpError)) query.set('idp_error', idpError);
+  return `/signin?${query.toString()}`;
+}
+
+/**
+ * The hash a session-scoped event names its session by (`sessionHash`, see `auth.sessionEnded`):
+ * SHA-256 of the session id, base64url — as identity stores it.
+ */
+function sessionHashOf(sessionId: string | null): string | null {
+  return sessionId === null ? null : createHash('sha256').update(sessionId).digest('base64url');
+}
+
+/** An event meant for one session only: its payload names it by `sessionHash`. */
+function sessionOfEvent(payload: unknown): string | null {
+  const sessionHash = (payload as { sessionHash?: unknown } | null | undefined)?.sessionHash;
+  return typeof sessionHash === 'string' ? sessionHash : null;
 }
 
 function sendError(reply: FastifyReply, error: ApiError, status = httpStatusFor(error.code)): FastifyReply {
@@ -140,6 +167,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (unknown !== undefined) return sendError(reply, { code: 'ERR_API_UNKNOWN_EVENT', message: 'There is no event with this name.', details: { event: unknown.slice(0, 100) } });
     const wanted = requested ? new Set<string>(requested) : undefined;
     const sessionId = sessionOf(request);
+    const sessionHash = sessionHashOf(sessionId);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
@@ -147,6 +175,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const unsubscribe = events.subscribe((name: EventName, payload) => {
       if (wanted && !wanted.has(name)) return;
       if (!router.canReceive(name, sessionId, payload)) return;
+      // Ending one person's session concerns that session's pages (its tabs share the cookie) and no one else's.
+      const forSession = sessionOfEvent(payload);
+      if (forSession !== null && forSession !== sessionHash) return;
       response.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);
@@ -166,9 +197,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       try {
         return reply.header('cache-control', 'no-store').redirect((await signIn.begin(`http://${authority}/auth/callback`)).href, 302);
       } catch (error) {
+        // An IdP that stopped answering since serve started: Strongroom's own page says so, rather
+        // than the browser's "site can't be reached" with no way back (RelyingParty.checkReachable).
         const code = error instanceof CoreError ? error.code : 'ERR_INTERNAL';
         logger.info({ requestId: request.id, code }, 'sign-in could not start');
-        return reply.redirect(`/signin?error=${code}`, 302);
+        return reply.header('cache-control', 'no-store').redirect(signInFailurePath(error), 302);
       }
     });
     app.get('/auth/callback', async (request, reply) => {
@@ -179,7 +212,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       } catch (error) {
         const code = error instanceof CoreError ? error.code : 'ERR_INTERNAL';
         logger.info({ requestId: request.id, code }, 'sign-in refused');
-        return reply.header('cache-control', 'no-store').redirect(`/signin?error=${code}`, 302);
+        return reply.header('cache-control', 'no-store').redirect(signInFailurePath(error), 302);
       }
     });
   }

@@ -5,6 +5,18 @@
  * the e2e journeys use Chromium instead.
  */
 export async function signInThroughIdp(authorizationUrl: URL, login: string, callbackPrefix: string): Promise<URL> {
+  return throughIdp(authorizationUrl, callbackPrefix, { login });
+}
+
+/**
+ * The same walk, but the person clicks "[ Cancel ]" on the IdP's first form: returns the redirect
+ * back to the relying party, which carries `error=access_denied` (and the IdP's description).
+ */
+export async function cancelAtIdp(authorizationUrl: URL, callbackPrefix: string): Promise<URL> {
+  return throughIdp(authorizationUrl, callbackPrefix, { cancel: true });
+}
+
+async function throughIdp(authorizationUrl: URL, callbackPrefix: string, person: { login: string } | { cancel: true }): Promise<URL> {
   const cookies = new Map<string, string>();
   const cookieHeader = (): string => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   const remember = (response: Response): void => {
@@ -33,6 +45,13 @@ export async function signInThroughIdp(authorizationUrl: URL, login: string, cal
       continue;
     }
     const html = await response.text();
+    if ('cancel' in person) {
+      const abort = /<a href="([^"]+)">\[ Cancel \]<\/a>/.exec(html)?.[1];
+      if (!abort) throw new Error(`test IdP returned ${response.status} without a Cancel link: ${html.slice(0, 300)}`);
+      url = new URL(abort.replaceAll('&amp;', '&'), url).href;
+      continue;
+    }
+    const login = person.login;
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     const prompt = /name="prompt" value="([^"]+)"/.exec(html)?.[1];
     if (!action || !prompt) throw new Error(`test IdP returned ${response.status} without a form or redirect: ${html.slice(0, 300)}`);

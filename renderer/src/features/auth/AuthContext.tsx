@@ -1,13 +1,16 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { ApiError, AuthStatus, Permission, Role } from '../../../../core/contracts/index.ts';
-import { useApiEvent, useBridge } from '../../bridge/context.tsx';
+import type { ApiError, AuthStatus, EventPayload, Permission, Role } from '../../../../core/contracts/index.ts';
+import { BridgeProvider, useApiEvent, useBridge, useBridgeStatusOf } from '../../bridge/context.tsx';
+import { watchSession } from '../../bridge/sessionWatch.ts';
 import { accountAwareOf } from '../../bridge/status.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import type { AccountChoice } from './permissions.ts';
 import { accountChoices, activeRoles, effectivePermissions } from './permissions.ts';
-import { takeReturnPath } from './returnTo.ts';
+import { rememberReturnPath, takeReturnPath } from './returnTo.ts';
+import { signInPageAfterEnd } from './signInErrors.ts';
+import type { SessionEndReason } from './signInErrors.ts';
 
 /**
  * Signed in after the identity provider's round trip (serve mode comes back to `/`): continue at
@@ -17,6 +20,31 @@ function continueWhereAsked(): void {
   const path = takeReturnPath(window.location.origin, window.sessionStorage);
   if (path !== null && window.location.pathname === '/') window.history.replaceState(null, '', path);
 }
+
+/** The tabs of one browser share its session cookie: one tab's sign-out ends the others' too. */
+const sessionChannelName = 'strongroom.session';
+const signedOutMessage = 'signed-out';
+
+/** Tells this browser's other tabs that its session was signed out here (they need not wait for the server's event). */
+function tellOtherTabsSignedOut(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const channel = new BroadcastChannel(sessionChannelName);
+  channel.postMessage(signedOutMessage);
+  channel.close();
+}
+
+/**
+ * A page whose session is over goes to the sign-in page, saying why, by a full load rather than a
+ * re-render: everything it had loaded — content held in memory too — goes with it, and its event
+ * stream reconnects without the dead session. The page it showed is remembered for after sign-in.
+ */
+function leaveForSignIn(reason: SessionEndReason | null): void {
+  rememberReturnPath(window.location, window.sessionStorage);
+  window.location.replace(signInPageAfterEnd(reason));
+}
+
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const longestTimeoutMs = 2_147_483_647;
 
 export interface Auth {
   status: AuthStatus;
@@ -42,12 +70,37 @@ export function useAuth(): Auth {
 }
 
 type Loaded = { status: AuthStatus; permissions: ReadonlySet<Permission> };
-type GateState = { kind: 'loading' } | { kind: 'error'; error: ApiError } | { kind: 'ready'; loaded: Loaded };
+type GateState =
+  | { kind: 'loading' }
+  | { kind: 'error'; error: ApiError }
+  | { kind: 'ready'; loaded: Loaded }
+  /** A signed-in page learnt that its session is over: it shows nothing more and leaves for the sign-in page. */
+  | { kind: 'ended'; reason: SessionEndReason | null };
+
+const showsApp = (state: GateState): boolean => state.kind === 'ready' && state.loaded.status.signedIn;
+
+/**
+ * The state after `next` was loaded: a page that shows the app and learns that its session is over
+ * ends (and leaves); one that could not ask the server keeps what it shows rather than an error.
+ */
+function settled(previous: GateState, next: GateState, hint: SessionEndReason | null): GateState {
+  if (previous.kind === 'ended') return previous;
+  if (!showsApp(previous)) return next;
+  if (next.kind !== 'ready') return previous;
+  return next.loaded.status.signedIn ? next : { kind: 'ended', reason: next.loaded.status.sessionEnded?.reason ?? hint };
+}
 
 /**
  * Signs people in before anything else: asks `auth.status`, shows the sign-in page while signed
  * out, and otherwise provides `useAuth()` to the app. Sign-in and sign-out reload the page (so the
  * event stream reconnects with the new session cookie); switching accounts does not.
+ *
+ * A signed-in page leaves for the sign-in page as soon as its session is over, wherever that is
+ * learnt: the server's `auth.sessionEnded` for this session (signed out in another tab, refused by
+ * the IdP, access removed), another tab's sign-out in this browser (BroadcastChannel), a call
+ * refused for want of a session, the session's lifetime running out, or the event stream coming
+ * back after it was lost. Each asks `auth.status` first (except another tab's sign-out: the cookie
+ * they share is gone), so an event or refusal about something else never signs anyone out.
  */
 export function AuthGate({ children }: { children: ReactNode }) {
   const bridge = useBridge();
@@ -74,15 +127,62 @@ export function AuthGate({ children }: { children: ReactNode }) {
     }
     return { kind: 'ready', loaded: { status, permissions } };
   }, [bridge]);
-  const reload = useCallback(async (known?: AuthStatus) => setState(await load(known)), [load]);
+  const reload = useCallback(async (known?: AuthStatus) => {
+    const next = await load(known);
+    setState((previous) => settled(previous, next, null));
+  }, [load]);
+
+  /** Asks auth.status again because the session may be over; concurrent reasons share one question. */
+  const checking = useRef<Promise<void> | null>(null);
+  const recheck = useCallback((hint: SessionEndReason | null): Promise<void> => {
+    checking.current ??= load().then((next) => setState((previous) => settled(previous, next, hint))).finally(() => { checking.current = null; });
+    return checking.current;
+  }, [load]);
 
   useEffect(() => {
     let live = true;
     void load().then((next) => { if (live) setState(next); });
     return () => { live = false; };
   }, [load]);
-  // The desktop sign-in finishes out of band, and sessions can expire: follow the core's word.
+  // Leaving by a full load, not a re-render: everything the page loaded goes with it.
+  useEffect(() => {
+    if (state.kind === 'ended') leaveForSignIn(state.reason);
+  }, [state]);
+  // The desktop sign-in finishes out of band: follow the core's word.
   useApiEvent('auth.changed', useCallback(() => { void reload(); }, [reload]));
+  // This session ended (serve delivers it to this session's streams only; the check confirms it).
+  useApiEvent('auth.sessionEnded', useCallback((payload: EventPayload<'auth.sessionEnded'>) => { void recheck(payload.reason); }, [recheck]));
+
+  const shown = state.kind === 'ready' && state.loaded.status.signedIn ? state.loaded.status : null;
+  // Another tab of this browser signed out: the cookie they share is gone, so this tab's session is too.
+  useEffect(() => {
+    if (!shown || typeof BroadcastChannel === 'undefined') return;
+    const channel = new BroadcastChannel(sessionChannelName);
+    channel.onmessage = (event: MessageEvent) => {
+      if (event.data === signedOutMessage) setState((previous) => (showsApp(previous) ? { kind: 'ended', reason: 'signed-out' } : previous));
+    };
+    return () => channel.close();
+  }, [shown]);
+  // Nothing on the server ends a session when its lifetime (or offline grace) runs out: look then.
+  useEffect(() => {
+    if (!shown) return;
+    const ends = [shown.sessionEndsAt, shown.offlineUntil].flatMap((at) => (at === null ? [] : [Date.parse(at)])).filter(Number.isFinite);
+    if (ends.length === 0) return;
+    const timer = setTimeout(() => { void recheck(null); }, Math.min(Math.max(0, Math.min(...ends) - Date.now()) + 1_000, longestTimeoutMs));
+    return () => clearTimeout(timer);
+  }, [shown, recheck]);
+  // An event stream that was lost may have missed this session's end (a laptop asleep): look when it is back.
+  const stream = useBridgeStatusOf(bridge)?.stream;
+  const streamWasLost = useRef(false);
+  useEffect(() => {
+    if (stream === 'lost') streamWasLost.current = true;
+    if (stream !== 'open' || !streamWasLost.current) return;
+    streamWasLost.current = false;
+    if (shown) void recheck(null);
+  }, [stream, shown, recheck]);
+  // Every call the app makes reports a refusal for want of a session (not a stale launch token).
+  const watched = useMemo(() => watchSession(bridge), [bridge]);
+  useEffect(() => watched.onSessionRefused(() => { void recheck(null); }), [watched, recheck]);
 
   const auth = useMemo<Auth | null>(() => {
     if (state.kind !== 'ready' || !state.loaded.status.signedIn || !state.loaded.status.activeAccount) return null;
@@ -91,7 +191,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     const accounts = accountChoices(status);
     return {
       status,
-      account: accounts.find((a) => a.id === active.id) ?? { id: active.id, name: active.name, roles: [active.role] },
+      account: accounts.find((a) => a.id === active.id) ?? { id: active.id, name: active.name, roles: [...active.roles] },
       accounts,
       roles: activeRoles(status),
       can: (permission) => permissions.has(permission),
@@ -108,7 +208,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
         // (the server cannot be reached) are shown, since nothing was cleared.
         const result = await bridge.invoke('auth.signOut', {});
         if (!result.ok && !result.error.code.startsWith('ERR_AUTH_')) return result.error;
-        window.location.assign('/');
+        tellOtherTabsSignedOut();
+        // The same way out as the other tabs: the sign-in page saying so, the page shown remembered.
+        setState({ kind: 'ended', reason: 'signed-out' });
         return null;
       },
     };
@@ -116,6 +218,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
 
   if (state.kind === 'loading') {
     return <main className="standalone" id="main"><p role="status">Loading…</p></main>;
+  }
+  if (state.kind === 'ended') {
+    return <main className="standalone" id="main"><p role="status">Your session has ended. Going to the sign-in page…</p></main>;
   }
   if (state.kind === 'error') {
     return (
@@ -126,5 +231,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
     );
   }
   if (!auth) return <SignInPage status={state.loaded.status} />;
-  return <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>;
+  return (
+    <AuthContext.Provider value={auth}>
+      <BridgeProvider bridge={watched.bridge}>{children}</BridgeProvider>
+    </AuthContext.Provider>
+  );
 }

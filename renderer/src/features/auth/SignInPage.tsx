@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import type { ApiError, AuthStatus } from '../../../../core/contracts/index.ts';
 import { useBridge } from '../../bridge/context.tsx';
 import { afterSignIn, rememberReturnPath } from './returnTo.ts';
-import { signInNoticeFrom, signInProblemFrom } from './signInErrors.ts';
+import { sessionEndedMessage, sessionEndFrom, signInNoticeFrom, signInProblemFrom } from './signInErrors.ts';
 
 /**
  * After sign-in the page reloads, so the event stream reconnects with the new session — at the
@@ -164,10 +164,15 @@ function IdpSignIn({ issuer }: { issuer: string }) {
   );
 }
 
-/** Shown instead of the app while signed out: the IdP button, or in local mode the passphrase form. */
+/**
+ * Shown instead of the app while signed out: the IdP button, or in local mode the passphrase form;
+ * and why this browser's session ended, if it did — the server tells its holder (auth.status), else
+ * the tab says what it learnt (`?ended=`: another tab's sign-out, whose cookie is gone).
+ */
 export function SignInPage({ status }: { status: AuthStatus }) {
   const [problem] = useState(() => signInProblemFrom(window.location.search));
   const [notice] = useState(() => signInNoticeFrom(window.location.search));
+  const [ended] = useState(() => status.sessionEnded ?? sessionEndFrom(window.location.search));
   return (
     <main className="signin" id="main">
       <h1>Sign in to Strongroom</h1>
@@ -175,10 +180,12 @@ export function SignInPage({ status }: { status: AuthStatus }) {
         <p className="mode-badge mode-badge-light" data-testid="mode-badge">Local mode</p>
       )}
       {notice && <p role="status" className="notice" data-testid="signin-notice">{notice}</p>}
+      {ended && !notice && <p role="status" className="notice" data-testid="signin-ended">{sessionEndedMessage(ended)}</p>}
       {problem && (
         <div role="alert" className="error-panel" data-testid="signin-problem">
           <p className="error-message">{problem.message}</p>
           <p className="error-code">Error code <code>{problem.code}</code></p>
+          {problem.idpError && <p className="error-code">Identity provider’s error code <code>{problem.idpError}</code></p>}
         </div>
       )}
       {status.mode === 'local' || !status.idp ? (

@@ -13,11 +13,13 @@ const status = (accounts: AuthStatus['accounts'], active: AuthStatus['activeAcco
   accounts,
   idp: { issuer: 'https://idp.example' },
   offlineUntil: null,
+  sessionEndsAt: null,
+  sessionEnded: null,
 });
 
 describe('what the UI offers', () => {
-  it('merges the roles one user holds in an account through several groups', () => {
-    const s = status([{ id: 'a', name: 'Credit Risk', role: 'reviewer' }, { id: 'a', name: 'Credit Risk', role: 'analyst' }, { id: 'b', name: 'HR', role: 'auditor' }], { id: 'a', name: 'Credit Risk', role: 'analyst' });
+  it('offers each account once with every role held there, as auth.status lists them', () => {
+    const s = status([{ id: 'a', name: 'Credit Risk', roles: ['analyst', 'reviewer'] }, { id: 'b', name: 'HR', roles: ['auditor'] }], { id: 'a', name: 'Credit Risk', roles: ['analyst', 'reviewer'] });
     expect(accountChoices(s)).toEqual([{ id: 'a', name: 'Credit Risk', roles: ['analyst', 'reviewer'] }, { id: 'b', name: 'HR', roles: ['auditor'] }]);
     expect(activeRoles(s)).toEqual(['analyst', 'reviewer']);
     expect(describeRoles(['analyst', 'reviewer', 'auditor'])).toBe('analyst, reviewer and auditor');

@@ -1,5 +1,5 @@
 import type { AuthStatus, Permission, Role } from '../../../../core/contracts/index.ts';
-import { installationPermissions, rolePermissions, roles as allRoles } from '../../../../core/contracts/index.ts';
+import { installationPermissions, rolePermissions } from '../../../../core/contracts/index.ts';
 
 export interface AccountChoice {
   id: string;
@@ -7,23 +7,14 @@ export interface AccountChoice {
   roles: Role[];
 }
 
-/** The accounts a user may act in, one entry per account with every role held there (several groups can map). */
+/** The accounts a user may act in, each once with every role held there (auth.status merges them). */
 export function accountChoices(status: AuthStatus): AccountChoice[] {
-  const byId = new Map<string, AccountChoice>();
-  for (const membership of status.accounts) {
-    const choice = byId.get(membership.id) ?? { id: membership.id, name: membership.name, roles: [] };
-    if (!choice.roles.includes(membership.role)) choice.roles.push(membership.role);
-    byId.set(membership.id, choice);
-  }
-  for (const choice of byId.values()) choice.roles.sort((a, b) => allRoles.indexOf(a) - allRoles.indexOf(b));
-  return [...byId.values()];
+  return status.accounts.map((account) => ({ id: account.id, name: account.name, roles: [...account.roles] }));
 }
 
 /** The roles held in the account the user is acting in. */
 export function activeRoles(status: AuthStatus): Role[] {
-  const active = status.activeAccount;
-  if (!active) return [];
-  return accountChoices(status).find((choice) => choice.id === active.id)?.roles ?? [active.role];
+  return status.activeAccount ? [...status.activeAccount.roles] : [];
 }
 
 /**
