@@ -104,6 +104,12 @@ export type DraftSummary = z.infer<typeof DraftSummarySchema>;
 export const DraftDetailSchema = DraftSummarySchema.extend({
   sections: z.array(DraftSectionSchema),
   comments: z.array(DraftCommentSchema),
+  /**
+   * Sections being written in this process right now, with the text streamed so far (by the
+   * paths `drafts.delta` uses), so a page opened or reloaded mid-section shows it; later deltas
+   * continue it at their `offset`.
+   */
+  live: z.array(z.object({ path: z.string(), text: z.string() })),
 });
 export type DraftDetail = z.infer<typeof DraftDetailSchema>;
 
@@ -244,7 +250,8 @@ export const draftEvents = {
   }),
   /** Text of a section being (re)generated, as it streams. */
   'drafts.delta': defineEvent({
-    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string(), text: z.string() }),
+    // offset: where `text` starts in the section's text so far (DraftDetail.live carries that text).
+    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional() }),
     permission: 'drafts.read',
     accountScoped: true,
   }),

@@ -38,6 +38,9 @@ export const RunStepSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
+export const LiveStepSchema = z.object({ path: z.string(), status: z.enum(['queued', 'running']), ahead: z.number().int().min(0).optional(), text: z.string() });
+export type LiveStepView = z.infer<typeof LiveStepSchema>;
+
 export const RunDetailSchema = RunSummarySchema.extend({
   input: z.unknown(),
   output: z.unknown(),
@@ -54,6 +57,12 @@ export const RunDetailSchema = RunSummarySchema.extend({
   createdBy: z.string(),
   /** Names of the people the run mentions — its starter, who answered its steps — by user id; absent when unknown. */
   names: z.record(z.string(), z.string()),
+  /**
+   * Model steps in flight in this process: queued for a busy model (`ahead`: requests before it)
+   * or generating, with the text streamed so far; later `runs.delta` events continue it at their
+   * `offset`. Empty when no step is in flight here.
+   */
+  live: z.array(LiveStepSchema),
 });
 
 export const ApprovalPolicySchema = z.object({
@@ -171,7 +180,8 @@ export const workflowEvents = {
   }),
   /** Text a model step is generating, as it streams. */
   'runs.delta': defineEvent({
-    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), text: z.string() }),
+    // offset: where `text` starts in the step's text so far (RunDetail.live carries that text).
+    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional() }),
     permission: 'runs.read',
     accountScoped: true,
   }),

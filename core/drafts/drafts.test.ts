@@ -187,6 +187,35 @@ describe('drafts', () => {
     expect(actions).toEqual(['drafts.create', 'drafts.accept', 'drafts.reject', 'drafts.edit']);
   });
 
+  it('gives a page opened mid-section the text streamed so far — of a run step and of a regeneration — with offsets for what follows', async () => {
+    const h = await make();
+    const reader: Principal = { kind: 'user', userId: 'user-analyst', displayName: 'analyst', accountId: h.accountId, roles: ['analyst'], permissions: new Set(rolePermissions.analyst.filter((p) => !installationPermissions.includes(p))), installationAdmin: false };
+    // What drafts.get answers at the moment each piece goes out (as the router would call it).
+    const seen: { path: string; offset: number | undefined; text: string; live: DraftDetail['live'] }[] = [];
+    let draftId = '';
+    const off = h.api.subscribe('drafts.delta', (event) => {
+      if (event.draftId === draftId) seen.push({ path: event.path, offset: event.offset, text: event.text, live: h.core.drafts!.get(reader, draftId).live });
+    });
+    try {
+      const created = await h.call('drafts.create', { workflowId: 'report', input });
+      draftId = created.id;
+      await h.core.workflows!.settled(created.runId);
+      const fromRun = seen.find((piece) => piece.path === 'conclusion');
+      expect(fromRun).toMatchObject({ offset: 0 });
+      expect(fromRun!.live).toContainEqual({ path: 'conclusion', text: fromRun!.text });
+      seen.length = 0;
+      await h.call('drafts.regenerate', { draftId, path: 'conclusion', instruction: 'shorter' });
+      await h.core.drafts!.settled();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ path: 'conclusion', offset: 0 });
+      expect(seen[0]!.live).toEqual([{ path: 'conclusion', text: seen[0]!.text }]);
+    } finally {
+      off();
+    }
+    // Nothing is kept once the sections are written.
+    expect((await h.call('drafts.get', { draftId })).live).toEqual([]);
+  });
+
   it('regenerates a section with an instruction: streamed, traced as a child span, the regenerate recorded on the old span', async () => {
     const h = await make();
     const draft = await drafted(h);

@@ -99,6 +99,8 @@ export class DraftService {
   private readonly running = new Map<string, Set<string>>();
   /** Regenerations in flight, by draft and path. */
   private readonly regenerating = new Set<string>();
+  /** The text each regeneration in flight has streamed so far, by draft, then section path (memory only). */
+  private readonly regenerated = new Map<string, Map<string, string>>();
   private readonly unsubscribe: () => void;
   private readonly pending = new Set<Promise<void>>();
   private readonly displayName: (userId: string) => string | undefined;
@@ -187,6 +189,10 @@ export class DraftService {
       ...this.summary(draft, state),
       sections: state.sections.map((section) => this.sectionView(section)),
       comments: new DraftStore(scope).comments(draftId).map((comment) => this.commentView(comment)),
+      live: [
+        ...this.options.engine.liveSteps(draft.runId).filter((step) => step.status === 'running').map((step) => ({ path: step.path, text: step.text })),
+        ...[...(this.regenerated.get(draft.id) ?? new Map<string, string>())].map(([path, text]) => ({ path, text })),
+      ],
     };
   }
 
@@ -466,7 +472,21 @@ export class DraftService {
     const startUs = nowMicros();
     const started = performance.now();
     try {
-      const result = await job.model.chat({ messages: job.prompt, temperature: 0.2, maxTokens: 2_000, onDelta: (text) => this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text }) });
+      const streamed = this.regenerated.get(draft.id) ?? new Map<string, string>();
+      this.regenerated.set(draft.id, streamed.set(section.path, ''));
+      const result = await job.model.chat({
+        messages: job.prompt,
+        temperature: 0.2,
+        maxTokens: 2_000,
+        onDelta: (text) => {
+          const before = streamed.get(section.path) ?? '';
+          streamed.set(section.path, before + text);
+          this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text, offset: before.length });
+        },
+      }).finally(() => {
+        streamed.delete(section.path);
+        if (streamed.size === 0) this.regenerated.delete(draft.id);
+      });
       const text = result.text.trim();
       const durationMs = performance.now() - started;
       const newSpan = spanIdFor(traceId, path);
@@ -657,9 +677,9 @@ export class DraftService {
     if (draftId && (event.status !== 'running' || event.path !== '')) this.options.events.publish('drafts.updated', { accountId: event.accountId, draftId, path: event.path || null });
   }
 
-  private onDelta(event: { accountId: string; runId: string; path: string; text: string }): void {
+  private onDelta(event: { accountId: string; runId: string; path: string; text: string; offset?: number }): void {
     const draftId = this.draftOf(event.accountId, event.runId);
-    if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text });
+    if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text, ...(event.offset === undefined ? {} : { offset: event.offset }) });
   }
 
   /**

@@ -135,7 +135,7 @@ const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringi
  */
 export class WorkflowEngine {
   private readonly deps: EngineDependencies;
-  private readonly active = new Map<string, { scope: AccountScope; abort: AbortController; done: Promise<void>; again: boolean }>();
+  private readonly active = new Map<string, ActiveRun>();
   /** This engine's name in `runs.owner`: two processes never execute the same run. */
   readonly owner = `${hostname()}/${process.pid}/${randomUUID()}`;
   private readonly refreshMs: number;
@@ -392,6 +392,16 @@ export class WorkflowEngine {
     return run.owner !== this.owner && ownerAlive(run.owner, run.ownerSeenAt, this.deps.clock.now(), this.staleMs);
   }
 
+  /**
+   * The model steps of a run this process is executing now: queued for a busy model (and how many
+   * are ahead) or generating, with the text streamed so far — so a page opened or reloaded
+   * mid-step shows what its `runs.delta` events already carried. Empty for a run executed
+   * elsewhere or not at all.
+   */
+  liveSteps(runId: string): LiveStep[] {
+    return this.active.get(runId)?.execution?.liveSteps() ?? [];
+  }
+
   /** Whether an answer to this human step needs a second person: its own rule, or the account's for approvals. */
   fourEyes(accountId: string, step: Pick<HumanStep, 'action' | 'fourEyes'>): boolean {
     return needsFourEyes(step, this.deps.approvalPolicy, accountId);
@@ -422,8 +432,8 @@ export class WorkflowEngine {
     const now = this.deps.clock.now();
     if (!new RunStore(scope).claim(runId, this.owner, now, (owner, seenAt) => ownerAlive(owner, seenAt, now, this.staleMs))) return false;
     const abort = new AbortController();
-    const entry = { scope, abort, done: Promise.resolve(), again: false };
-    entry.done = this.execute(scope, runId, abort).then(
+    const entry: ActiveRun = { scope, abort, done: Promise.resolve(), again: false };
+    entry.done = this.execute(scope, runId, abort, entry).then(
       (answeredMeanwhile) => answeredMeanwhile,
       () => false,
     ).then((answeredMeanwhile) => {
@@ -472,7 +482,7 @@ export class WorkflowEngine {
   }
 
   /** One execution pass; resolves true when a step it left waiting was answered meanwhile by another process. */
-  private async execute(scope: AccountScope, runId: string, abort: AbortController): Promise<boolean> {
+  private async execute(scope: AccountScope, runId: string, abort: AbortController, entry: ActiveRun): Promise<boolean> {
     const store = new RunStore(scope);
     const run = store.run(runId)!;
     const compiled = this.deps.workflows(run.workflowId, scope.accountId, run.version);
@@ -490,6 +500,7 @@ export class WorkflowEngine {
     const ended = (outcome: RunPassOutcome): void => tracer?.passEnded(run, scope.accountId, outcome);
     tracer?.passStarted(run, scope.accountId);
     const execution = new RunExecution(this.deps, store, scope.accountId, run, compiled, abort.signal, run.replayOf ? store.steps(run.replayOf) : null);
+    entry.execution = execution;
     try {
       const output = await execution.runDefinition(compiled.definition, { inputs: run.input, steps: {} }, '');
       if (store.finishRun(runId, this.owner, { status: 'completed', output }, now())) {
@@ -628,8 +639,29 @@ function spentSoFar(tally: BudgetTally, memo: ReadonlyMap<string, StepRecord>): 
 }
 
 /** One execution pass over a run: memoized steps, the middleware chain, and the step kinds. */
+/** A run this process executes: its pass, how to stop it, and (once it started) the execution. */
+interface ActiveRun {
+  scope: AccountScope;
+  abort: AbortController;
+  done: Promise<void>;
+  again: boolean;
+  execution?: RunExecution;
+}
+
+/** A model step in flight; see WorkflowEngine.liveSteps. */
+export interface LiveStep {
+  path: string;
+  status: 'queued' | 'running';
+  /** Requests ahead of it while queued. */
+  ahead?: number;
+  /** The text streamed so far (only in memory, only while the step runs). */
+  text: string;
+}
+
 class RunExecution {
   private readonly deps: EngineDependencies;
+  /** Model steps in flight, by path. */
+  private readonly live = new Map<string, LiveStep>();
   private readonly store: RunStore;
   private readonly accountId: string;
   private readonly run: RunRecord;
@@ -652,6 +684,10 @@ class RunExecution {
     this.replay = replay;
     this.budget = compiled.definition.budget ? spentSoFar(new BudgetTally(compiled.definition.budget), this.memo) : null;
     this.chain = compose(deps.tracer ? [deps.tracer.middleware, ...deps.middleware] : deps.middleware, (context) => this.perform(context));
+  }
+
+  liveSteps(): LiveStep[] {
+    return [...this.live.values()].map((step) => ({ ...step }));
   }
 
   async runDefinition(definition: WorkflowDefinition, scope: DataScope, prefix: string): Promise<unknown> {
@@ -872,16 +908,34 @@ class RunExecution {
     }
     const model = this.deps.models(modelId, this.accountId, this.compiled.definition.classification);
     const output = step.output ? z.fromJSONSchema(step.output) : undefined;
-    const result = await model.chat({
-      messages,
-      ...(output ? { output } : {}),
-      temperature: step.temperature ?? 0,
-      ...(step.maxTokens ? { maxTokens: step.maxTokens } : {}),
-      signal: context.signal,
-      onDelta: (text) => this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text }),
-      // A busy local model queues the step: say so (and how many are ahead), then that it runs.
-      onQueue: (ahead) => this.publish(context.path, 'llm', ahead === null ? 'running' : 'queued', ahead ?? undefined),
-    });
+    const live: LiveStep = { path: context.path, status: 'running', text: '' };
+    this.live.set(context.path, live);
+    let result;
+    try {
+      result = await model.chat({
+        messages,
+        ...(output ? { output } : {}),
+        temperature: step.temperature ?? 0,
+        ...(step.maxTokens ? { maxTokens: step.maxTokens } : {}),
+        signal: context.signal,
+        onDelta: (text) => {
+          // `offset`: where this piece starts in the step's text, so a page that read the text so
+          // far (runs.get) places each later piece exactly, whichever arrives first.
+          const offset = live.text.length;
+          live.text += text;
+          this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text, offset });
+        },
+        // A busy local model queues the step: say so (and how many are ahead), then that it runs.
+        onQueue: (ahead) => {
+          live.status = ahead === null ? 'running' : 'queued';
+          if (ahead === null) delete live.ahead;
+          else live.ahead = ahead;
+          this.publish(context.path, 'llm', live.status, ahead ?? undefined);
+        },
+      });
+    } finally {
+      this.live.delete(context.path);
+    }
     Object.assign(context.attributes, {
       'gen_ai.operation.name': 'chat',
       'gen_ai.request.model': model.id,

@@ -1,9 +1,12 @@
-// Two runs on one local model with a single sequence: the second run's llm step waits for the
-// model, and the run's progress says so (status 'queued', how many are ahead), then 'running'.
+// Model steps in flight, on a real local model (node-llama-cpp, one sequence): a step waiting for
+// the busy model is reported as queued (and how many are ahead), and a page that reads the run
+// mid-step gets the text streamed so far, which later deltas continue at their offsets.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../api/index.ts';
+import { rolePermissions } from '../contracts/index.ts';
 import type { EventPayload } from '../contracts/index.ts';
 import { LocalModelPool, LocalModelProvider, writeTestModel } from '../models/index.ts';
 import { harness } from './testing/harness.ts';
@@ -58,6 +61,47 @@ describe('a step waiting for a busy local model', () => {
       expect(waited).toHaveLength(1);
       expect(waited[0]!.slice(0, 3)).toEqual(['running', 'queued:0', 'running']);
       expect(timelines.find((timeline) => !timeline.includes('queued:0'))?.filter((status) => status.startsWith('queued'))).toEqual([]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('gives a page that reads the run mid-step the text streamed so far, and deltas say where they continue it', async () => {
+    const deltas: EventPayload<'runs.delta'>[] = [];
+    let midStep: ReturnType<NonNullable<typeof h.core.workflows>['getRun']> | undefined;
+    // The service as the router calls it, at the moment the second piece goes out (the tiny model
+    // writes too fast for a round trip through the router to land mid-step).
+    const reader: Principal = { kind: 'user', userId: 'analyst-1', displayName: 'Analyst', accountId: h.accountId, roles: ['analyst'], permissions: new Set(rolePermissions.analyst), installationAdmin: false };
+    let runId = '';
+    const unsubscribe = h.core.events.subscribe((name, payload) => {
+      if (name !== 'runs.delta') return;
+      const delta = payload as EventPayload<'runs.delta'>;
+      if (delta.runId !== runId) return;
+      deltas.push(delta);
+      // A page opened (or reloaded) after the step has begun to stream.
+      if (deltas.length === 2) midStep = h.core.workflows!.getRun(reader, runId);
+    });
+    try {
+      runId = (await h.call('runs.start', { workflowId: 'note', input: { topic: 'sanctions screening' } })).id;
+      const done = await h.settle(runId);
+      expect(done.status).toBe('completed');
+      expect(deltas.length).toBeGreaterThan(2);
+      // Offsets are contiguous: each piece starts where the ones before it end.
+      let length = 0;
+      for (const delta of deltas) {
+        expect(delta.offset).toBe(length);
+        length += delta.text.length;
+      }
+      const whole = deltas.map((delta) => delta.text).join('');
+      const seen = midStep!;
+      expect(seen.live).toHaveLength(1);
+      const [live] = seen.live;
+      expect(live).toMatchObject({ path: 'write', status: 'running' });
+      // At least the two pieces sent before the page asked, and only text the step really streamed.
+      expect(live!.text.length).toBeGreaterThanOrEqual(deltas[0]!.text.length + deltas[1]!.text.length);
+      expect(whole.startsWith(live!.text)).toBe(true);
+      // Once the step is done nothing is kept: the checkpoint has the output.
+      expect((await h.call('runs.get', { runId })).live).toEqual([]);
     } finally {
       unsubscribe();
     }

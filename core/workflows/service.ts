@@ -162,7 +162,7 @@ export class WorkflowService {
       const name = this.displayName(userId);
       if (name !== undefined) names[userId] = name;
     }
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers, createdBy: run.createdBy, names };
+    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers, createdBy: run.createdBy, names, live: this.engine.liveSteps(run.id) };
   }
 
   /** Keeps the caller's unsubmitted answer to a waiting step (null drops it); not audited: nothing is decided. */

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import type { DraftComment, DraftDetail, EventPayload } from '../../../../core/contracts/index.ts';
 import { DraftIdSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
+import { placePiece, withSnapshot } from '../../app/streamedText.ts';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { StatusBadge } from '../workflows/RunsList.tsx';
@@ -51,8 +52,15 @@ function LoadedDraft({ draftId }: { draftId: string }) {
   }, [draftId, reload]));
   useApiEvent('drafts.delta', useCallback((event: EventPayload<'drafts.delta'>) => {
     if (event.draftId !== draftId) return;
-    setStreamed((current) => new Map(current).set(event.path, (current.get(event.path) ?? '') + event.text));
+    setStreamed((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event.text, event.offset)));
   }, [draftId]));
+  // A page opened or reloaded mid-section: the text streamed before it subscribed comes with the draft.
+  const snapshot = state.status === 'ok' ? state.value.live : null;
+  const [merged, setMerged] = useState<typeof snapshot>(null);
+  if (snapshot !== merged) {
+    setMerged(snapshot);
+    if (snapshot) setStreamed((current) => withSnapshot(current, snapshot));
+  }
   const clearStream = useCallback((path: string) => {
     setStreamed((current) => {
       const next = new Map(current);

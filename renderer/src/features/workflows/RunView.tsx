@@ -5,6 +5,7 @@ import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { AutosaveStatus } from '../../app/AutosaveStatus.tsx';
 import { useAutosave } from '../../app/useAutosave.ts';
 import { TestModelBadge } from '../../app/TestModelBadge.tsx';
+import { placePiece, withSnapshot } from '../../app/streamedText.ts';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { KindBadge } from './DefinitionTree.tsx';
@@ -158,7 +159,7 @@ function StepFailureView({ step, status }: { step: RunStep; status: string | nul
   return <p className="step-failure" data-testid={testId}>{failure.message} <span className="step-code">(<code>{failure.code}</code>)</span></p>;
 }
 
-function StepTreeView({ nodes, steps, text, queued, run, canAnswer, onAnswered, tracking }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: Map<string, string>; queued: Map<string, number>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers' | 'names'>; canAnswer: boolean; onAnswered: () => void; tracking: AnswerTracking }) {
+function StepTreeView({ nodes, steps, text, queued, run, canAnswer, onAnswered, tracking }: { nodes: StepNode[]; steps: Map<string, RunStep>; text: ReadonlyMap<string, string>; queued: Map<string, number>; run: Pick<RunDetail, 'id' | 'status' | 'replayOf' | 'workingAnswers' | 'names'>; canAnswer: boolean; onAnswered: () => void; tracking: AnswerTracking }) {
   return (
     <ul className="tree run-tree">
       {nodes.map((node) => {
@@ -232,7 +233,7 @@ function RunPage({ runId }: { runId: string }) {
   const { can } = useAuth();
   const { state, reload } = useApiQuery('runs.get', { runId });
   const [live, setLive] = useState<Map<string, { kind: string; status: string; ahead?: number }>>(new Map());
-  const [text, setText] = useState<Map<string, string>>(new Map());
+  const [text, setText] = useState<ReadonlyMap<string, string>>(new Map());
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [typed, setTyped] = useState<ReadonlyMap<string, TypedAnswer>>(new Map());
   const [sentHere, setSentHere] = useState<ReadonlySet<string>>(new Set());
@@ -260,20 +261,31 @@ function RunPage({ runId }: { runId: string }) {
   }, [runId, reload]));
   useApiEvent('runs.delta', useCallback((event: EventPayload<'runs.delta'>) => {
     if (event.runId !== runId) return;
-    setText((current) => new Map(current).set(event.path, (current.get(event.path) ?? '') + event.text));
+    setText((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event.text, event.offset)));
   }, [runId]));
+
+  // A page opened or reloaded mid-step: the text streamed before it subscribed comes with the run.
+  const snapshot = state.status === 'ok' ? state.value.live : null;
+  const [merged, setMerged] = useState<typeof snapshot>(null);
+  if (snapshot !== merged) {
+    setMerged(snapshot);
+    if (snapshot) setText((current) => withSnapshot(current, snapshot));
+  }
 
   if (state.status === 'loading') return <p className="notice">Loading run…</p>;
   if (state.status === 'error') return <ApiErrorView error={state.error} onRetry={reload} />;
   const run = state.value;
   const steps = new Map(run.steps.map((s) => [s.path, s]));
+  // Steps in flight: as the events say, else as the run said when it loaded (a reload mid-step).
+  const inFlight = new Map<string, { kind: string; status: string; ahead?: number }>(run.live.map((l) => [l.path, { kind: 'llm', status: l.status, ...(l.ahead === undefined ? {} : { ahead: l.ahead }) }]));
+  for (const [path, l] of live) inFlight.set(path, l);
   const known = [
     ...run.steps.map((s) => ({ path: s.path, kind: s.kind, status: stepStatus(s) })),
-    ...[...live.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
+    ...[...inFlight.entries()].filter(([path]) => !steps.has(path) && path !== '').map(([path, l]) => ({ path, kind: l.kind, status: l.status })),
   ];
   const tree = buildStepTree(known);
   // Model steps waiting for a busy local model, and how many requests are ahead of each.
-  const queued = new Map([...live.entries()].filter(([path, l]) => l.status === 'queued' && !steps.has(path)).map(([path, l]) => [path, l.ahead ?? 0]));
+  const queued = new Map([...inFlight.entries()].filter(([path, l]) => l.status === 'queued' && !steps.has(path)).map(([path, l]) => [path, l.ahead ?? 0]));
   const lost = lostAnswers(typed, sentHere, run.steps.map((s) => ({ path: s.path, waiting: s.status === 'waiting', answered: isAnswered(s) })), takesAnswers(run) && can('runs.answer'));
   const tracking: AnswerTracking = { ...trackers, lost: new Map(lost.map((answer) => [answer.path, answer])) };
 
