@@ -38,6 +38,8 @@ describe('the account approval policy', () => {
 
     // The run that was already waiting: its starter may no longer approve it.
     await expect(h.call('runs.answer', { runId: before.id, path: 'approve', answer: { approved: true } })).rejects.toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', details: { rule: 'four-eyes' } });
+    // The refusal is on record as denied, naming the run.
+    expect(h.core.storage!.db.prepare("SELECT outcome, resource FROM audit_log WHERE action = 'runs.answer' ORDER BY seq DESC LIMIT 1").get()).toEqual({ outcome: 'denied', resource: `run:${before.id}` });
     // A new run shows the rule on its waiting step, so the run view can say so.
     const after = await h.settle((await h.call('runs.start', { workflowId: 'decision', input: { name: 'Beta' } })).id);
     expect(after.steps.find((s) => s.path === 'approve')?.output).toMatchObject({ fourEyes: true });

@@ -297,10 +297,10 @@ export class WorkflowEngine {
     const definition = this.findStep(scope, run, path) ?? waitingRules(step.output, path);
     // Who may answer is held here, so every way of answering (runs.answer, drafts.approve) is bound by it.
     if (definition?.role && !answerer.roles.includes(definition.role)) {
-      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role } });
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} is answered by someone with the ${definition.role} role in this account; yours: ${answerer.roles.join(', ') || 'none'}.`, { details: { path, rule: 'role', role: definition.role }, deniedResource: `run:${runId}` });
     }
     if (this.fourEyes(scope.accountId, definition) && answerer.userId === run.createdBy) {
-      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' } });
+      throw new CoreError('ERR_AUTH_FORBIDDEN', `Step ${path} needs a second person (four-eyes): the person who started the run can neither approve nor reject it.`, { details: { path, rule: 'four-eyes' }, deniedResource: `run:${runId}` });
     }
     return { run, step, definition };
   }
