@@ -27,6 +27,8 @@ export const RunSummarySchema = z.object({
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   replayOf: z.string().nullable(),
+  /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes was left behind (a crash, a stop) and is continued by `runs.resume`. */
+  executing: z.boolean(),
 });
 
 export const RunStepSchema = z.object({
@@ -45,8 +47,6 @@ export const RunDetailSchema = RunSummarySchema.extend({
   input: z.unknown(),
   output: z.unknown(),
   steps: z.array(RunStepSchema),
-  /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes is continued by `runs.resume`. */
-  executing: z.boolean(),
   /** The model the run asked for, else the first one it used; null before its first model step. */
   modelId: z.string().nullable(),
   /** That model is a generated test model (`strongroom demo`): the run's text is meaningless. */

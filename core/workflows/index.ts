@@ -13,7 +13,7 @@ export { lexicalRetriever } from './retrieve.ts';
 export type { RetrievedPassage, Retriever, SourceDocument } from './retrieve.ts';
 export { renderTemplate, resolveReference } from './scope.ts';
 export type { DataScope } from './scope.ts';
-export { runSummary, WorkflowService } from './service.ts';
+export { WorkflowService } from './service.ts';
 export { RunStore } from './store.ts';
 export type { RunRecord, RunStatus, StepRecord } from './store.ts';
 export type { Tool, ToolContext, ToolRegistry } from './tools.ts';

@@ -14,7 +14,7 @@ import type { WorkflowDefinition } from '../contracts/index.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function runSummary(run: RunRecord) {
+function runSummary(run: RunRecord) {
   return {
     id: run.id,
     workflowId: run.workflowId,
@@ -132,7 +132,7 @@ export class WorkflowService {
     if (!this.catalog.get(scope, workflowId)) throw CoreError.notInAccount('workflow', workflowId);
     const run = this.audited(scope, principal, requestId, 'runs.start', () => this.engine.create(scope, workflowId, input, { createdBy: principal.userId, modelId: modelId ?? null }), (r) => ({ resource: `run:${r.id}`, details: { workflowId, version: r.version } }));
     this.engine.launch(scope, run.id);
-    return runSummary(run);
+    return this.summary(run);
   }
 
   /** The run, if it is in the caller's account; else the one refusal for ids not there (audited as denied). */
@@ -142,8 +142,13 @@ export class WorkflowService {
     return run;
   }
 
+  /** A run as lists show it, with whether a live process is executing it (else a running run was left behind). */
+  private summary(run: RunRecord) {
+    return { ...runSummary(run), executing: this.engine.isExecuting(run) };
+  }
+
   listRuns(principal: Principal, options: { status?: RunRecord['status']; limit: number }) {
-    return new RunStore(this.scope(principal)).listRuns(options).map(runSummary);
+    return new RunStore(this.scope(principal)).listRuns(options).map((run) => this.summary(run));
   }
 
   getRun(principal: Principal, runId: string) {
@@ -162,7 +167,7 @@ export class WorkflowService {
       const name = this.displayName(userId);
       if (name !== undefined) names[userId] = name;
     }
-    return { ...runSummary(run), input: run.input, output: run.output, steps: steps.map(stepView), executing: this.engine.isExecuting(run), ...this.modelOf(scope, run), workingAnswers, createdBy: run.createdBy, names, live: this.engine.liveSteps(run.id) };
+    return { ...this.summary(run), input: run.input, output: run.output, steps: steps.map(stepView), ...this.modelOf(scope, run), workingAnswers, createdBy: run.createdBy, names, live: this.engine.liveSteps(run.id) };
   }
 
   /** Keeps the caller's unsubmitted answer to a waiting step (null drops it); not audited: nothing is decided. */
@@ -177,14 +182,14 @@ export class WorkflowService {
     this.existing(scope, runId);
     this.audited(scope, principal, requestId, 'runs.answer', () => this.engine.answer(scope, runId, path, answer, principal, { resume: false }), () => ({ resource: `run:${runId}`, details: { path } }));
     this.engine.resume(scope, runId);
-    return runSummary(this.existing(scope, runId));
+    return this.summary(this.existing(scope, runId));
   }
 
   cancel(principal: Principal, runId: string, requestId: string) {
     const scope = this.scope(principal);
     this.existing(scope, runId);
     this.audited(scope, principal, requestId, 'runs.cancel', () => this.engine.cancel(scope, runId, principal.displayName || principal.userId), () => ({ resource: `run:${runId}` }));
-    return runSummary(this.existing(scope, runId));
+    return this.summary(this.existing(scope, runId));
   }
 
   /**
@@ -203,7 +208,7 @@ export class WorkflowService {
       this.audited(scope, principal, requestId, 'runs.resume', () => undefined, () => ({ resource: `run:${runId}` }));
     }
     this.engine.resume(scope, runId);
-    return runSummary(this.existing(scope, runId));
+    return this.summary(this.existing(scope, runId));
   }
 
   replay(principal: Principal, runId: string, against: 'same' | 'latest', requestId: string) {
@@ -215,7 +220,7 @@ export class WorkflowService {
     const pins = against === 'same' && Object.keys(source.pins).length > 0 ? { pins: source.pins } : {};
     const run = this.audited(scope, principal, requestId, 'runs.replay', () => this.engine.create(scope, source.workflowId, source.input, { createdBy: principal.userId, modelId: source.modelId, replayOf: source.id, ...(version ? { version } : {}), ...pins }), (r) => ({ resource: `run:${r.id}`, details: { replayOf: source.id, version: r.version } }));
     this.engine.launch(scope, run.id);
-    return runSummary(run);
+    return this.summary(run);
   }
 
   approvalPolicy(accountId: string) {

@@ -177,6 +177,15 @@ describe('strongroom run / runs answer / resume / cancel', () => {
     const orphan = capture();
     expect(await runsShowCommand(orphan, h.core, { json: false, runId })).toBe(0);
     expect(orphan.stdout.join('\n')).toMatch(new RegExp(`^status {4}running, but no process is executing it: continue it with strongroom runs resume ${runId}$`, 'm'));
+    // The list says the same, so it no longer disagrees with the run and the trace ('interrupted').
+    const listed = capture();
+    expect(await runsListCommand(listed, h.core, { json: false, limit: 10 })).toBe(0);
+    const list = listed.stdout.join('\n');
+    expect(list).toMatch(new RegExp(`^${runId} {2}interrupted signoff`, 'm'));
+    expect(list).toContain('interrupted: running, but no process is executing it; continue with `strongroom runs resume ID`');
+    const listedJson = capture();
+    expect(await runsListCommand(listedJson, h.core, { json: true, limit: 10 })).toBe(0);
+    expect((JSON.parse(listedJson.stdout.join('')) as { value: Array<{ id: string; status: string; executing: boolean }> }).value).toContainEqual(expect.objectContaining({ id: runId, status: 'running', executing: false }));
   });
 
   it('runs replay re-runs a finished run on its recordings and reports the replay', async () => {

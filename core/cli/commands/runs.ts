@@ -211,7 +211,12 @@ export async function runsCancelCommand(io: CliIo, core: Core, options: RunIdOpt
 export async function runsListCommand(io: CliIo, core: Core, options: AccountCommandOptions & { status?: RunDetail['status']; limit: number }): Promise<number> {
   return runStorageCommand(io, options.json, async () => {
     const runs = await accountApi(core, options.account).call('runs.list', { limit: options.limit, ...(options.status ? { status: options.status } : {}) });
-    const text = runs.map((r) => `${r.id}  ${r.status.padEnd(9)} ${r.workflowId.padEnd(24)} ${r.createdAt}`).join('\n');
+    // A running run no process executes was left behind (a crash, a stop): say so, and how to go on.
+    const leftBehind = runs.filter((r) => r.status === 'running' && !r.executing);
+    const text = [
+      ...runs.map((r) => `${r.id}  ${(r.status === 'running' && !r.executing ? 'interrupted' : r.status).padEnd(11)} ${r.workflowId.padEnd(24)} ${r.createdAt}`),
+      ...(leftBehind.length === 0 ? [] : ['', `interrupted: running, but no process is executing ${leftBehind.length === 1 ? 'it' : 'them'}; continue with \`strongroom runs resume ID\` (serve and the desktop app resume them when they start).`]),
+    ].join('\n');
     io.out(options.json ? JSON.stringify({ ok: true, value: runs }) : text || 'No runs in this account.');
     return 0;
   });

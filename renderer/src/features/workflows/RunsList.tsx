@@ -23,7 +23,11 @@ export function RunsList() {
           <tr key={run.id}>
             <td><Link to={`/workflows/runs/${run.id}`}><code>{run.id.slice(0, 8)}</code></Link>{run.replayOf && <span className="hint"> replay of <code>{run.replayOf.slice(0, 8)}</code></span>}</td>
             <td>{run.workflowId}</td>
-            <td><StatusBadge status={run.status} />{run.waitingOn.length > 0 && <span className="hint"> on {run.waitingOn.join(', ')}</span>}</td>
+            <td>
+              <StatusBadge status={run.status === 'running' && !run.executing ? 'interrupted' : run.status} />
+              {run.waitingOn.length > 0 && <span className="hint"> on {run.waitingOn.join(', ')}</span>}
+              {run.status === 'running' && !run.executing && <span className="hint" data-testid={`run-left-behind-${run.id}`}> no process is executing it: open it to resume</span>}
+            </td>
             <td>{new Date(run.createdAt).toLocaleString()}</td>
           </tr>
         ))}
