@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import type { JsonSchema } from './schemaValues.ts';
 import { initialValue, labelFor, optionLabel, pruneBlank, setIn, typeOf } from './schemaValues.ts';
 import { relaxNullable, restoreNulls } from './nullableFields.ts';
+import { constraintHint, constraintProblem } from './constraints.ts';
 
 interface FieldProps {
   schema: JsonSchema;
@@ -29,10 +30,24 @@ function CharCount({ value, max, id }: { value: string; max: number; id: string 
   );
 }
 
+/** The field's rule (a format, a row count, a range) and, once the value breaks it, what to change. */
+function Rule({ hint, problem, id }: { hint: string | undefined; problem: string | undefined; id: string }) {
+  if (hint === undefined && problem === undefined) return null;
+  return (
+    <p id={id} className={problem ? 'field-error' : 'hint'} aria-live="polite" data-testid={`${id}`}>
+      {[hint, problem].filter(Boolean).join(' ')}
+    </p>
+  );
+}
+
 /** One field of a generated form, by JSON Schema type; objects and arrays recurse. */
 function SchemaField({ schema, label, value, required, onChange, id }: FieldProps) {
   const type = typeOf(schema);
-  const describedBy = schema.description ? `${id}-description` : undefined;
+  const hint = constraintHint(schema, type);
+  const problem = constraintProblem(schema, type, value);
+  const ruleId = `${id}-rule`;
+  const rule = hint !== undefined || problem !== undefined;
+  const describedBy = [schema.description ? `${id}-description` : undefined, rule ? ruleId : undefined].filter(Boolean).join(' ') || undefined;
   if (type === 'object') {
     const object = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
     const requiredKeys = new Set(schema.required ?? []);
@@ -53,6 +68,7 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
       <fieldset className="field schema-array" aria-describedby={describedBy}>
         <legend>{label}{required ? ' (required)' : ''} <span className="tag">{items.length} {items.length === 1 ? 'row' : 'rows'}</span></legend>
         <Description schema={schema} id={`${id}-description`} />
+        <Rule hint={hint} problem={problem} id={ruleId} />
         <ol className="schema-rows">
           {items.map((item, index) => (
             <li key={index} className="schema-row">
@@ -89,7 +105,7 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
   } else if (type === 'string') {
     const text = typeof value === 'string' ? value : '';
     const countId = `${id}-count`;
-    const over = schema.maxLength !== undefined && text.length > schema.maxLength;
+    const over = (schema.maxLength !== undefined && text.length > schema.maxLength) || problem !== undefined;
     // Shown from 80% of the limit on, so a field far from it stays quiet.
     const counted = schema.maxLength !== undefined && text.length >= schema.maxLength * 0.8;
     const described = [describedBy, counted ? countId : undefined].filter(Boolean).join(' ') || undefined;
@@ -108,6 +124,7 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
       <label htmlFor={id}>{label}{required ? ' (required)' : ''}</label>
       {control}
       <Description schema={schema} id={`${id}-description`} />
+      <Rule hint={hint} problem={problem} id={ruleId} />
     </div>
   );
 }

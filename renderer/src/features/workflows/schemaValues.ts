@@ -11,6 +11,12 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   maxLength?: number;
+  minLength?: number;
+  pattern?: string;
+  minItems?: number;
+  maxItems?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
   default?: unknown;
 }
 
