@@ -31,6 +31,15 @@ describe('router', () => {
     expect(result.ok && (result.value as { mode: string }).mode).toBe('test');
   });
 
+  it('tells the data directory to installation administrators only', async () => {
+    const { router, full } = setup();
+    const sessions = new SessionRegistry();
+    const admin = createRouter({ handlers: handlersWith(systemHandlers({ mode: 'test', dataDir: '/data', clock: systemClock, startedAt: Date.now(), healthChecks: [] })), sessions, logger: silentLogger() });
+    const installationAdmin = sessions.create(testPrincipal({ installationAdmin: true })).id;
+    expect(await router.call('system.info', {}, { sessionId: full, transport: 'in-process' })).toMatchObject({ ok: true, value: { dataDir: null } });
+    expect(await admin.call('system.info', {}, { sessionId: installationAdmin, transport: 'in-process' })).toMatchObject({ ok: true, value: { dataDir: '/data' } });
+  });
+
   it('rejects an unknown method with ERR_API_UNKNOWN_METHOD', async () => {
     const { router, full } = setup();
     const result = await router.call('system.destroyEverything', {}, { sessionId: full, transport: 'in-process' });

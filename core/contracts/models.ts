@@ -78,8 +78,8 @@ export const ModelViewSchema = z.object({
   description: z.string().nullable(),
   kind: z.enum(['local', 'remote']),
   source: z.enum(['shipped', 'added']),
-  /** The GGUF path or the endpoint URL. */
-  location: z.string(),
+  /** The GGUF path or the endpoint URL; null for callers who may not manage the model (see `manageable`). */
+  location: z.string().nullable(),
   sha256: z.string().nullable(),
   contextSize: z.number().nullable(),
   threads: z.number().nullable(),

@@ -8,7 +8,8 @@ export const SystemInfoSchema = z.object({
   name: z.literal('Strongroom'),
   version: z.string(),
   mode: RunModeSchema,
-  dataDir: z.string(),
+  /** Where the data lives on this machine: told to installation administrators (and the CLI) only — least privilege. */
+  dataDir: z.string().nullable(),
   build: z.object({
     commit: z.string().nullable(),
     builtAt: z.string().nullable(),

@@ -18,13 +18,15 @@ export interface SystemHandlerDeps {
 
 export function systemHandlers(deps: SystemHandlerDeps): Pick<MethodHandlers, 'system.info' | 'system.health'> {
   return {
-    'system.info': () => {
+    'system.info': (_input, { principal }) => {
       const build = buildInfo();
       return {
         name: 'Strongroom',
         version: build.version,
         mode: deps.mode,
-        dataDir: deps.dataDir,
+        // A path on the server says where to look for its files: installation administrators and
+        // the local operator (CLI) need it, the people of the accounts do not.
+        dataDir: principal.installationAdmin || principal.kind !== 'user' ? deps.dataDir : null,
         build: {
           commit: build.commit,
           builtAt: build.builtAt,

@@ -15,7 +15,7 @@ import { runStorageCommand } from './common.ts';
 function describeModel(model: ModelView): string {
   const who = model.allAccounts ? 'all accounts' : model.accounts.length === 0 ? 'no account' : model.accounts.map((a) => a.name).join(', ');
   const test = model.testModel ? '  [TEST MODEL — text is meaningless]' : '';
-  return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location}${model.caFile === null ? '' : ` (trusting the CA in ${model.caFile})`}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
+  return `${model.id}  ${model.kind}  ${model.source}  "${model.name}"${test}\n    ${model.location ?? '(where it lives is shown to those who manage it)'}${model.caFile === null ? '' : ` (trusting the CA in ${model.caFile})`}\n    classifications: ${model.classifications.join(', ')}; available to: ${who}`;
 }
 
 /** `--classifications public,internal,confidential`: each one known, in the fixed order. */

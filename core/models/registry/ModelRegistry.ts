@@ -381,13 +381,16 @@ export class ModelRegistry {
     const hasApiKey = manifest.kind === 'remote' && (await this.secrets.get(apiKeySecretName(this.storage.installationId, manifest.id)).catch(() => null)) !== null;
     const names = new Map(this.storage.accounts.list().map((account) => [account.id, account.name]));
     const shown = principal.installationAdmin ? availability.accountIds : availability.accountIds.filter((id) => id === principal.accountId);
+    // Where the model lives (a path on the server, an internal URL, a CA file) is for those who may
+    // change it, not for every person of every account the model serves: least privilege.
+    const manageable = manageableBy(principal, entry);
     return {
       id: manifest.id,
       name: manifest.name,
       description: manifest.description ?? null,
       kind: manifest.kind,
       source: entry.source,
-      location: locationOf(manifest),
+      location: manageable ? locationOf(manifest) : null,
       sha256: manifest.kind === 'local' ? (manifest.sha256 ?? null) : null,
       contextSize: manifest.contextSize ?? null,
       threads: manifest.kind === 'local' ? (manifest.threads ?? null) : null,
@@ -396,11 +399,11 @@ export class ModelRegistry {
       allAccounts: availability.allAccounts,
       accounts: shown.map((id) => ({ id, name: names.get(id) ?? id })),
       testModel: manifest.testModel,
-      caFile: manifest.kind === 'remote' ? (manifest.caFile ?? null) : null,
+      caFile: manifest.kind === 'remote' && manageable ? (manifest.caFile ?? null) : null,
       hasApiKey,
       isDefault: defaultId === manifest.id,
       chosenDefault: defaultId === manifest.id && chosen === manifest.id,
-      manageable: manageableBy(principal, entry),
+      manageable,
     };
   }
 

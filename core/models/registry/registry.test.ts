@@ -94,7 +94,10 @@ afterAll(async () => {
 describe('model registry', () => {
   it('lists shipped manifests (relative paths resolved, disabled examples hidden) to every account', async () => {
     const models = await as(principal(accountA, 'analyst')).call('models.list', {});
-    expect(models).toEqual([expect.objectContaining({ id: 'shipped-tiny', source: 'shipped', kind: 'local', location: modelPath, sha256, testModel: true, allAccounts: true, isDefault: true })]);
+    // Where it lives is for those who may change it: an analyst sees the model, not the server's path.
+    expect(models).toEqual([expect.objectContaining({ id: 'shipped-tiny', source: 'shipped', kind: 'local', location: null, sha256, testModel: true, allAccounts: true, isDefault: true, manageable: false })]);
+    const asInstallationAdmin = await as(principal(accountA, 'admin', true)).call('models.list', {});
+    expect(asInstallationAdmin.find((model) => model.id === 'shipped-tiny')).toMatchObject({ location: modelPath, manageable: true });
   });
 
   it('adds a local GGUF after computing its checksum, audits it in the same change, and runs a test prompt through node-llama-cpp', async () => {

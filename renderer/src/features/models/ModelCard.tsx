@@ -166,7 +166,7 @@ export function ModelCard({ model, canManage, canUse, onChanged }: { model: Mode
       {model.description && <p>{model.description}</p>}
       <dl className="model-facts">
         <dt>Kind</dt><dd>{model.kind === 'local' ? 'Local GGUF' : 'Endpoint'} ({model.source})</dd>
-        <dt>{model.kind === 'local' ? 'File' : 'URL'}</dt><dd><code>{model.location}</code></dd>
+        <dt>{model.kind === 'local' ? 'File' : 'URL'}</dt><dd>{model.location === null ? <span className="hint">Shown to those who manage this model.</span> : <code>{model.location}</code>}</dd>
         {model.kind === 'local' && (<><dt>SHA-256</dt><dd>{model.sha256 ? <code className="digest">{model.sha256}</code> : 'none recorded: the file is not verified before it loads'}</dd></>)}
         {model.kind === 'local' && (<><dt>Context</dt><dd>{orDefault(model.contextSize, localModelDefaults.contextSize, ' tokens')}</dd><dt>Threads</dt><dd>{orDefault(model.threads, localModelDefaults.threads)}</dd></>)}
         {model.kind === 'remote' && model.contextSize !== null && (<><dt>Context</dt><dd>{model.contextSize} tokens</dd></>)}

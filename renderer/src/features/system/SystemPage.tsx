@@ -18,7 +18,7 @@ export function SystemPage() {
           <dt>Mode</dt>
           <dd>{info.state.value.mode}</dd>
           <dt>Data directory</dt>
-          <dd><code>{info.state.value.dataDir}</code></dd>
+          <dd>{info.state.value.dataDir === null ? <span className="hint">Shown to installation administrators.</span> : <code>{info.state.value.dataDir}</code>}</dd>
           <dt>Build</dt>
           <dd>{info.state.value.build.commit ?? 'source checkout'}{info.state.value.build.builtAt ? ` (${info.state.value.build.builtAt})` : ''}</dd>
           <dt>Runtime</dt>
