@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { CoreError } from '../base/index.ts';
 
@@ -10,12 +11,16 @@ import { CoreError } from '../base/index.ts';
  * model memory and race for the same runs (only the run leases keep them apart). Short CLI
  * commands (`runs list`, `backup`, …) do not take the lock: SQLite lets them work beside a host.
  *
- * The lock is a file created exclusively (O_EXCL), holding the holder's pid, host name and, once
- * known, its address. A lock whose process is gone (a crash, kill -9) is taken over; one held on
- * another machine (a shared volume) cannot be checked from here, so it is refused with the file's
- * path to remove once the operator is sure.
+ * The lock is SQLite's own: `host.lock` is a tiny SQLite file that the holder keeps in an
+ * EXCLUSIVE transaction for as long as it runs. The operating system drops that file lock when
+ * the process ends however it ends (a crash, kill -9, a power cut), so there is no stale lock to
+ * judge, no pid to check (pids are reused, across reboots too) and no window where two starters
+ * both think they won: taking the lock is one atomic step. Beside it, `host.json` says who holds
+ * it (pid, host, kind, address without the launch token) for the refusal a second start shows.
+ * On a network file system the lock is only as good as that file system's locking.
  */
 export const hostLockFileName = 'host.lock';
+export const hostHolderFileName = 'host.json';
 
 const holderSchema = z.object({ pid: z.number().int().positive(), host: z.string().max(255), kind: z.string().max(20), startedAt: z.string().max(40), url: z.string().max(500).optional() });
 export type HostLockHolder = z.infer<typeof holderSchema>;
@@ -36,76 +41,68 @@ function readHolder(file: string): HostLockHolder | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else — still alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function writeHolder(file: string, holder: HostLockHolder): void {
+  const staged = `${file}.${process.pid}`;
+  writeFileSync(staged, JSON.stringify(holder), { mode: 0o600 });
+  renameSync(staged, file);
 }
 
-function write(file: string, holder: HostLockHolder, exclusive: boolean): void {
-  if (!exclusive) {
-    const staged = `${file}.${process.pid}`;
-    const fd = openSync(staged, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(holder));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(staged, file);
-    return;
-  }
-  const fd = openSync(file, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(holder));
-  } finally {
-    closeSync(fd);
-  }
-}
+const withoutToken = (url: string): string => url.replace(/#.*$/, '');
+
+/**
+ * The lock connections this process holds. A connection nothing refers to would be closed by the
+ * garbage collector — and with it the lock — so they are kept here until released.
+ */
+const held = new Set<Database.Database>();
 
 /**
  * Claims `dataDir` for this process as `kind` ('serve' or 'desktop'). Throws ERR_CONFLICT naming
- * the running holder (its pid, kind and address) when another live host has it.
+ * the running holder (its pid, kind and address, as far as `host.json` says) when another process
+ * holds it.
  */
 export function claimDataDirectory(dataDir: string, kind: 'serve' | 'desktop', now: () => number = Date.now): HostLock {
   const file = join(dataDir, hostLockFileName);
-  const holder: HostLockHolder = { pid: process.pid, host: hostname(), kind, startedAt: new Date(now()).toISOString() };
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      write(file, holder, true);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CoreError('ERR_CONFLICT', `Another Strongroom took ${dataDir} at the same moment; try again.`);
-        throw error;
-      }
-      const current = readHolder(file);
-      if (current !== undefined && current.host !== holder.host) {
-        throw new CoreError('ERR_CONFLICT', `${dataDir} is in use by Strongroom ${current.kind} on ${current.host} (pid ${current.pid}, since ${current.startedAt}). Stop it there first; if that machine is gone, remove ${file}.`, { details: { holder: current } });
-      }
-      if (current !== undefined && current.pid !== process.pid && alive(current.pid)) {
-        const where = current.url === undefined ? '' : ` at ${current.url.replace(/#.*$/, '')}`;
-        throw new CoreError('ERR_CONFLICT', `Strongroom ${current.kind} is already running on ${dataDir} (pid ${current.pid}${where}, since ${current.startedAt}). Use that one, or stop it before starting another.`, { details: { holder: { ...current, url: current.url?.replace(/#.*$/, '') } } });
-      }
-      // Its holder is gone (crash, kill -9) or the file is unreadable: take it over.
-      rmSync(file, { force: true });
+  const about = join(dataDir, hostHolderFileName);
+  const created = !existsSync(file);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: 0 });
+    if (created) chmodSync(file, 0o600);
+    // Once taken, an EXCLUSIVE-mode lock is kept until the connection closes.
+    db.pragma('locking_mode = EXCLUSIVE');
+    // A write inside the transaction makes SQLite take (and, in EXCLUSIVE mode, keep) the file's
+    // exclusive lock even when the file is new and empty. Never committed: closing rolls it back.
+    db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (since INTEGER)');
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      const holder = readHolder(about);
+      const who = holder === undefined ? 'Another Strongroom' : `Strongroom ${holder.kind}`;
+      const where = holder === undefined ? '' : ` (pid ${holder.pid} on ${holder.host}${holder.url === undefined ? '' : ` at ${withoutToken(holder.url)}`}, since ${holder.startedAt})`;
+      throw new CoreError('ERR_CONFLICT', `${who} is already running on ${dataDir}${where}. Use that one, or stop it before starting another.`, {
+        details: { holder: holder === undefined ? null : { ...holder, ...(holder.url === undefined ? {} : { url: withoutToken(holder.url) }) } },
+      });
     }
+    throw new CoreError('ERR_STORAGE_UNAVAILABLE', `The lock file ${file} cannot be used: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
   }
+  const connection = db;
+  held.add(connection);
+  const holder: HostLockHolder = { pid: process.pid, host: hostname(), kind, startedAt: new Date(now()).toISOString() };
+  writeHolder(about, holder);
   let released = false;
   return {
     file,
     setUrl(url) {
-      if (released) return;
-      // Never the launch token (after '#'): the file is readable by the data directory's owner only, but still.
-      write(file, { ...holder, url: url.replace(/#.*$/, '') }, false);
+      if (!released) writeHolder(about, { ...holder, url: withoutToken(url) });
     },
     release() {
       if (released) return;
       released = true;
-      if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
+      // host.json first: once the lock goes, the next holder writes its own.
+      if (readHolder(about)?.pid === process.pid) rmSync(about, { force: true });
+      held.delete(connection);
+      connection.close();
     },
   };
 }
