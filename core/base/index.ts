@@ -8,4 +8,5 @@ export type { EventListener } from './events.ts';
 export { createLogger, redactedPaths, silentLogger } from './logger.ts';
 export type { Logger, LoggerOptions } from './logger.ts';
 export { appRoot, defaultDataDir, shippedPath } from './paths.ts';
+export { nextStreamId } from './streams.ts';
 export { buildInfo } from './version.ts';

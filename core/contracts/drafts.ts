@@ -109,7 +109,7 @@ export const DraftDetailSchema = DraftSummarySchema.extend({
    * paths `drafts.delta` uses), so a page opened or reloaded mid-section shows it; later deltas
    * continue it at their `offset`.
    */
-  live: z.array(z.object({ path: z.string(), text: z.string() })),
+  live: z.array(z.object({ path: z.string(), text: z.string(), stream: z.number().int().min(0) })),
 });
 export type DraftDetail = z.infer<typeof DraftDetailSchema>;
 
@@ -250,8 +250,9 @@ export const draftEvents = {
   }),
   /** Text of a section being (re)generated, as it streams. */
   'drafts.delta': defineEvent({
-    // offset: where `text` starts in the section's text so far (DraftDetail.live carries that text).
-    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional() }),
+    // offset: where `text` starts in the section's text so far (DraftDetail.live carries that text);
+    // stream: which generation (a regeneration starts a new one at offset 0, with a larger id).
+    payload: z.object({ accountId: z.string(), draftId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional(), stream: z.number().int().min(0).optional() }),
     permission: 'drafts.read',
     accountScoped: true,
   }),

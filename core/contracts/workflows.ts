@@ -40,7 +40,7 @@ export const RunStepSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
-export const LiveStepSchema = z.object({ path: z.string(), status: z.enum(['queued', 'running']), ahead: z.number().int().min(0).optional(), text: z.string() });
+export const LiveStepSchema = z.object({ path: z.string(), status: z.enum(['queued', 'running']), ahead: z.number().int().min(0).optional(), text: z.string(), stream: z.number().int().min(0) });
 export type LiveStepView = z.infer<typeof LiveStepSchema>;
 
 export const RunDetailSchema = RunSummarySchema.extend({
@@ -180,8 +180,9 @@ export const workflowEvents = {
   }),
   /** Text a model step is generating, as it streams. */
   'runs.delta': defineEvent({
-    // offset: where `text` starts in the step's text so far (RunDetail.live carries that text).
-    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional() }),
+    // offset: where `text` starts in the step's text so far (RunDetail.live carries that text);
+    // stream: which generation (a retry starts a new one at offset 0; later ones have larger ids).
+    payload: z.object({ accountId: z.string(), runId: z.string(), path: z.string(), text: z.string(), offset: z.number().int().min(0).optional(), stream: z.number().int().min(0).optional() }),
     permission: 'runs.read',
     accountScoped: true,
   }),

@@ -191,10 +191,10 @@ describe('drafts', () => {
     const h = await make();
     const reader: Principal = { kind: 'user', userId: 'user-analyst', displayName: 'analyst', accountId: h.accountId, roles: ['analyst'], permissions: new Set(rolePermissions.analyst.filter((p) => !installationPermissions.includes(p))), installationAdmin: false };
     // What drafts.get answers at the moment each piece goes out (as the router would call it).
-    const seen: { path: string; offset: number | undefined; text: string; live: DraftDetail['live'] }[] = [];
+    const seen: { path: string; offset: number | undefined; stream: number | undefined; text: string; live: DraftDetail['live'] }[] = [];
     let draftId = '';
     const off = h.api.subscribe('drafts.delta', (event) => {
-      if (event.draftId === draftId) seen.push({ path: event.path, offset: event.offset, text: event.text, live: h.core.drafts!.get(reader, draftId).live });
+      if (event.draftId === draftId) seen.push({ path: event.path, offset: event.offset, stream: event.stream, text: event.text, live: h.core.drafts!.get(reader, draftId).live });
     });
     try {
       const created = await h.call('drafts.create', { workflowId: 'report', input });
@@ -202,13 +202,15 @@ describe('drafts', () => {
       await h.core.workflows!.settled(created.runId);
       const fromRun = seen.find((piece) => piece.path === 'conclusion');
       expect(fromRun).toMatchObject({ offset: 0 });
-      expect(fromRun!.live).toContainEqual({ path: 'conclusion', text: fromRun!.text });
+      expect(fromRun!.live).toContainEqual({ path: 'conclusion', text: fromRun!.text, stream: fromRun!.stream });
       seen.length = 0;
       await h.call('drafts.regenerate', { draftId, path: 'conclusion', instruction: 'shorter' });
       await h.core.drafts!.settled();
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ path: 'conclusion', offset: 0 });
-      expect(seen[0]!.live).toEqual([{ path: 'conclusion', text: seen[0]!.text }]);
+      expect(seen[0]!.live).toEqual([{ path: 'conclusion', text: seen[0]!.text, stream: seen[0]!.stream }]);
+      // The regeneration streams under a later generation than the run step that wrote the section first.
+      expect(seen[0]!.stream).toBeGreaterThan(fromRun!.stream!);
     } finally {
       off();
     }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreError, shippedPath } from '../base/index.ts';
+import { CoreError, nextStreamId, shippedPath } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { Principal } from '../api/index.ts';
 import type { AuditLog } from '../audit/index.ts';
@@ -100,7 +100,7 @@ export class DraftService {
   /** Regenerations in flight, by draft and path. */
   private readonly regenerating = new Set<string>();
   /** The text each regeneration in flight has streamed so far, by draft, then section path (memory only). */
-  private readonly regenerated = new Map<string, Map<string, string>>();
+  private readonly regenerated = new Map<string, Map<string, { text: string; stream: number }>>();
   private readonly unsubscribe: () => void;
   private readonly pending = new Set<Promise<void>>();
   private readonly displayName: (userId: string) => string | undefined;
@@ -190,8 +190,8 @@ export class DraftService {
       sections: state.sections.map((section) => this.sectionView(section)),
       comments: new DraftStore(scope).comments(draftId).map((comment) => this.commentView(comment)),
       live: [
-        ...this.options.engine.liveSteps(draft.runId).filter((step) => step.status === 'running').map((step) => ({ path: step.path, text: step.text })),
-        ...[...(this.regenerated.get(draft.id) ?? new Map<string, string>())].map(([path, text]) => ({ path, text })),
+        ...this.options.engine.liveSteps(draft.runId).filter((step) => step.status === 'running').map((step) => ({ path: step.path, text: step.text, stream: step.stream })),
+        ...[...(this.regenerated.get(draft.id) ?? new Map<string, { text: string; stream: number }>())].map(([path, { text, stream }]) => ({ path, text, stream })),
       ],
     };
   }
@@ -472,19 +472,20 @@ export class DraftService {
     const startUs = nowMicros();
     const started = performance.now();
     try {
-      const streamed = this.regenerated.get(draft.id) ?? new Map<string, string>();
-      this.regenerated.set(draft.id, streamed.set(section.path, ''));
+      const streamed = this.regenerated.get(draft.id) ?? new Map<string, { text: string; stream: number }>();
+      const live = { text: '', stream: nextStreamId(this.options.clock.now()) };
+      this.regenerated.set(draft.id, streamed.set(section.path, live));
       const result = await job.model.chat({
         messages: job.prompt,
         temperature: 0.2,
         maxTokens: 2_000,
         onDelta: (text) => {
-          const before = streamed.get(section.path) ?? '';
-          streamed.set(section.path, before + text);
-          this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text, offset: before.length });
+          const offset = live.text.length;
+          live.text += text;
+          this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text, offset, stream: live.stream });
         },
       }).finally(() => {
-        streamed.delete(section.path);
+        if (streamed.get(section.path) === live) streamed.delete(section.path);
         if (streamed.size === 0) this.regenerated.delete(draft.id);
       });
       const text = result.text.trim();
@@ -677,9 +678,9 @@ export class DraftService {
     if (draftId && (event.status !== 'running' || event.path !== '')) this.options.events.publish('drafts.updated', { accountId: event.accountId, draftId, path: event.path || null });
   }
 
-  private onDelta(event: { accountId: string; runId: string; path: string; text: string; offset?: number }): void {
+  private onDelta(event: { accountId: string; runId: string; path: string; text: string; offset?: number; stream?: number }): void {
     const draftId = this.draftOf(event.accountId, event.runId);
-    if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text, ...(event.offset === undefined ? {} : { offset: event.offset }) });
+    if (draftId) this.options.events.publish('drafts.delta', { accountId: event.accountId, draftId, path: event.path, text: event.text, ...(event.offset === undefined ? {} : { offset: event.offset }), ...(event.stream === undefined ? {} : { stream: event.stream }) });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { CoreError, storageFailure } from '../base/index.ts';
+import { CoreError, nextStreamId, storageFailure } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
@@ -656,6 +656,8 @@ export interface LiveStep {
   ahead?: number;
   /** The text streamed so far (only in memory, only while the step runs). */
   text: string;
+  /** This generation's id (nextStreamId): a retry of the step streams under a new one. */
+  stream: number;
 }
 
 class RunExecution {
@@ -908,7 +910,7 @@ class RunExecution {
     }
     const model = this.deps.models(modelId, this.accountId, this.compiled.definition.classification);
     const output = step.output ? z.fromJSONSchema(step.output) : undefined;
-    const live: LiveStep = { path: context.path, status: 'running', text: '' };
+    const live: LiveStep = { path: context.path, status: 'running', text: '', stream: nextStreamId(this.deps.clock.now()) };
     this.live.set(context.path, live);
     let result;
     try {
@@ -923,7 +925,7 @@ class RunExecution {
           // far (runs.get) places each later piece exactly, whichever arrives first.
           const offset = live.text.length;
           live.text += text;
-          this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text, offset });
+          this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text, offset, stream: live.stream });
         },
         // A busy local model queues the step: say so (and how many are ahead), then that it runs.
         onQueue: (ahead) => {
@@ -934,7 +936,8 @@ class RunExecution {
         },
       });
     } finally {
-      this.live.delete(context.path);
+      // An attempt abandoned on a timeout may settle after its retry began: drop only its own entry.
+      if (this.live.get(context.path) === live) this.live.delete(context.path);
     }
     Object.assign(context.attributes, {
       'gen_ai.operation.name': 'chat',

@@ -86,17 +86,18 @@ describe('a step waiting for a busy local model', () => {
       const done = await h.settle(runId);
       expect(done.status).toBe('completed');
       expect(deltas.length).toBeGreaterThan(2);
-      // Offsets are contiguous: each piece starts where the ones before it end.
+      // Offsets are contiguous: each piece starts where the ones before it end, all of one generation.
       let length = 0;
       for (const delta of deltas) {
         expect(delta.offset).toBe(length);
+        expect(delta.stream).toBe(deltas[0]!.stream);
         length += delta.text.length;
       }
       const whole = deltas.map((delta) => delta.text).join('');
       const seen = midStep!;
       expect(seen.live).toHaveLength(1);
       const [live] = seen.live;
-      expect(live).toMatchObject({ path: 'write', status: 'running' });
+      expect(live).toMatchObject({ path: 'write', status: 'running', stream: deltas[0]!.stream });
       // At least the two pieces sent before the page asked, and only text the step really streamed.
       expect(live!.text.length).toBeGreaterThanOrEqual(deltas[0]!.text.length + deltas[1]!.text.length);
       expect(whole.startsWith(live!.text)).toBe(true);

@@ -4,6 +4,7 @@ import type { DraftComment, DraftDetail, EventPayload } from '../../../../core/c
 import { DraftIdSchema } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { placePiece, withSnapshot } from '../../app/streamedText.ts';
+import type { Streamed } from '../../app/streamedText.ts';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { StatusBadge } from '../workflows/RunsList.tsx';
@@ -42,7 +43,8 @@ export function DraftView() {
  */
 function LoadedDraft({ draftId }: { draftId: string }) {
   const { state, reload } = useApiQuery('drafts.get', { draftId });
-  const [streamed, setStreamed] = useState<ReadonlyMap<string, string>>(new Map());
+  const [streams, setStreamed] = useState<ReadonlyMap<string, Streamed>>(new Map());
+  const streamed = useMemo(() => new Map([...streams].map(([path, entry]) => [path, entry.text])), [streams]);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => { if (pending.current) clearTimeout(pending.current); }, []);
 
@@ -52,7 +54,7 @@ function LoadedDraft({ draftId }: { draftId: string }) {
   }, [draftId, reload]));
   useApiEvent('drafts.delta', useCallback((event: EventPayload<'drafts.delta'>) => {
     if (event.draftId !== draftId) return;
-    setStreamed((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event.text, event.offset)));
+    setStreamed((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event)));
   }, [draftId]));
   // A page opened or reloaded mid-section: the text streamed before it subscribed comes with the draft.
   const snapshot = state.status === 'ok' ? state.value.live : null;

@@ -6,6 +6,7 @@ import { AutosaveStatus } from '../../app/AutosaveStatus.tsx';
 import { useAutosave } from '../../app/useAutosave.ts';
 import { TestModelBadge } from '../../app/TestModelBadge.tsx';
 import { placePiece, withSnapshot } from '../../app/streamedText.ts';
+import type { Streamed } from '../../app/streamedText.ts';
 import { useApiEvent, useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { KindBadge } from './DefinitionTree.tsx';
@@ -233,7 +234,8 @@ function RunPage({ runId }: { runId: string }) {
   const { can } = useAuth();
   const { state, reload } = useApiQuery('runs.get', { runId });
   const [live, setLive] = useState<Map<string, { kind: string; status: string; ahead?: number }>>(new Map());
-  const [text, setText] = useState<ReadonlyMap<string, string>>(new Map());
+  const [streams, setStreams] = useState<ReadonlyMap<string, Streamed>>(new Map());
+  const text = useMemo(() => new Map([...streams].map(([path, entry]) => [path, entry.text])), [streams]);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [typed, setTyped] = useState<ReadonlyMap<string, TypedAnswer>>(new Map());
   const [sentHere, setSentHere] = useState<ReadonlySet<string>>(new Set());
@@ -261,7 +263,7 @@ function RunPage({ runId }: { runId: string }) {
   }, [runId, reload]));
   useApiEvent('runs.delta', useCallback((event: EventPayload<'runs.delta'>) => {
     if (event.runId !== runId) return;
-    setText((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event.text, event.offset)));
+    setStreams((current) => new Map(current).set(event.path, placePiece(current.get(event.path), event)));
   }, [runId]));
 
   // A page opened or reloaded mid-step: the text streamed before it subscribed comes with the run.
@@ -269,7 +271,7 @@ function RunPage({ runId }: { runId: string }) {
   const [merged, setMerged] = useState<typeof snapshot>(null);
   if (snapshot !== merged) {
     setMerged(snapshot);
-    if (snapshot) setText((current) => withSnapshot(current, snapshot));
+    if (snapshot) setStreams((current) => withSnapshot(current, snapshot));
   }
 
   if (state.status === 'loading') return <p className="notice">Loading run…</p>;
