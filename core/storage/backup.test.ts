@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,24 @@ describe('restoreDatabase refuses anything that is not a Strongroom backup', () 
     const report = await restore();
     expect(report.previous).toMatch(/strongroom\.db\.before-restore-/);
     expect(readFileSync(report.previous!)).toEqual(damaged);
+    const restored = openReadOnly(target);
+    expect(restored.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    restored.db.close();
+  });
+
+  it('restores where the database went missing, setting aside what it left behind rather than rolling it into the restored copy', async () => {
+    const { dataDir, backup, secrets } = await installationWithBackup();
+    const target = join(dataDir, databaseFileName);
+    rmSync(target);
+    // What a lost database leaves: a WAL and a hot journal that SQLite would apply to a new file there.
+    writeFileSync(`${target}-wal`, 'frames of the missing database');
+    writeFileSync(`${target}-journal`, 'a hot journal of the missing database');
+    const report = await restoreDatabase({ dataDir, from: backup, secrets, force: false, now: () => Date.now(), migrations: testMigrations });
+    expect(report.previous).toBeNull();
+    const names = readdirSync(dataDir);
+    expect(names.filter((name) => /^strongroom\.db-(wal|journal)\.abandoned-/.test(name))).toHaveLength(2);
+    expect(names).not.toContain(`${databaseFileName}-journal`);
+    expect(names).not.toContain(`${databaseFileName}-wal`);
     const restored = openReadOnly(target);
     expect(restored.db.pragma('integrity_check', { simple: true })).toBe('ok');
     restored.db.close();

@@ -10,6 +10,7 @@ import { hasSqliteHeader, integrityProblems, openReadOnly } from './database.ts'
 import { assertNotTooNew, schemaVersion } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import { appMigrations } from './schema.ts';
+import { setAsideCompanions } from './marker.ts';
 import { databaseFileName } from './storage.ts';
 
 export interface BackupReport {
@@ -257,8 +258,15 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
     discardStaging();
     throw error;
   }
-  if (previous) renameSync(target, previous);
-  for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
+  // SQLite's files beside the database go with it, never into the restored one: a leftover
+  // -journal would be rolled back into it, a -wal replayed. With the replaced database kept, they
+  // are kept beside it; when the database had gone missing, they are set aside.
+  if (previous) {
+    renameSync(target, previous);
+    for (const suffix of ['-wal', '-shm', '-journal']) if (existsSync(`${target}${suffix}`)) renameSync(`${target}${suffix}`, `${previous}${suffix}`);
+  } else {
+    setAsideCompanions(target, options.now());
+  }
   renameSync(staging, target);
   discardStaging();
   return { restoredFrom: options.from, file: target, schemaVersion: version, previous, backupId, takenAt, sha256 };

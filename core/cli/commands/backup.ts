@@ -32,8 +32,9 @@ export async function backupCommand(io: CliIo, options: StorageCommandOptions & 
       const file = resolve(options.out);
       let report;
       try {
-        // Sign the chain as it stands, so the copy's newest entries are covered by a checkpoint
-        // too, not only hash-linked (a backup is a data export, hence the kind).
+        // Sign the chain as it stands, so the copy's entries up to here are covered by a checkpoint,
+        // not only hash-linked (a backup is a data export, hence the kind). Entries a running app
+        // adds while the pages are copied are in the copy hash-linked, signed by the next checkpoint.
         const checkpoint = audit.checkpoint('export');
         core.logger.info({ size: checkpoint.size }, 'audit checkpoint signed for the backup');
         report = await backupDatabase(core.storage!.db, file, { now: () => systemClock.now() });
