@@ -98,7 +98,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 0)
     .option('--host <address>', 'loopback address to bind (127.0.0.1 or ::1)', '127.0.0.1')
     .option('--data-dir <dir>', 'data directory', defaultDataDir())
-    .action(async (options: { port: number; host: string; dataDir: string }) => setExitCode(await serveCommand(io, options)));
+    .action(async (options: { port: number; host: string; dataDir: string }, command: Command) => setExitCode(await serveCommand(io, { ...options, dataDirNamed: command.getOptionValueSource('dataDir') !== 'default' })));
 
   program
     .command('init')

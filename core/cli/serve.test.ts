@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -123,5 +123,20 @@ describe('strongroom serve (as a process)', () => {
     expect(await stop(first.child)).toBe(0);
     const again = await startServe(baseEnv, dataDir);
     expect(await stop(again.child)).toBe(0);
+  });
+
+  it('refuses a named data directory that does not exist (a volume that did not mount), creating nothing, and names init', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'strongroom-serve-'));
+    const missing = join(parent, 'vault', 'strongroom');
+    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', missing], { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`the data directory ${missing} does not exist`);
+    expect(stderr).toContain(`strongroom init --data-dir ${missing}`);
+    expect(existsSync(join(parent, 'vault'))).toBe(false);
   });
 });

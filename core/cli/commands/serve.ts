@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createLogger, shippedPath } from '../../base/index.ts';
 import { isLoopbackAddress, startHttpServer } from '../../api/index.ts';
 import { announceFirstRunPassphrase } from './firstRun.ts';
@@ -12,6 +12,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   staticDir?: string;
+  /** --data-dir was given (not the default): then it must exist, or be made by `strongroom init`. */
+  dataDirNamed?: boolean;
 }
 
 /** The built renderer inside this checkout or package. */
@@ -27,6 +29,13 @@ export async function serveCommand(io: CliIo, options: ServeOptions): Promise<nu
   // Refuse a non-loopback address before touching the data directory or the keychain.
   if (!isLoopbackAddress(options.host)) {
     io.err(`strongroom serve: serve mode binds loopback addresses only (127.0.0.1 or ::1), not ${options.host}.`);
+    return 1;
+  }
+  // A named data directory that does not exist is most often a volume that did not mount (or a
+  // typo): creating it would start a new, empty installation beside the real one. The default
+  // one is made on a first start, as before; `strongroom init` makes any other.
+  if (options.dataDirNamed === true && !existsSync(options.dataDir)) {
+    io.err(`strongroom serve: the data directory ${options.dataDir} does not exist. If it is on a volume that is not mounted, mount it and start again; to create a new installation there, run \`strongroom init --data-dir ${options.dataDir}\` first.`);
     return 1;
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
