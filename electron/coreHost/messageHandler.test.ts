@@ -44,13 +44,15 @@ describe('core host message handler', () => {
     await handler.handle({ kind: 'call', id: 'd', method: 'auth.signOut', input: {} });
     expect(slot.get()).toBeNull();
     await handler.handle({ kind: 'call', id: 'e', method: 'system.info', input: {} });
-    expect(posted).toMatchObject([
+    expect(posted.filter((message) => message.kind === 'result')).toMatchObject([
       { id: 'a', result: { ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } } },
       { id: 'b', result: { ok: true, value: { signedIn: true } } },
       { id: 'c', result: { ok: true } },
       { id: 'd', result: { ok: true } },
       { id: 'e', result: { ok: false, error: { code: 'ERR_AUTH_UNAUTHENTICATED' } } },
     ]);
+    // The window hears that its session ended, and why (the desktop has one session per window).
+    expect(posted.filter((message) => message.kind === 'event')).toMatchObject([{ kind: 'event', name: 'auth.sessionEnded', payload: { reason: 'signed-out' } }]);
   });
 
   it('answers a call through the real router, keeping the request id', async () => {
