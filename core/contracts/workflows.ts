@@ -40,7 +40,7 @@ export const RunStepSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 
-export const LiveStepSchema = z.object({ path: z.string(), status: z.enum(['queued', 'running']), ahead: z.number().int().min(0).optional(), text: z.string(), stream: z.number().int().min(0) });
+export const LiveStepSchema = z.object({ path: z.string(), kind: z.string(), status: z.enum(['queued', 'running']), ahead: z.number().int().min(0).optional(), text: z.string(), stream: z.number().int().min(0) });
 export type LiveStepView = z.infer<typeof LiveStepSchema>;
 
 export const RunDetailSchema = RunSummarySchema.extend({

@@ -651,6 +651,8 @@ interface ActiveRun {
 /** A model step in flight; see WorkflowEngine.liveSteps. */
 export interface LiveStep {
   path: string;
+  /** 'llm', or 'agent-turn' for one turn of an agent step. */
+  kind: string;
   status: 'queued' | 'running';
   /** Requests ahead of it while queued. */
   ahead?: number;
@@ -690,6 +692,14 @@ class RunExecution {
 
   liveSteps(): LiveStep[] {
     return [...this.live.values()].map((step) => ({ ...step }));
+  }
+
+  /** A model call of `live` waits for a busy local model (`ahead` before it), or got it (null). */
+  private queued(live: LiveStep, ahead: number | null): void {
+    live.status = ahead === null ? 'running' : 'queued';
+    if (ahead === null) delete live.ahead;
+    else live.ahead = ahead;
+    this.publish(live.path, live.kind, live.status, ahead ?? undefined);
   }
 
   async runDefinition(definition: WorkflowDefinition, scope: DataScope, prefix: string): Promise<unknown> {
@@ -910,7 +920,7 @@ class RunExecution {
     }
     const model = this.deps.models(modelId, this.accountId, this.compiled.definition.classification);
     const output = step.output ? z.fromJSONSchema(step.output) : undefined;
-    const live: LiveStep = { path: context.path, status: 'running', text: '', stream: nextStreamId(this.deps.clock.now()) };
+    const live: LiveStep = { path: context.path, kind: 'llm', status: 'running', text: '', stream: nextStreamId(this.deps.clock.now()) };
     this.live.set(context.path, live);
     let result;
     try {
@@ -928,12 +938,7 @@ class RunExecution {
           this.deps.events.publish('runs.delta', { accountId: this.accountId, runId: this.run.id, path: context.path, text, offset, stream: live.stream });
         },
         // A busy local model queues the step: say so (and how many are ahead), then that it runs.
-        onQueue: (ahead) => {
-          live.status = ahead === null ? 'running' : 'queued';
-          if (ahead === null) delete live.ahead;
-          else live.ahead = ahead;
-          this.publish(context.path, 'llm', live.status, ahead ?? undefined);
-        },
+        onQueue: (ahead) => this.queued(live, ahead),
       });
     } finally {
       // An attempt abandoned on a timeout may settle after its retry began: drop only its own entry.
@@ -1011,7 +1016,15 @@ class RunExecution {
         const startedAt = this.deps.clock.now();
         const model = modelFor();
         context.budget?.check(turnPath);
-        const result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal });
+        // A turn waits for a busy local model like an llm step, and says so the same way.
+        const live: LiveStep = { path: turnPath, kind: 'agent-turn', status: 'running', text: '', stream: nextStreamId(this.deps.clock.now()) };
+        this.live.set(turnPath, live);
+        let result;
+        try {
+          result = await model.chat({ messages, tools: definitions, temperature: 0, signal: context.signal, onQueue: (ahead) => this.queued(live, ahead) });
+        } finally {
+          if (this.live.get(turnPath) === live) this.live.delete(turnPath);
+        }
         context.budget?.charge(result.usage);
         calls = result.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
         this.store.saveStep(this.run.id, { path: turnPath, kind: 'agent-turn', status: 'done', output: calls, recorded: { requestHash: turnHash, usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens } }, attempts: 1, startedAt, finishedAt: this.deps.clock.now() });

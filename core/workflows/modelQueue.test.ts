@@ -23,6 +23,20 @@ steps:
     maxTokens: 24
 `;
 
+const longNote = workflow.replace('id: note', 'id: long').replace('maxTokens: 24', 'maxTokens: 400');
+
+const agentWorkflow = `id: ask
+name: One agent turn
+inputs: {type: object, properties: {topic: {type: string}}, required: [topic]}
+steps:
+  - id: solve
+    kind: agent
+    goal: "Count the notes about {{ inputs.topic }}."
+    tools: [counter]
+    maxSteps: 1
+    output: {type: object, properties: {answer: {type: string}}, required: [answer], additionalProperties: false}
+`;
+
 let dir: string;
 let pool: LocalModelPool;
 let model: LocalModelProvider;
@@ -32,8 +46,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strongroom-model-queue-'));
   const written = await writeTestModel(join(dir, 'tiny.gguf'), { seed: 9 });
   pool = new LocalModelPool({ threads: 1 });
-  model = new LocalModelProvider('tiny-local', { pool, spec: { id: 'tiny-local', path: written.path, sha256: written.sha256, contextSize: 512, sequences: 1 } });
-  h = await harness({ workflows: { note: workflow }, model });
+  model = new LocalModelProvider('tiny-local', { pool, spec: { id: 'tiny-local', path: written.path, sha256: written.sha256, contextSize: 2048, sequences: 1 } });
+  h = await harness({ workflows: { note: workflow, long: longNote, ask: agentWorkflow }, model });
 });
 
 afterAll(async () => {
@@ -103,6 +117,29 @@ describe('a step waiting for a busy local model', () => {
       expect(whole.startsWith(live!.text)).toBe(true);
       // Once the step is done nothing is kept: the checkpoint has the output.
       expect((await h.call('runs.get', { runId })).live).toEqual([]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('reports an agent turn waiting for the busy model the same way', async () => {
+    const events: EventPayload<'runs.progress'>[] = [];
+    let agentRun: Promise<{ id: string }> | undefined;
+    let longId = '';
+    const unsubscribe = h.core.events.subscribe((name, payload) => {
+      if (name === 'runs.progress') events.push(payload as EventPayload<'runs.progress'>);
+      // Once the long note holds the model's only sequence, the agent run starts.
+      if (name === 'runs.delta' && (payload as EventPayload<'runs.delta'>).runId === longId && agentRun === undefined) agentRun = h.call('runs.start', { workflowId: 'ask', input: { topic: 'covenants' } });
+    });
+    try {
+      longId = (await h.call('runs.start', { workflowId: 'long', input: { topic: 'liquidity' } })).id;
+      await h.settle(longId);
+      const agentId = (await agentRun!).id;
+      await h.settle(agentId);
+      const turn = events.filter((event) => event.runId === agentId && event.path === 'solve#1').map((event) => (event.ahead === undefined ? `${event.kind}:${event.status}` : `${event.kind}:${event.status}:${event.ahead}`));
+      expect(turn.slice(0, 2)).toEqual(['agent-turn:queued:0', 'agent-turn:running']);
+      // Nothing of the turn is kept once it is done.
+      expect((await h.call('runs.get', { runId: agentId })).live).toEqual([]);
     } finally {
       unsubscribe();
     }

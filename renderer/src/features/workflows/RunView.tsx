@@ -279,7 +279,7 @@ function RunPage({ runId }: { runId: string }) {
   const run = state.value;
   const steps = new Map(run.steps.map((s) => [s.path, s]));
   // Steps in flight: as the events say, else as the run said when it loaded (a reload mid-step).
-  const inFlight = new Map<string, { kind: string; status: string; ahead?: number }>(run.live.map((l) => [l.path, { kind: 'llm', status: l.status, ...(l.ahead === undefined ? {} : { ahead: l.ahead }) }]));
+  const inFlight = new Map<string, { kind: string; status: string; ahead?: number }>(run.live.map((l) => [l.path, { kind: l.kind, status: l.status, ...(l.ahead === undefined ? {} : { ahead: l.ahead }) }]));
   for (const [path, l] of live) inFlight.set(path, l);
   const known = [
     ...run.steps.map((s) => ({ path: s.path, kind: s.kind, status: stepStatus(s) })),
