@@ -620,6 +620,36 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 16,
+    name: 'workflows: a definition version stored once per account, not once per installation',
+    up(db) {
+      // The key (workflow_id@version) was UNIQUE across the installation, so a second account
+      // importing the same workflow text — or keeping the same shipped version for its runs — had
+      // its row silently ignored ('could not be read back'; a retained version lost after an
+      // upgrade). It is unique per account now. Rows keep their key, so their sealed definitions
+      // (bound to key and account) still open.
+      db.exec(`
+        CREATE TABLE workflow_definitions_by_account (
+          key TEXT NOT NULL,
+          account_id TEXT NOT NULL REFERENCES accounts (id),
+          workflow_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          name TEXT NOT NULL,
+          definition BLOB NOT NULL,
+          imported_at INTEGER NOT NULL,
+          imported_by TEXT,
+          retained INTEGER NOT NULL DEFAULT 0 CHECK (retained IN (0, 1)),
+          PRIMARY KEY (account_id, workflow_id, version),
+          UNIQUE (account_id, key)
+        ) STRICT;
+        INSERT INTO workflow_definitions_by_account (key, account_id, workflow_id, version, name, definition, imported_at, imported_by, retained)
+          SELECT key, account_id, workflow_id, version, name, definition, imported_at, imported_by, retained FROM workflow_definitions;
+        DROP TABLE workflow_definitions;
+        ALTER TABLE workflow_definitions_by_account RENAME TO workflow_definitions;
+      `);
+    },
+  },
 ];
 
 /**

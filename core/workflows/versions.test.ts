@@ -39,8 +39,8 @@ steps:
     prompt: "Sign off {{ inputs.name }}"
 ${version === 1 ? '    role: reviewer\n' : ''}${version === 2 ? '  - id: extra\n    kind: llm\n    prompt: "Only in v2"\n' : ''}`;
 
-function builder(h: Harness) {
-  const principal: Principal = { kind: 'user', userId: 'builder-1', displayName: 'Builder', accountId: h.accountId, roles: ['builder'], permissions: new Set(rolePermissions.builder), installationAdmin: false };
+function builder(h: Harness, accountId = h.accountId) {
+  const principal: Principal = { kind: 'user', userId: 'builder-1', displayName: 'Builder', accountId, roles: ['builder'], permissions: new Set(rolePermissions.builder), installationAdmin: false };
   const bridge = createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(principal).id);
   return async (text: string) => {
     const result = await bridge.invoke('workflows.import', { text });
@@ -50,6 +50,28 @@ function builder(h: Harness) {
 }
 
 describe('workflow versions a run keeps to', () => {
+  it('stores a version once per account: two accounts import the same text, and both keep a shipped version their runs use', async () => {
+    const h = await harness({ workflows: { parent, child: child(1) }, model: instantModel() });
+    open.push(h);
+    const beta = h.core.storage!.createAccount('Beta');
+    const text = child(2);
+    const inDefault = await builder(h)(text);
+    const inBeta = await builder(h, beta.id)(text);
+    expect(inDefault).toMatchObject({ created: true });
+    expect(inBeta).toMatchObject({ created: true, version: inDefault.version });
+    // Each account reads back its own copy, sealed under its own data key.
+    const rows = h.core.storage!.db.prepare('SELECT account_id FROM workflow_definitions WHERE workflow_id = ? AND version = ? ORDER BY account_id').pluck().all('child', inDefault.version);
+    expect(rows).toEqual([h.accountId, beta.id].sort());
+    // A shipped version a run uses is kept in each account that runs it.
+    const shippedParent = await h.call('workflows.get', { workflowId: 'parent' });
+    await h.settle((await h.call('runs.start', { workflowId: 'parent', input: { name: 'Acme' } })).id);
+    const betaAnalyst: Principal = { kind: 'user', userId: 'ann', displayName: 'Ann', accountId: beta.id, roles: ['analyst'], permissions: new Set(rolePermissions.analyst), installationAdmin: false };
+    const started = await createInProcessBridge(h.core.router, h.core.events, h.core.sessions.create(betaAnalyst).id).invoke('runs.start', { workflowId: 'parent', input: { name: 'Beta Corp' } });
+    expect(started.ok).toBe(true);
+    const kept = h.core.storage!.db.prepare('SELECT account_id FROM workflow_definitions WHERE workflow_id = ? AND version = ? AND retained = 1 ORDER BY account_id').pluck().all('parent', shippedParent.version);
+    expect(kept).toEqual([h.accountId, beta.id].sort());
+  });
+
   it('resumes a waiting run on the sub-workflow version it started with, under that version\'s rules', async () => {
     const h = await harness({ workflows: { parent, child: child(1) }, model: instantModel() });
     open.push(h);
