@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { expectNoSeriousA11yViolations, watchCspViolations } from './support/a11y.ts';
+import { valueFromPage } from './support/api.ts';
 import { signInLocally } from './support/auth.ts';
 import { startServe, strongroom } from './support/serve.ts';
 import type { ServeHandle } from './support/serve.ts';
@@ -180,6 +181,74 @@ test('retention and legal hold from the page: a shorter retention and a release 
   // Each change is on record.
   await page.getByLabel('Action').fill('audit.');
   await page.getByRole('button', { name: 'Search' }).click();
+  // The new search has listed (newest first) before its rows are read.
+  await expect(page.getByTestId('audit-entries').locator('tbody tr').first()).toContainText('audit.legalHold.release');
   const actions = await page.getByTestId('audit-entries').locator('tbody tr').allInnerTexts();
   for (const action of ['audit.retention.set', 'audit.legalHold.set', 'audit.legalHold.release']) expect(actions.some((row) => row.includes(action)), action).toBe(true);
+});
+
+test('people and things by name: the actor filter takes part of a name, resources are named, and a run opens from its entry', async ({ page }, testInfo) => {
+  const cspViolations = watchCspViolations(page);
+  await signInLocally(page, serve);
+  // A run of a workflow that needs no model: its runs.start entry names it.
+  await valueFromPage(page, 'workflows.import', { text: 'id: audit-named\nname: Audit named\ninputs: {type: object}\nsteps:\n  - {id: check, kind: guardrail, policy: none}\n' });
+  const run = await valueFromPage<{ id: string }>(page, 'runs.start', { workflowId: 'audit-named', input: {} });
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
+  const table = page.getByTestId('audit-entries');
+  const rows = table.locator('tbody tr');
+
+  // Part of a name, in any case: the page says whom it matched, and offers to narrow to one.
+  await page.getByLabel('Actor').fill('LOCAL');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const matches = page.getByTestId('audit-actor-matches');
+  await expect(matches).toHaveText(/^2 people match “LOCAL”: Local administrator, Local operator \(CLI\)\./);
+  await expect(page).toHaveURL(`${serve.origin}/audit?actor=LOCAL`);
+  await expect(rows.first()).toContainText('Local administrator');
+  await expectNoSeriousA11yViolations(page, 'the Audit page with an actor matched by name');
+  await page.screenshot({ path: testInfo.outputPath('audit-4-actor-by-name.png'), fullPage: true });
+  // An export is of one person's entries: the dialog says so rather than exporting two.
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export the audit log' });
+  await expect(dialog.getByTestId('audit-export-actor-blocked')).toContainText('matches 2 people');
+  await expect(dialog.getByRole('button', { name: 'Export' })).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  await matches.getByRole('button', { name: 'Only Local administrator' }).click();
+  await expect(matches).toHaveText('User id of Local administrator.');
+  await expect(page).toHaveURL(/\/audit\?actor=[0-9a-f-]{36}$/);
+  await expect(page.getByLabel('Actor')).toHaveValue(/^[0-9a-f-]{36}$/);
+  for (const text of await rows.allInnerTexts()) expect(text).toContain('Local administrator');
+
+  // The run this person started is named by its id and opens from the list.
+  await page.getByLabel('Action').fill('runs.start');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const runLink = table.getByRole('link', { name: `run ${run.id}` });
+  await expect(runLink).toBeVisible();
+  await runLink.click();
+  await expect(page).toHaveURL(`${serve.origin}/workflows/runs/${run.id}`);
+  await expect(page.getByTestId('run-view')).toBeVisible();
+  await expect(page.getByTestId('run-started-by')).toHaveText('Local administrator');
+  await page.goBack();
+  await expect(runLink).toBeVisible();
+
+  // Accounts and people are named; the entry keeps its exact resource, shown beside the name.
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByLabel('Action').fill('account.create');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(rows.first()).toContainText('account Default');
+  await rows.first().getByRole('button', { name: /account\.create/ }).click();
+  const detail = page.getByTestId('audit-detail');
+  await expect(detail.getByTestId('audit-detail-resource')).toHaveText(/^account Default account:[0-9a-f-]{36}$/);
+  await page.getByLabel('Action').fill('identity.localAdministrator.create');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(rows.first()).toContainText('person Local administrator');
+  for (const text of await table.locator('tbody').allInnerTexts()) expect(text).not.toMatch(/(account|user):[0-9a-f-]{36}/);
+
+  // From an entry, everything its actor did.
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await table.getByRole('button', { name: /auth\.signIn/ }).first().click();
+  await detail.getByRole('button', { name: 'Entries by Local administrator' }).click();
+  await expect(matches).toHaveText('User id of Local administrator.');
+  await expect(page.getByLabel('Actor')).toHaveValue(/^[0-9a-f-]{36}$/);
+  expect(cspViolations()).toEqual([]);
 });

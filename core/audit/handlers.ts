@@ -5,11 +5,11 @@ import type { AuditEntryView, AuditFilterInput, auditMethods } from '../contract
 import type { MethodHandlers } from '../api/index.ts';
 import type { StoredAuditEntry } from './auditLog.ts';
 import type { AuditFilter } from './query.ts';
-import type { AuditService, RetentionView } from './service.ts';
+import type { AuditService, EntryLabels, RetentionView } from './service.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** API filter (ISO times, `actor`) → the log's filter (epoch ms, `actorUserId`). */
+/** API filter (ISO times, `actor`) → the log's filter (epoch ms; `actorUserId` is what was typed, which the service resolves). */
 export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   return {
     ...(input.from !== undefined ? { from: Date.parse(input.from) } : {}),
@@ -22,18 +22,18 @@ export function toAuditFilter(input: AuditFilterInput): AuditFilter {
   };
 }
 
-function view(service: AuditService, entry: StoredAuditEntry, accounts: Map<string | null, { name: string | null; deleted: boolean }>): AuditEntryView {
-  let account = accounts.get(entry.accountId);
-  if (account === undefined) accounts.set(entry.accountId, (account = service.account(entry.accountId)));
+function view(entry: StoredAuditEntry, labels: EntryLabels): AuditEntryView {
+  const account = labels.account(entry.accountId);
   return {
     seq: entry.seq,
     at: iso(entry.at),
     accountId: entry.accountId,
     accountName: account.name,
     accountDeleted: account.deleted,
-    actor: { userId: entry.actorUserId, displayName: service.name(entry.actorUserId), accountId: entry.actorAccountId, roles: [...entry.actorRoles] },
+    actor: { userId: entry.actorUserId, displayName: labels.actorName(entry.actorUserId), accountId: entry.actorAccountId, roles: [...entry.actorRoles] },
     action: entry.action,
     resource: entry.resource,
+    resourceLabel: labels.resource(entry.resource),
     outcome: entry.outcome,
     requestId: entry.requestId,
     details: entry.details,
@@ -42,6 +42,9 @@ function view(service: AuditService, entry: StoredAuditEntry, accounts: Map<stri
     hash: entry.hash,
   };
 }
+
+/** At most this many matched people are named in a listing; `total` counts them all. */
+const namedMatches = 20;
 
 function policyView(policy: RetentionView) {
   return { accountId: policy.accountId, retentionDays: policy.retentionDays, legalHold: policy.legalHold, legalHoldReason: policy.legalHoldReason, legalHoldReasonWithheld: policy.legalHoldReasonWithheld, updatedAt: policy.updatedAt === null ? null : iso(policy.updatedAt) };
@@ -53,13 +56,17 @@ export function auditHandlers(service: AuditService): Pick<MethodHandlers, keyof
     'audit.list': (input, { principal }) => {
       const { beforeSeq, limit, ...filter } = input;
       const page = service.list(principal, toAuditFilter(filter), { limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
-      // One lookup per account on the page, not per entry.
-      const accounts = new Map<string | null, { name: string | null; deleted: boolean }>();
-      return { entries: page.entries.map((entry) => view(service, entry, accounts)), nextBeforeSeq: page.nextBeforeSeq };
+      const labels = service.labels(principal, page.entries);
+      const match = page.actorMatch;
+      return {
+        entries: page.entries.map((entry) => view(entry, labels)),
+        nextBeforeSeq: page.nextBeforeSeq,
+        actorMatch: match === null ? null : { query: match.query, exactId: match.exactId, people: match.people.slice(0, namedMatches), total: match.people.length },
+      };
     },
     'audit.get': (input, { principal }) => {
       const found = service.get(principal, input.seq);
-      return { entry: view(service, found.entry, new Map()), contentStatus: found.contentStatus, ...(found.content !== undefined ? { content: found.content } : {}) };
+      return { entry: view(found.entry, service.labels(principal, [found.entry])), contentStatus: found.contentStatus, ...(found.content !== undefined ? { content: found.content } : {}) };
     },
     'audit.verify': async () => {
       const report = await service.verify();

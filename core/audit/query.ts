@@ -6,6 +6,11 @@ export interface AuditFilter {
   to?: number;
   /** The acting user's id. */
   actorUserId?: string;
+  /**
+   * Searches only: any of these actor ids (a name or email that matched several people). Exports
+   * never take it — their manifest names one actor (`AuditService.export` refuses it).
+   */
+  actorUserIds?: readonly string[];
   /** The account entries concern. */
   accountId?: string;
   /** An exact action, or a prefix when it ends with `*` or `.` (`auth.*`, `admin.`). */
@@ -30,6 +35,10 @@ export function filterSql(filter: AuditFilter): { where: string; params: Array<s
   if (filter.actorUserId !== undefined) {
     clauses.push('actor_user_id = ?');
     params.push(filter.actorUserId);
+  }
+  if (filter.actorUserIds !== undefined) {
+    clauses.push('actor_user_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.actorUserIds));
   }
   if (filter.accountId !== undefined) {
     clauses.push('account_id = ?');

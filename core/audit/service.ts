@@ -10,6 +10,10 @@ import { writeCsvExport } from './exportCsv.ts';
 import { MemorySink, writeJsonlExport } from './exportJsonl.ts';
 import type { ExportSink } from './exportJsonl.ts';
 import { writePdfSummary } from './exportPdf.ts';
+import { ResourceLabeler } from './labels.ts';
+import type { ResourceLabel } from './labels.ts';
+import { AuditPeople } from './people.ts';
+import type { AuditPerson } from './people.ts';
 import { describeFilter, filterSql } from './query.ts';
 import type { AuditFilter } from './query.ts';
 import type { AuditRetention, PurgeReport, RetentionPolicy } from './retention.ts';
@@ -40,7 +44,7 @@ export interface AuditServiceOptions {
   log: AuditLog;
   retention: AuditRetention;
   clock: Clock;
-  /** A user's display name for listings and the PDF; the identity area supplies it. */
+  /** A user's display name for the CSV and PDF exports; the identity area supplies it (listings name people through `AuditPeople`). */
   displayName?: (userId: string) => string | undefined;
   /** Exports returned through the API hold at most this many entries (default 100,000); the CLI has no limit. */
   maxApiExportEntries?: number;
@@ -49,6 +53,22 @@ export interface AuditServiceOptions {
 const actorOf = (principal: Principal) => ({ userId: principal.userId, accountId: principal.accountId, roles: principal.roles });
 /** Sealed content (what people typed or models wrote) is shown only with `traces.content`: never to auditors. */
 const readsContent = (principal: Principal) => principal.permissions.has('traces.content');
+
+/** Whom an actor filter matched, for the page to say ("2 people match: …"). */
+export interface ActorMatch {
+  query: string;
+  /** The query is the user id of the one person listed. */
+  exactId: boolean;
+  /** Every person it matched, by name. */
+  people: AuditPerson[];
+}
+
+/** Names and links for a page of entries, each looked up once for the whole page. */
+export interface EntryLabels {
+  account(accountId: string | null): { name: string | null; deleted: boolean };
+  actorName(userId: string | null): string | null;
+  resource(resource: string | null): ResourceLabel | null;
+}
 
 /** A retention policy as principals see it: the legal hold's reason only for those who read content. */
 export interface RetentionView extends RetentionPolicy {
@@ -68,9 +88,13 @@ export class AuditService {
   private readonly clock: Clock;
   private readonly displayName: (userId: string) => string | undefined;
   private readonly maxApiExportEntries: number;
+  private readonly people: AuditPeople;
+  private readonly labeler: ResourceLabeler;
 
   constructor(options: AuditServiceOptions) {
     this.log = options.log;
+    this.people = new AuditPeople(options.log.storage);
+    this.labeler = new ResourceLabeler(options.log.storage, this.people);
     this.retention = options.retention;
     this.clock = options.clock;
     this.displayName = options.displayName ?? (() => undefined);
@@ -92,13 +116,55 @@ export class AuditService {
     return accountId;
   }
 
-  list(principal: Principal, filter: AuditFilter, page: { beforeSeq?: number; limit: number }): { entries: StoredAuditEntry[]; nextBeforeSeq: number | null } {
-    const { where, params } = filterSql(this.scoped(principal, filter));
+  /**
+   * A page of entries, newest first. The filter's `actorUserId` is what the person typed: a user
+   * id, or part of a name or email, matched among the people the principal may know about
+   * (`AuditPeople`) — entries by any of them, or by that exact id, are listed.
+   */
+  list(principal: Principal, filter: AuditFilter, page: { beforeSeq?: number; limit: number }): { entries: StoredAuditEntry[]; nextBeforeSeq: number | null; actorMatch: ActorMatch | null } {
+    let search = this.scoped(principal, filter);
+    let actorMatch: ActorMatch | null = null;
+    if (search.actorUserId !== undefined) {
+      const { actorUserId: query, ...rest } = search;
+      actorMatch = { query, ...this.people.match(principal, query) };
+      search = { ...rest, actorUserIds: actorMatch.exactId ? [query] : [query, ...actorMatch.people.map((person) => person.userId)] };
+    }
+    const { where, params } = filterSql(search);
     const rows = this.log.storage.db
       .prepare<Array<string | number>, AuditRow>(`SELECT * FROM audit_log WHERE ${where} AND seq < ? ORDER BY seq DESC LIMIT ?`)
       .all(...params, page.beforeSeq ?? Number.MAX_SAFE_INTEGER, page.limit + 1);
     const entries = rows.slice(0, page.limit).map(toStoredEntry);
-    return { entries, nextBeforeSeq: rows.length > page.limit ? entries[entries.length - 1]!.seq : null };
+    return { entries, nextBeforeSeq: rows.length > page.limit ? entries[entries.length - 1]!.seq : null, actorMatch };
+  }
+
+  /**
+   * The actor an export names, from what the person typed: the user id of the one person it
+   * matches, else the text itself as a user id (someone no longer known, as before). Several
+   * people are refused — the export's manifest records one actor id, never a name fragment.
+   */
+  exportActor(principal: Principal, query: string): string {
+    const { people, exactId } = this.people.match(principal, query);
+    if (exactId || people.length === 1) return people[0]!.userId;
+    if (people.length === 0) return query;
+    throw new CoreError('ERR_INPUT_INVALID', `The actor filter matches ${people.length} people; an export is of one person's entries: choose one, or give their user id or whole email.`, {
+      details: { reason: 'ambiguous-actor', people: people.length, issues: [{ path: 'actor', message: `matches ${people.length} people: choose one` }] },
+    });
+  }
+
+  /** Names and links for the entries of one page: a query per kind of thing named, not per entry. */
+  labels(principal: Principal, entries: readonly StoredAuditEntry[]): EntryLabels {
+    const accounts = new Map<string | null, { name: string | null; deleted: boolean }>();
+    const actors = this.people.actorNames([...new Set(entries.map((entry) => entry.actorUserId).filter((id) => id !== null))]);
+    const resources = this.labeler.label(principal, entries.map((entry) => entry.resource));
+    return {
+      account: (accountId) => {
+        let account = accounts.get(accountId);
+        if (account === undefined) accounts.set(accountId, (account = this.account(accountId)));
+        return account;
+      },
+      actorName: (userId) => (userId === null ? null : (actors.get(userId) ?? null)),
+      resource: (resource) => (resource === null ? null : (resources.get(resource) ?? null)),
+    };
   }
 
   /** One entry the principal may see; its content only with `traces.content` (auditors never see content). */
@@ -121,10 +187,6 @@ export class AuditService {
     return this.clock.now();
   }
 
-  name(userId: string | null): string | null {
-    return userId === null ? null : this.displayName(userId) || null;
-  }
-
   verify(): Promise<VerificationReport> {
     return verifyDatabase(this.log);
   }
@@ -134,6 +196,8 @@ export class AuditService {
    * The entry is written first, so a complete export includes the record of itself.
    */
   async export(principal: Principal, filter: AuditFilter, format: ExportFormat, sink: ExportSink, options: { requestId?: string | null; limitEntries?: boolean } = {}): Promise<{ entries: number; anchor: CheckpointRecord; pdf?: Buffer }> {
+    // The manifest and the export's own entry record the filter; a list of actors is not part of its format.
+    if (filter.actorUserIds !== undefined) throw new CoreError('ERR_INPUT_INVALID', 'An export names one actor.');
     const scoped = this.scoped(principal, filter);
     if (options.limitEntries) {
       const { where, params } = filterSql(scoped);
@@ -157,7 +221,9 @@ export class AuditService {
   /** An export for the API: in memory, bounded, with its name, type and SHA-256. */
   async exportForApi(principal: Principal, filter: AuditFilter, format: ExportFormat, requestId: string): Promise<ExportedFile> {
     const sink = new MemorySink();
-    const result = await this.export(principal, filter, format, sink, { requestId, limitEntries: true });
+    // What a person typed becomes the one user id it means (see exportActor); an id stays as it is.
+    const exported = filter.actorUserId === undefined ? filter : { ...filter, actorUserId: this.exportActor(principal, filter.actorUserId) };
+    const result = await this.export(principal, exported, format, sink, { requestId, limitEntries: true });
     const bytes = result.pdf ?? Buffer.from(sink.text(), 'utf8');
     const stamp = new Date(result.anchor.at).toISOString().replace(/[:.]/g, '-');
     return {

@@ -11,8 +11,14 @@ const KitFileSchema = z.object({ fileName: z.string(), mediaType: z.string(), en
 export const AuditFilterSchema = z.object({
   from: Iso.optional(),
   to: Iso.optional(),
-  /** The acting user's id. */
-  actor: z.string().min(1).max(200).optional(),
+  /**
+   * Who acted: a person's user id, or part of their display name or email (any case). A search
+   * finds every person it matches among those the caller may know about (its account's members
+   * and the installation's administrators; everyone for an installation administrator), plus
+   * entries whose actor id is exactly this. An export names one actor: a fragment that matches
+   * several people is refused.
+   */
+  actor: z.string().trim().min(1).max(200).optional(),
   /** The account entries concern. */
   accountId: z.string().min(1).max(100).optional(),
   /** An exact action, or a prefix ending in `*` or `.` (`auth.*`). */
@@ -22,6 +28,26 @@ export const AuditFilterSchema = z.object({
   text: z.string().max(200).optional(),
 });
 export type AuditFilterInput = z.infer<typeof AuditFilterSchema>;
+
+/** A person the audit page names: as the log names them, with the email they sign in with. */
+export const AuditPersonSchema = z.object({ userId: z.string(), displayName: z.string(), email: z.string().nullable() });
+export type AuditPerson = z.infer<typeof AuditPersonSchema>;
+
+/** What an entry's `resource` names, for people; the entry keeps its exact `resource` string. */
+export const AuditResourceSchema = z.object({
+  /** `run` for `run:<id>`, …; `other` for a kind the page shows as it is. */
+  kind: z.enum(['account', 'user', 'run', 'draft', 'trace', 'span', 'model', 'other']),
+  /** The id after the prefix (`span`: `traceId/spanId`); the whole string for `other`. */
+  id: z.string(),
+  /** An account's or a person's name, when the caller may know it; else null (the id is shown). */
+  name: z.string().nullable(),
+  /**
+   * The page the caller may open for it: a run, draft or trace of the caller's account, with the
+   * permission to read it (a run links to its trace for those who read traces but not runs); else null.
+   */
+  open: z.object({ page: z.enum(['run', 'draft', 'trace']), id: z.string(), spanId: z.string().optional() }).nullable(),
+});
+export type AuditResourceLabel = z.infer<typeof AuditResourceSchema>;
 
 export const AuditEntrySchema = z.object({
   seq: z.number().int(),
@@ -34,6 +60,8 @@ export const AuditEntrySchema = z.object({
   actor: z.object({ userId: z.string().nullable(), displayName: z.string().nullable(), accountId: z.string().nullable(), roles: z.array(z.string()) }),
   action: z.string(),
   resource: z.string().nullable(),
+  /** `resource` for people: named, and the page to open; null when there is no resource. */
+  resourceLabel: AuditResourceSchema.nullable(),
   outcome: z.enum(['success', 'failure', 'denied']),
   requestId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
@@ -74,7 +102,18 @@ export const auditMethods = {
   'audit.list': defineMethod({
     summary: 'Search the audit log, newest first, one page at a time.',
     input: AuditFilterSchema.extend({ beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
-    output: z.object({ entries: z.array(AuditEntrySchema), nextBeforeSeq: z.number().int().nullable() }),
+    output: z.object({
+      entries: z.array(AuditEntrySchema),
+      nextBeforeSeq: z.number().int().nullable(),
+      /** With an actor filter: who it matched (the first 20 by name; `total` counts them all); null without one. */
+      actorMatch: z.object({
+        query: z.string(),
+        /** The query is the user id of the one person listed. */
+        exactId: z.boolean(),
+        people: z.array(AuditPersonSchema),
+        total: z.number().int(),
+      }).nullable(),
+    }),
     permission: 'audit.read',
   }),
   'audit.get': defineMethod({

@@ -7,15 +7,16 @@ import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
 import { EntryDetail } from './EntryDetail.tsx';
 import { ExportDialog } from './ExportDialog.tsx';
-import { accountLabel as labelOf, actorLabel, auditStateFromParams, auditStateToParams, emptyFilter, fieldsFromFilter, knownActions, toApiFilter } from './filters.ts';
-import type { FilterFields } from './filters.ts';
+import { accountLabel as labelOf, actorLabel, actorMatchWording, auditStateFromParams, auditStateToParams, emptyFilter, fieldsFromFilter, knownActions, toApiFilter } from './filters.ts';
+import type { ActorMatch, FilterFields } from './filters.ts';
+import { ResourceCell } from './ResourceCell.tsx';
 import { RetentionPanel } from './RetentionPanel.tsx';
 import { VerifyPanel } from './VerifyPanel.tsx';
 import './audit.css';
 
 const pageSize = 50;
 
-type Listing = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ok'; entries: AuditEntryView[]; nextBeforeSeq: number | null; loadingMore: boolean };
+type Listing = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ok'; entries: AuditEntryView[]; nextBeforeSeq: number | null; actorMatch: ActorMatch | null; loadingMore: boolean };
 type KeyedListing = Listing & { key: string };
 
 /**
@@ -57,7 +58,7 @@ export function AuditPage() {
     const query = { ...(auditStateFromParams(new URLSearchParams(filterKey)).filter), limit: pageSize };
     void bridge.invoke('audit.list', query).then((result) => {
       if (!live) return;
-      setListing(result.ok ? { key: filterKey, status: 'ok', entries: result.value.entries, nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false } : { key: filterKey, status: 'error', error: result.error });
+      setListing(result.ok ? { key: filterKey, status: 'ok', entries: result.value.entries, nextBeforeSeq: result.value.nextBeforeSeq, actorMatch: result.value.actorMatch, loadingMore: false } : { key: filterKey, status: 'error', error: result.error });
     });
     return () => { live = false; };
   }, [bridge, filterKey, generation]);
@@ -67,7 +68,7 @@ export function AuditPage() {
     setListing({ ...listing, key: filterKey, loadingMore: true });
     const result = await bridge.invoke('audit.list', { ...filter, limit: pageSize, beforeSeq: listing.nextBeforeSeq });
     if (!result.ok) setListing({ key: filterKey, status: 'error', error: result.error });
-    else setListing({ key: filterKey, status: 'ok', entries: [...listing.entries, ...result.value.entries], nextBeforeSeq: result.value.nextBeforeSeq, loadingMore: false });
+    else setListing({ key: filterKey, status: 'ok', entries: [...listing.entries, ...result.value.entries], nextBeforeSeq: result.value.nextBeforeSeq, actorMatch: listing.actorMatch, loadingMore: false });
   }
 
   /** Lists again from the newest entry, with the same filter. */
@@ -130,8 +131,9 @@ export function AuditPage() {
         </div>
         <div className="field-row">
           <div className="field">
-            <label htmlFor={`${id}-actor`}>Actor (user id)</label>
-            <input id={`${id}-actor`} value={fields.actor} onChange={(e) => set('actor')(e.target.value)} />
+            <label htmlFor={`${id}-actor`}>Actor</label>
+            <input id={`${id}-actor`} type="search" value={fields.actor} placeholder="name, email or user id" aria-describedby={`${id}-actor-hint`} onChange={(e) => set('actor')(e.target.value)} />
+            <p id={`${id}-actor-hint`} className="hint">Part of a name or email finds everyone it matches.</p>
           </div>
           {accountList.length > 1 && (
             <div className="field">
@@ -160,6 +162,19 @@ export function AuditPage() {
         </div>
       )}
 
+      {listing.status === 'ok' && listing.actorMatch !== null && (
+        <div className="audit-matches" role="status" data-testid="audit-actor-matches">
+          <p>{actorMatchWording(listing.actorMatch, listing.entries.length)}</p>
+          {!listing.actorMatch.exactId && listing.actorMatch.people.length > 1 && (
+            <ul className="audit-match-people" aria-label="Narrow to one person">
+              {listing.actorMatch.people.map((person) => (
+                <li key={person.userId}><button type="button" className="link-button" onClick={() => show({ ...filter, actor: person.userId }, null)}>Only {person.displayName}</button></li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+
       <div className="audit-body">
         <div className="audit-results">
           {listing.status === 'loading' && <p>Loading…</p>}
@@ -180,7 +195,7 @@ export function AuditPage() {
                       <td><span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span></td>
                       <td>{actorLabel(entry)}</td>
                       <td>{labelOf(entry, (id) => accountNames.get(id))}</td>
-                      <td>{entry.resource ?? '—'}</td>
+                      <td><ResourceCell entry={entry} /></td>
                     </tr>
                   ))}
                 </tbody>
@@ -190,11 +205,11 @@ export function AuditPage() {
             </>
           )}
         </div>
-        {selected !== null && <EntryDetail key={selected} seq={selected} accountLabel={accountLabel} onClose={() => show(filter, null)} />}
+        {selected !== null && <EntryDetail key={selected} seq={selected} accountLabel={accountLabel} onClose={() => show(filter, null)} onActor={(userId) => show({ ...filter, actor: userId }, selected)} />}
       </div>
 
       <RetentionPanel />
-      {exporting && <ExportDialog filter={filter} accountName={(id) => accountNames.get(id)} onClose={() => setExporting(false)} onExported={() => refresh()} />}
+      {exporting && <ExportDialog filter={filter} actorMatch={listing.status === 'ok' ? listing.actorMatch : null} accountName={(id) => accountNames.get(id)} onClose={() => setExporting(false)} onExported={() => refresh()} />}
     </section>
   );
 }

@@ -3,7 +3,8 @@ import type { FormEvent } from 'react';
 import type { AuditFilterInput } from '../../../../core/contracts/index.ts';
 import { FormError, useApiAction } from '../admin/forms.tsx';
 import { saveFile } from './download.ts';
-import { describeAuditFilter } from './filters.ts';
+import { describeAuditFilter, exportBlockedByActor } from './filters.ts';
+import type { ActorMatch } from './filters.ts';
 
 const formats = [
   { value: 'jsonl', label: 'JSONL — the verifiable record (checkpoints and proofs included)' },
@@ -14,8 +15,10 @@ const formats = [
 /**
  * Exports the entries the current search selects; the file is saved by the browser. The Export
  * button is disabled while the export runs, which drops focus: the result (or the refusal) takes it.
+ * An export is of one person's entries: an actor filter that matched several people is narrowed
+ * on the page first (the API refuses it too).
  */
-export function ExportDialog({ filter, accountName, onClose, onExported }: { filter: AuditFilterInput; accountName: (accountId: string) => string | undefined; onClose: () => void; onExported: () => void }) {
+export function ExportDialog({ filter, actorMatch, accountName, onClose, onExported }: { filter: AuditFilterInput; actorMatch: ActorMatch | null; accountName: (accountId: string) => string | undefined; onClose: () => void; onExported: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const exporter = useApiAction('audit.export');
   const kit = useApiAction('audit.verifierKit');
@@ -26,6 +29,7 @@ export function ExportDialog({ filter, accountName, onClose, onExported }: { fil
   const failure = useRef<HTMLDivElement>(null);
   const kitResult = useRef<HTMLDivElement>(null);
   const id = useId();
+  const blocked = exportBlockedByActor(filter, actorMatch);
   const focusLater = (target: { current: HTMLElement | null }) => setTimeout(() => target.current?.focus(), 0);
 
   useEffect(() => {
@@ -63,7 +67,8 @@ export function ExportDialog({ filter, accountName, onClose, onExported }: { fil
     <dialog ref={dialog} className="dialog" aria-labelledby={`${id}-title`} onClose={onClose}>
       <form onSubmit={(event) => { void submit(event); }}>
         <h2 id={`${id}-title`}>Export the audit log</h2>
-        <p data-testid="audit-export-scope">Entries: {describeAuditFilter(filter, accountName)}. The export itself is recorded in the log.</p>
+        <p data-testid="audit-export-scope">Entries: {describeAuditFilter(filter, accountName, actorMatch)}. The export itself is recorded in the log.</p>
+        {blocked && <p className="warning-panel" data-testid="audit-export-actor-blocked">The actor filter matches {actorMatch?.total} people, and an export is of one person’s entries. Close this dialog and choose one of them (Only …) first.</p>}
         <fieldset className="field">
           <legend>Format</legend>
           {formats.map((option) => (
@@ -89,7 +94,7 @@ export function ExportDialog({ filter, accountName, onClose, onExported }: { fil
         )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>{saved ? 'Close' : 'Cancel'}</button>
-          <button type="submit" className="primary" disabled={exporter.pending}>{exporter.pending ? 'Exporting…' : 'Export'}</button>
+          <button type="submit" className="primary" disabled={exporter.pending || blocked}>{exporter.pending ? 'Exporting…' : 'Export'}</button>
         </div>
       </form>
     </dialog>

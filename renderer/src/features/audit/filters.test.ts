@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountLabel, actorLabel, auditStateFromParams, auditStateToParams, describeAuditFilter, emptyFilter, fieldsFromFilter, retentionWording, toApiFilter } from './filters.ts';
+import { accountLabel, actorLabel, actorMatchWording, auditStateFromParams, auditStateToParams, describeAuditFilter, emptyFilter, exportBlockedByActor, fieldsFromFilter, resourceHref, resourceText, retentionWording, toApiFilter } from './filters.ts';
 
 describe('audit filter form', () => {
   it('drops blank fields and turns local times into ISO-8601 UTC', () => {
@@ -75,5 +75,43 @@ describe('retention in words', () => {
     expect(retentionWording(400)).toBe('400 days (about 1.1 years)');
     expect(retentionWording(2557)).toBe('2557 days (about 7 years)');
     expect(retentionWording(365)).toBe('365 days (about 1 year)');
+  });
+});
+
+describe('people and things by name', () => {
+  const anna = { userId: 'u-anna', displayName: 'Anna Analyst', email: 'anna@bank.example' };
+  const anne = { userId: 'u-anne', displayName: 'Anne Auditor', email: null };
+
+  it('says whom the actor filter matched, and what entries by an unknown id are', () => {
+    expect(actorMatchWording({ query: 'ann', exactId: false, people: [anna, anne], total: 2 }, 5)).toBe('2 people match “ann”: Anna Analyst <anna@bank.example>, Anne Auditor.');
+    expect(actorMatchWording({ query: 'anna@', exactId: false, people: [anna], total: 1 }, 5)).toBe('1 person matches “anna@”: Anna Analyst <anna@bank.example>.');
+    expect(actorMatchWording({ query: 'a', exactId: false, people: [anna, anne], total: 30 }, 5)).toMatch(/^30 people match “a”: .* and 28 more\.$/);
+    expect(actorMatchWording({ query: 'u-anna', exactId: true, people: [anna], total: 1 }, 5)).toBe('User id of Anna Analyst <anna@bank.example>.');
+    expect(actorMatchWording({ query: 'zed', exactId: false, people: [], total: 0 }, 0)).toBe('Nobody you can see has a name, email or user id matching “zed”.');
+    expect(actorMatchWording({ query: 'u-gone', exactId: false, people: [], total: 0 }, 3)).toMatch(/these entries are by the user id “u-gone”/);
+  });
+
+  it('exports one person: names them in the scope, and holds back a filter that matched several', () => {
+    const one = { query: 'anna', exactId: false, people: [anna], total: 1 };
+    expect(describeAuditFilter({ actor: 'anna' }, () => undefined, one)).toBe('actor Anna Analyst <anna@bank.example>');
+    expect(describeAuditFilter({ actor: 'anna' }, () => undefined)).toBe('actor anna');
+    const several = { query: 'ann', exactId: false, people: [anna, anne], total: 2 };
+    expect(exportBlockedByActor({ actor: 'ann' }, several)).toBe(true);
+    expect(exportBlockedByActor({ actor: 'anna' }, one)).toBe(false);
+    expect(exportBlockedByActor({}, null)).toBe(false);
+  });
+
+  it('names resources, keeps ids in full, and links only what the API says may be opened', () => {
+    expect(resourceText('account:a-1', { kind: 'account', id: 'a-1', name: 'Alpha Credit', open: null })).toBe('account Alpha Credit');
+    expect(resourceText('user:u-x', { kind: 'user', id: 'u-x', name: null, open: null })).toBe('person u-x');
+    expect(resourceText('run:r-1', { kind: 'run', id: 'r-1', name: null, open: { page: 'run', id: 'r-1' } })).toBe('run r-1');
+    expect(resourceText('model:m-1', { kind: 'model', id: 'm-1', name: null, open: null })).toBe('model m-1');
+    expect(resourceText('installation:trace-push', { kind: 'other', id: 'installation:trace-push', name: null, open: null })).toBe('installation:trace-push');
+    expect(resourceText(null, null)).toBe('—');
+    expect(resourceHref({ kind: 'run', id: 'r-1', name: null, open: { page: 'run', id: 'r-1' } })).toBe('/workflows/runs/r-1');
+    expect(resourceHref({ kind: 'run', id: 'r-1', name: null, open: { page: 'trace', id: 't-1' } })).toBe('/traces/t-1');
+    expect(resourceHref({ kind: 'span', id: 't-1/s-1', name: null, open: { page: 'trace', id: 't-1', spanId: 's-1' } })).toBe('/traces/t-1?span=s-1');
+    expect(resourceHref({ kind: 'draft', id: 'd/1', name: null, open: { page: 'draft', id: 'd/1' } })).toBe('/drafts/d%2F1');
+    expect(resourceHref({ kind: 'run', id: 'r-2', name: null, open: null })).toBeNull();
   });
 });

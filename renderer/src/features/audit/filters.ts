@@ -1,4 +1,4 @@
-import type { AuditFilterInput } from '../../../../core/contracts/index.ts';
+import type { AuditEntryView, AuditFilterInput, MethodOutput } from '../../../../core/contracts/index.ts';
 import { AuditFilterSchema } from '../../../../core/contracts/index.ts';
 import type { ParamProblem, UrlFilterSpec } from '../../app/urlFilters.ts';
 import { readFilterParams, toLocalInput, writeFilterParams } from '../../app/urlFilters.ts';
@@ -117,14 +117,20 @@ export function accountLabel(entry: { accountId: string | null; accountName?: st
   return name ?? entry.accountId;
 }
 
-/** What a filter selects, in words, the account by name: "account Alpha Credit, action auth.*, …". */
-export function describeAuditFilter(filter: AuditFilterInput, accountName: (accountId: string) => string | undefined): string {
+/**
+ * What a filter selects, in words, the account by name: "account Alpha Credit, action auth.*, …";
+ * the actor as the one person it matched, when it matched one.
+ */
+export function describeAuditFilter(filter: AuditFilterInput, accountName: (accountId: string) => string | undefined, actorMatch?: ActorMatch | null): string {
   const time = (iso: string) => new Date(iso).toLocaleString();
   const parts: string[] = [];
   if (filter.accountId !== undefined) parts.push(`account ${accountName(filter.accountId) ?? filter.accountId}`);
   if (filter.action !== undefined) parts.push(`action ${filter.action}`);
   if (filter.outcome !== undefined) parts.push(`outcome ${filter.outcome}`);
-  if (filter.actor !== undefined) parts.push(`actor ${filter.actor}`);
+  if (filter.actor !== undefined) {
+    const person = actorMatch?.query === filter.actor && actorMatch.total === 1 ? actorMatch.people[0] : undefined;
+    parts.push(person ? `actor ${personLabel(person)}` : `actor ${filter.actor}`);
+  }
   if (filter.from !== undefined) parts.push(`from ${time(filter.from)}`);
   if (filter.to !== undefined) parts.push(`to ${time(filter.to)}`);
   if (filter.text !== undefined && filter.text !== '') parts.push(`containing “${filter.text}”`);
@@ -140,4 +146,51 @@ export function retentionWording(days: number): string {
   }
   if (days >= 60) return `${count} (about ${Math.round(days / 30.44)} months)`;
   return count;
+}
+
+/** Whom the actor filter matched (`audit.list`'s `actorMatch`). */
+export type ActorMatch = NonNullable<MethodOutput<'audit.list'>['actorMatch']>;
+type Person = ActorMatch['people'][number];
+/** An entry's resource for people (`audit.list`'s `resourceLabel`). */
+export type ResourceLabel = NonNullable<AuditEntryView['resourceLabel']>;
+
+/** A person as the match line and the export dialog name them: "Anna Analyst <anna@bank.example>". */
+export function personLabel(person: Person): string {
+  return person.email !== null && person.email !== person.displayName ? `${person.displayName} <${person.email}>` : person.displayName;
+}
+
+/**
+ * Who the actor filter found, in words: "2 people match “ann”: Anna Analyst, Anne Auditor". With
+ * nobody, entries listed anyway are by that exact user id (someone no longer known here).
+ */
+export function actorMatchWording(match: ActorMatch, entriesShown: number): string {
+  if (match.exactId && match.people[0]) return `User id of ${personLabel(match.people[0])}.`;
+  if (match.total === 0) return entriesShown > 0 ? `Nobody you can see has a name or email containing “${match.query}”: these entries are by the user id “${match.query}”.` : `Nobody you can see has a name, email or user id matching “${match.query}”.`;
+  const named = match.people.map(personLabel).join(', ');
+  const more = match.total > match.people.length ? ` and ${match.total - match.people.length} more` : '';
+  return `${match.total === 1 ? '1 person matches' : `${match.total} people match`} “${match.query}”: ${named}${more}.`;
+}
+
+/** An export names one person: a filter that matches several is narrowed first. */
+export function exportBlockedByActor(filter: AuditFilterInput, match: ActorMatch | null | undefined): boolean {
+  return filter.actor !== undefined && match?.query === filter.actor && !match.exactId && match.total > 1;
+}
+
+const kindWords: Record<ResourceLabel['kind'], string> = { account: 'account', user: 'person', run: 'run', draft: 'draft', trace: 'trace', span: 'span', model: 'model', other: '' };
+
+/** A resource in words: "account Alpha Credit", "person Anna Analyst", "run 5f0c…" (ids in full), anything else as written. */
+export function resourceText(resource: string | null, label: ResourceLabel | null | undefined): string {
+  if (resource === null) return '—';
+  if (!label || label.kind === 'other') return resource;
+  return `${kindWords[label.kind]} ${label.name ?? label.id}`;
+}
+
+/** The page a resource opens in this app, when the API says the caller may open it. */
+export function resourceHref(label: ResourceLabel | null | undefined): string | null {
+  const open = label?.open;
+  if (!open) return null;
+  const id = encodeURIComponent(open.id);
+  if (open.page === 'run') return `/workflows/runs/${id}`;
+  if (open.page === 'draft') return `/drafts/${id}`;
+  return open.spanId === undefined ? `/traces/${id}` : `/traces/${id}?span=${encodeURIComponent(open.spanId)}`;
 }
