@@ -27,7 +27,10 @@ function headlessEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Starts `npm start`, waits for serve's JSON line, sends `signal`, and collects the outcome. */
 async function startAndStop(env: NodeJS.ProcessEnv, signal: NodeJS.Signals) {
-  const child = spawn(process.execPath, [script, '--port', '0', '--data-dir', join(scratch, `data-${Date.now()}`)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // serve starts an installation in a named data directory that exists (a missing one may be a volume that did not mount).
+  const dataDir = join(scratch, `data-${Date.now()}`);
+  mkdirSync(dataDir);
+  const child = spawn(process.execPath, [script, '--port', '0', '--data-dir', dataDir], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const stdoutLines: string[] = [];

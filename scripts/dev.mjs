@@ -1,6 +1,6 @@
 // `npm run dev`: a serve-mode core for the API plus Vite's dev server for the renderer with hot
 // reload. Vite proxies /api to the core (vite.config.ts). Arguments go to `strongroom serve`
-// (e.g. `npm run dev -- --data-dir /tmp/sr`). Restart it after changing core/ code.
+// (e.g. `npm run dev -- --data-dir /tmp/sr`; a named data directory must exist — `mkdir` it, or `strongroom init` it). Restart it after changing core/ code.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer } from 'vite';
