@@ -507,4 +507,64 @@ test.describe('enterprise mode: signing in through the IdP', () => {
     await expect(bobPage.getByRole('link', { name: 'Sign in with your organisation' })).toBeVisible();
     await bobPage.context().close();
   });
+
+  test('alice\'s open page drops what a new boundary takes, without a reload; carol ends her session from Admin → Sessions and alice\'s page says an administrator ended it', async ({ browser }, testInfo) => {
+    const alice = await personalBrowser(browser);
+    await signInThroughIdp(alice, { serveOrigin: serve.origin, login: 'alice' });
+    await alice.goto(`${serve.origin}/workflows/credit-memo`);
+    const runLink = alice.getByRole('link', { name: 'Run this workflow' });
+    await expect(runLink).toBeVisible();
+    // Anything the page keeps in memory survives only if it is not reloaded.
+    await alice.evaluate(() => { (globalThis as unknown as { notReloaded: boolean }).notReloaded = true; });
+
+    const carol = await personalBrowser(browser);
+    await signInThroughIdp(carol, { serveOrigin: serve.origin, login: 'carol' });
+    const creditRisk = (await valueFromPage<Array<{ id: string; name: string }>>(carol, 'admin.accounts.list', {})).find((account) => account.name === 'Credit Risk');
+    await valueFromPage(carol, 'admin.boundaries.set', { accountId: creditRisk!.id, role: 'analyst', permissions: rolePermissions.analyst.filter((p) => p !== 'runs.start') });
+    // Alice's page follows at once: the button is gone, the page was not reloaded, and the server agrees.
+    await expect(runLink).toHaveCount(0);
+    await expect(alice.getByRole('heading', { level: 1 })).toBeVisible();
+    expect(await alice.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect((await callFromPage(alice, 'runs.start', { workflowId: 'credit-memo', input: {} })).error?.code).toBe('ERR_AUTH_FORBIDDEN');
+    await alice.screenshot({ path: testInfo.outputPath('oidc-6-alice-boundary-followed.png'), fullPage: true });
+
+    await carol.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click();
+    await adminNav(carol).getByRole('link', { name: 'Sessions' }).click();
+    const sessions = carol.getByTestId('sessions-table');
+    // Alice may still have a session from her earlier sign-in (that browser was closed, not signed out).
+    await expect(sessions.getByRole('row', { name: /Alice Analyst/ }).first()).toContainText('Credit Risk');
+    // Carol's own session is marked (she may have an older one too, from an earlier sign-in).
+    await expect(sessions.getByRole('row', { name: /Carol Admin/ }).filter({ hasText: 'your session' })).toHaveCount(1);
+    await expectNoSeriousA11yViolations(carol, 'Admin: sessions');
+    // By keyboard: "End all sessions of Alice Analyst…" opens its confirmation, the keep button first;
+    // Escape keeps them, and focus comes back.
+    const endAll = carol.getByRole('button', { name: 'End all sessions of Alice Analyst…' });
+    await endAll.focus();
+    await carol.keyboard.press('Enter');
+    const dialog = carol.getByTestId('end-session-dialog');
+    await expect(dialog).toContainText('Every session of Alice Analyst that you administer ends at once');
+    await expect(dialog.getByRole('button', { name: 'Keep the sessions' })).toBeFocused();
+    await carol.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(endAll).toBeFocused();
+    expect((await callFromPage(alice, 'auth.status', {})).value).toMatchObject({ signedIn: true });
+
+    // Her newest session (rows go oldest first) is the one her open page uses: end it.
+    await carol.getByRole('button', { name: /^End session… \(Alice Analyst, started / }).last().click();
+    await expect(dialog).toContainText('ends at once: their open pages go to the sign-in page');
+    await carol.screenshot({ path: testInfo.outputPath('oidc-7-carol-ends-session.png'), fullPage: true });
+    await dialog.getByRole('button', { name: 'End the session' }).click();
+    await expect(carol.getByTestId('sessions-status')).toHaveText('Alice Analyst’s session ended. Their open pages now show the sign-in page, saying an administrator ended the session.');
+    await expect(carol.getByTestId('sessions-status')).toBeFocused();
+
+    // Alice did nothing, yet her page is on the sign-in page saying why, with nothing of the app left.
+    await expect(alice).toHaveURL(`${serve.origin}/signin?ended=ended-by-admin`);
+    await expect(alice.getByTestId('signin-ended')).toContainText('an administrator ended your session');
+    await expect(alice.getByTestId('user-menu')).toHaveCount(0);
+    await alice.screenshot({ path: testInfo.outputPath('oidc-8-alice-ended-by-admin.png'), fullPage: true });
+    // Carol's session goes on (the end is audited in Credit Risk: core/identity/sessionAdmin.test.ts).
+    expect((await callFromPage(carol, 'auth.status', {})).value).toMatchObject({ signedIn: true, user: { displayName: 'Carol Admin' } });
+    await alice.context().close();
+    await carol.context().close();
+  });
 });

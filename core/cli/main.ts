@@ -3,7 +3,7 @@ import { buildInfo, defaultDataDir } from '../base/index.ts';
 import { roles } from '../contracts/index.ts';
 import type { DataClassification, Role } from '../contracts/index.ts';
 import { auditExportCommand, auditPublicKeyCommand, auditPurgeCommand, auditRetentionCommand, auditVerifyCommand } from './commands/audit.ts';
-import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpClearCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, unmapGroupCommand } from './commands/admin.ts';
+import { accountsCreateCommand, approvalsCommand, accountsListCommand, idpClearCommand, idpSetCommand, idpShowCommand, mapGroupCommand, passphraseCommand, readSecretFromStdin, sessionsEndCommand, sessionsListCommand, unmapGroupCommand } from './commands/admin.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { demoCommand } from './commands/demo.ts';
 import { draftsExportCommand, draftsListCommand } from './commands/drafts.ts';
@@ -131,7 +131,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--json', 'print one JSON object', false)
     .action(async (file: string, options: { force: boolean; dataDir: string; json: boolean }) => setExitCode(await restoreCommand(io, { ...options, file, env })));
 
-  const admin = program.command('admin').description('administer the installation: identity provider, accounts, group mappings');
+  const admin = program.command('admin').description('administer the installation: identity provider, accounts, group mappings, sessions');
   const idp = admin.command('idp').description('the enterprise identity provider (OIDC)');
   idp
     .command('set')
@@ -190,6 +190,21 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, env
     .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
     .option('--json', 'print one JSON object', false)
     .action(async (name: string, options: { dataDir: string; json: boolean }) => setExitCode(await accountsCreateCommand(io, { ...options, name, env })));
+  const sessions = admin.command('sessions').description('who is signed in, and ending their sessions (offboarding, a lost laptop)');
+  sessions
+    .command('list')
+    .description('sessions signed in now, in every account: person, kind, account, times, handle and user id')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { dataDir: string; json: boolean }) => setExitCode(await sessionsListCommand(io, { ...options, env })));
+  sessions
+    .command('end')
+    .description('end one session (--session HANDLE) or every session of one person (--user ID); a running serve ends it at its next look, and the person\'s pages say an administrator ended it')
+    .option('--user <id>', 'the person\'s user id (from sessions list)')
+    .option('--session <handle>', 'one session\'s handle (from sessions list)')
+    .option('--data-dir <dir>', 'data directory', defaultDataDir(env))
+    .option('--json', 'print one JSON object', false)
+    .action(async (options: { user?: string; session?: string; dataDir: string; json: boolean }) => setExitCode(await sessionsEndCommand(io, { ...options, env })));
   admin
     .command('approvals')
     .description('an account\'s approval policy: four-eyes on every approval (maker–checker), or each workflow\'s own rules')

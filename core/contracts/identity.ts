@@ -15,9 +15,10 @@ export const AccountMembershipSchema = z.object({ id: z.string(), name: z.string
  * Why a session ended: signed out (in another tab or window), its active account's access removed,
  * the IdP refusing to vouch for it again (refresh refused), its fixed lifetime over, the IdP
  * unreachable for longer than the offline grace period, local sign-in turned off by configuring an
- * IdP, the IdP removed (back to local mode), or — once Strongroom no longer remembers why — `ended`.
+ * IdP, the IdP removed (back to local mode), an administrator ending it (`admin.sessions.end`),
+ * or — once Strongroom no longer remembers why — `ended`.
  */
-export const SessionEndReasonSchema = z.enum(['signed-out', 'access-removed', 'refresh-refused', 'lifetime', 'offline-grace', 'local-sign-in-off', 'idp-removed', 'ended']);
+export const SessionEndReasonSchema = z.enum(['signed-out', 'access-removed', 'refresh-refused', 'lifetime', 'offline-grace', 'local-sign-in-off', 'idp-removed', 'ended-by-admin', 'ended']);
 export type SessionEndReason = z.infer<typeof SessionEndReasonSchema>;
 
 export const SessionEndedSchema = z.object({
@@ -87,6 +88,31 @@ export const MemberSchema = z.object({
   lastSignInAt: z.string().nullable(),
 });
 export const BoundarySchema = z.object({ role: RoleSchema, permissions: z.array(PermissionSchema).nullable() });
+
+/**
+ * A session handle: the SHA-256 (base64url) of the session id, as identity stores it and as
+ * `auth.sessionEnded` names a session. Nothing a cookie could be rebuilt from.
+ */
+export const SessionHandleSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a session handle as admin.sessions.list gives it');
+
+/** A signed-in session as an administrator sees it (admin.sessions.list). */
+export const AdminSessionSchema = z.object({
+  handle: SessionHandleSchema,
+  userId: z.string(),
+  displayName: z.string(),
+  kind: z.enum(['local', 'oidc']),
+  /** The account the session is acting in now. */
+  accountId: z.string(),
+  accountName: z.string(),
+  startedAt: z.string(),
+  /** When the identity provider last vouched for it (sign-in or refresh); a local session: its sign-in. */
+  verifiedAt: z.string(),
+  /** When its fixed lifetime ends, whatever happens in it. */
+  endsAt: z.string(),
+  /** The caller's own session (ending it signs the caller out). */
+  own: z.boolean(),
+});
+export type AdminSession = z.infer<typeof AdminSessionSchema>;
 
 const byAccount = (input: { accountId: string }) => ({ accountId: input.accountId });
 
@@ -223,6 +249,19 @@ export const identityMethods = {
     resource: byAccount,
     audit: true,
   }),
+  'admin.sessions.list': defineMethod({
+    summary: 'Sessions signed in now that the caller administers: every session for installation administrators; for an account administrator, those acting in their account (a person acting in another account is not listed, even if also a member here).',
+    input: z.object({}).strict(),
+    output: z.array(AdminSessionSchema),
+    permission: 'members.manage',
+  }),
+  'admin.sessions.end': defineMethod({
+    summary: 'End one session (`handle`) or every session of one person (`userId`) that the caller administers, as admin.sessions.list shows them; audited, and their open pages go to the sign-in page saying an administrator ended the session. A handle or person the caller cannot see is refused exactly as one that does not exist.',
+    input: z.union([z.object({ handle: SessionHandleSchema }).strict(), z.object({ userId: z.string().min(1).max(100) }).strict()]),
+    output: z.object({ ended: z.number().int() }),
+    permission: 'members.manage',
+    audit: true,
+  }),
 };
 
 export const identityEvents = {
@@ -236,4 +275,11 @@ export const identityEvents = {
    * principal; pages still confirm with auth.status before they leave.
    */
   'auth.sessionEnded': defineEvent({ payload: z.object({ sessionHash: z.string().min(1).max(100), reason: SessionEndReasonSchema }), permission: 'public' }),
+  /**
+   * What one session may do changed — a boundary set, roles re-evaluated at a refresh with the IdP,
+   * an account created or deleted — while it goes on: its pages ask auth.status again, so what they
+   * offer follows at once. Scoped like `auth.sessionEnded` (serve delivers it to that session's
+   * streams only); carries nothing but the session's hash.
+   */
+  'auth.sessionChanged': defineEvent({ payload: z.object({ sessionHash: z.string().min(1).max(100) }), permission: 'public' }),
 };

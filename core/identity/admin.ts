@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { SecretStore } from '../secrets/index.ts';
 import type { IdentityService } from './service.ts';
+import { SessionAdministration } from './sessionAdmin.ts';
 import type { GroupMappingRecord, IdentityStore } from './store.ts';
 
 export interface AdminContext {
@@ -39,6 +40,8 @@ export class IdentityAdmin {
   private readonly secrets: SecretStore;
   private readonly clock: Clock;
   private readonly identity: IdentityService;
+  /** Who is signed in, and ending their sessions (admin.sessions.*). */
+  readonly sessions: SessionAdministration;
 
   constructor(options: { storage: Storage; store: IdentityStore; audit: AuditLog; secrets: SecretStore; clock: Clock; identity: IdentityService }) {
     this.storage = options.storage;
@@ -47,6 +50,7 @@ export class IdentityAdmin {
     this.secrets = options.secrets;
     this.clock = options.clock;
     this.identity = options.identity;
+    this.sessions = new SessionAdministration({ storage: options.storage, store: options.store, identity: options.identity });
   }
 
   private requireLiveAccount(accountId: string): { id: string; name: string } {
@@ -69,6 +73,8 @@ export class IdentityAdmin {
     });
     // Its data key is created outside the caller's transaction (key creation may rotate).
     this.storage.keys.activeKeyId(account.id);
+    // The local administrator may act in it at once: its open pages list it without a reload.
+    this.identity.refreshPrincipals();
     return { id: account.id, name: account.name };
   }
 

@@ -7,7 +7,8 @@ import type { IdentityService } from './service.ts';
 type IdentityMethod =
   | 'auth.status' | 'auth.signInLocal' | 'auth.setupLocal' | 'auth.beginSignIn' | 'auth.signOut' | 'auth.switchAccount'
   | 'admin.accounts.list' | 'admin.accounts.create' | 'admin.accounts.delete' | 'admin.idp.get' | 'admin.idp.set' | 'admin.idp.clear'
-  | 'admin.groups.list' | 'admin.groups.map' | 'admin.groups.unmap' | 'admin.members.list' | 'admin.people.names' | 'admin.boundaries.get' | 'admin.boundaries.set';
+  | 'admin.groups.list' | 'admin.groups.map' | 'admin.groups.unmap' | 'admin.members.list' | 'admin.people.names' | 'admin.boundaries.get' | 'admin.boundaries.set'
+  | 'admin.sessions.list' | 'admin.sessions.end';
 
 /** The identity area's API: thin adapters from validated, authorized calls to the service. */
 export function identityHandlers(identity: IdentityService, admin: IdentityAdmin): Pick<MethodHandlers, IdentityMethod> {
@@ -82,5 +83,7 @@ export function identityHandlers(identity: IdentityService, admin: IdentityAdmin
     'admin.people.names': (input) => admin.names(input.accountId, input.userIds),
     'admin.boundaries.get': (input) => admin.boundaries(input.accountId),
     'admin.boundaries.set': (input, context) => admin.setBoundary(input.accountId, input.role, input.permissions, context),
+    'admin.sessions.list': (_input, context) => admin.sessions.list(context),
+    'admin.sessions.end': (input, context) => admin.sessions.end(input, context),
   };
 }

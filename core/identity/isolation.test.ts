@@ -30,6 +30,8 @@ interface World {
   draftA: string;
   /** A workflow imported in account A only (ids of workflows are names). */
   workflowA: string;
+  /** The handle of a session acting in account A (the local administrator's, switched there). */
+  sessionA: string;
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
@@ -66,6 +68,8 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'admin.people.names': (w) => ({ accountId: w.accountA.id, userIds: ['local-operator'] }),
   'admin.boundaries.get': (w) => ({ accountId: w.accountA.id }),
   'admin.boundaries.set': (w) => ({ accountId: w.accountA.id, role: 'analyst', permissions: [] }),
+  'admin.sessions.list': () => ({}),
+  'admin.sessions.end': (w) => ({ handle: w.sessionA }),
   'workflows.approvalPolicy.get': (w) => ({ accountId: w.accountA.id }),
   'workflows.approvalPolicy.set': (w) => ({ accountId: w.accountA.id, fourEyes: true }),
   'audit.list': (w) => ({ accountId: w.accountA.id, limit: 100 }),
@@ -146,6 +150,7 @@ const span = (w: World) => `span:${w.traceA}/${w.spanA}`;
 const feedback = (w: World) => `feedback:${w.feedbackA}`;
 const draft = (w: World) => `draft:${w.draftA}`;
 const workflow = (w: World) => `workflow:${w.workflowA}`;
+const session = (w: World) => `session:${w.sessionA}`;
 
 const probes: Probe[] = [
   probe('workflows.get', workflow, (w) => ({ workflowId: w.workflowA })),
@@ -161,10 +166,13 @@ const probes: Probe[] = [
   probe('feedback.revise', feedback),
   probe('feedback.history', feedback),
   ...(['drafts.get', 'drafts.accept', 'drafts.reject', 'drafts.edit', 'drafts.autosave', 'drafts.regenerate', 'drafts.comment', 'drafts.submit', 'drafts.approve', 'drafts.export'] as const).map((method) => probe(method, draft)),
+  probe('admin.sessions.end', session),
 ];
 
 let core: Core;
 let world: World;
+/** The session id behind world.sessionA: it must still act in account A when every test is done. */
+let sessionIdA: string;
 
 function principal(accountId: string, role: Role): Principal {
   return {
@@ -186,7 +194,7 @@ async function callAs(who: Principal, method: MethodName) {
 /** Nothing of account A may appear in what a refused or foreign caller gets back. */
 function expectNothingOfA(result: unknown): void {
   const text = JSON.stringify(result);
-  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA, world.feedbackA, 'alpha-feedback-comment', world.draftA, 'Alpha draft title']) expect(text).not.toContain(secret);
+  for (const secret of [world.accountA.id, world.accountA.name, world.mappingA.id, world.mappingA.group, world.runA, world.feedbackA, 'alpha-feedback-comment', world.draftA, 'Alpha draft title', world.sessionA]) expect(text).not.toContain(secret);
   // The trace id is in the request itself (echoed in input errors); what must not come back is the trace.
   expect(text).not.toContain('"spans"');
   expect(text).not.toContain('"resourceSpans"');
@@ -222,7 +230,12 @@ beforeAll(async () => {
   const draft = await inA.invoke('drafts.create', { workflowId: 'drafted', input: {}, modelId: 'no-such-model' });
   if (!draft.ok) throw new Error(`setup failed: ${draft.error.code} ${draft.error.message}`);
   await core.workflows!.settled(draft.value.runId);
-  world = { workflowA: 'drafted', draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id };
+  // A real session acting in account A: the local administrator, signed in and switched there.
+  await core.identity!.setLocalPassphrase('isolation local passphrase');
+  const signedIn = await core.identity!.signInLocal('isolation local passphrase');
+  core.identity!.switchAccount(signedIn.id, a.value.id);
+  sessionIdA = signedIn.id;
+  world = { workflowA: 'drafted', draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id, sessionA: signedIn.idHash };
 });
 afterAll(() => core.dispose());
 
@@ -257,19 +270,19 @@ describe('isolation, generated from the router registry', () => {
   });
 
   it('counts every method whose fixture names an id of account A as an id probe', () => {
-    const ids = [world.runA, world.traceA, world.feedbackA, world.draftA];
+    const ids = [world.runA, world.traceA, world.feedbackA, world.draftA, world.sessionA];
     const naming = methodNames.filter((method) => ids.some((id) => JSON.stringify(fixtures[method](world)).includes(id)));
     expect(naming.filter((method) => !probes.some((p) => p.method === method))).toEqual([]);
   });
 
   it.each(probes.map((p) => [p.method, p] as const))('%s with an id of account A is refused as an id that is nowhere, and audited naming it', async (_method, p) => {
     // The same shapes as account A's ids, in no account.
-    const nowhere: World = { ...world, runA: randomUUID(), traceA: randomBytes(16).toString('hex'), spanA: randomBytes(8).toString('hex'), feedbackA: randomUUID(), draftA: randomUUID(), workflowA: `no-such-${randomBytes(4).toString('hex')}` };
+    const nowhere: World = { ...world, runA: randomUUID(), traceA: randomBytes(16).toString('hex'), spanA: randomBytes(8).toString('hex'), feedbackA: randomUUID(), draftA: randomUUID(), workflowA: `no-such-${randomBytes(4).toString('hex')}`, sessionA: randomBytes(32).toString('base64url') };
     const prober = principal(world.accountB.id, 'admin');
     const elsewhere = await p.call(prober, world);
     const unknown = await p.call(prober, nowhere);
     // The same code (so the same HTTP status) and words: nothing tells "in another account" from "nowhere".
-    expect(elsewhere).toMatchObject({ ok: false, error: { code: expect.stringMatching(/_NOT_FOUND$/) as string, message: expect.stringMatching(/^There is no such (run|trace|span|feedback|draft|workflow) in your account\.$/) as string } });
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: expect.stringMatching(/_NOT_FOUND$/) as string, message: expect.stringMatching(/^There is no such (run|trace|span|feedback|draft|workflow) in your account\.$|^There is no such session open among those you administer\.$/) as string } });
     expect(unknown).toEqual(elsewhere);
     expectNothingOfA(elsewhere);
 
@@ -305,5 +318,37 @@ describe('isolation, generated from the router registry', () => {
     // Account B's administrator purged "everything before 2999": in B only.
     const ownAdmin = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountA.id, 'admin')).id);
     expect(await ownAdmin.invoke('traces.get', { traceId: world.traceA })).toMatchObject({ ok: true, value: { trace: { traceId: world.traceA } } });
+    // Account B's administrator tried to end account A's session: it still acts there.
+    expect(core.identity!.resolve(sessionIdA)?.principal.accountId).toBe(world.accountA.id);
+  });
+});
+
+describe('sessions, account by account', () => {
+  const handles = (result: ApiResult<unknown>): string[] => (result.ok ? (result.value as Array<{ handle: string }>).map((row) => row.handle) : []);
+
+  it('shows account A’s administrator the session acting in A, and account B’s administrator nothing of it', async () => {
+    const inA = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountA.id, 'admin')).id);
+    const inB = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountB.id, 'admin')).id);
+    const listedInA = await inA.invoke('admin.sessions.list', {});
+    expect(listedInA).toMatchObject({ ok: true, value: [{ handle: world.sessionA, accountId: world.accountA.id, accountName: 'Alpha Credit', kind: 'local', displayName: 'Local administrator', own: false }] });
+    const listedInB = await inB.invoke('admin.sessions.list', {});
+    expect(listedInB).toEqual({ ok: true, value: [] });
+    expect(handles(listedInB)).not.toContain(world.sessionA);
+  });
+
+  it('refuses account B’s administrator ending account A’s session, by handle or by person, as it refuses what does not exist', async () => {
+    const inB = createInProcessBridge(core.router, core.events, core.sessions.create(principal(world.accountB.id, 'admin')).id);
+    const administrator = core.identity!.resolve(sessionIdA)!.principal.userId;
+    const byHandle = await inB.invoke('admin.sessions.end', { handle: world.sessionA });
+    expect(byHandle).toEqual(await inB.invoke('admin.sessions.end', { handle: randomBytes(32).toString('base64url') }));
+    expect(byHandle).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+    const byPerson = await inB.invoke('admin.sessions.end', { userId: administrator });
+    expect(byPerson).toEqual(await inB.invoke('admin.sessions.end', { userId: randomUUID() }));
+    expect(byPerson).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+    expectNothingOfA(byPerson);
+    expect(core.identity!.resolve(sessionIdA)?.principal.accountId).toBe(world.accountA.id);
+    // The installation's operator sees it (every account's sessions).
+    const ops = createInProcessBridge(core.router, core.events, core.sessions.create(localOperator()).id);
+    expect(handles(await ops.invoke('admin.sessions.list', {}))).toContain(world.sessionA);
   });
 });

@@ -11,9 +11,9 @@ import { generatePassphrase, hashPassphrase, verifyPassphrase } from './passphra
 import { buildPrincipal, membershipsOf, rolesFromGroups } from './principals.ts';
 import { RelyingParty } from './relyingParty.ts';
 import type { PendingSignIn, SignInResult } from './relyingParty.ts';
-import { hashSessionId, newSessionId } from './sessions.ts';
+import { hashSessionId, newSessionId, standingOf } from './sessions.ts';
 import type { LiveSession } from './sessions.ts';
-import type { IdentityStore, UserRecord } from './store.ts';
+import type { IdentityStore, SessionRecord, UserRecord } from './store.ts';
 
 export interface IdentityServiceOptions {
   storage: Storage;
@@ -101,7 +101,7 @@ export class IdentityService implements SessionResolver {
   /** SessionResolver for the router: live sessions from memory, resumed ones from the database. */
   resolve(sessionId: string | null | undefined): Session | undefined {
     if (!sessionId) return undefined;
-    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    const session = this.lookup(sessionId);
     if (!session) return undefined;
     if (!this.usable(session)) {
       this.announceUnusable(session);
@@ -144,17 +144,51 @@ export class IdentityService implements SessionResolver {
     queueMicrotask(() => this.events.publish('auth.sessionEnded', { sessionHash: session.idHash, reason }));
   }
 
+  /**
+   * The session an id names: held here, else resumed from its stored row. One held here whose row
+   * another process ended — `strongroom admin sessions end` in a terminal while serve runs — ends
+   * here too, and its pages are told. The row keeps no reason: the other ends a terminal makes
+   * (an IdP set or cleared) show in `overdue`, so any other is an administrator's.
+   */
+  private lookup(sessionId: string): LiveSession | undefined {
+    const held = this.live.get(sessionId);
+    if (!held) return this.resume(sessionId);
+    if (this.store.sessionOpen(held.idHash)) return held;
+    this.live.delete(sessionId);
+    if (!this.recentlyEnded.has(held.idHash)) {
+      const reason = this.overdue(held) ?? 'ended-by-admin';
+      this.remember(held.idHash, reason, held.accountId);
+      // Deferred like announceUnusable: lookups run inside the event bus's own delivery.
+      queueMicrotask(() => this.events.publish('auth.sessionEnded', { sessionHash: held.idHash, reason }));
+    }
+    return undefined;
+  }
+
   /** A session from an earlier run of the app (desktop restart), rebuilt from its stored hash. */
   private resume(sessionId: string): LiveSession | undefined {
     const record = this.store.session(hashSessionId(sessionId));
     if (!record || record.endedAt !== null || record.accountId === null) return undefined;
     const user = this.store.userById(record.userId);
-    if (!user) return undefined;
-    const principal = buildPrincipal(this.store, user, record.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
-    if (!principal) return undefined;
-    const session: LiveSession = { id: sessionId, idHash: record.idHash, userId: user.id, kind: record.kind, accountId: record.accountId, principal, createdAt: record.createdAt, verifiedAt: record.verifiedAt };
+    const now = user && this.principalFor(user, record.accountId);
+    if (!user || !now) return undefined;
+    const session: LiveSession = { id: sessionId, idHash: record.idHash, userId: user.id, kind: record.kind, accountId: record.accountId, principal: now.principal, standing: now.standing, createdAt: record.createdAt, verifiedAt: record.verifiedAt };
     this.live.set(sessionId, session);
     return session;
+  }
+
+  /** A user's principal in an account as it is now, with what their pages show of it (`LiveSession.standing`). */
+  private principalFor(user: UserRecord, accountId: string): { principal: Principal; standing: string } | null {
+    const memberships = membershipsOf(this.store, user, this.liveAccountIds());
+    const principal = buildPrincipal(this.store, user, accountId, memberships, this.administrationAccountId());
+    return principal ? { principal, standing: standingOf(principal, memberships) } : null;
+  }
+
+  /** Gives a session its principal as it is now, and tells its pages if what they show changed. */
+  private follow(session: LiveSession, now: { principal: Principal; standing: string }): void {
+    const changed = now.standing !== session.standing;
+    session.principal = now.principal;
+    session.standing = now.standing;
+    if (changed) this.events.publish('auth.sessionChanged', { sessionHash: session.idHash });
   }
 
   private startSession(user: UserRecord, kind: 'local' | 'oidc', refreshToken: string | null, audit: AuditEntry): LiveSession {
@@ -177,7 +211,7 @@ export class IdentityService implements SessionResolver {
       this.audit.append({ ...audit, outcome: 'success', actor: { userId: user.id, accountId, roles: principal.roles } });
     });
     if (storeInKeychain && refreshToken) void this.secrets.set(this.refreshSecretName(idHash), refreshToken).catch(() => this.logger.warn({ code: 'ERR_SECRETS_UNAVAILABLE' }, 'refresh token could not be stored in the keychain'));
-    const session: LiveSession = { id, idHash, userId: user.id, kind, accountId, principal, createdAt: now, verifiedAt: now };
+    const session: LiveSession = { id, idHash, userId: user.id, kind, accountId, principal, standing: standingOf(principal, memberships), createdAt: now, verifiedAt: now };
     this.live.set(id, session);
     return session;
   }
@@ -198,7 +232,7 @@ export class IdentityService implements SessionResolver {
 
   /** What the UI needs to know about the caller's sign-in. Refreshes a stale OIDC session when the IdP is reachable. */
   async status(sessionId: string | null): Promise<AuthStatus> {
-    let session = sessionId ? this.live.get(sessionId) ?? this.resume(sessionId) : undefined;
+    let session = sessionId ? this.lookup(sessionId) : undefined;
     if (session?.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) {
       session = (await this.revalidateOnce(session)) ?? undefined;
     }
@@ -312,12 +346,13 @@ export class IdentityService implements SessionResolver {
       if (refreshed.refreshToken && refreshed.refreshToken !== refreshToken) await this.storeRefreshToken(session, refreshed.refreshToken);
       session.verifiedAt = now;
       const user = this.store.userById(session.userId);
-      const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
-      if (!principal) {
+      const current = user && this.principalFor(user, session.accountId);
+      if (!current) {
         this.end(session, 'auth.sessionExpired', 'access-removed', 'access-removed');
         return null;
       }
-      session.principal = principal;
+      // Roles the IdP's groups give now: the session's pages follow at once.
+      this.follow(session, current);
       return session;
     } catch (error) {
       if (error instanceof CoreError && error.code === 'ERR_AUTH_IDP_UNREACHABLE') return session;
@@ -337,13 +372,53 @@ export class IdentityService implements SessionResolver {
   }
 
   private end(session: LiveSession, action: string, reason: string, endReason: SessionEndReason, requestId?: string): void {
-    this.store.atomically(() => {
-      this.store.endSession(session.idHash, this.clock.now());
-      this.audit.append({ action, outcome: 'success', actor: { userId: session.userId, accountId: session.accountId, roles: session.principal.roles }, requestId: requestId ?? null, details: { reason } });
+    this.close(session.idHash, { action, outcome: 'success', actor: { userId: session.userId, accountId: session.accountId, roles: session.principal.roles }, requestId: requestId ?? null, details: { reason } }, endReason, session.accountId);
+  }
+
+  /**
+   * How every single session ends: its row closed with `entry` appended in one transaction, then
+   * forgotten here (its refresh token too) and its pages told why. A row closed already (by
+   * another process) changes nothing and is not audited again. True if this call ended it.
+   */
+  private close(idHash: string, entry: AuditEntry, endReason: SessionEndReason, accountId: string | null): boolean {
+    const closed = this.store.atomically(() => {
+      if (!this.store.endSession(idHash, this.clock.now())) return false;
+      this.audit.append(entry);
+      return true;
     });
-    this.live.delete(session.id);
-    if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(session.idHash)).catch(() => undefined);
-    this.sessionEnded(session.idHash, endReason, session.accountId);
+    for (const [id, held] of this.live) if (held.idHash === idHash) this.live.delete(id);
+    if (!closed) return false;
+    if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
+    this.sessionEnded(idHash, endReason, accountId);
+    return true;
+  }
+
+  /**
+   * Ends a stored session for an administrator (admin.sessions.end), whether this process holds it
+   * or not: the path every end takes, audited with `entry` (the administrator as actor). False if
+   * it had ended already.
+   */
+  endForAdministrator(record: SessionRecord, entry: AuditEntry): boolean {
+    return this.close(record.idHash, entry, 'ended-by-admin', record.accountId);
+  }
+
+  /**
+   * The stored sessions that can act now — open, within their lifetime and grace, their user still
+   * in the account they act in — oldest first: what admin.sessions.list shows. From the database,
+   * so the CLI sees serve's sessions too.
+   */
+  actingSessions(): SessionRecord[] {
+    const liveAccounts = this.liveAccountIds();
+    return this.store.openSessions(this.clock.now() - sessionLifetimeMs).filter((record) => {
+      if (record.accountId === null || this.overdue(record) !== null) return false;
+      const user = this.store.userById(record.userId);
+      return user !== undefined && membershipsOf(this.store, user, liveAccounts).some((m) => m.accountId === record.accountId);
+    });
+  }
+
+  /** When a session's fixed lifetime ends. */
+  endsAt(record: { createdAt: number }): number {
+    return record.createdAt + sessionLifetimeMs;
   }
 
   /**
@@ -352,18 +427,13 @@ export class IdentityService implements SessionResolver {
    * works. A session id nobody knows changes nothing.
    */
   signOut(sessionId: string, requestId?: string): void {
-    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    const session = this.lookup(sessionId);
     if (session) return this.end(session, 'auth.signOut', 'user', 'signed-out', requestId);
     // Not resumable (its user or account is gone): close the stored row all the same.
     const idHash = hashSessionId(sessionId);
     const record = this.store.session(idHash);
-    if (!record || record.endedAt !== null) return;
-    this.store.atomically(() => {
-      this.store.endSession(idHash, this.clock.now());
-      this.audit.append({ action: 'auth.signOut', outcome: 'success', actor: { userId: record.userId, accountId: record.accountId }, requestId: requestId ?? null, details: { reason: 'user' } });
-    });
-    if (this.secrets.backend === 'keychain') void this.secrets.delete(this.refreshSecretName(idHash)).catch(() => undefined);
-    this.sessionEnded(idHash, 'signed-out', record.accountId);
+    if (!record) return;
+    this.close(idHash, { action: 'auth.signOut', outcome: 'success', actor: { userId: record.userId, accountId: record.accountId }, requestId: requestId ?? null, details: { reason: 'user' } }, 'signed-out', record.accountId);
   }
 
   /**
@@ -385,29 +455,34 @@ export class IdentityService implements SessionResolver {
   }
 
   switchAccount(sessionId: string, accountId: string, requestId?: string): void {
-    const session = this.live.get(sessionId) ?? this.resume(sessionId);
+    const session = this.lookup(sessionId);
     const user = session && this.store.userById(session.userId);
     if (!session || !user) throw new CoreError('ERR_AUTH_UNAUTHENTICATED', 'Sign in to use Strongroom.');
-    const principal = buildPrincipal(this.store, user, accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
-    if (!principal) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
+    const next = this.principalFor(user, accountId);
+    if (!next) throw new CoreError('ERR_AUTH_FORBIDDEN', 'You do not have permission to do this.');
     this.store.atomically(() => {
       this.store.updateSession(session.idHash, { accountId });
-      this.audit.append({ action: 'auth.switchAccount', outcome: 'success', actor: { userId: user.id, accountId, roles: principal.roles }, requestId: requestId ?? null, resource: `account:${accountId}` });
+      this.audit.append({ action: 'auth.switchAccount', outcome: 'success', actor: { userId: user.id, accountId, roles: next.principal.roles }, requestId: requestId ?? null, resource: `account:${accountId}` });
     });
+    // No auth.sessionChanged: the switching page reloads itself, and the session's other tabs keep
+    // the account they show (their calls are refused with ERR_AUTH_ACCOUNT_CHANGED).
     session.accountId = accountId;
-    session.principal = principal;
+    session.principal = next.principal;
+    session.standing = next.standing;
   }
 
   /**
-   * Drops cached principals so boundary or membership changes apply to the next call. A session
-   * left with no principal (its account deleted) can act no more: its pages are told so.
+   * Recomputes cached principals so boundary, membership and account changes apply to the next
+   * call, and tells the pages of each session whose principal or accounts changed
+   * (`auth.sessionChanged`), so what they offer follows at once. A session left with no principal
+   * (its account deleted) can act no more: its pages are told so.
    */
   refreshPrincipals(): void {
     for (const session of this.live.values()) {
       const user = this.store.userById(session.userId);
-      const principal = user && buildPrincipal(this.store, user, session.accountId, membershipsOf(this.store, user, this.liveAccountIds()), this.administrationAccountId());
-      if (principal) {
-        session.principal = principal;
+      const current = user && this.principalFor(user, session.accountId);
+      if (current) {
+        this.follow(session, current);
         continue;
       }
       this.live.delete(session.id);

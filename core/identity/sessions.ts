@@ -12,6 +12,17 @@ export interface LiveSession {
   createdAt: number;
   /** When the IdP last vouched for this session (sign-in or refresh). */
   verifiedAt: number;
+  /**
+   * What the session's pages show of it — permissions where it acts, the accounts and roles it may
+   * switch to — as one comparable string (`standingOf`): when it changes, they are told
+   * (`auth.sessionChanged`).
+   */
+  standing: string;
+}
+
+/** A principal and the memberships behind it as `LiveSession.standing` compares them. */
+export function standingOf(principal: Principal, memberships: readonly { accountId: string; role: string }[]): string {
+  return JSON.stringify([principal.accountId, principal.displayName, principal.installationAdmin, [...principal.permissions].sort(), memberships.map((m) => `${m.accountId}:${m.role}`).sort()]);
 }
 
 export function newSessionId(): { id: string; idHash: string } {

@@ -47,6 +47,7 @@ interface SessionRow { id_hash: string; user_id: string; account_id: string | nu
 
 const userColumns = 'id, kind, issuer, subject, display_name, email, passphrase_hash, last_sign_in_at';
 const toUser = (row: UserRow): UserRecord => ({ id: row.id, kind: row.kind, issuer: row.issuer, subject: row.subject, displayName: row.display_name, email: row.email, passphraseHash: row.passphrase_hash, lastSignInAt: row.last_sign_in_at });
+const toSession = (row: SessionRow): SessionRecord => ({ idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, refreshToken: row.refresh_token as unknown as Sealed<string> | null });
 
 /**
  * Identity's tables: users, memberships, group mappings, boundaries, the IdP configuration,
@@ -197,7 +198,7 @@ export class IdentityStore extends Repository {
 
   session(idHash: string): SessionRecord | undefined {
     const row = this.statement<[string], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, refresh_token FROM auth_sessions WHERE id_hash = ?').get(idHash);
-    return row ? { idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, refreshToken: row.refresh_token as unknown as Sealed<string> | null } : undefined;
+    return row ? toSession(row) : undefined;
   }
 
   updateSession(idHash: string, changes: { accountId?: string | null; verifiedAt?: number; refreshToken?: Sealed<string> | null }): void {
@@ -211,8 +212,20 @@ export class IdentityStore extends Repository {
     );
   }
 
-  endSession(idHash: string, now: number): void {
-    this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash);
+  /** Whether a session's row is still open (not ended here or by another process). */
+  sessionOpen(idHash: string): boolean {
+    const row = this.statement<[string], { ended_at: number | null }>('SELECT ended_at FROM auth_sessions WHERE id_hash = ?').get(idHash);
+    return row !== undefined && row.ended_at === null;
+  }
+
+  /** Sessions not ended that started at `since` or later, oldest first, without their refresh tokens. */
+  openSessions(since: number): SessionRecord[] {
+    return this.statement<[number], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, NULL AS refresh_token FROM auth_sessions WHERE ended_at IS NULL AND created_at >= ? ORDER BY created_at, id_hash').all(since).map(toSession);
+  }
+
+  /** Ends a session; false if it had ended already (here or in another process). */
+  endSession(idHash: string, now: number): boolean {
+    return this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash).changes === 1;
   }
 
   /** Ends every open session of one kind (local sign-in turned off, or the IdP removed); returns their id hashes. */

@@ -217,8 +217,8 @@ describe('serve mode HTTP transport', () => {
 });
 
 /** Serve as `strongroom serve` runs it: no default session (the browser's cookie decides) and the browser sign-in routes. */
-async function serveSignedIn(options: { clock?: Clock } = {}): Promise<{ core: Core; server: HttpServer; cookie: (sessionId: string) => string }> {
-  const core = await createCore({ dataDir: mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0, secrets: new MemorySecretStore(), ...(options.clock ? { clock: options.clock } : {}) });
+async function serveSignedIn(options: { clock?: Clock; dataDir?: string; secrets?: MemorySecretStore } = {}): Promise<{ core: Core; server: HttpServer; cookie: (sessionId: string) => string }> {
+  const core = await createCore({ dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongroom-http-')), mode: 'test', heartbeatMs: 0, secrets: options.secrets ?? new MemorySecretStore(), ...(options.clock ? { clock: options.clock } : {}) });
   const identity = core.identity!;
   const server = await startHttpServer({
     router: core.router,
@@ -290,6 +290,56 @@ describe('sessions that end, and the browser sign-in (serve mode)', () => {
     expect(await statusOf(server, cookie(first.id))).toMatchObject({ signedIn: false, sessionEnded: { reason: 'signed-out', accountName: null, hours: null } });
     expect(await statusOf(server, cookie(second.id))).toMatchObject({ signedIn: true, sessionEnded: null });
     expect(await statusOf(server)).toMatchObject({ signedIn: false, sessionEnded: null });
+  });
+
+  it('tells the event streams of a session whose permissions changed that they did, and no other session\'s', async () => {
+    const { core, server, cookie } = await serveSignedIn();
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    const beta = await call(operator(core), 'admin.accounts.create', { name: 'Beta' });
+    const inDefault = await core.identity!.signInLocal('local admin passphrase');
+    const inBeta = await core.identity!.signInLocal('local admin passphrase');
+    expect(await (await post(server, 'auth.switchAccount', { accountId: beta.id }, { cookie: cookie(inBeta.id) })).json()).toMatchObject({ ok: true });
+    const defaultStream = await eventStreamOf(server, cookie(inDefault.id));
+    const betaStream = await eventStreamOf(server, cookie(inBeta.id));
+    await defaultStream.until(/: connected/);
+    await betaStream.until(/: connected/);
+
+    // An installation administrator, working in Default, caps what admins may do in Beta.
+    const capped = await post(server, 'admin.boundaries.set', { accountId: beta.id, role: 'admin', permissions: ['system.read', 'account.read', 'boundaries.manage'] }, { cookie: cookie(inDefault.id) });
+    expect(await capped.json()).toMatchObject({ ok: true });
+    const betaText = await betaStream.until(/event: auth\.sessionChanged\ndata: .*\n/);
+    expect(JSON.parse(/event: auth\.sessionChanged\ndata: (.*)\n/.exec(betaText)![1]!)).toEqual({ sessionHash: hashSessionId(inBeta.id) });
+    core.events.publish('system.heartbeat', { at: new Date().toISOString(), uptimeMs: 1 });
+    expect(await defaultStream.until(/event: system\.heartbeat/)).not.toContain('auth.sessionChanged');
+    // What the page then asks says so: the session in Beta may no longer start runs (the router agrees).
+    const refused = await post(server, 'runs.list', {}, { cookie: cookie(inBeta.id) });
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+  });
+
+  it('tells the streams of a session another process ended (the CLI) at their next heartbeat, with the reason', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-http-'));
+    const secrets = new MemorySecretStore();
+    const { core, server, cookie } = await serveSignedIn({ dataDir, secrets });
+    await core.identity!.setLocalPassphrase('local admin passphrase');
+    const ended = await core.identity!.signInLocal('local admin passphrase');
+    const kept = await core.identity!.signInLocal('local admin passphrase');
+    const endedStream = await eventStreamOf(server, cookie(ended.id));
+    const keptStream = await eventStreamOf(server, cookie(kept.id));
+    await endedStream.until(/: connected/);
+    await keptStream.until(/: connected/);
+
+    const cli = await createCore({ dataDir, mode: 'test', heartbeatMs: 0, secrets });
+    cleanups.push(() => cli.dispose());
+    expect(await call(operator(cli), 'admin.sessions.end', { handle: hashSessionId(ended.id) })).toEqual({ ended: 1 });
+
+    // Nothing reaches serve from the CLI; each stream's heartbeat looks at its session again.
+    core.events.publish('system.heartbeat', { at: new Date().toISOString(), uptimeMs: 1 });
+    const endedText = await endedStream.until(/event: auth\.sessionEnded\ndata: .*\n/);
+    expect(JSON.parse(/event: auth\.sessionEnded\ndata: (.*)\n/.exec(endedText)![1]!)).toEqual({ sessionHash: hashSessionId(ended.id), reason: 'ended-by-admin' });
+    core.events.publish('system.heartbeat', { at: new Date().toISOString(), uptimeMs: 2 });
+    expect(await keptStream.until(/"uptimeMs":2/)).not.toContain('auth.sessionEnded');
+    expect(await statusOf(server, cookie(ended.id))).toMatchObject({ signedIn: false, sessionEnded: { reason: 'ended-by-admin' } });
+    expect(await statusOf(server, cookie(kept.id))).toMatchObject({ signedIn: true });
   });
 
   describe('through a real IdP', () => {

@@ -74,8 +74,8 @@ function signInFailurePath(error: unknown): string {
 }
 
 /**
- * The hash a session-scoped event names its session by (`sessionHash`, see `auth.sessionEnded`):
- * SHA-256 of the session id, base64url — as identity stores it.
+ * The hash a session-scoped event names its session by (`sessionHash`: `auth.sessionEnded`,
+ * `auth.sessionChanged`): SHA-256 of the session id, base64url — as identity stores it.
  */
 function sessionHashOf(sessionId: string | null): string | null {
   return sessionId === null ? null : createHash('sha256').update(sessionId).digest('base64url');
@@ -175,7 +175,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const unsubscribe = events.subscribe((name: EventName, payload) => {
       if (wanted && !wanted.has(name)) return;
       if (!router.canReceive(name, sessionId, payload)) return;
-      // Ending one person's session concerns that session's pages (its tabs share the cookie) and no one else's.
+      // One person's session ending or changing concerns that session's pages (its tabs share the cookie) and no one else's.
       const forSession = sessionOfEvent(payload);
       if (forSession !== null && forSession !== sessionHash) return;
       response.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);

@@ -119,6 +119,36 @@ export function approvalsCommand(io: CliIo, options: StorageCommandOptions & { a
   );
 }
 
+/** `strongroom admin sessions list`: who is signed in now, in every account (from the database, so a running serve's sessions too). */
+export function sessionsListCommand(io: CliIo, options: StorageCommandOptions): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      const sessions = await api.call('admin.sessions.list', {});
+      const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+      const text = sessions.length === 0
+        ? 'Nobody is signed in.'
+        : sessions.map((s) => `${s.displayName.padEnd(24)} ${s.kind.padEnd(5)} ${s.accountName.padEnd(20)} since ${when(s.startedAt)}  verified ${when(s.verifiedAt)}  ends ${when(s.endsAt)} UTC  ${s.handle}  ${s.userId}`).join('\n');
+      return report(io, options.json, sessions, text);
+    }),
+  );
+}
+
+/**
+ * `strongroom admin sessions end (--user ID | --session HANDLE)`: ends one session, or every
+ * session of one person, audited; a running serve ends it too at its next look at the session
+ * (a call, or its event stream's heartbeat) and its pages say an administrator ended it.
+ */
+export function sessionsEndCommand(io: CliIo, options: StorageCommandOptions & { user?: string; session?: string }): Promise<number> {
+  return runStorageCommand(io, options.json, () =>
+    withOperator(io, options, async (api) => {
+      if ((options.user === undefined) === (options.session === undefined)) throw new CoreError('ERR_INPUT_INVALID', 'Give either --user ID or --session HANDLE (see: strongroom admin sessions list).');
+      const value = await api.call('admin.sessions.end', options.user !== undefined ? { userId: options.user } : { handle: options.session! });
+      const text = `${value.ended} session${value.ended === 1 ? '' : 's'} ended. Their open pages go to the sign-in page saying an administrator ended the session; the person can sign in again unless their access is removed too (group mappings, or the identity provider).`;
+      return report(io, options.json, value, text);
+    }),
+  );
+}
+
 export function accountsCreateCommand(io: CliIo, options: StorageCommandOptions & { name: string }): Promise<number> {
   return runStorageCommand(io, options.json, () =>
     withOperator(io, options, async (api) => {

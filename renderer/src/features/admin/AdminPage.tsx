@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useOutletContext } from 'react-router';
-import type { MethodOutput } from '../../../../core/contracts/index.ts';
+import type { MethodOutput, Permission } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiQuery, useBridge } from '../../bridge/context.tsx';
 import { useAuth } from '../auth/AuthContext.tsx';
@@ -51,18 +51,20 @@ function useInstallationAdmin(accounts: AccountRow[] | null): boolean | null {
   return known === undefined ? probed : known;
 }
 
-const tabs = [
+const tabs: ReadonlyArray<{ to: string; label: string; end: boolean; installationOnly: boolean; permission?: Permission }> = [
   { to: '/admin', label: 'Accounts', end: true, installationOnly: false },
   { to: '/admin/identity-provider', label: 'Identity provider', end: false, installationOnly: true },
   { to: '/admin/groups', label: 'Group mappings', end: false, installationOnly: false },
   { to: '/admin/members', label: 'Members and roles', end: false, installationOnly: false },
+  { to: '/admin/sessions', label: 'Sessions', end: false, installationOnly: false, permission: 'members.manage' },
   { to: '/admin/boundaries', label: 'Boundaries', end: false, installationOnly: false },
   { to: '/admin/approvals', label: 'Approvals', end: false, installationOnly: false },
   { to: '/admin/trace-push', label: 'Trace push', end: false, installationOnly: true },
-] as const;
+];
 
-/** Admin: accounts, the identity provider, group mappings, members and roles, boundaries, approvals. */
+/** Admin: accounts, the identity provider, group mappings, members and roles, sessions, boundaries, approvals. */
 export function AdminPage() {
+  const auth = useAuth();
   const accounts = useApiQuery('admin.accounts.list', {});
   const installationAdmin = useInstallationAdmin(accounts.state.status === 'ok' ? accounts.state.value : null);
   return (
@@ -74,7 +76,7 @@ export function AdminPage() {
         <>
           <nav aria-label="Admin sections" className="subnav">
             <ul>
-              {tabs.filter((tab) => installationAdmin || !tab.installationOnly).map((tab) => (
+              {tabs.filter((tab) => (installationAdmin || !tab.installationOnly) && (tab.permission === undefined || auth.can(tab.permission))).map((tab) => (
                 <li key={tab.to}><NavLink to={tab.to} end={tab.end}>{tab.label}</NavLink></li>
               ))}
             </ul>

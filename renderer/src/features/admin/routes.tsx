@@ -6,6 +6,7 @@ import { BoundariesPanel } from './BoundariesPanel.tsx';
 import { GroupsPanel } from './GroupsPanel.tsx';
 import { IdpPanel } from './IdpPanel.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
+import { SessionsPanel } from './SessionsPanel.tsx';
 import { TracePushPanel } from './TracePushPanel.tsx';
 import { useAdmin } from './AdminPage.tsx';
 
@@ -24,6 +25,7 @@ export const adminRoutes = {
     { path: 'identity-provider', element: <InstallationOnly><IdpPanel /></InstallationOnly> },
     { path: 'groups', element: <GroupsPanel /> },
     { path: 'members', element: <MembersPanel /> },
+    { path: 'sessions', element: <SessionsPanel /> },
     { path: 'boundaries', element: <BoundariesPanel /> },
     { path: 'approvals', element: <ApprovalsPanel /> },
     { path: 'trace-push', element: <InstallationOnly what="the trace push"><TracePushPanel /></InstallationOnly> },

@@ -9,6 +9,7 @@ import { SignInPage } from './SignInPage.tsx';
 import type { AccountChoice } from './permissions.ts';
 import { accountChoices, activeRoles, effectivePermissions } from './permissions.ts';
 import { rememberReturnPath, takeReturnPath } from './returnTo.ts';
+import { followsSessionChange } from './sessionChange.ts';
 import { signInPageAfterEnd } from './signInErrors.ts';
 import type { SessionEndReason } from './signInErrors.ts';
 
@@ -101,6 +102,10 @@ function settled(previous: GateState, next: GateState, hint: SessionEndReason | 
  * refused for want of a session, the session's lifetime running out, or the event stream coming
  * back after it was lost. Each asks `auth.status` first (except another tab's sign-out: the cookie
  * they share is gone), so an event or refusal about something else never signs anyone out.
+ *
+ * What a signed-in page offers follows the server at once: `auth.sessionChanged` (a boundary set,
+ * roles re-evaluated with the IdP, an account added or deleted) makes it ask `auth.status` and the
+ * boundaries again, so buttons and sections appear and go without a reload.
  */
 export function AuthGate({ children }: { children: ReactNode }) {
   const bridge = useBridge();
@@ -154,6 +159,16 @@ export function AuthGate({ children }: { children: ReactNode }) {
   useApiEvent('auth.sessionEnded', useCallback((payload: EventPayload<'auth.sessionEnded'>) => { void recheck(payload.reason); }, [recheck]));
 
   const shown = state.kind === 'ready' && state.loaded.status.signedIn ? state.loaded.status : null;
+  // What this session may do changed (serve sends it to this session's streams only): follow it,
+  // in the account this page shows (another tab's switch is not followed here; see sessionChange.ts).
+  const shownAccountId = useRef<string | null>(null);
+  useEffect(() => { shownAccountId.current = shown?.activeAccount?.id ?? null; }, [shown]);
+  useApiEvent('auth.sessionChanged', useCallback(() => {
+    void bridge.invoke('auth.status', {}).then((result) => {
+      // Not answered: keep what is shown (the router still refuses what is no longer allowed).
+      if (result.ok && followsSessionChange(shownAccountId.current, result.value)) return reload(result.value);
+    });
+  }, [bridge, reload]));
   // Another tab of this browser signed out: the cookie they share is gone, so this tab's session is too.
   useEffect(() => {
     if (!shown || typeof BroadcastChannel === 'undefined') return;

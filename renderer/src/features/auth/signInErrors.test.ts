@@ -35,11 +35,13 @@ describe('why a session ended', () => {
     expect(sessionEndedMessage({ reason: 'refresh-refused', accountName: null, hours: null })).toContain('identity provider no longer vouches for it');
     expect(sessionEndedMessage({ reason: 'lifetime', accountName: null, hours: 12 })).toContain('sessions last 12 hours');
     expect(sessionEndedMessage({ reason: 'offline-grace', accountName: null, hours: 8 })).toContain('for 8 hours');
+    expect(sessionEndedMessage({ reason: 'ended-by-admin', accountName: null, hours: null })).toContain('an administrator ended your session');
   });
 
   it('reads a known reason from ?ended= on the sign-in page, and nothing else', () => {
     expect(sessionEndFrom(new URL(signInPageAfterEnd('signed-out'), 'http://127.0.0.1').search)).toEqual({ reason: 'signed-out', accountName: null, hours: null });
     expect(sessionEndFrom(new URL(signInPageAfterEnd(null), 'http://127.0.0.1').search)).toEqual({ reason: 'ended', accountName: null, hours: null });
+    expect(sessionEndFrom(new URL(signInPageAfterEnd('ended-by-admin'), 'http://127.0.0.1').search)).toEqual({ reason: 'ended-by-admin', accountName: null, hours: null });
     expect(sessionEndFrom('?ended=<b>gone</b>')).toBeNull();
     expect(sessionEndFrom('?ended=toString')).toBeNull();
     expect(sessionEndFrom('')).toBeNull();

@@ -80,6 +80,8 @@ export function sessionEndedMessage(ended: SessionEnded): string {
       return 'Your session ended: an identity provider was configured, so local sign-in is off. Sign in through your organisation’s identity provider.';
     case 'idp-removed':
       return 'Your session ended: the identity provider was removed and this installation is back in local mode. Only the local administrator can sign in now.';
+    case 'ended-by-admin':
+      return 'Your session ended: an administrator ended your session. Sign in again to continue; if you cannot, ask your administrator.';
     case 'ended':
       return 'Your session has ended. Sign in again to continue.';
   }
