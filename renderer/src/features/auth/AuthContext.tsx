@@ -10,6 +10,8 @@ import type { AccountChoice } from './permissions.ts';
 import { accountChoices, activeRoles, effectivePermissions } from './permissions.ts';
 import { rememberReturnPath, takeReturnPath } from './returnTo.ts';
 import { followsSessionChange } from './sessionChange.ts';
+import { settled, showsApp } from './gateState.ts';
+import type { GateState } from './gateState.ts';
 import { signInPageAfterEnd } from './signInErrors.ts';
 import type { SessionEndReason } from './signInErrors.ts';
 
@@ -17,8 +19,8 @@ import type { SessionEndReason } from './signInErrors.ts';
  * Signed in after the identity provider's round trip (serve mode comes back to `/`): continue at
  * the page asked for before it, so the app's router starts there.
  */
-function continueWhereAsked(): void {
-  const path = takeReturnPath(window.location.origin, window.sessionStorage);
+function continueWhereAsked(userId: string | undefined): void {
+  const path = takeReturnPath(window.location.origin, window.sessionStorage, userId);
   if (path !== null && window.location.pathname === '/') window.history.replaceState(null, '', path);
 }
 
@@ -39,8 +41,8 @@ function tellOtherTabsSignedOut(): void {
  * re-render: everything it had loaded — content held in memory too — goes with it, and its event
  * stream reconnects without the dead session. The page it showed is remembered for after sign-in.
  */
-function leaveForSignIn(reason: SessionEndReason | null): void {
-  rememberReturnPath(window.location, window.sessionStorage);
+function leaveForSignIn(reason: SessionEndReason | null, userId: string | undefined): void {
+  rememberReturnPath(window.location, window.sessionStorage, userId);
   window.location.replace(signInPageAfterEnd(reason));
 }
 
@@ -68,27 +70,6 @@ export function useAuth(): Auth {
   const auth = useContext(AuthContext);
   if (!auth) throw new Error('useAuth outside AuthGate');
   return auth;
-}
-
-type Loaded = { status: AuthStatus; permissions: ReadonlySet<Permission> };
-type GateState =
-  | { kind: 'loading' }
-  | { kind: 'error'; error: ApiError }
-  | { kind: 'ready'; loaded: Loaded }
-  /** A signed-in page learnt that its session is over: it shows nothing more and leaves for the sign-in page. */
-  | { kind: 'ended'; reason: SessionEndReason | null };
-
-const showsApp = (state: GateState): boolean => state.kind === 'ready' && state.loaded.status.signedIn;
-
-/**
- * The state after `next` was loaded: a page that shows the app and learns that its session is over
- * ends (and leaves); one that could not ask the server keeps what it shows rather than an error.
- */
-function settled(previous: GateState, next: GateState, hint: SessionEndReason | null): GateState {
-  if (previous.kind === 'ended') return previous;
-  if (!showsApp(previous)) return next;
-  if (next.kind !== 'ready') return previous;
-  return next.loaded.status.signedIn ? next : { kind: 'ended', reason: next.loaded.status.sessionEnded?.reason ?? hint };
 }
 
 /**
@@ -124,7 +105,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     // refused here (ERR_AUTH_ACCOUNT_CHANGED), not acted on in an account this page does not show.
     accountAwareOf(bridge)?.setAccount(status.signedIn && status.activeAccount ? status.activeAccount.id : null);
     if (status.signedIn && status.activeAccount) {
-      continueWhereAsked();
+      continueWhereAsked(status.user?.id);
       // Boundaries cap roles per account; everyone may read them (account.read). If they cannot be
       // read, offer the roles' full permissions and let the router refuse what is capped.
       const boundaries = await bridge.invoke('admin.boundaries.get', { accountId: status.activeAccount.id });
@@ -151,7 +132,8 @@ export function AuthGate({ children }: { children: ReactNode }) {
   }, [load]);
   // Leaving by a full load, not a re-render: everything the page loaded goes with it.
   useEffect(() => {
-    if (state.kind === 'ended') leaveForSignIn(state.reason);
+    if (state.kind === 'ended') leaveForSignIn(state.reason, state.userId);
+    if (state.kind === 'otherPerson') window.location.replace('/');
   }, [state]);
   // The desktop sign-in finishes out of band: follow the core's word.
   useApiEvent('auth.changed', useCallback(() => { void reload(); }, [reload]));
@@ -236,6 +218,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
   }
   if (state.kind === 'ended') {
     return <main className="standalone" id="main"><p role="status">Your session has ended. Going to the sign-in page…</p></main>;
+  }
+  if (state.kind === 'otherPerson') {
+    return <main className="standalone" id="main"><p role="status">Someone else signed in on this browser. Starting afresh…</p></main>;
   }
   if (state.kind === 'error') {
     return (

@@ -42,4 +42,17 @@ describe('returning to the page asked for after sign-in', () => {
     expect(takeReturnPath(origin, storage)).toBeNull();
     expect(storage.items.size).toBe(0);
   });
+
+  it('does not take the next person to the page someone was on when their session ended', () => {
+    const storage = memoryStorage();
+    rememberReturnPath(place('/audit?actor=xavier'), storage, 'xavier');
+    expect(takeReturnPath(origin, storage, 'yvonne')).toBeNull();
+    // Used up either way: nothing left for a later sign-in.
+    expect(storage.items.size).toBe(0);
+    rememberReturnPath(place('/audit?actor=xavier'), storage, 'xavier');
+    expect(takeReturnPath(origin, storage, 'xavier')).toBe('/audit?actor=xavier');
+    // A page asked for while signed out (a deep link) is anyone's.
+    rememberReturnPath(place('/traces/t-1'), storage);
+    expect(takeReturnPath(origin, storage, 'yvonne')).toBe('/traces/t-1');
+  });
 });

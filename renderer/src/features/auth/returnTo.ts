@@ -5,6 +5,8 @@
  */
 
 const storageKey = 'strongroom.returnTo';
+/** Whose page it was, when a session ended on it: another person signing in next does not go there. */
+const ownerKey = 'strongroom.returnTo.user';
 
 /** `path?query#hash` of `candidate` if it is an app page on `origin`, else null. */
 export function appPathOf(candidate: string, origin: string): string | null {
@@ -35,15 +37,23 @@ export function afterSignIn(place: Place): string {
  * keep the asked-for page in this tab's sessionStorage. A non-app page (the sign-in page after a
  * refused attempt) keeps what an earlier attempt remembered.
  */
-export function rememberReturnPath(place: Place, storage: Pick<Storage, 'setItem'>): void {
+export function rememberReturnPath(place: Place, storage: Pick<Storage, 'setItem' | 'removeItem'>, userId?: string): void {
   const path = afterSignIn(place);
-  if (path !== '/') storage.setItem(storageKey, path);
+  if (path === '/') return;
+  storage.setItem(storageKey, path);
+  // A page someone was on when their session ended is theirs; a page asked for while signed out is anyone's.
+  if (userId === undefined) storage.removeItem(ownerKey);
+  else storage.setItem(ownerKey, userId);
 }
 
 /** Once signed in: the remembered page (used once), if it is still an app page. */
-export function takeReturnPath(origin: string, storage: Pick<Storage, 'getItem' | 'removeItem'>): string | null {
+export function takeReturnPath(origin: string, storage: Pick<Storage, 'getItem' | 'removeItem'>, userId?: string): string | null {
   const stored = storage.getItem(storageKey);
+  const owner = storage.getItem(ownerKey);
   if (stored === null) return null;
   storage.removeItem(storageKey);
+  storage.removeItem(ownerKey);
+  // Someone else's page (their session ended there, then another person signed in): not shown to them.
+  if (owner !== null && userId !== undefined && owner !== userId) return null;
   return appPathOf(stored, origin);
 }
