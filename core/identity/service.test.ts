@@ -447,6 +447,8 @@ describe('sessions that end say why, to their holder only', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(events).toEqual([{ sessionHash: hashSessionId(session.id), reason: 'lifetime' }]);
     expect(await call(as(core, session.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEndsAt: null, sessionEnded: { reason: 'lifetime', hours: 12 } });
+    // A session that can no longer act is not held in memory, however often its cookie calls.
+    expect(core.identity!.heldSessions).toBe(0);
   });
 
   it('an account deleted under someone working in it: their pages are told their access went', async () => {

@@ -137,7 +137,15 @@ export class IdentityService implements SessionResolver {
    * pages once. The event stream resolves every open stream's session at each heartbeat, so open
    * pages hear of it within one. Deferred: resolve() runs inside the event bus's own delivery.
    */
+  /** How many sessions this process holds in memory (diagnostics; tests check that ended ones go). */
+  get heldSessions(): number {
+    return this.live.size;
+  }
+
   private announceUnusable(session: LiveSession): void {
+    // Not kept in memory once it can no longer act: a long-running serve would otherwise hold every
+    // session that ever ran out. A cookie that keeps calling is looked up from its row again.
+    this.live.delete(session.id);
     const reason = this.overdue(session);
     if (reason === null || this.recentlyEnded.has(session.idHash)) return;
     this.remember(session.idHash, reason, session.accountId);
@@ -240,6 +248,7 @@ export class IdentityService implements SessionResolver {
     const signedIn = session !== undefined && this.usable(session);
     const base = { mode: config ? 'oidc' : 'local', idp: config ? { issuer: config.issuer } : null, localSetupRequired: !config && !this.localPassphraseIsSet() } as const;
     if (!session || !signedIn) {
+      if (session) this.announceUnusable(session);
       return { ...base, signedIn: false, user: null, activeAccount: null, accounts: [], offlineUntil: null, sessionEndsAt: null, sessionEnded: sessionId ? this.endOf(sessionId) : null };
     }
     const user = this.store.userById(session.userId);
