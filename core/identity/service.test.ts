@@ -41,6 +41,14 @@ async function mapAdminGroup(ops: StrongroomBridge, group = 'strongroom-admins')
   await call(ops, 'admin.groups.map', { accountId: administration!.id, group, role: 'admin' });
 }
 
+/** The IdP set up as the refresh tests need it: group `analysts` → analyst in the first account, an admin group, refresh tokens asked for. */
+async function useRefreshingIdp(ops: StrongroomBridge, idp: Pick<TestIdp, 'issuer' | 'clientId'>): Promise<void> {
+  const [account] = await call(ops, 'admin.accounts.list', {});
+  await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
+  await mapAdminGroup(ops);
+  await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+}
+
 const count = (core: Core, sql: string, ...params: unknown[]) => (core.storage!.db.prepare(sql).get(...params) as { n: number }).n;
 
 describe('sign-in through a real IdP', () => {
@@ -130,10 +138,7 @@ describe('sign-in through a real IdP', () => {
     const offlineIdp = await startTestIdp({ users: [{ login: 'dora', name: 'Dora', email: 'dora@bank.example', groups: ['analysts'] }] });
     const online = await openCore({ dataDir, secrets, clock });
     const ops = operator(online);
-    const [account] = await call(ops, 'admin.accounts.list', {});
-    await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
-    await mapAdminGroup(ops);
-    await call(ops, 'admin.idp.set', { issuer: offlineIdp.issuer, clientId: offlineIdp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+    await useRefreshingIdp(ops, offlineIdp);
     const { session } = await signIn(online, 'dora');
     await online.dispose();
     cores.splice(cores.indexOf(online), 1);
@@ -313,10 +318,7 @@ describe('findings from review', () => {
       const clock = manualClock();
       const core = await openCore({ clock });
       const ops = operator(core);
-      const [account] = await call(ops, 'admin.accounts.list', {});
-      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
-      await mapAdminGroup(ops);
-      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      await useRefreshingIdp(ops, idp);
       const { session } = await signIn(core, 'finn');
       const refreshes: string[] = [];
       const realFetch = globalThis.fetch;
@@ -346,10 +348,7 @@ describe('findings from review', () => {
       const clock = manualClock();
       const core = await openCore({ clock });
       const ops = operator(core);
-      const [account] = await call(ops, 'admin.accounts.list', {});
-      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
-      await mapAdminGroup(ops);
-      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      await useRefreshingIdp(ops, idp);
       const { session } = await signIn(core, 'erin');
       expect(core.identity!.resolve(session.id)?.principal.roles).toEqual(['analyst']);
       idp.setGroups('erin', ['cafeteria']);
@@ -407,10 +406,7 @@ describe('sessions that end say why, to their holder only', () => {
       const clock = manualClock();
       const core = await openCore({ clock });
       const ops = operator(core);
-      const [account] = await call(ops, 'admin.accounts.list', {});
-      await call(ops, 'admin.groups.map', { accountId: account!.id, group: 'analysts', role: 'analyst' });
-      await mapAdminGroup(ops);
-      await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'groups', 'offline_access'] });
+      await useRefreshingIdp(ops, idp);
       const gus = (await signIn(core, 'gus')).session;
       const hal = (await signIn(core, 'hal')).session;
       const ida = (await signIn(core, 'ida')).session;

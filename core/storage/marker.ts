@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { CoreError } from '../base/index.ts';
 
@@ -51,7 +51,7 @@ export function refuseIfDatabaseMissing(dataDir: string, databaseFile: string): 
   const marker = readMarker(dataDir);
   const companions = sqliteCompanions.map((suffix) => `${databaseFile}${suffix}`).filter((file) => existsSync(file));
   if (marker === undefined && companions.length === 0) return;
-  const evidence = marker ? `installation ${marker.installationId} (recorded ${marker.recordedAt})` : `SQLite's ${companions.map((file) => file.slice(file.lastIndexOf('strongroom.db'))).join(', ')}`;
+  const evidence = marker ? `installation ${marker.installationId} (recorded ${marker.recordedAt})` : `SQLite's ${companions.map((file) => basename(file)).join(', ')}`;
   throw new CoreError(
     'ERR_STORAGE_NOT_INITIALISED',
     `The database ${databaseFile} is missing, but this data directory held ${evidence}. Nothing was created. ` +
