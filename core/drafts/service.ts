@@ -92,15 +92,19 @@ function approvalRules(definition: WorkflowDefinition, workflow: (id: string) =>
  * them (accept, reject, edit, regenerate) is kept over them in draft_sections and recorded as
  * feedback on the span that produced the text, in the same transaction as its audit entry.
  */
+/** A regeneration in flight: the text it has streamed so far, and its generation (base/streams.ts). */
+interface LiveRegeneration {
+  text: string;
+  stream: number;
+}
+
 export class DraftService {
   private readonly options: DraftServiceOptions;
   private readonly samplesDir: string;
   /** Section paths being produced right now, per run (from the engine's progress events). */
   private readonly running = new Map<string, Set<string>>();
-  /** Regenerations in flight, by draft and path. */
-  private readonly regenerating = new Set<string>();
-  /** The text each regeneration in flight has streamed so far, by draft, then section path (memory only). */
-  private readonly regenerated = new Map<string, Map<string, { text: string; stream: number }>>();
+  /** Regenerations in flight, by draft, then section path, with the text each has streamed so far (memory only). */
+  private readonly regenerations = new Map<string, Map<string, LiveRegeneration>>();
   private readonly unsubscribe: () => void;
   private readonly pending = new Set<Promise<void>>();
   private readonly displayName: (userId: string) => string | undefined;
@@ -191,7 +195,7 @@ export class DraftService {
       comments: new DraftStore(scope).comments(draftId).map((comment) => this.commentView(comment)),
       live: [
         ...this.options.engine.liveSteps(draft.runId).filter((step) => step.status === 'running').map((step) => ({ path: step.path, text: step.text, stream: step.stream })),
-        ...[...(this.regenerated.get(draft.id) ?? new Map<string, { text: string; stream: number }>())].map(([path, { text, stream }]) => ({ path, text, stream })),
+        ...[...(this.regenerations.get(draft.id) ?? new Map<string, LiveRegeneration>())].map(([path, { text, stream }]) => ({ path, text, stream })),
       ],
     };
   }
@@ -251,7 +255,7 @@ export class DraftService {
       const recordedModel = (record?.recorded as { model?: unknown } | null | undefined)?.model;
       const failedHere = failedStep !== null && failedWithin(node.path, failedStep, node.container);
       const baseStatus = node.container ? containerStatus(record, failedHere) : produced !== null ? 'drafted' : inFlight?.has(node.path) ? 'running' : failedHere ? 'failed' : 'pending';
-      const regenerating = this.regenerating.has(`${draft.id}|${node.path}`);
+      const regenerating = this.regenerations.get(draft.id)?.has(node.path) === true;
       // A change that holds only a working copy (no text yet) does not decide the status.
       const changedStatus = change && (change.markdown !== null || produced !== null) ? change.status : null;
       return {
@@ -436,8 +440,7 @@ export class DraftService {
     const store = new DraftStore(scope);
     const draft = this.existing(scope, draftId);
     const section = this.section(scope, draft, path);
-    const key = `${draft.id}|${path}`;
-    if (this.regenerating.has(key)) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" is being regenerated already.`, { details: { path } });
+    if (this.regenerations.get(draft.id)?.has(path) === true) throw new CoreError('ERR_CONFLICT', `Section "${section.heading}" is being regenerated already.`, { details: { path } });
     const run = this.run(scope, draft);
     const spanId = section.provenance.spanId ?? spanIdFor(run.traceId, path);
     this.options.recorder?.flush();
@@ -450,14 +453,17 @@ export class DraftService {
     const existing = store.changes(draft.id).get(path);
     const regenerations = (existing?.regenerations ?? 0) + 1;
     this.audited(scope, principal, requestId, 'drafts.regenerate', () => new FeedbackStore(scope).submit(run.traceId, spanId, { action: 'regenerate', instruction }, principal.userId, now), (stored) => ({ resource: `draft:${draft.id}`, details: { path, feedbackId: stored.id, spanId } }));
-    this.regenerating.add(key);
+    const inFlight = this.regenerations.get(draft.id) ?? new Map<string, LiveRegeneration>();
+    const live: LiveRegeneration = { text: '', stream: nextStreamId(now) };
+    this.regenerations.set(draft.id, inFlight.set(path, live));
     const prompt: ChatMessage[] = [
       ...messages,
       { role: 'assistant', content: section.markdown ?? '' },
       { role: 'user', content: `Rewrite this section as Markdown, following this instruction from the analyst: ${instruction}\nKeep every figure and fact the material above supports; do not add facts it does not contain. Reply with the section text only.` },
     ];
-    const work = this.produce(scope, draft, section, { model, prompt, spanId, regenerations, instruction, by: principal.userId }).finally(() => {
-      this.regenerating.delete(key);
+    const work = this.produce(scope, draft, section, { model, prompt, spanId, regenerations, instruction, by: principal.userId, live }).finally(() => {
+      if (inFlight.get(path) === live) inFlight.delete(path);
+      if (inFlight.size === 0 && this.regenerations.get(draft.id) === inFlight) this.regenerations.delete(draft.id);
       this.pending.delete(work);
       this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path });
     });
@@ -466,15 +472,13 @@ export class DraftService {
     return this.view(scope, draft, path);
   }
 
-  private async produce(scope: AccountScope, draft: DraftRecord, section: Section, job: { model: ModelProvider; prompt: ChatMessage[]; spanId: string; regenerations: number; instruction: string; by: string }): Promise<void> {
+  private async produce(scope: AccountScope, draft: DraftRecord, section: Section, job: { model: ModelProvider; prompt: ChatMessage[]; spanId: string; regenerations: number; instruction: string; by: string; live: LiveRegeneration }): Promise<void> {
     const traceId = section.provenance.traceId;
     const path = `${section.path}~regenerate-${job.regenerations}`;
     const startUs = nowMicros();
     const started = performance.now();
     try {
-      const streamed = this.regenerated.get(draft.id) ?? new Map<string, { text: string; stream: number }>();
-      const live = { text: '', stream: nextStreamId(this.options.clock.now()) };
-      this.regenerated.set(draft.id, streamed.set(section.path, live));
+      const { live } = job;
       const result = await job.model.chat({
         messages: job.prompt,
         temperature: 0.2,
@@ -484,9 +488,6 @@ export class DraftService {
           live.text += text;
           this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text, offset, stream: live.stream });
         },
-      }).finally(() => {
-        if (streamed.get(section.path) === live) streamed.delete(section.path);
-        if (streamed.size === 0) this.regenerated.delete(draft.id);
       });
       const text = result.text.trim();
       const durationMs = performance.now() - started;
