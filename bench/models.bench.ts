@@ -1,12 +1,16 @@
 // Local model benchmark (issue 5): node-llama-cpp through LocalModelProvider vs llama.cpp's own
 // llama-bench, on one generated ~290 MB F32 llama model, same machine, same run, same threads.
 //
-//   node bench/models.bench.ts [--threads 1,2] [--repetitions 3]
+//   node bench/models.bench.ts [--threads 1,2] [--repetitions 3] [--binding as-is]
 //
 // Prints, per thread count: generation tokens/s (provider, raw evaluate loop, llama-bench),
 // prompt processing tokens/s (node-llama-cpp vs llama-bench), time to first token with a
 // 2,000-token shared prefix warm vs cold, and JSON-constrained vs unconstrained tokens/s, each
-// with its target ratio. The first run builds llama-bench (scripts/build-llama.sh, cached).
+// with its target ratio; then the provider's generation again in a process whose libuv threadpool
+// has one thread (what a dedicated inference process would get; see bench/CONTEXT.md). The first
+// run builds llama-bench (scripts/build-llama.sh, cached) and node-llama-cpp's addon for this CPU
+// from the same source (scripts/build-llama-addon.sh, ~5 min once), so both sides are the same
+// code built the same way; `--binding as-is` skips that and measures whichever binding loads.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -21,7 +25,16 @@ import type { ChatMessage } from '../core/models/index.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({ options: { threads: { type: 'string', default: '1,2' }, repetitions: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    repetitions: { type: 'string', default: '3' },
+    binding: { type: 'string', default: 'local' },
+    // Internal: the child process that measures the provider with a one-thread libuv threadpool.
+    'child-generation': { type: 'string' },
+  },
+});
+if (args.binding !== 'local' && args.binding !== 'as-is') throw new Error(`--binding is local or as-is, not ${args.binding}`);
 const threadCounts = args.threads.split(',').map(Number);
 const repetitions = Number(args.repetitions);
 
@@ -44,6 +57,12 @@ async function ensureModel(): Promise<void> {
   const started = performance.now();
   const written = await writeTestModel(modelPath, shape);
   console.log(`generated ${modelPath} (${fmt(written.sizeBytes / 2 ** 20)} MiB) in ${fmt((performance.now() - started) / 1000)} s`);
+}
+
+/** Builds node-llama-cpp's addon for this CPU unless a local build is in use; returns the binding that loads. */
+async function ensureLocalBinding(): Promise<string> {
+  const { stdout } = await run('bash', [join(root, 'scripts', 'build-llama-addon.sh')], { maxBuffer: 1 << 24 });
+  return stdout.trim();
 }
 
 async function llamaBenchBin(): Promise<string> {
@@ -74,6 +93,7 @@ async function openRawLoop(threads: number) {
     if (message.includes('llama_perf_context_print')) perfLines.push(message);
   };
   const llama = await getLlama({ build: 'never', gpu: false, maxThreads: 0, logLevel: LlamaLogLevel.info, logger: capture });
+  binding = llama.buildType;
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   const context = await model.createContext({ contextSize: 1024, threads, batchSize: 512, performanceTracking: true });
   const sequence = context.getSequence();
@@ -158,6 +178,32 @@ async function openProvider(threads: number) {
   };
 }
 
+/**
+ * The provider's generation tokens/s in a child process whose libuv threadpool has one thread.
+ * node-llama-cpp runs each decode as a Node-API async worker on that pool; with the default four
+ * threads consecutive decodes land on different threads, and an OpenMP build keeps a thread team
+ * per calling thread (bench/CONTEXT.md).
+ */
+async function dedicatedThreadpoolGeneration(threads: number): Promise<number[]> {
+  const { stdout } = await run(process.execPath, [fileURLToPath(import.meta.url), '--child-generation', String(threads), '--repetitions', String(repetitions)], {
+    env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+    maxBuffer: 1 << 24,
+  });
+  return z.array(z.number()).parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]'));
+}
+
+const childThreads = args['child-generation'];
+if (childThreads !== undefined) {
+  const provider = await openProvider(Number(childThreads));
+  await provider.plain(); // warm-up
+  const rates: number[] = [];
+  for (let repetition = 0; repetition < repetitions; repetition++) rates.push(await provider.plain());
+  await provider.dispose();
+  console.log(JSON.stringify(rates));
+  process.exit(0);
+}
+
+let binding = args.binding === 'local' ? await ensureLocalBinding() : 'as-is';
 await ensureModel();
 const bin = await llamaBenchBin();
 console.log(`model: ${modelPath}`);
@@ -181,6 +227,7 @@ for (const threads of threadCounts) {
   }
   const inside = await raw.insideLlamaCpp();
   await raw.dispose();
+  const bindingName = binding === 'localBuild' ? 'addon built here by scripts/build-llama-addon.sh' : `${binding} addon`;
 
   // Phase 2: the product path, again interleaved with llama-bench.
   const ours = await openProvider(threads);
@@ -204,6 +251,9 @@ for (const threads of threadCounts) {
     coldPromptTokens = prefix.coldPromptTokens;
   }
   await ours.dispose();
+
+  // Phase 3: the provider again, in a process with a one-thread libuv threadpool.
+  const dedicated = median(await dedicatedThreadpoolGeneration(threads));
   const m = Object.fromEntries(Object.entries(figures).map(([key, values]) => [key, median(values)])) as Record<keyof typeof figures, number>;
   const generationRatio = m.plain / m.benchTg;
   const ttftRatio = m.warm / m.cold;
@@ -211,11 +261,12 @@ for (const threads of threadCounts) {
   console.log(`── threads ${threads} (flash attention ${String(flashAttention)} in both)`);
   console.log(`generation t/s   LocalModelProvider ${fmt(m.plain)} | raw sequence.evaluate ${fmt(m.rawTg)} | llama-bench tg128 ${fmt(m.benchTg)}`);
   console.log(`  provider/llama-bench ${fmt(generationRatio, 3)} (target ≥ 0.95) ${verdict(generationRatio >= 0.95)}; raw/llama-bench ${fmt(m.rawTg / m.benchTg, 3)}`);
-  console.log(`  inside llama.cpp (prebuilt addon, its perf counters over all runs) ${fmt(inside.tg)} t/s = ${fmt(inside.tg / m.benchTg, 3)} of llama-bench (native build of the same source); binding overhead ≈ ${fmt((1 - m.rawTg / inside.tg) * 100)}%`);
+  console.log(`  inside llama.cpp (${bindingName}, its perf counters over all runs) ${fmt(inside.tg)} t/s = ${fmt(inside.tg / m.benchTg, 3)} of llama-bench (native build of the same source); binding overhead ≈ ${fmt((1 - m.rawTg / inside.tg) * 100)}%`);
+  console.log(`  with a one-thread libuv threadpool (a dedicated inference process): provider ${fmt(dedicated)} t/s = ${fmt(dedicated / m.benchTg, 3)} of llama-bench (reported)`);
   console.log(`prompt t/s       raw 512-token prompt ${fmt(m.rawPp)} | llama-bench pp512 ${fmt(m.benchPp)} | ratio ${fmt(m.rawPp / m.benchPp, 3)} (reported; inside llama.cpp ${fmt(inside.pp)})`);
   console.log(`TTFT             ${coldPromptTokens}-token prompt, ${ours.prefixTokens}-token shared system prefix: cold ${fmt(m.cold)} ms, warm ${fmt(m.warm)} ms (${cached} tokens reused)`);
   console.log(`  warm/cold ${fmt(ttftRatio, 3)} (target ≤ 0.2) ${verdict(ttftRatio <= 0.2)}`);
   console.log(`JSON t/s         constrained ${fmt(m.json)} (${jsonTokens} tokens) | unconstrained ${fmt(m.plain)} | ratio ${fmt(jsonRatio, 3)} (target ≥ 0.85) ${verdict(jsonRatio >= 0.85)}\n`);
-  summary.push(`threads ${threads}: provider ${fmt(m.plain)} t/s, raw ${fmt(m.rawTg)} t/s, llama-bench ${fmt(m.benchTg)} t/s`);
+  summary.push(`threads ${threads}: provider ${fmt(m.plain)} t/s (one-thread threadpool ${fmt(dedicated)}), raw ${fmt(m.rawTg)} t/s, llama-bench ${fmt(m.benchTg)} t/s`);
 }
-console.log(`thread count (generation):\n${summary.join('\n')}`);
+console.log(`thread count (generation), node-llama-cpp binding: ${binding}:\n${summary.join('\n')}`);

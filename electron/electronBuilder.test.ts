@@ -64,6 +64,18 @@ describe('electron-builder.yml', () => {
     expect(excluded('node_modules/@expo-google-fonts/noto-sans-sc/900Black/NotoSansSC_900Black.ttf')).toBe(true);
   });
 
+  it('leaves out an addon built for the packaging machine’s CPU, but not the portable prebuilt ones', () => {
+    const { minimatch } = load('minimatch') as { minimatch: (path: string, pattern: string) => boolean };
+    const included = (path: string) => config.files.some((p) => !p.startsWith('!') && minimatch(path, p)) && !config.files.filter((p) => p.startsWith('!')).some((p) => minimatch(path, p.slice(1)));
+    expect(included('node_modules/node-llama-cpp/llama/localBuilds/linux-x64/Release/llama-addon.node')).toBe(false);
+    expect(included('node_modules/node-llama-cpp/llama/localBuilds')).toBe(false);
+    expect(included('node_modules/node-llama-cpp/llama/llama.cpp/ggml/src/ggml.c')).toBe(false);
+    expect(included('node_modules/node-llama-cpp/llama/lastBuild.json')).toBe(false);
+    expect(included('node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node')).toBe(true);
+    expect(included('node_modules/node-llama-cpp/dist/index.js')).toBe(true);
+    expect(included('node_modules/node-llama-cpp/llama/grammars/json.gbnf')).toBe(true);
+  });
+
   it('turns off the fuses that would let the binary run as plain Node', () => {
     expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true });
   });

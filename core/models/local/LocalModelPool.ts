@@ -248,8 +248,10 @@ export class LocalModelPool {
 
   private llama(): Promise<Llama> {
     // build: 'never' loads the registry prebuilds (@node-llama-cpp/<platform>) without the
-    // package's postinstall, which npm 11 skips (TOOLCHAIN.md). maxThreads 0 makes each
-    // context's `threads` the exact count rather than a hint shared across contexts.
+    // package's postinstall, which npm 11 skips (TOOLCHAIN.md), or an addon built for this CPU by
+    // scripts/build-llama-addon.sh, which node-llama-cpp prefers when there is one (the log line
+    // below says which). maxThreads 0 makes each context's `threads` the exact count rather than
+    // a hint shared across contexts.
     this.llamaPromise ??= getLlama({
       build: 'never',
       gpu: false,
@@ -261,6 +263,9 @@ export class LocalModelPool {
         if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) this.logger.warn({ llama: text }, 'llama.cpp');
         else this.logger.debug({ llama: text }, 'llama.cpp');
       },
+    }).then((llama) => {
+      this.logger.info({ binding: llama.buildType, release: llama.llamaCppRelease.release }, 'llama.cpp binding loaded');
+      return llama;
     });
     return this.llamaPromise;
   }
