@@ -107,9 +107,10 @@ export const DraftDetailSchema = DraftSummarySchema.extend({
   /**
    * Sections being written in this process right now, with the text streamed so far (by the
    * paths `drafts.delta` uses), so a page opened or reloaded mid-section shows it; later deltas
-   * continue it at their `offset`.
+   * continue it at their `offset`. `ahead` is there while the section waits for a busy local
+   * model: how many requests are before it (`drafts.updated` is published as that changes).
    */
-  live: z.array(z.object({ path: z.string(), text: z.string(), stream: z.number().int().min(0) })),
+  live: z.array(z.object({ path: z.string(), text: z.string(), stream: z.number().int().min(0), ahead: z.number().int().min(0).optional() })),
 });
 export type DraftDetail = z.infer<typeof DraftDetailSchema>;
 

@@ -10,6 +10,7 @@ import { installationPermissions, rolePermissions } from '../contracts/index.ts'
 import { CoreError } from '../base/index.ts';
 import { IdentityStore } from '../identity/index.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
+import type { ChatRequest, ChatResult, ModelProvider } from '../models/index.ts';
 import { spanIdFor } from '../tracing/index.ts';
 /* eslint-disable no-restricted-imports -- the engine's test harness and stand-in model are testing seams meant for other areas' tests, not internals */
 import { harness } from '../workflows/testing/harness.ts';
@@ -216,6 +217,73 @@ describe('drafts', () => {
     }
     // Nothing is kept once the sections are written.
     expect((await h.call('drafts.get', { draftId })).live).toEqual([]);
+  });
+
+  it('says while a section waits for a busy local model — of a run step and of a regeneration — and how many requests are ahead', async () => {
+    // A stand-in for a local model whose sequences are all taken: a call whose prompt matches
+    // `hold` hears it is queued (`ahead` before it) and waits for `release` before it answers.
+    const inner = instantModel({ delayMs: 2 });
+    let hold: RegExp | null = /Conclude/;
+    let ahead = 0;
+    let release: () => void = () => undefined;
+    let queuedNow: Promise<void> = Promise.resolve();
+    let heard: () => void = () => undefined;
+    const arm = () => { queuedNow = new Promise<void>((resolve) => { heard = resolve; }); };
+    arm();
+    const busy: ModelProvider = {
+      ...inner,
+      async chat<T>(request: ChatRequest<T>): Promise<ChatResult<T>> {
+        const prompt = request.messages.map((m) => m.content).join('\n');
+        if (hold && hold.test(prompt) && request.onQueue) {
+          const gate = new Promise<void>((resolve) => { release = resolve; });
+          request.onQueue(ahead);
+          heard();
+          await gate;
+          request.onQueue(null);
+        }
+        return inner.chat(request);
+      },
+    };
+    const h = await harness({ model: busy, workflows: { report, 'report-risk': reportRisk } });
+    open.push(h);
+    const updated: (string | null)[] = [];
+    let draftId = '';
+    const off = h.api.subscribe('drafts.updated', (event) => { if (event.draftId === draftId) updated.push(event.path); });
+    try {
+      const created = await h.call('drafts.create', { workflowId: 'report', input });
+      draftId = created.id;
+      await queuedNow;
+      // The run's conclusion step waits: the section is still being written, and says so.
+      let draft = await h.call('drafts.get', { draftId });
+      expect(section(draft, 'conclusion').status).toBe('running');
+      expect(draft.live).toEqual([{ path: 'conclusion', text: '', stream: expect.any(Number) as number, ahead: 0 }]);
+      await vi.waitFor(() => expect(updated).toContain('conclusion'));
+      release();
+      await h.core.workflows!.settled(created.runId);
+      draft = await h.call('drafts.get', { draftId });
+      expect(section(draft, 'conclusion').status).toBe('drafted');
+      expect(draft.live).toEqual([]);
+
+      // A regeneration behind two other requests.
+      hold = /Rewrite this section/;
+      ahead = 2;
+      arm();
+      updated.length = 0;
+      await h.call('drafts.regenerate', { draftId, path: 'conclusion', instruction: 'shorter' });
+      await queuedNow;
+      draft = await h.call('drafts.get', { draftId });
+      expect(section(draft, 'conclusion').status).toBe('running');
+      expect(draft.live).toEqual([{ path: 'conclusion', text: '', stream: expect.any(Number) as number, ahead: 2 }]);
+      await vi.waitFor(() => expect(updated.filter((path) => path === 'conclusion').length).toBeGreaterThanOrEqual(2));
+      release();
+      await h.core.drafts!.settled();
+      draft = await h.call('drafts.get', { draftId });
+      expect(section(draft, 'conclusion').status).toBe('drafted');
+      expect(draft.live).toEqual([]);
+    } finally {
+      off();
+      release();
+    }
   });
 
   it('regenerates a section with an instruction: streamed, traced as a child span, the regenerate recorded on the old span', async () => {

@@ -92,10 +92,14 @@ function approvalRules(definition: WorkflowDefinition, workflow: (id: string) =>
  * them (accept, reject, edit, regenerate) is kept over them in draft_sections and recorded as
  * feedback on the span that produced the text, in the same transaction as its audit entry.
  */
-/** A regeneration in flight: the text it has streamed so far, and its generation (base/streams.ts). */
+/**
+ * A regeneration in flight: the text it has streamed so far, its generation (base/streams.ts), and
+ * while it waits for a busy local model, how many requests are ahead of it.
+ */
 interface LiveRegeneration {
   text: string;
   stream: number;
+  ahead?: number;
 }
 
 export class DraftService {
@@ -194,8 +198,8 @@ export class DraftService {
       sections: state.sections.map((section) => this.sectionView(section)),
       comments: new DraftStore(scope).comments(draftId).map((comment) => this.commentView(comment)),
       live: [
-        ...this.options.engine.liveSteps(draft.runId).filter((step) => step.status === 'running').map((step) => ({ path: step.path, text: step.text, stream: step.stream })),
-        ...[...(this.regenerations.get(draft.id) ?? new Map<string, LiveRegeneration>())].map(([path, { text, stream }]) => ({ path, text, stream })),
+        ...this.options.engine.liveSteps(draft.runId).map((step) => ({ path: step.path, text: step.text, stream: step.stream, ...(step.status === 'queued' ? { ahead: step.ahead ?? 0 } : {}) })),
+        ...[...(this.regenerations.get(draft.id) ?? new Map<string, LiveRegeneration>())].map(([path, { text, stream, ahead }]) => ({ path, text, stream, ...(ahead === undefined ? {} : { ahead }) })),
       ],
     };
   }
@@ -488,6 +492,12 @@ export class DraftService {
           live.text += text;
           this.options.events.publish('drafts.delta', { accountId: scope.accountId, draftId: draft.id, path: section.path, text, offset, stream: live.stream });
         },
+        // A busy local model: the page says how many requests are ahead (drafts.get's live).
+        onQueue: (ahead) => {
+          if (ahead === null) delete live.ahead;
+          else live.ahead = ahead;
+          this.options.events.publish('drafts.updated', { accountId: scope.accountId, draftId: draft.id, path: section.path });
+        },
       });
       const text = result.text.trim();
       const durationMs = performance.now() - started;
@@ -668,7 +678,8 @@ export class DraftService {
 
   private onProgress(event: { accountId: string; runId: string; path: string; status: string }): void {
     let paths = this.running.get(event.runId);
-    if (event.status === 'running') {
+    // A step queued for a busy model is still being written: it keeps the section 'running'.
+    if (event.status === 'running' || event.status === 'queued') {
       if (!paths) this.running.set(event.runId, (paths = new Set()));
       paths.add(event.path);
     } else paths?.delete(event.path);

@@ -140,6 +140,7 @@ function SectionTree(props: SectionTreeProps) {
             draftId={draft.id}
             section={section}
             streamed={streamed.get(section.path)}
+            queuedAhead={draft.live.find((entry) => entry.path === section.path)?.ahead}
             comments={commentsBySection.get(section.path) ?? []}
             abilities={abilities}
             current={current === section.path}

@@ -10,6 +10,7 @@ import { Provenance } from './Provenance.tsx';
 import { SectionEditor } from './SectionEditor.tsx';
 import { SectionHeading, SectionStatusBadge } from './badges.tsx';
 import { isSubmitChord } from './shortcuts.ts';
+import { queuedNote } from '../../app/queuedNote.ts';
 
 /** What the drafting view's keyboard shortcuts can ask of one section. */
 export interface SectionHandle {
@@ -90,10 +91,12 @@ function ActionForm({ label, hint, submitLabel, required, busy, chord, onSubmit,
  * actions — accept, reject with a reason, edit, regenerate with an instruction, comment — the diff
  * of the current text against the model's draft, and its provenance.
  */
-export function SectionCard({ draftId, section, streamed, comments, abilities, current, onFocused, onChanged, onRegenerating, register }: {
+export function SectionCard({ draftId, section, streamed, queuedAhead, comments, abilities, current, onFocused, onChanged, onRegenerating, register }: {
   draftId: string;
   section: DraftSection;
   streamed: string | undefined;
+  /** Set while the section waits for a busy local model: requests ahead of it. */
+  queuedAhead?: number | undefined;
   comments: readonly DraftComment[];
   abilities: SectionAbilities;
   current: boolean;
@@ -191,7 +194,7 @@ export function SectionCard({ draftId, section, streamed, comments, abilities, c
         />
       ) : running ? (
         <div className="section-streaming">
-          <p className="hint" role="status">Writing this section…</p>
+          <p className="hint" role="status" {...(queuedAhead === undefined ? {} : { 'data-testid': `queued-${section.path}` })}>{queuedAhead === undefined ? 'Writing this section…' : queuedNote(queuedAhead)}</p>
           {streamed ? <p className="streamed-text" data-testid={`streamed-${section.path}`}>{streamed}</p> : null}
         </div>
       ) : section.markdown !== null ? (

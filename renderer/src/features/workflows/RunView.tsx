@@ -19,6 +19,7 @@ import type { LostAnswer, TypedAnswer } from './lostAnswers.ts';
 import { cancelledNote, takesAnswers } from './runActions.ts';
 import { buildStepTree, failureOf, stepStatus } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
+import { queuedNote } from '../../app/queuedNote.ts';
 
 type RunDetail = MethodOutput<'runs.get'>;
 type RunStep = RunDetail['steps'][number];
@@ -198,12 +199,6 @@ function StepTreeView({ nodes, steps, text, queued, run, canAnswer, onAnswered, 
       })}
     </ul>
   );
-}
-
-/** What a model step waiting for a busy local model says. */
-export function queuedNote(ahead: number): string {
-  const others = ahead === 0 ? 'It starts as soon as the model finishes the step it is writing now.' : `${ahead} other ${ahead === 1 ? 'request is' : 'requests are'} ahead of it.`;
-  return `Waiting for the model: it is busy with other steps. ${others}`;
 }
 
 /** Who answered a human step and when, by name where the API knows it (else the user id). */
