@@ -40,6 +40,7 @@ export {
   identityEvents,
   identityMethods,
   MemberSchema,
+  SessionEndReasonSchema,
   SigningAlgorithmSchema,
 } from './identity.ts';
 export type { AuthStatus, IdpConfig } from './identity.ts';

@@ -133,7 +133,7 @@ export class IdentityAdmin {
     const ended = this.store.atomically(() => {
       const now = this.clock.now();
       this.store.setIdpConfig(config, now);
-      const localSessions = this.store.endSessionsOfKind('local', now);
+      const localSessions = this.store.endSessionsOfKind('local', now, 'local-sign-in-off');
       this.audit.append({ action: 'idp.configure', outcome: 'success', actor: actorOf(context.principal), resource: `idp:${config.issuer}`, requestId: context.requestId ?? null, details: { issuer: config.issuer, clientId: config.clientId, algorithms: config.algorithms, offlineGraceHours: config.offlineGraceHours, clientSecretChanged: clientSecret !== undefined, localSessionsEnded: localSessions.length } });
       return localSessions;
     });
@@ -150,7 +150,7 @@ export class IdentityAdmin {
     const result = this.store.atomically(() => {
       const removed = this.store.clearIdpConfig();
       if (!removed) return { issuer: null, ended: [] as string[] };
-      const ended = this.store.endSessionsOfKind('oidc', this.clock.now());
+      const ended = this.store.endSessionsOfKind('oidc', this.clock.now(), 'idp-removed');
       this.audit.append({ action: 'idp.clear', outcome: 'success', actor: actorOf(context.principal), resource: `idp:${removed.issuer}`, requestId: context.requestId ?? null, details: { issuer: removed.issuer, clientId: removed.clientId, sessionsEnded: ended.length } });
       return { issuer: removed.issuer, ended };
     });

@@ -1,6 +1,6 @@
 import { CoreError } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
-import { roles as allRoles } from '../contracts/index.ts';
+import { roles as allRoles, SessionEndReasonSchema } from '../contracts/index.ts';
 import type { AuthStatus, IdpConfig, Role } from '../contracts/index.ts';
 import type { Principal, Session, SessionResolver } from '../api/index.ts';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
@@ -155,8 +155,8 @@ export class IdentityService implements SessionResolver {
   /**
    * The session an id names: held here, else resumed from its stored row. One held here whose row
    * another process ended — `strongroom admin sessions end` in a terminal while serve runs — ends
-   * here too, and its pages are told. The row keeps no reason: the other ends a terminal makes
-   * (an IdP set or cleared) show in `overdue`, so any other is an administrator's.
+   * here too, and its pages are told why, as its row says (an older row that says nothing was
+   * ended by an administrator, unless it is overdue).
    */
   private lookup(sessionId: string): LiveSession | undefined {
     const held = this.live.get(sessionId);
@@ -164,7 +164,7 @@ export class IdentityService implements SessionResolver {
     if (this.store.sessionOpen(held.idHash)) return held;
     this.live.delete(sessionId);
     if (!this.recentlyEnded.has(held.idHash)) {
-      const reason = this.overdue(held) ?? 'ended-by-admin';
+      const reason = this.storedEndReason(this.store.session(held.idHash)?.endReason) ?? this.overdue(held) ?? 'ended-by-admin';
       this.remember(held.idHash, reason, held.accountId);
       // Deferred like announceUnusable: lookups run inside the event bus's own delivery.
       queueMicrotask(() => this.events.publish('auth.sessionEnded', { sessionHash: held.idHash, reason }));
@@ -287,12 +287,19 @@ export class IdentityService implements SessionResolver {
     if (remembered) return this.describeEnd(remembered.reason, remembered.accountId);
     const record = this.store.session(idHash);
     if (!record) return null;
-    // Ended before Strongroom restarted (or long ago): the reason is in the audit log, not here.
-    if (record.endedAt !== null || record.accountId === null) return this.describeEnd('ended', null);
+    // Ended before Strongroom restarted (or long ago): its row says why (rows ended before schema
+    // 17 do not; the reason is in the audit log).
+    if (record.endedAt !== null) return this.describeEnd(this.storedEndReason(record.endReason) ?? 'ended', record.accountId);
+    if (record.accountId === null) return this.describeEnd('ended', null);
     const overdue = this.overdue(record);
     if (overdue !== null) return this.describeEnd(overdue, null);
     // Still open, within its lifetime and grace, yet nobody can act with it: its account is gone for this user.
     return this.describeEnd('access-removed', record.accountId);
+  }
+
+  private storedEndReason(stored: string | null | undefined): SessionEndReason | undefined {
+    const parsed = SessionEndReasonSchema.safeParse(stored);
+    return parsed.success ? parsed.data : undefined;
   }
 
   private describeEnd(reason: SessionEndReason, accountId: string | null): SessionEnded {
@@ -391,7 +398,7 @@ export class IdentityService implements SessionResolver {
    */
   private close(idHash: string, entry: AuditEntry, endReason: SessionEndReason, accountId: string | null): boolean {
     const closed = this.store.atomically(() => {
-      if (!this.store.endSession(idHash, this.clock.now())) return false;
+      if (!this.store.endSession(idHash, this.clock.now(), endReason)) return false;
       this.audit.append(entry);
       return true;
     });

@@ -255,4 +255,25 @@ describe('ending a session from another process (the CLI beside a running serve)
     await flushMicrotasks();
     expect(events).toHaveLength(1);
   });
+
+  it('still says why a session ended after a restart: the reason is kept with the session', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-sessions-'));
+    const secrets = new MemorySecretStore();
+    const before = await openCore({ dataDir, secrets });
+    await before.identity!.setLocalPassphrase('local admin passphrase');
+    const ended = await before.identity!.signInLocal('local admin passphrase');
+    const signedOut = await before.identity!.signInLocal('local admin passphrase');
+    expect(await call(operator(before), 'admin.sessions.end', { handle: hashSessionId(ended.id) })).toEqual({ ended: 1 });
+    await call(as(before, signedOut.id), 'auth.signOut', {});
+    await before.dispose();
+    cores.splice(cores.indexOf(before), 1);
+
+    // A new process on the same data (serve restarted, the desktop app reopened) holds nothing in memory.
+    const after = await openCore({ dataDir, secrets });
+    expect(await call(as(after, ended.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'ended-by-admin' } });
+    expect(await call(as(after, signedOut.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'signed-out' } });
+    // A row ended before the reason was kept (schema 16) still says no more than that it ended.
+    after.storage!.db.prepare('UPDATE auth_sessions SET end_reason = NULL WHERE id_hash = ?').run(hashSessionId(ended.id));
+    expect(await call(as(after, ended.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'ended' } });
+  });
 });

@@ -39,15 +39,17 @@ export interface SessionRecord {
   createdAt: number;
   verifiedAt: number;
   endedAt: number | null;
+  /** Why it ended (a SessionEndReason), kept so its holder's page can say so after a restart; null for rows ended before schema 17. */
+  endReason: string | null;
   refreshToken: Sealed<string> | null;
 }
 
 interface UserRow { id: string; kind: 'local-admin' | 'user'; issuer: string | null; subject: string | null; display_name: string; email: string | null; passphrase_hash: string | null; last_sign_in_at: number | null }
-interface SessionRow { id_hash: string; user_id: string; account_id: string | null; kind: 'local' | 'oidc'; created_at: number; verified_at: number; ended_at: number | null; refresh_token: Buffer | null }
+interface SessionRow { id_hash: string; user_id: string; account_id: string | null; kind: 'local' | 'oidc'; created_at: number; verified_at: number; ended_at: number | null; end_reason?: string | null; refresh_token: Buffer | null }
 
 const userColumns = 'id, kind, issuer, subject, display_name, email, passphrase_hash, last_sign_in_at';
 const toUser = (row: UserRow): UserRecord => ({ id: row.id, kind: row.kind, issuer: row.issuer, subject: row.subject, displayName: row.display_name, email: row.email, passphraseHash: row.passphrase_hash, lastSignInAt: row.last_sign_in_at });
-const toSession = (row: SessionRow): SessionRecord => ({ idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, refreshToken: row.refresh_token as unknown as Sealed<string> | null });
+const toSession = (row: SessionRow): SessionRecord => ({ idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, endReason: row.end_reason ?? null, refreshToken: row.refresh_token as unknown as Sealed<string> | null });
 
 /**
  * Identity's tables: users, memberships, group mappings, boundaries, the IdP configuration,
@@ -190,14 +192,14 @@ export class IdentityStore extends Repository {
   }
 
   // Sessions
-  insertSession(session: Omit<SessionRecord, 'endedAt'>, sealAccountId: string): void {
+  insertSession(session: Omit<SessionRecord, 'endedAt' | 'endReason'>, sealAccountId: string): void {
     this.statement<[string, string, string | null, string, number, number, string, Buffer | null]>(
       'INSERT INTO auth_sessions (id_hash, user_id, account_id, kind, created_at, verified_at, seal_account_id, refresh_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(session.idHash, session.userId, session.accountId, session.kind, session.createdAt, session.verifiedAt, sealAccountId, session.refreshToken);
   }
 
   session(idHash: string): SessionRecord | undefined {
-    const row = this.statement<[string], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, refresh_token FROM auth_sessions WHERE id_hash = ?').get(idHash);
+    const row = this.statement<[string], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, end_reason, refresh_token FROM auth_sessions WHERE id_hash = ?').get(idHash);
     return row ? toSession(row) : undefined;
   }
 
@@ -223,21 +225,16 @@ export class IdentityStore extends Repository {
     return this.statement<[number], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, NULL AS refresh_token FROM auth_sessions WHERE ended_at IS NULL AND created_at >= ? ORDER BY created_at, id_hash').all(since).map(toSession);
   }
 
-  /** Ends a session; false if it had ended already (here or in another process). */
-  endSession(idHash: string, now: number): boolean {
-    return this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash).changes === 1;
+  /** Ends a session, saying why; false if it had ended already (here or in another process). */
+  endSession(idHash: string, now: number, reason: string): boolean {
+    return this.statement<[number, string, string]>('UPDATE auth_sessions SET ended_at = ?, end_reason = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL').run(now, reason, idHash).changes === 1;
   }
 
   /** Ends every open session of one kind (local sign-in turned off, or the IdP removed); returns their id hashes. */
-  endSessionsOfKind(kind: 'local' | 'oidc', now: number): string[] {
+  endSessionsOfKind(kind: 'local' | 'oidc', now: number, reason: string): string[] {
     const open = this.statement<[string], { id_hash: string }>('SELECT id_hash FROM auth_sessions WHERE kind = ? AND ended_at IS NULL').all(kind).map((r) => r.id_hash);
-    const end = this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE id_hash = ? AND ended_at IS NULL');
-    for (const idHash of open) end.run(now, idHash);
+    for (const idHash of open) this.endSession(idHash, now, reason);
     return open;
-  }
-
-  endSessionsOfUser(userId: string, now: number): number {
-    return this.statement<[number, string]>('UPDATE auth_sessions SET ended_at = ?, refresh_token = NULL WHERE user_id = ? AND ended_at IS NULL').run(now, userId).changes;
   }
 
   // JWKS cache (sealed; the scope is the administration account's)

@@ -650,6 +650,15 @@ export const appMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    name: 'identity: why a session ended, kept with it',
+    up(db) {
+      // Held in memory only before, so after a restart a person whose session an administrator
+      // ended saw a plain "your session ended". Rows ended before this stay NULL ('ended').
+      db.exec('ALTER TABLE auth_sessions ADD COLUMN end_reason TEXT');
+    },
+  },
 ];
 
 /**
