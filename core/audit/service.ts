@@ -171,7 +171,9 @@ export class AuditService {
   get(principal: Principal, seq: number): { entry: StoredAuditEntry; content?: JsonValue; contentStatus: 'none' | 'shown' | 'withheld' | 'destroyed' } {
     const row = this.log.row(seq);
     const visible = row && row.purged_at === null && (principal.installationAdmin || (row.account_id !== null && row.account_id === principal.accountId));
-    if (!row || !visible) throw new CoreError('ERR_NOT_FOUND', 'There is no such audit entry.');
+    // One answer for an entry of another account, a purged one and none at all; the router audits
+    // the refusal as denied, naming the entry asked for, so a probe of other accounts' entries is on record.
+    if (!row || !visible) throw new CoreError('ERR_NOT_FOUND', 'There is no such audit entry.', { deniedResource: `audit:${seq}` });
     const entry = toStoredEntry(row);
     if (row.sealed === null) return { entry, contentStatus: 'none' };
     if (!readsContent(principal)) return { entry, contentStatus: 'withheld' };

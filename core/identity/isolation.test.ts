@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ interface World {
   workflowA: string;
   /** The handle of a session acting in account A (the local administrator's, switched there). */
   sessionA: string;
+  /** The seq of an audit entry kept in account A. */
+  auditSeqA: number;
 }
 
 const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
@@ -73,7 +75,7 @@ const fixtures: { [M in MethodName]: (world: World) => MethodInput<M> } = {
   'workflows.approvalPolicy.get': (w) => ({ accountId: w.accountA.id }),
   'workflows.approvalPolicy.set': (w) => ({ accountId: w.accountA.id, fourEyes: true }),
   'audit.list': (w) => ({ accountId: w.accountA.id, limit: 100 }),
-  'audit.get': () => ({ seq: 1 }),
+  'audit.get': (w) => ({ seq: w.auditSeqA }),
   'audit.verify': () => ({}),
   'audit.export': (w) => ({ accountId: w.accountA.id, format: 'jsonl' }),
   'audit.publicKey': () => ({}),
@@ -151,6 +153,7 @@ const feedback = (w: World) => `feedback:${w.feedbackA}`;
 const draft = (w: World) => `draft:${w.draftA}`;
 const workflow = (w: World) => `workflow:${w.workflowA}`;
 const session = (w: World) => `session:${w.sessionA}`;
+const auditEntry = (w: World) => `audit:${w.auditSeqA}`;
 
 const probes: Probe[] = [
   probe('workflows.get', workflow, (w) => ({ workflowId: w.workflowA })),
@@ -167,6 +170,7 @@ const probes: Probe[] = [
   probe('feedback.history', feedback),
   ...(['drafts.get', 'drafts.accept', 'drafts.reject', 'drafts.edit', 'drafts.autosave', 'drafts.regenerate', 'drafts.comment', 'drafts.submit', 'drafts.approve', 'drafts.export'] as const).map((method) => probe(method, draft)),
   probe('admin.sessions.end', session),
+  probe('audit.get', auditEntry),
 ];
 
 let core: Core;
@@ -235,7 +239,9 @@ beforeAll(async () => {
   const signedIn = await core.identity!.signInLocal('isolation local passphrase');
   core.identity!.switchAccount(signedIn.id, a.value.id);
   sessionIdA = signedIn.id;
-  world = { workflowA: 'drafted', draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id, sessionA: signedIn.idHash };
+  const entriesA = await ops.invoke('audit.list', { accountId: a.value.id, action: 'feedback.submit', limit: 1 });
+  if (!entriesA.ok || entriesA.value.entries.length !== 1) throw new Error('setup failed: no audit entry in account A');
+  world = { workflowA: 'drafted', draftA: draft.value.id, runA: run.value.id, accountA: a.value, accountB: b.value, mappingA: { id: mapping.value.id, group: mapping.value.group }, traceA: run.value.traceId, spanA, feedbackA: feedback.value.id, sessionA: signedIn.idHash, auditSeqA: entriesA.value.entries[0]!.seq };
 });
 afterAll(() => core.dispose());
 
@@ -277,12 +283,12 @@ describe('isolation, generated from the router registry', () => {
 
   it.each(probes.map((p) => [p.method, p] as const))('%s with an id of account A is refused as an id that is nowhere, and audited naming it', async (_method, p) => {
     // The same shapes as account A's ids, in no account.
-    const nowhere: World = { ...world, runA: randomUUID(), traceA: randomBytes(16).toString('hex'), spanA: randomBytes(8).toString('hex'), feedbackA: randomUUID(), draftA: randomUUID(), workflowA: `no-such-${randomBytes(4).toString('hex')}`, sessionA: randomBytes(32).toString('base64url') };
+    const nowhere: World = { ...world, runA: randomUUID(), traceA: randomBytes(16).toString('hex'), spanA: randomBytes(8).toString('hex'), feedbackA: randomUUID(), draftA: randomUUID(), workflowA: `no-such-${randomBytes(4).toString('hex')}`, sessionA: randomBytes(32).toString('base64url'), auditSeqA: 1_000_000_000 + randomInt(1_000_000) };
     const prober = principal(world.accountB.id, 'admin');
     const elsewhere = await p.call(prober, world);
     const unknown = await p.call(prober, nowhere);
     // The same code (so the same HTTP status) and words: nothing tells "in another account" from "nowhere".
-    expect(elsewhere).toMatchObject({ ok: false, error: { code: expect.stringMatching(/_NOT_FOUND$/) as string, message: expect.stringMatching(/^There is no such (run|trace|span|feedback|draft|workflow) in your account\.$|^There is no such session open among those you administer\.$/) as string } });
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: expect.stringMatching(/_NOT_FOUND$/) as string, message: expect.stringMatching(/^There is no such (run|trace|span|feedback|draft|workflow) in your account\.$|^There is no such session open among those you administer\.$|^There is no such audit entry\.$/) as string } });
     expect(unknown).toEqual(elsewhere);
     expectNothingOfA(elsewhere);
 
