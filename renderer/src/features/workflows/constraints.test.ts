@@ -24,6 +24,26 @@ describe('form field constraints, said before submitting', () => {
     expect(constraintHint({ type: 'number', exclusiveMinimum: 0 }, 'number')).toBe('A number above 0.');
   });
 
+  it('says text lengths before anyone types', () => {
+    expect(constraintHint({ type: 'string', maxLength: 1500 }, 'string')).toBe('Up to 1,500 characters.');
+    expect(constraintHint({ type: 'string', minLength: 10, maxLength: 20 }, 'string')).toBe('10 to 20 characters.');
+    expect(constraintHint({ type: 'string', minLength: 8, maxLength: 8 }, 'string')).toBe('Exactly 8 characters.');
+    expect(constraintHint({ type: 'string', minLength: 3 }, 'string')).toBe('At least 3 characters.');
+    expect(constraintHint({ type: 'string', pattern: '^CUST-[0-9]{6}$', maxLength: 11 }, 'string')).toBe('Format: CUST- then 6 digits. Up to 11 characters.');
+    expect(constraintHint({ type: 'string', minLength: 1 }, 'string')).toBeUndefined();
+  });
+
+  it('names a number out of its range beside the field', () => {
+    const score = { type: 'integer', minimum: 0, maximum: 300 };
+    expect(constraintProblem(score, 'integer', 301)).toBe('Must be at most 300.');
+    expect(constraintProblem(score, 'integer', -1)).toBe('Must be at least 0.');
+    expect(constraintProblem(score, 'integer', 2.5)).toBe('Must be a whole number.');
+    expect(constraintProblem(score, 'integer', 300)).toBeUndefined();
+    expect(constraintProblem(score, 'integer', null)).toBeUndefined();
+    expect(constraintProblem({ type: 'number', exclusiveMinimum: 0 }, 'number', 0)).toBe('Must be above 0.');
+    expect(constraintProblem({ type: 'number', exclusiveMaximum: 1 }, 'number', 1)).toBe('Must be below 1.');
+  });
+
   it('names a value that already breaks its rule, and leaves empty values to the required check', () => {
     const customer = { type: 'string', pattern: '^CUST-[0-9]{6}$' };
     expect(constraintProblem(customer, 'string', 'CUST-12')).toBe('This does not have the format yet.');

@@ -69,7 +69,11 @@ export function constraintHint(schema: JsonSchema, type: string): string | undef
       const words = patternInWords(schema.pattern);
       said.push(words ? `Format: ${words}.` : `Must match the pattern ${schema.pattern}.`);
     }
-    if (schema.minLength !== undefined && schema.minLength > 1) said.push(`At least ${schema.minLength} characters.`);
+    const { minLength: min, maxLength: max } = schema;
+    const chars = (count: number): string => `${count.toLocaleString('en-US')} ${count === 1 ? 'character' : 'characters'}`;
+    if (min !== undefined && min > 1 && max !== undefined) said.push(min === max ? `Exactly ${chars(min)}.` : `${min.toLocaleString('en-US')} to ${chars(max)}.`);
+    else if (min !== undefined && min > 1) said.push(`At least ${chars(min)}.`);
+    else if (max !== undefined) said.push(`Up to ${chars(max)}.`);
     return said.length > 0 ? said.join(' ') : undefined;
   }
   if (type === 'array') {
@@ -104,6 +108,14 @@ export function constraintProblem(schema: JsonSchema, type: string, value: unkno
       return undefined; // a pattern the browser cannot read: the API's check stands
     }
     if (!format.test(value)) return 'This does not have the format yet.';
+  }
+  if ((type === 'number' || type === 'integer') && typeof value === 'number' && Number.isFinite(value)) {
+    // Said beside the field, not only in the browser's passing tooltip on submit.
+    if (type === 'integer' && !Number.isInteger(value)) return 'Must be a whole number.';
+    if (schema.minimum !== undefined && value < schema.minimum) return `Must be at least ${schema.minimum}.`;
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return `Must be above ${schema.exclusiveMinimum}.`;
+    if (schema.maximum !== undefined && value > schema.maximum) return `Must be at most ${schema.maximum}.`;
+    if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) return `Must be below ${schema.exclusiveMaximum}.`;
   }
   if (type === 'array' && Array.isArray(value)) {
     // A list nobody has started is left to the hint: no error on a fresh form.
