@@ -27,7 +27,7 @@ export const RunSummarySchema = z.object({
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   replayOf: z.string().nullable(),
-  /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes was left behind (a crash, a stop) and is continued by `runs.resume`. */
+  /** Whether a live Strongroom process is executing the run now; a `running` run that no process executes was left behind (a crash, a stop) and is continued by `runs.resume`, or by serve and the desktop app on their own within a minute (audited as an automatic `runs.resume`). */
   executing: z.boolean(),
 });
 

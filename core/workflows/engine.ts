@@ -5,6 +5,7 @@ import { CoreError, nextStreamId, storageFailure } from '../base/index.ts';
 import type { Clock, EventBus, Logger } from '../base/index.ts';
 import type { AgentStep, HumanStep, LlmStep, MapStep, Step, ToolStep, WorkflowDefinition } from '../contracts/index.ts';
 import type { ChatMessage, ModelProvider, ToolDefinition } from '../models/index.ts';
+import { durableTransaction } from '../storage/index.ts';
 import type { AccountScope } from '../storage/index.ts';
 import type { RunPassOutcome, RunTracer, StepContext, StepMiddleware, StepOutcome } from './middleware.ts';
 import { BudgetTally, compose } from './middleware.ts';
@@ -270,12 +271,20 @@ export class WorkflowEngine {
 
   /**
    * Resumes every run of the account that was executing when its process stopped (or whose
-   * process fell silent); runs another live process is executing are left to it.
+   * process fell silent); runs another live process is executing are left to it. `record` is
+   * called with the runs taken over inside the durable transaction that claims them (the caller's
+   * audit entries), before any of them runs again.
    */
-  recover(scope: AccountScope): string[] {
+  recover(scope: AccountScope, record?: (runIds: readonly string[]) => void): string[] {
     const store = new RunStore(scope);
     const now = this.deps.clock.now();
-    const claimed = store.interruptedRunIds().filter((id) => !this.active.has(id) && store.claim(id, this.owner, now, (owner, seenAt) => ownerAlive(owner, seenAt, now, this.staleMs)));
+    const candidates = store.interruptedRunIds().filter((id) => !this.active.has(id));
+    if (candidates.length === 0) return [];
+    const claimed = durableTransaction(scope.db, () => {
+      const taken = candidates.filter((id) => store.claim(id, this.owner, now, (owner, seenAt) => ownerAlive(owner, seenAt, now, this.staleMs)));
+      if (taken.length > 0) record?.(taken);
+      return taken;
+    });
     if (claimed.length > 0) this.deps.tracer?.recovering(claimed.map((id) => store.run(id)!), scope.accountId);
     for (const id of claimed) this.launch(scope, id);
     return claimed;

@@ -143,8 +143,14 @@ describe('run ownership between processes', () => {
     const run = await a.call('runs.start', { workflowId: 'split', input: { items: ['write'] } });
     await until(() => modelA.calls === 1, 'A is drafting');
     expect(b.core.workflows!.recoverAll()).toBe(0); // fresh: A still counts as alive
+    const resumes = () => b.core.audit!.list({ actionPrefix: 'runs.resume' });
+    expect(resumes()).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(b.core.workflows!.recoverAll()).toBe(1);
+    // Nobody asked for it: on record as Strongroom's own, once, in the run's account.
+    expect(resumes()).toMatchObject([{ action: 'runs.resume', outcome: 'success', actorUserId: null, accountId: a.accountId, resource: `run:${run.id}`, details: { automatic: true } }]);
+    expect(b.core.workflows!.recoverAll()).toBe(0);
+    expect(resumes()).toHaveLength(1);
     modelB.open();
     const done = await b.settle(run.id);
     expect(done.status).toBe('completed');

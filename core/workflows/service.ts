@@ -241,9 +241,20 @@ export class WorkflowService {
   }
 
   /** Resumes, in every account, the runs that were executing when the process stopped. */
+  /**
+   * Takes over the runs no process is executing any more (the app or serve stopped mid-run, or a
+   * CLI run was killed) and resumes them; createCore calls it at start and every 30 s in serve and
+   * the desktop app. Each take-over is audited as an automatic `runs.resume`, in the transaction
+   * that claims the run, so the record says nobody asked for it.
+   */
   recoverAll(): number {
     let count = 0;
-    for (const account of this.storage.accounts.list()) count += this.engine.recover(this.storage.scopeFor({ accountId: account.id })).length;
+    for (const account of this.storage.accounts.list()) {
+      const scope = this.storage.scopeFor({ accountId: account.id });
+      count += this.engine.recover(scope, (runIds) => {
+        for (const runId of runIds) this.audit.append({ action: 'runs.resume', outcome: 'success', actor: null, accountId: scope.accountId, resource: `run:${runId}`, details: { automatic: true, reason: 'no process was executing it' } });
+      }).length;
+    }
     return count;
   }
 }

@@ -26,7 +26,7 @@ export function RunsList() {
             <td>
               <StatusBadge status={run.status === 'running' && !run.executing ? 'interrupted' : run.status} />
               {run.waitingOn.length > 0 && <span className="hint"> on {run.waitingOn.join(', ')}</span>}
-              {run.status === 'running' && !run.executing && <span className="hint" data-testid={`run-left-behind-${run.id}`}> no process is executing it: open it to resume</span>}
+              {run.status === 'running' && !run.executing && <span className="hint" data-testid={`run-left-behind-${run.id}`}> no process is executing it: Strongroom takes it up again within a minute, or open it to resume now</span>}
             </td>
             <td>{new Date(run.createdAt).toLocaleString()}</td>
           </tr>
