@@ -96,7 +96,7 @@ export function RunActions({ run, onChanged }: { run: RunDetail; onChanged: () =
       {offered.includes('resume') && (
         <section className="run-action warning-panel" aria-labelledby={`${id}-resume`} data-testid="run-resume">
           <h3 id={`${id}-resume`}>Nothing is executing this run</h3>
-          <p>The Strongroom process that ran it stopped. Resume continues it from its last checkpoint; finished steps are not redone.</p>
+          <p>The Strongroom process that ran it stopped. Strongroom takes it up again on its own within a minute; Resume continues it now. Either way it goes on from its last checkpoint, and finished steps are not redone.</p>
           <button type="button" className="primary" disabled={resume.pending} onClick={() => void continueRun('The run continues from its last checkpoint.')}>Resume</button>
         </section>
       )}

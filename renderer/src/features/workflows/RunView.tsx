@@ -16,7 +16,7 @@ import type { JsonSchema } from './schemaValues.ts';
 import { RunActions } from './RunActions.tsx';
 import { lostAnswers } from './lostAnswers.ts';
 import type { LostAnswer, TypedAnswer } from './lostAnswers.ts';
-import { cancelledNote, takesAnswers } from './runActions.ts';
+import { cancelledNote, shownStatus, takesAnswers } from './runActions.ts';
 import { buildStepTree, failureOf, stepStatus } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
 import { queuedNote } from '../../app/queuedNote.ts';
@@ -177,7 +177,7 @@ function StepTreeView({ nodes, steps, text, queued, run, canAnswer, onAnswered, 
           <>
             {lost && <LostAnswerView lost={lost} onDismiss={() => tracking.dismiss(node.path)} />}
             {node.status === 'queued' && <p className="hint" role="status" data-testid={`queued-${node.path}`}>{queuedNote(queued.get(node.path) ?? 0)}</p>}
-            {streamed && node.status === 'running' && <pre className="step-text" aria-live="polite">{streamed}</pre>}
+            {streamed && node.status === 'running' && <pre className="step-text" aria-busy="true">{streamed}</pre>}
             {waitingHuman && step && !answerable && <p className="notice">{run.replayOf === null ? `The run has ended (${run.status}): this step takes no answer.` : 'A replay asks nobody: this step takes no answer.'}</p>}
             {waitingHuman && step && answerable && (canAnswer ? <HumanAnswer runId={run.id} step={step} saved={run.workingAnswers.find((kept) => kept.path === step.path)} onAnswered={onAnswered} tracking={tracking} /> : <p className="notice">Waiting for someone who may answer runs.</p>)}
             {step && <StepFailureView step={step} status={node.status} />}
@@ -289,7 +289,7 @@ function RunPage({ runId }: { runId: string }) {
   return (
     <div className="run-view" data-testid="run-view" data-status={run.status}>
       <p><Link to="/workflows/runs">← All runs</Link></p>
-      <h2>Run of <Link to={`/workflows/${run.workflowId}`}>{run.workflowId}</Link> <StatusBadge status={run.status} /></h2>
+      <h2>Run of <Link to={`/workflows/${run.workflowId}`}>{run.workflowId}</Link> <StatusBadge status={shownStatus(run)} /></h2>
       <dl className="facts">
         <dt>Run id</dt><dd><code>{run.id}</code></dd>
         <dt>Trace id</dt><dd>{can('traces.read') ? <Link to={`/traces/${run.traceId}`} aria-label={`Open trace ${run.traceId}`}><code>{run.traceId}</code></Link> : <code>{run.traceId}</code>}</dd>

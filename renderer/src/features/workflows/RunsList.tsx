@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
 import { useApiEvent, useApiQuery } from '../../bridge/context.tsx';
 import { useCallback } from 'react';
+import { shownStatus } from './runActions.ts';
 
 export function StatusBadge({ status }: { status: string | null }) {
   return <span className={`status status-${status ?? 'pending'}`}>{status ?? 'pending'}</span>;
@@ -24,7 +25,7 @@ export function RunsList() {
             <td><Link to={`/workflows/runs/${run.id}`}><code>{run.id.slice(0, 8)}</code></Link>{run.replayOf && <span className="hint"> replay of <code>{run.replayOf.slice(0, 8)}</code></span>}</td>
             <td>{run.workflowId}</td>
             <td>
-              <StatusBadge status={run.status === 'running' && !run.executing ? 'interrupted' : run.status} />
+              <StatusBadge status={shownStatus(run)} />
               {run.waitingOn.length > 0 && <span className="hint"> on {run.waitingOn.join(', ')}</span>}
               {run.status === 'running' && !run.executing && <span className="hint" data-testid={`run-left-behind-${run.id}`}> no process is executing it: Strongroom takes it up again within a minute, or open it to resume now</span>}
             </td>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../../../../core/contracts/index.ts';
 import { rolePermissions } from '../../../../core/contracts/index.ts';
-import { cancelledNote, runActions, takesAnswers } from './runActions.ts';
+import { cancelledNote, runActions, shownStatus, takesAnswers } from './runActions.ts';
 
 const as = (role: keyof typeof rolePermissions) => (permission: Permission) => rolePermissions[role].includes(permission);
 
@@ -10,6 +10,13 @@ describe('run actions', () => {
     expect(runActions({ status: 'running', executing: true }, as('analyst'))).toEqual(['cancel']);
     expect(runActions({ status: 'running', executing: false }, as('analyst'))).toEqual(['cancel', 'resume']);
     expect(runActions({ status: 'waiting', executing: false }, as('analyst'))).toEqual(['cancel']);
+  });
+
+  it('shows a running run that no process executes as interrupted, on its page as in the list', () => {
+    expect(shownStatus({ status: 'running', executing: false })).toBe('interrupted');
+    expect(shownStatus({ status: 'running', executing: true })).toBe('running');
+    expect(shownStatus({ status: 'waiting', executing: false })).toBe('waiting');
+    expect(shownStatus({ status: 'completed', executing: false })).toBe('completed');
   });
 
   it('offers retry for a failed run and replay for every finished one', () => {

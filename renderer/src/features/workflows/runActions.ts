@@ -21,6 +21,14 @@ export function runActions(run: RunState, can: (permission: Permission) => boole
 }
 
 /**
+ * The status a run is shown with: a `running` run that no process executes is `interrupted` (its
+ * process stopped), in the runs list and on its own page alike.
+ */
+export function shownStatus(run: RunState): string {
+  return run.status === 'running' && !run.executing ? 'interrupted' : run.status;
+}
+
+/**
  * Whether the run takes answers to its waiting human steps (what `runs.answer` accepts): never
  * once it has ended, and never a replay (it asks nobody).
  */
