@@ -559,7 +559,7 @@ test.describe('enterprise mode: signing in through the IdP', () => {
 
     // Alice did nothing, yet her page is on the sign-in page saying why, with nothing of the app left.
     await expect(alice).toHaveURL(`${serve.origin}/signin?ended=ended-by-admin`);
-    await expect(alice.getByTestId('signin-ended')).toContainText('an administrator ended your session');
+    await expect(alice.getByTestId('signin-ended')).toContainText('An administrator ended your session');
     await expect(alice.getByTestId('user-menu')).toHaveCount(0);
     await alice.screenshot({ path: testInfo.outputPath('oidc-8-alice-ended-by-admin.png'), fullPage: true });
     // Carol's session goes on (the end is audited in Credit Risk: core/identity/sessionAdmin.test.ts).

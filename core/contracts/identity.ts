@@ -100,6 +100,8 @@ export const AdminSessionSchema = z.object({
   handle: SessionHandleSchema,
   userId: z.string(),
   displayName: z.string(),
+  /** The person's email as the identity provider gave it, to tell apart two people of the same name; null when none. */
+  email: z.string().nullable(),
   kind: z.enum(['local', 'oidc']),
   /** The account the session is acting in now. */
   accountId: z.string(),

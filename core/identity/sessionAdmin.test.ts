@@ -95,6 +95,7 @@ describe('administrators see and end sessions (real IdP)', () => {
       handle: hashSessionId(alice.id),
       userId: alice.userId,
       displayName: 'Alice Analyst',
+      email: 'alice@bank.example',
       kind: 'oidc',
       accountId: credit.id,
       accountName: 'Credit Risk',

@@ -52,6 +52,7 @@ export class SessionAdministration {
         handle: record.idHash,
         userId: record.userId,
         displayName: this.nameOf(record.userId),
+        email: this.store.userById(record.userId)?.email ?? null,
         kind: record.kind,
         accountId,
         accountName: accountNames.get(accountId) ?? accountId,

@@ -37,6 +37,8 @@ function EndSessionDialog({ ending, rows, onClose, onEnded }: { ending: SessionE
       onConfirm={async () => {
         const result = await end.run(one ? { handle: row.handle } : { userId: row.userId });
         if (result.ok) onEnded(result.value.ended, reach.includesOwn);
+        // Another administrator (or the person) ended it first: nothing is left to end, which is what was asked.
+        else if (result.error.code === 'ERR_NOT_FOUND') onEnded(0, false);
       }}
       onClose={onClose}
       testId="end-session-dialog"
@@ -89,7 +91,7 @@ export function SessionsPanel() {
               const all: SessionEnding = { kind: 'person', row };
               return (
                 <tr key={row.handle} data-testid="session-row">
-                  <th scope="row">{row.displayName}{row.own && <span className="tag">your session</span>}</th>
+                  <th scope="row">{row.displayName}{row.own && <span className="tag">your session</span>}{row.email !== null && <><br /><span className="hint">{row.email}</span></>}</th>
                   <td>{row.kind === 'oidc' ? 'identity provider' : 'local administrator'}</td>
                   <td>{row.accountName}</td>
                   <td>{formatDateTime(row.startedAt)}</td>

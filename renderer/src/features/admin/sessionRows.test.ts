@@ -6,6 +6,7 @@ const row = (handle: string, userId: string, own = false): SessionRow => ({
   handle: handle.padEnd(43, 'x'),
   userId,
   displayName: userId,
+  email: null,
   kind: 'oidc',
   accountId: 'a',
   accountName: 'Default',
@@ -32,5 +33,7 @@ describe('ending sessions from the Sessions panel', () => {
   it('announces what ended, and that this page leaves when its own session was one', () => {
     expect(endedAnnouncement(1, 'Alice', false)).toBe('Alice’s session ended. Their open pages now show the sign-in page, saying an administrator ended the session.');
     expect(endedAnnouncement(2, 'Carol', true)).toBe('2 sessions of Carol ended. Yours was one of them: this page goes to the sign-in page now.');
+    // Two administrators at once: the second finds nothing left to end, and is told so rather than shown an error.
+    expect(endedAnnouncement(0, 'Anna', false)).toBe('There was nothing left to end: Anna’s session had already ended (another administrator ended it, or they signed out).');
   });
 });

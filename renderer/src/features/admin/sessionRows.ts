@@ -18,6 +18,8 @@ export function firstOfPerson(rows: readonly SessionRow[], index: number): boole
 
 /** What the status line says once sessions ended. */
 export function endedAnnouncement(ended: number, name: string, includedOwn: boolean): string {
+  // Nothing was left to end: another administrator or the person got there first.
+  if (ended === 0) return `There was nothing left to end: ${name}’s session had already ended (another administrator ended it, or they signed out).`;
   const what = ended === 1 ? `${name}’s session ended` : `${ended} sessions of ${name} ended`;
   return includedOwn
     ? `${what}. Yours was one of them: this page goes to the sign-in page now.`

@@ -35,7 +35,7 @@ describe('why a session ended', () => {
     expect(sessionEndedMessage({ reason: 'refresh-refused', accountName: null, hours: null })).toContain('identity provider no longer vouches for it');
     expect(sessionEndedMessage({ reason: 'lifetime', accountName: null, hours: 12 })).toContain('sessions last 12 hours');
     expect(sessionEndedMessage({ reason: 'offline-grace', accountName: null, hours: 8 })).toContain('for 8 hours');
-    expect(sessionEndedMessage({ reason: 'ended-by-admin', accountName: null, hours: null })).toContain('an administrator ended your session');
+    expect(sessionEndedMessage({ reason: 'ended-by-admin', accountName: null, hours: null })).toContain('An administrator ended your session');
   });
 
   it('reads a known reason from ?ended= on the sign-in page, and nothing else', () => {

@@ -81,7 +81,7 @@ export function sessionEndedMessage(ended: SessionEnded): string {
     case 'idp-removed':
       return 'Your session ended: the identity provider was removed and this installation is back in local mode. Only the local administrator can sign in now.';
     case 'ended-by-admin':
-      return 'Your session ended: an administrator ended your session. Sign in again to continue; if you cannot, ask your administrator.';
+      return 'An administrator ended your session. Sign in again to continue; if you cannot, ask your administrator.';
     case 'ended':
       return 'Your session has ended. Sign in again to continue.';
   }
