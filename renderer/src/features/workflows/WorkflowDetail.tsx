@@ -90,6 +90,8 @@ export function RunLauncher() {
   async function start(input: unknown): Promise<void> {
     setBusy(true);
     setError(null);
+    // What the sample notice said is past once the form is submitted; a refusal speaks for itself.
+    setNotice('');
     const result = await bridge.invoke('runs.start', { workflowId, input, ...(modelId ? { modelId } : {}) });
     setBusy(false);
     if (result.ok) {
