@@ -109,6 +109,8 @@ export const AdminSessionSchema = z.object({
   startedAt: z.string(),
   /** When the identity provider last vouched for it (sign-in or refresh); a local session: its sign-in. */
   verifiedAt: z.string(),
+  /** Its last call or open page, to the minute (a session left on a lost laptop stops moving); null if not used since it started. */
+  lastSeenAt: z.string().nullable(),
   /** When its fixed lifetime ends, whatever happens in it. */
   endsAt: z.string(),
   /** The caller's own session (ending it signs the caller out). */

@@ -31,6 +31,8 @@ const localFailureLimit = 5;
 /** A session ends this long after sign-in, whatever happens (the bank's working day, with margin). */
 const sessionLifetimeMs = 12 * 3_600_000;
 const localLockoutMs = 60_000;
+/** How often a session's last use is written to its row (Admin → Sessions shows it). */
+const lastSeenEveryMs = 60_000;
 /** How long the reason a session ended is kept for its holder's sign-in page (auth.status). */
 const endedReasonTtlMs = 60 * 60_000;
 /** At most this many reasons are kept (the oldest go first), however many sessions end in an hour. */
@@ -109,7 +111,24 @@ export class IdentityService implements SessionResolver {
     }
     // Ask the IdP to vouch again in the background once a session is stale; a refusal ends it.
     if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) void this.revalidateOnce(session);
+    this.seen(session);
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
+  }
+
+  /**
+   * Keeps when a session was last used (a call, or an open page's heartbeat), for Admin → Sessions:
+   * in its row at most once a minute, so a busy page costs one small write a minute. A failed
+   * write is not worth refusing the call for.
+   */
+  private seen(session: LiveSession): void {
+    const now = this.clock.now();
+    if (session.lastSeenWrittenAt !== undefined && now - session.lastSeenWrittenAt < lastSeenEveryMs) return;
+    session.lastSeenWrittenAt = now;
+    try {
+      this.store.touchSession(session.idHash, now);
+    } catch (error) {
+      this.logger.warn({ code: error instanceof Error ? error.name : 'unknown' }, 'could not record when a session was last seen');
+    }
   }
 
   /**

@@ -101,6 +101,7 @@ describe('administrators see and end sessions (real IdP)', () => {
       accountName: 'Credit Risk',
       startedAt: new Date(alice.createdAt).toISOString(),
       verifiedAt: new Date(alice.verifiedAt).toISOString(),
+      lastSeenAt: null,
       endsAt: new Date(alice.createdAt + 12 * 3_600_000).toISOString(),
       own: false,
     });
@@ -176,6 +177,31 @@ describe('administrators see and end sessions (real IdP)', () => {
 
     expect(await call(as(core, carol.id), 'admin.sessions.end', { handle: hashSessionId(carol.id) })).toEqual({ ended: 1 });
     expect(await call(as(core, carol.id), 'auth.status', {})).toMatchObject({ signedIn: false, sessionEnded: { reason: 'ended-by-admin' } });
+  });
+
+  it('shows when each session was last seen, to the minute, so one left on a lost laptop stands out', async () => {
+    const clock = manualClock();
+    const { core, alice, carol } = await installation(clock);
+    const started = clock.now();
+    const lastSeen = async (name: string) => (await call(as(core, carol.id), 'admin.sessions.list', {})).find((row) => row.displayName === name)!.lastSeenAt;
+    // Signed in, not used since.
+    expect(await lastSeen('Erin KYC')).toBeNull();
+    await call(as(core, alice.id), 'system.info', {});
+    expect(await lastSeen('Alice Analyst')).toBe(new Date(started).toISOString());
+    // Used again 30 s later: not written again (at most once a minute per session)…
+    clock.advance(30_000);
+    await call(as(core, alice.id), 'system.info', {});
+    expect(await lastSeen('Alice Analyst')).toBe(new Date(started).toISOString());
+    // …but a minute on, it is.
+    clock.advance(31_000);
+    await call(as(core, alice.id), 'system.info', {});
+    expect(await lastSeen('Alice Analyst')).toBe(new Date(started + 61_000).toISOString());
+    // Carol's own listing counts as her use; Erin's session still has not moved.
+    expect(await lastSeen('Carol Admin')).not.toBeNull();
+    expect(await lastSeen('Erin KYC')).toBeNull();
+    // Kept in the row: another process (the CLI's admin sessions list) reads the same.
+    const row = core.storage!.db.prepare('SELECT last_seen_at FROM auth_sessions WHERE id_hash = ?').get(hashSessionId(alice.id)) as { last_seen_at: number };
+    expect(row.last_seen_at).toBe(started + 61_000);
   });
 
   it('tells a session whose roles changed at a refresh with the IdP, and only it, that it changed', async () => {

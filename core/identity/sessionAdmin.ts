@@ -58,6 +58,7 @@ export class SessionAdministration {
         accountName: accountNames.get(accountId) ?? accountId,
         startedAt: new Date(record.createdAt).toISOString(),
         verifiedAt: new Date(record.verifiedAt).toISOString(),
+        lastSeenAt: record.lastSeenAt === null ? null : new Date(record.lastSeenAt).toISOString(),
         endsAt: new Date(this.identity.endsAt(record)).toISOString(),
         own: record.idHash === own,
       };

@@ -12,6 +12,8 @@ export interface LiveSession {
   createdAt: number;
   /** When the IdP last vouched for this session (sign-in or refresh). */
   verifiedAt: number;
+  /** When this process last wrote the session's last use to its row (service.seen). */
+  lastSeenWrittenAt?: number;
   /**
    * What the session's pages show of it — permissions where it acts, the accounts and roles it may
    * switch to — as one comparable string (`standingOf`): when it changes, they are told

@@ -41,15 +41,17 @@ export interface SessionRecord {
   endedAt: number | null;
   /** Why it ended (a SessionEndReason), kept so its holder's page can say so after a restart; null for rows ended before schema 17. */
   endReason: string | null;
+  /** Its last call or open page's heartbeat (written at most once a minute); null before schema 17 or its first use. */
+  lastSeenAt: number | null;
   refreshToken: Sealed<string> | null;
 }
 
 interface UserRow { id: string; kind: 'local-admin' | 'user'; issuer: string | null; subject: string | null; display_name: string; email: string | null; passphrase_hash: string | null; last_sign_in_at: number | null }
-interface SessionRow { id_hash: string; user_id: string; account_id: string | null; kind: 'local' | 'oidc'; created_at: number; verified_at: number; ended_at: number | null; end_reason?: string | null; refresh_token: Buffer | null }
+interface SessionRow { id_hash: string; user_id: string; account_id: string | null; kind: 'local' | 'oidc'; created_at: number; verified_at: number; ended_at: number | null; end_reason?: string | null; last_seen_at?: number | null; refresh_token: Buffer | null }
 
 const userColumns = 'id, kind, issuer, subject, display_name, email, passphrase_hash, last_sign_in_at';
 const toUser = (row: UserRow): UserRecord => ({ id: row.id, kind: row.kind, issuer: row.issuer, subject: row.subject, displayName: row.display_name, email: row.email, passphraseHash: row.passphrase_hash, lastSignInAt: row.last_sign_in_at });
-const toSession = (row: SessionRow): SessionRecord => ({ idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, endReason: row.end_reason ?? null, refreshToken: row.refresh_token as unknown as Sealed<string> | null });
+const toSession = (row: SessionRow): SessionRecord => ({ idHash: row.id_hash, userId: row.user_id, accountId: row.account_id, kind: row.kind, createdAt: row.created_at, verifiedAt: row.verified_at, endedAt: row.ended_at, endReason: row.end_reason ?? null, lastSeenAt: row.last_seen_at ?? null, refreshToken: row.refresh_token as unknown as Sealed<string> | null });
 
 /**
  * Identity's tables: users, memberships, group mappings, boundaries, the IdP configuration,
@@ -192,14 +194,14 @@ export class IdentityStore extends Repository {
   }
 
   // Sessions
-  insertSession(session: Omit<SessionRecord, 'endedAt' | 'endReason'>, sealAccountId: string): void {
+  insertSession(session: Omit<SessionRecord, 'endedAt' | 'endReason' | 'lastSeenAt'>, sealAccountId: string): void {
     this.statement<[string, string, string | null, string, number, number, string, Buffer | null]>(
       'INSERT INTO auth_sessions (id_hash, user_id, account_id, kind, created_at, verified_at, seal_account_id, refresh_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(session.idHash, session.userId, session.accountId, session.kind, session.createdAt, session.verifiedAt, sealAccountId, session.refreshToken);
   }
 
   session(idHash: string): SessionRecord | undefined {
-    const row = this.statement<[string], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, end_reason, refresh_token FROM auth_sessions WHERE id_hash = ?').get(idHash);
+    const row = this.statement<[string], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, end_reason, last_seen_at, refresh_token FROM auth_sessions WHERE id_hash = ?').get(idHash);
     return row ? toSession(row) : undefined;
   }
 
@@ -222,7 +224,12 @@ export class IdentityStore extends Repository {
 
   /** Sessions not ended that started at `since` or later, oldest first, without their refresh tokens. */
   openSessions(since: number): SessionRecord[] {
-    return this.statement<[number], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, NULL AS refresh_token FROM auth_sessions WHERE ended_at IS NULL AND created_at >= ? ORDER BY created_at, id_hash').all(since).map(toSession);
+    return this.statement<[number], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, last_seen_at, NULL AS refresh_token FROM auth_sessions WHERE ended_at IS NULL AND created_at >= ? ORDER BY created_at, id_hash').all(since).map(toSession);
+  }
+
+  /** Records that an open session was used now (a call, or an open page's heartbeat). */
+  touchSession(idHash: string, now: number): void {
+    this.statement<[number, string]>('UPDATE auth_sessions SET last_seen_at = ? WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash);
   }
 
   /** Ends a session, saying why; false if it had ended already (here or in another process). */

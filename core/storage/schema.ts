@@ -652,11 +652,13 @@ export const appMigrations: readonly Migration[] = [
   },
   {
     version: 17,
-    name: 'identity: why a session ended, kept with it',
+    name: 'identity: why a session ended, and when it was last seen',
     up(db) {
-      // Held in memory only before, so after a restart a person whose session an administrator
-      // ended saw a plain "your session ended". Rows ended before this stay NULL ('ended').
-      db.exec('ALTER TABLE auth_sessions ADD COLUMN end_reason TEXT');
+      // end_reason was held in memory only, so after a restart a person whose session an
+      // administrator ended saw a plain "your session ended"; rows ended before stay NULL
+      // ('ended'). last_seen_at: the last call or open page (written at most once a minute), so an
+      // administrator can tell a session in use from one left on a lost laptop hours ago.
+      db.exec('ALTER TABLE auth_sessions ADD COLUMN end_reason TEXT; ALTER TABLE auth_sessions ADD COLUMN last_seen_at INTEGER');
     },
   },
 ];

@@ -127,7 +127,7 @@ export function sessionsListCommand(io: CliIo, options: StorageCommandOptions): 
       const when = (iso: string) => iso.slice(0, 16).replace('T', ' ');
       const text = sessions.length === 0
         ? 'Nobody is signed in.'
-        : sessions.map((s) => `${`${s.displayName}${s.email === null ? '' : ` <${s.email}>`}`.padEnd(40)} ${s.kind.padEnd(5)} ${s.accountName.padEnd(20)} since ${when(s.startedAt)}  verified ${when(s.verifiedAt)}  ends ${when(s.endsAt)} UTC  ${s.handle}  ${s.userId}`).join('\n');
+        : sessions.map((s) => `${`${s.displayName}${s.email === null ? '' : ` <${s.email}>`}`.padEnd(40)} ${s.kind.padEnd(5)} ${s.accountName.padEnd(20)} since ${when(s.startedAt)}  seen ${s.lastSeenAt === null ? '-' : when(s.lastSeenAt)}  verified ${when(s.verifiedAt)}  ends ${when(s.endsAt)} UTC  ${s.handle}  ${s.userId}`).join('\n');
       return report(io, options.json, sessions, text);
     }),
   );

@@ -71,6 +71,7 @@ export function SessionsPanel() {
         {installationAdmin
           ? 'Everyone signed in now, in every account. '
           : 'Everyone signed in now and working in this account (someone who is also a member elsewhere and works there now is not listed). '}
+        “Last seen” is its last call or open page, to the minute: a session left on a lost laptop stops moving (or keeps moving while a page stays open there).
         Ending a session sends its open pages to the sign-in page at once; the person can sign in again unless their access is removed too.
       </p>
       <p ref={status} tabIndex={-1} role="status" className="announcement" data-testid="sessions-status">{announcement}</p>
@@ -83,7 +84,7 @@ export function SessionsPanel() {
         <table className="table" data-testid="sessions-table">
           <caption className="visually-hidden">Sessions signed in now</caption>
           <thead>
-            <tr><th scope="col">Person</th><th scope="col">Sign-in</th><th scope="col">Working in</th><th scope="col">Started</th><th scope="col">Last verified</th><th scope="col">Ends</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr><th scope="col">Person</th><th scope="col">Sign-in</th><th scope="col">Working in</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Last verified</th><th scope="col">Ends</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.map((row, index) => {
@@ -95,6 +96,7 @@ export function SessionsPanel() {
                   <td>{row.kind === 'oidc' ? 'identity provider' : 'local administrator'}</td>
                   <td>{row.accountName}</td>
                   <td>{formatDateTime(row.startedAt)}</td>
+                  <td>{row.lastSeenAt === null ? 'not since it started' : formatDateTime(row.lastSeenAt)}</td>
                   <td>{formatDateTime(row.verifiedAt)}</td>
                   <td>{formatDateTime(row.endsAt)}</td>
                   <td>

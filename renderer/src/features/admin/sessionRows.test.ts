@@ -12,6 +12,7 @@ const row = (handle: string, userId: string, own = false): SessionRow => ({
   accountName: 'Default',
   startedAt: '2026-01-01T08:00:00.000Z',
   verifiedAt: '2026-01-01T08:00:00.000Z',
+  lastSeenAt: null,
   endsAt: '2026-01-01T20:00:00.000Z',
   own,
 });
