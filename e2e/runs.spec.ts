@@ -171,6 +171,19 @@ test('a SAR narrative on a picked test model from the sample input: the investig
   await expect(launcher.getByLabel('Case id (required)')).toHaveValue('FIU-2025-00731');
   await page.screenshot({ path: testInfo.outputPath('sar-launcher.png'), fullPage: true });
   await expectNoSeriousA11yViolations(page, 'the launcher with a model picked and the sample input');
+  // A value the API refuses: the field itself says why, in plain words, and nothing typed is lost.
+  const institution = launcher.getByRole('group', { name: /^Filing institution/ });
+  const institutionName = institution.getByLabel('Name (required)');
+  const sampleName = await institutionName.inputValue();
+  await institutionName.fill('N'.repeat(201));
+  await launcher.getByRole('button', { name: 'Start run' }).click();
+  await expect(institution.getByText('Too long: at most 200 characters.')).toBeVisible();
+  await expect(institutionName).toHaveAttribute('aria-invalid', 'true');
+  await expect(launcher.getByRole('status').filter({ hasText: 'The form now holds the sample input' })).toHaveCount(0);
+  await expect(launcher.getByLabel('Case id (required)')).toHaveValue('FIU-2025-00731');
+  // Edited, the field no longer carries the refusal.
+  await institutionName.fill(sampleName);
+  await expect(institution.getByText('Too long: at most 200 characters.')).toHaveCount(0);
   await launcher.getByRole('button', { name: 'Start run' }).click();
   await expect(page).toHaveURL(/\/workflows\/runs\/[0-9a-f-]{36}$/);
   const runId = page.url().split('/').at(-1)!;

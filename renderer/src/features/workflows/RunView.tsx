@@ -17,6 +17,7 @@ import { RunActions } from './RunActions.tsx';
 import { lostAnswers } from './lostAnswers.ts';
 import type { LostAnswer, TypedAnswer } from './lostAnswers.ts';
 import { cancelledNote, shownStatus, takesAnswers } from './runActions.ts';
+import { fieldIssues } from './serverIssues.ts';
 import { buildStepTree, failureOf, stepStatus } from './stepTree.ts';
 import type { StepNode } from './stepTree.ts';
 import { queuedNote } from '../../app/queuedNote.ts';
@@ -62,6 +63,8 @@ function HumanAnswer({ runId, step, saved, onAnswered, tracking }: { runId: stri
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  // A form answer's refused fields say why beside themselves (serverIssues.ts).
+  const issues = useMemo(() => fieldIssues(error, 'answer'), [error]);
   const autosave = useAutosave<unknown>(useCallback((answer: unknown) => bridge.invoke('runs.autosaveAnswer', { runId, path: step.path, answer }), [bridge, runId, step.path]));
   const keep = (answer: unknown) => { setTouched(true); autosave.schedule(answer); tracking.typed(step.path, { action: waiting.action, value: answer }); };
 
@@ -115,7 +118,7 @@ function HumanAnswer({ runId, step, saved, onAnswered, tracking }: { runId: stri
         </form>
       )}
       {mayAnswer && waiting.action === 'input' && (
-        <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} onSubmit={(value) => void answer(value)} {...(keptAnswer !== null ? { initial: keptAnswer } : {})} onChange={keep} />
+        <SchemaForm schema={waiting.form ?? { type: 'object' }} submitLabel="Submit answer" busy={busy} issues={issues} onSubmit={(value) => void answer(value)} {...(keptAnswer !== null ? { initial: keptAnswer } : {})} onChange={keep} />
       )}
       {mayAnswer && status}
     </div>

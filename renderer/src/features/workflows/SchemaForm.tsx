@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { createContext, useContext, useId, useMemo, useState } from 'react';
 import type { JsonSchema } from './schemaValues.ts';
 import { initialValue, labelFor, optionLabel, pruneBlank, setIn, typeOf } from './schemaValues.ts';
 import { relaxNullable, restoreNulls } from './nullableFields.ts';
@@ -11,7 +11,22 @@ interface FieldProps {
   required: boolean;
   onChange: (value: unknown) => void;
   id: string;
+  /** Where the field sits in the value, dotted (`customer.bsaId`, `years.0`); '' for the whole value. */
+  path: string;
 }
+
+/**
+ * What the API refused in the last submit, by field path (serverIssues.ts), and the fields changed
+ * since: a field says its refusal until someone edits it.
+ */
+interface ServerIssues {
+  issues: ReadonlyMap<string, string>;
+  edited: ReadonlySet<string>;
+  edit: (path: string) => void;
+}
+const ServerIssuesContext = createContext<ServerIssues>({ issues: new Map(), edited: new Set(), edit: () => undefined });
+const noPaths: ReadonlySet<string> = new Set();
+const childPath = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
 
 function Description({ schema, id }: { schema: JsonSchema; id: string }) {
   return schema.description ? <p className="hint" id={id}>{schema.description}</p> : null;
@@ -41,10 +56,13 @@ function Rule({ hint, problem, id }: { hint: string | undefined; problem: string
 }
 
 /** One field of a generated form, by JSON Schema type; objects and arrays recurse. */
-function SchemaField({ schema, label, value, required, onChange, id }: FieldProps) {
+function SchemaField({ schema, label, value, required, onChange: change, id, path }: FieldProps) {
+  const server = useContext(ServerIssuesContext);
   const type = typeOf(schema);
   const hint = constraintHint(schema, type);
-  const problem = constraintProblem(schema, type, value);
+  const refused = server.edited.has(path) ? undefined : server.issues.get(path);
+  const problem = constraintProblem(schema, type, value) ?? refused;
+  const onChange = (next: unknown) => { server.edit(path); change(next); };
   const ruleId = `${id}-rule`;
   const rule = hint !== undefined || problem !== undefined;
   const describedBy = [schema.description ? `${id}-description` : undefined, rule ? ruleId : undefined].filter(Boolean).join(' ') || undefined;
@@ -56,7 +74,7 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
         <legend>{label}{required ? ' (required)' : ''}</legend>
         <Description schema={schema} id={`${id}-description`} />
         {Object.entries(schema.properties ?? {}).map(([key, sub]) => (
-          <SchemaField key={key} id={`${id}-${key}`} schema={sub} label={labelFor(key, sub)} required={requiredKeys.has(key)} value={object[key]} onChange={(v) => onChange({ ...object, [key]: v })} />
+          <SchemaField key={key} id={`${id}-${key}`} path={childPath(path, key)} schema={sub} label={labelFor(key, sub)} required={requiredKeys.has(key)} value={object[key]} onChange={(v) => change({ ...object, [key]: v })} />
         ))}
       </fieldset>
     );
@@ -72,7 +90,7 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
         <ol className="schema-rows">
           {items.map((item, index) => (
             <li key={index} className="schema-row">
-              <SchemaField id={`${id}-${index}`} schema={itemSchema} label={`${label} ${index + 1}`} required value={item} onChange={(v) => onChange(setIn(items, [index], v))} />
+              <SchemaField id={`${id}-${index}`} path={childPath(path, index)} schema={itemSchema} label={`${label} ${index + 1}`} required value={item} onChange={(v) => change(setIn(items, [index], v))} />
               <button type="button" className="danger" onClick={() => onChange(items.filter((_, i) => i !== index))} aria-label={`Remove ${label} ${index + 1}`}>Remove</button>
             </li>
           ))}
@@ -134,8 +152,20 @@ function SchemaField({ schema, label, value, required, onChange, id }: FieldProp
  * mode for pasting a whole value — a sample input, say. Submits the value as it stands; the API
  * validates it and names any field that does not fit.
  */
-export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, initial, onChange }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown; onChange?: (value: unknown) => void }) {
+export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, initial, onChange, issues }: { schema: JsonSchema; submitLabel: string; busy: boolean; onSubmit: (value: unknown) => void; initial?: unknown; onChange?: (value: unknown) => void; issues?: ReadonlyMap<string, string> }) {
   const id = useId();
+  // The fields edited since the API's last refusal, kept with the refusal they follow: a new
+  // refusal starts afresh.
+  const [editedSince, setEditedSince] = useState<{ issues: typeof issues; paths: ReadonlySet<string> }>({ issues, paths: new Set() });
+  const edited = editedSince.issues === issues ? editedSince.paths : noPaths;
+  const server = useMemo<ServerIssues>(() => ({
+    issues: issues ?? new Map<string, string>(),
+    edited,
+    edit: (path) => setEditedSince((current) => {
+      const paths = current.issues === issues ? current.paths : noPaths;
+      return paths.has(path) ? current : { issues, paths: new Set(paths).add(path) };
+    }),
+  }), [issues, edited]);
   // A required field that may be null is optional in the browser (its empty control is a valid
   // answer); the nulls are put back before submitting.
   const schema = useMemo(() => relaxNullable(declared), [declared]);
@@ -164,7 +194,9 @@ export function SchemaForm({ schema: declared, submitLabel, busy, onSubmit, init
         <button type="button" aria-pressed={mode === 'json'} onClick={() => mode === 'form' && toJson()}>JSON</button>
       </div>
       {mode === 'form' ? (
-        <SchemaField id={`${id}-root`} schema={schema} label="Input" required value={value} onChange={setValue} />
+        <ServerIssuesContext.Provider value={server}>
+          <SchemaField id={`${id}-root`} path="" schema={schema} label="Input" required value={value} onChange={setValue} />
+        </ServerIssuesContext.Provider>
       ) : (
         <div className="field field-wide">
           <label htmlFor={`${id}-json`}>Input as JSON (paste a sample here)</label>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { ApiError, DataClassification } from '../../../../core/contracts/index.ts';
 import { ApiErrorView } from '../../app/ApiErrorView.tsx';
@@ -8,6 +8,7 @@ import { DefinitionTree } from './DefinitionTree.tsx';
 import { ModelChoice } from './ModelChoice.tsx';
 import { SchemaForm } from './SchemaForm.tsx';
 import type { JsonSchema } from './schemaValues.ts';
+import { fieldIssues } from './serverIssues.ts';
 
 /** One workflow: its versions, the chosen version's definition as a tree, and the run launcher. */
 export function WorkflowDetail() {
@@ -82,6 +83,8 @@ export function RunLauncher() {
   useEffect(() => {
     if (error) errorRef.current?.focus();
   }, [error]);
+  // Each refused field also says why beside itself, in plain words, until it is edited.
+  const issues = useMemo(() => fieldIssues(error, 'input'), [error]);
 
   if (detail.state.status === 'loading') return <p className="notice">Loading {workflowId}…</p>;
   if (detail.state.status === 'error') return <ApiErrorView error={detail.state.error} onRetry={detail.reload} />;
@@ -111,7 +114,7 @@ export function RunLauncher() {
       {can('drafts.read') && <SampleInput workflowId={workflowId} onUse={(sample) => { setForm((current) => ({ generation: current.generation + 1, initial: sample })); setNotice('The form now holds the sample input. Review it, then start the run.'); }} />}
       <p className="announcement" role="status">{notice}</p>
       {error && <div ref={errorRef} tabIndex={-1} className="error-focus"><ApiErrorView error={error} /></div>}
-      <SchemaForm key={form.generation} schema={definition.inputs ?? { type: 'object' }} initial={form.initial} submitLabel="Start run" busy={busy} onSubmit={(input) => void start(input)} />
+      <SchemaForm key={form.generation} schema={definition.inputs ?? { type: 'object' }} initial={form.initial} submitLabel="Start run" busy={busy} issues={issues} onSubmit={(input) => void start(input)} />
     </div>
   );
 }
