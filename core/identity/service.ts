@@ -31,6 +31,8 @@ const localFailureLimit = 5;
 /** A session ends this long after sign-in, whatever happens (the bank's working day, with margin). */
 const sessionLifetimeMs = 12 * 3_600_000;
 const localLockoutMs = 60_000;
+/** How often serve looks whether another process changed the database (followOtherProcesses). */
+const otherWritesEveryMs = 1_000;
 /** How often a session's last use is written to its row (Admin → Sessions shows it). */
 const lastSeenEveryMs = 60_000;
 /** How long the reason a session ended is kept for its holder's sign-in page (auth.status). */
@@ -56,6 +58,8 @@ export class IdentityService implements SessionResolver {
   private readonly events: EventBus;
   private readonly logger: Logger;
   private readonly live = new Map<string, LiveSession>();
+  /** The database's data_version when last looked at, and when (followOtherProcesses). */
+  private otherWrites: { version: number; checkedAt: number } | undefined;
   private readonly pending = new Map<string, PendingSignIn>();
   private relyingPartyCache: { key: string; rp: RelyingParty } | undefined;
   private localFailures = { count: 0, lockedUntil: 0 };
@@ -103,6 +107,7 @@ export class IdentityService implements SessionResolver {
   /** SessionResolver for the router: live sessions from memory, resumed ones from the database. */
   resolve(sessionId: string | null | undefined): Session | undefined {
     if (!sessionId) return undefined;
+    this.followOtherProcesses();
     const session = this.lookup(sessionId);
     if (!session) return undefined;
     if (!this.usable(session)) {
@@ -113,6 +118,22 @@ export class IdentityService implements SessionResolver {
     if (session.kind === 'oidc' && this.clock.now() - session.verifiedAt > revalidateAfterMs) void this.revalidateOnce(session);
     this.seen(session);
     return { id: session.id, principal: session.principal, createdAt: session.createdAt };
+  }
+
+  /**
+   * Identity changes another process made — the CLI's `admin unmap-group`, `admin accounts
+   * create`, a boundary set while serve runs — reach the sessions held here at their next call,
+   * not at their next IdP check: when SQLite's data_version says another connection committed
+   * (looked at most once a second), cached principals are recomputed (refreshPrincipals), and
+   * pages whose standing changed are told.
+   */
+  private followOtherProcesses(): void {
+    const now = this.clock.now();
+    if (this.otherWrites !== undefined && now - this.otherWrites.checkedAt < otherWritesEveryMs) return;
+    const version = this.store.dataVersion();
+    const changed = this.otherWrites !== undefined && version !== this.otherWrites.version;
+    this.otherWrites = { version, checkedAt: now };
+    if (changed) this.refreshPrincipals();
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Clock } from '../base/index.ts';
 import { createCore } from '../createCore.ts';
 import type { Core } from '../createCore.ts';
 import { MemorySecretStore } from '../secrets/index.ts';
+import { rolePermissions } from '../contracts/index.ts';
 import { hashSessionId } from './sessions.ts';
 import { signInThroughIdp } from './testing/browserFlow.ts';
 import { as, call, manualClock, operator } from './testing/bridges.ts';
@@ -202,6 +203,32 @@ describe('administrators see and end sessions (real IdP)', () => {
     // Kept in the row: another process (the CLI's admin sessions list) reads the same.
     const row = core.storage!.db.prepare('SELECT last_seen_at FROM auth_sessions WHERE id_hash = ?').get(hashSessionId(alice.id)) as { last_seen_at: number };
     expect(row.last_seen_at).toBe(started + 61_000);
+  });
+
+  it('applies a boundary another process sets (the CLI beside serve) at the next call, not the next IdP check', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-sessions-'));
+    const secrets = new MemorySecretStore();
+    const clock = manualClock();
+    const host = await openCore({ dataDir, secrets, clock });
+    const ops = operator(host);
+    const [administration] = await call(ops, 'admin.accounts.list', {});
+    clock.advance(1);
+    const credit = await call(ops, 'admin.accounts.create', { name: 'Credit Risk' });
+    await call(ops, 'admin.groups.map', { accountId: administration!.id, group: 'strongroom-admins', role: 'admin' });
+    await call(ops, 'admin.groups.map', { accountId: credit.id, group: 'credit-analysts', role: 'analyst' });
+    await call(ops, 'admin.idp.set', { issuer: idp.issuer, clientId: idp.clientId, groupsClaim: 'groups', algorithms: ['RS256'], offlineGraceHours: 8, scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'] });
+    const alice = await signIn(host, 'alice');
+    expect((await as(host, alice.id).invoke('runs.list', {})).ok).toBe(true);
+    const events = sessionEvents(host);
+
+    // A boundary set from a terminal: another process, another connection. Analysts may no longer read runs.
+    const cli = await openCore({ dataDir, secrets, clock });
+    await call(operator(cli), 'admin.boundaries.set', { accountId: credit.id, role: 'analyst', permissions: rolePermissions.analyst.filter((p) => p !== 'runs.read') });
+    clock.advance(1_000);
+
+    // Alice's next call is held to it, and her pages are told their standing changed.
+    expect(await as(host, alice.id).invoke('runs.list', {})).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_FORBIDDEN' } });
+    expect(events).toEqual([{ name: 'auth.sessionChanged', sessionHash: hashSessionId(alice.id) }]);
   });
 
   it('tells a session whose roles changed at a refresh with the IdP, and only it, that it changed', async () => {

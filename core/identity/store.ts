@@ -227,6 +227,11 @@ export class IdentityStore extends Repository {
     return this.statement<[number], SessionRow>('SELECT id_hash, user_id, account_id, kind, created_at, verified_at, ended_at, last_seen_at, NULL AS refresh_token FROM auth_sessions WHERE ended_at IS NULL AND created_at >= ? ORDER BY created_at, id_hash').all(since).map(toSession);
   }
 
+  /** SQLite's data_version: changes whenever another connection (another process) commits to the database. */
+  dataVersion(): number {
+    return this.statement<[], { data_version: number }>('PRAGMA data_version').get()?.data_version ?? 0;
+  }
+
   /** Records that an open session was used now (a call, or an open page's heartbeat). */
   touchSession(idHash: string, now: number): void {
     this.statement<[number, string]>('UPDATE auth_sessions SET last_seen_at = ? WHERE id_hash = ? AND ended_at IS NULL').run(now, idHash);
